@@ -1,0 +1,28 @@
+"""What every staff page's header needs: the user's role and the controllers they work for."""
+
+from django.utils.translation import gettext as _
+
+from .scoping import scope_for
+
+
+def staff_context(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"staff": None}
+    scope = scope_for(user)
+    labels = []
+    if scope.is_administrator:
+        labels.append(_("Administrator"))
+    if scope.is_caseworker:
+        labels.append(_("Caseworker"))
+    if scope.is_kommune_officer:
+        labels.append(_("Kommune officer"))
+    if scope.is_read_only:
+        labels.append(_("Read-only"))
+    return {
+        "staff": {
+            "scope": scope,
+            "role_label": ", ".join(labels),
+            "tenant_names": list(scope.tenant_names),
+        }
+    }

@@ -6,6 +6,7 @@ import datetime
 
 from dateutil.relativedelta import relativedelta
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -77,6 +78,9 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name} ({self.cpr_masked})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("housing:person_detail", args=[self.pk])
 
     @property
     def full_name(self) -> str:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from stdnum.dk import cvr as stdnum_cvr
@@ -85,6 +86,9 @@ class HousingOrganisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("housing:organisation_detail", args=[self.pk])
+
     def digital_post_connected_on(self, day: datetime.date) -> bool:
         return self.digital_post_connected_from is not None and self.digital_post_connected_from <= day
 
@@ -136,6 +140,9 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("housing:department_detail", args=[self.pk])
 
 
 class AreaStatusKind(models.TextChoices):
@@ -276,6 +283,9 @@ class Dwelling(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address_line} ({self.number})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("housing:dwelling_detail", args=[self.pk])
 
     def clean(self) -> None:
         errors = {}

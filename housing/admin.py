@@ -1,0 +1,168 @@
+"""Django admin for administrators: the register and staff memberships.
+
+Persons and households are deliberately not in the admin: personal data is reached only through
+the tenant-scoped staff pages, where every access is scoped and logged.
+Every admin change asks for a reason, which goes into the history row with the user.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Department,
+    DepartmentAreaStatus,
+    Dwelling,
+    HousingArea,
+    HousingOrganisation,
+    Kommune,
+    Membership,
+    SharedListAssociation,
+    Tenant,
+)
+
+
+class AuditedModelForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label=_("Reason for the change"), max_length=200,
+        help_text=_("Saved in the history together with your name."),
+    )
+
+
+class AuditedAdminMixin:
+    """Adds a mandatory 'reason for the change' to the change form and hands it, with the user,
+    to django-simple-history for the object and for every inline row saved with it."""
+
+    form = AuditedModelForm
+    change_reason_field = "change_reason"
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        names = {f for _name, opts in fieldsets for f in opts.get("fields", ())}
+        if self.change_reason_field not in names:
+            fieldsets.append((_("Audit"), {"fields": [self.change_reason_field]}))
+        return fieldsets
+
+    def save_model(self, request, obj, form, change):
+        obj._history_user = request.user
+        obj._change_reason = form.cleaned_data[self.change_reason_field]
+        request._admin_change_reason = obj._change_reason
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        reason = form.cleaned_data.get(self.change_reason_field, "")
+        instances = formset.save(commit=False)
+        for instance in instances:
+            instance._history_user = request.user
+            instance._change_reason = reason
+            instance.save()
+        for deleted in formset.deleted_objects:
+            deleted._history_user = request.user
+            deleted._change_reason = reason
+            deleted.delete()
+        formset.save_m2m()
+
+    def delete_model(self, request, obj):
+        obj._history_user = request.user
+        obj._change_reason = str(_("Deleted in the administration"))
+        super().delete_model(request, obj)
+
+
+class AuditedAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
+    pass
+
+
+@admin.register(Kommune)
+class KommuneAdmin(AuditedAdmin):
+    list_display = ["code", "name", "region"]
+    search_fields = ["code", "name"]
+    list_filter = ["region"]
+    readonly_fields = ["tenant"]
+
+    def has_add_permission(self, request):  # the 98 kommuner come from the official list
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tenant)
+class TenantAdmin(AuditedAdmin):
+    list_display = ["name", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SharedListAssociation)
+class SharedListAssociationAdmin(AuditedAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+    readonly_fields = ["tenant"]
+
+    def save_model(self, request, obj, form, change):
+        if not obj.tenant_id:
+            tenant = Tenant(kind=Tenant.Kind.ASSOCIATION, name=obj.name)
+            tenant._history_user = request.user
+            tenant._change_reason = form.cleaned_data[self.change_reason_field]
+            tenant.save()
+            obj.tenant = tenant
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(HousingOrganisation)
+class HousingOrganisationAdmin(AuditedAdmin):
+    list_display = ["name", "cvr", "city", "shared_list", "digital_post_connected_from"]
+    search_fields = ["name", "cvr"]
+    list_filter = ["shared_list"]
+    readonly_fields = ["tenant"]
+
+    def save_model(self, request, obj, form, change):
+        if not obj.tenant_id:
+            tenant = Tenant(kind=Tenant.Kind.ORGANISATION, name=obj.name)
+            tenant._history_user = request.user
+            tenant._change_reason = form.cleaned_data[self.change_reason_field]
+            tenant.save()
+            obj.tenant = tenant
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(HousingArea)
+class HousingAreaAdmin(AuditedAdmin):
+    list_display = ["name", "kommune"]
+    search_fields = ["name"]
+    autocomplete_fields = ["kommune"]
+
+
+class DepartmentAreaStatusInline(admin.TabularInline):
+    model = DepartmentAreaStatus
+    extra = 0
+    autocomplete_fields = ["housing_area"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(AuditedAdmin):
+    list_display = ["number", "name", "organisation", "kommune"]
+    search_fields = ["name", "number"]
+    list_filter = ["organisation", "kommune"]
+    autocomplete_fields = ["kommune", "organisation"]
+    inlines = [DepartmentAreaStatusInline]
+
+
+@admin.register(Dwelling)
+class DwellingAdmin(AuditedAdmin):
+    list_display = ["number", "address_line", "department", "kind", "rooms", "monthly_rent"]
+    search_fields = ["number", "address_line"]
+    list_filter = ["kind", "youth_kind", "owner_kind", "department__organisation"]
+    autocomplete_fields = ["department"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedAdmin):
+    list_display = ["user", "tenant", "role"]
+    list_filter = ["role", "tenant__kind"]
+    search_fields = ["user__username", "tenant__name"]
+    autocomplete_fields = ["user", "tenant"]

@@ -1,0 +1,94 @@
+"""Reads for the pages, always scoped to the acting user, each costing a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from . import scoping
+from .models import (
+    Department,
+    DepartmentAreaStatus,
+    Dwelling,
+    HouseholdMember,
+    HousingOrganisation,
+    Person,
+    PersonalDataAccess,
+)
+
+
+def organisation_list(*, user) -> QuerySet[HousingOrganisation]:
+    return (
+        scoping.organisations_for(user)
+        .select_related("shared_list")
+        .annotate(department_count=Count("departments", distinct=True))
+    )
+
+
+def department_list(*, user) -> QuerySet[Department]:
+    return (
+        scoping.departments_for(user)
+        .select_related("organisation", "kommune")
+        .annotate(dwelling_count=Count("dwellings"))
+    )
+
+
+def department_detail(*, user, pk: int) -> Department:
+    statuses = DepartmentAreaStatus.objects.select_related("housing_area").order_by("kind", "-valid_from")
+    return (
+        scoping.departments_for(user)
+        .select_related("organisation", "kommune")
+        .prefetch_related(Prefetch("area_statuses", queryset=statuses))
+        .get(pk=pk)
+    )
+
+
+def dwelling_list(*, user) -> QuerySet[Dwelling]:
+    return scoping.dwellings_for(user).select_related("department", "department__organisation")
+
+
+def person_search(*, user, query: str) -> QuerySet[Person]:
+    """Name or applicant-number search. CPR search is separate (a POST, through the keyed hash)."""
+    people = scoping.persons_for(user).select_related("kommune", "controller")
+    query = query.strip()
+    if not query:
+        return people.none()
+    if query.isdigit():
+        return people.filter(applicant_number=query.zfill(7))
+    condition = Q()
+    for word in query.split():
+        condition &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    return people.filter(condition)
+
+
+def person_detail(*, user, pk: int) -> Person:
+    return scoping.persons_for(user).select_related("kommune", "controller").get(pk=pk)
+
+
+def household_members(*, person: Person) -> list[HouseholdMember]:
+    membership = HouseholdMember.objects.filter(person=person).only("household_id").first()
+    if membership is None:
+        return []
+    return list(
+        HouseholdMember.objects.filter(household_id=membership.household_id)
+        .select_related("person")
+        .order_by("relation", "person__birth_date")
+    )
+
+
+def person_accesses(*, person: Person) -> QuerySet[PersonalDataAccess]:
+    return PersonalDataAccess.objects.filter(person=person).select_related("user")
+
+
+def dashboard_counts(*, user) -> dict[str, int]:
+    scope = scoping.scope_for(user)
+    dwellings = scoping.dwellings_for(user)
+    return {
+        "organisations": scoping.organisations_for(user).count(),
+        "departments": scoping.departments_for(user).count(),
+        "dwellings": dwellings.count(),
+        "persons": scoping.persons_for(user).count() if scope.tenant_ids else 0,
+    }
+
+
+def dwelling_kind_counts(*, user) -> list[dict]:
+    return list(scoping.dwellings_for(user).values("kind").annotate(n=Count("id")).order_by("kind"))

@@ -1,0 +1,187 @@
+"""Template helpers for Det Fælles Designsystem (DKFDS) markup.
+
+Used by templates/base.html, templates/includes/* and the form templates in
+templates/forms/ (see housing.forms_renderer.DesignSystemFormRenderer).
+
+    {% load design_system %}
+    {% ds_widget field %}              the field's widget with DKFDS classes
+    {{ field|ds_kind }}                which markup forms/field.html uses
+    {% ds_choice choice "form-radio" %} one radio/checkbox of a multi-choice widget
+    {% icon "check" %}                 an inline DKFDS SVG icon (aria-hidden)
+    {% nav_section as section %}       which main-menu item is current
+    <th scope="col"{% aria_sort "name" %}>  aria-sort for a column sorted by ?ordering=
+    {% elided_page_range page_obj as pages %}
+    {{ timedelta|minutes }}            whole minutes of a timedelta (rounded up)
+"""
+
+import math
+from datetime import timedelta
+
+from django import forms, template
+from django.templatetags.static import static
+from django.utils.html import format_html
+
+register = template.Library()
+
+ICON_SPRITE = "vendor/dkfds/img/all-svg-icons.svg"
+# Widgets whose <input>s are rendered one by one by forms/field.html, or left as they are.
+_UNSTYLED_WIDGETS = (forms.FileInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
+
+
+@register.filter
+def ds_kind(field):
+    """Which markup forms/field.html uses for a bound field:
+    "hidden", "checkbox" (single), "checkboxes", "radios", "fieldset" (other multi-part
+    widgets) or "control" (input, select, textarea)."""
+    widget = field.field.widget
+    if widget.is_hidden:
+        return "hidden"
+    if isinstance(widget, forms.CheckboxSelectMultiple):  # subclass of RadioSelect: test first
+        return "checkboxes"
+    if isinstance(widget, forms.RadioSelect):
+        return "radios"
+    if isinstance(widget, forms.CheckboxInput):
+        return "checkbox"
+    if field.use_fieldset:
+        return "fieldset"
+    return "control"
+
+
+def _widget_classes(field):
+    """DKFDS class for the control, decided by widget class (so subclasses such as
+    django-filter's CSVSelect or a custom DateInput are styled like their base)."""
+    widget = field.field.widget
+    if widget.is_hidden or isinstance(widget, _UNSTYLED_WIDGETS):
+        return ""
+    if isinstance(widget, forms.CheckboxInput):
+        return "form-checkbox"
+    if isinstance(widget, forms.Select):  # also SelectMultiple, NullBooleanSelect
+        return "form-select"
+    if isinstance(widget, forms.DateTimeInput):
+        return "form-input input-width-s"
+    if isinstance(widget, forms.DateInput | forms.TimeInput | forms.NumberInput):
+        return "form-input input-width-xs"
+    # TextInput, EmailInput, PasswordInput, URLInput, Textarea, MultiWidget parts, ...
+    return "form-input"
+
+
+def _merge_classes(*parts):
+    seen = []
+    for part in parts:
+        for name in (part or "").split():
+            if name not in seen:
+                seen.append(name)
+    return " ".join(seen)
+
+
+@register.simple_tag
+def ds_widget(field, extra_class=""):
+    """Render ``field``'s widget with the DKFDS control class added.
+
+    Django (5.x) itself adds ``aria-invalid="true"`` when the field has errors and
+    ``aria-describedby="<id>_helptext <id>_error"``; the field template uses exactly
+    those ids for the hint and the error message.
+    """
+    own = field.field.widget.attrs.get("class", "")
+    attrs = {"class": _merge_classes(_widget_classes(field), own, extra_class)}
+    if not attrs["class"]:
+        attrs = {}
+    return field.as_widget(attrs=attrs)
+
+
+@register.simple_tag
+def ds_choice(choice, input_class="form-radio"):
+    """Render the <input> of one option of a RadioSelect/CheckboxSelectMultiple
+    without Django's wrapping <label>, so the DKFDS label can follow it."""
+    data = dict(choice.data)
+    attrs = dict(data.get("attrs") or {})
+    attrs["class"] = _merge_classes(input_class, attrs.get("class", ""))
+    data["attrs"] = attrs
+    data["wrap_label"] = False
+    return choice.parent_widget._render(choice.template_name, {"widget": data}, choice.renderer)
+
+
+@register.simple_tag
+def icon(name, css_class="", label=""):
+    """A DKFDS icon from the vendored sprite. Decorative (aria-hidden) unless a label is given."""
+    classes = _merge_classes("icon-svg", css_class)
+    href = f"{static(ICON_SPRITE)}#{name}"
+    if label:
+        return format_html(
+            '<svg class="{}" focusable="false" role="img" aria-label="{}"><use href="{}"></use></svg>',
+            classes,
+            label,
+            href,
+        )
+    return format_html(
+        '<svg class="{}" focusable="false" aria-hidden="true"><use href="{}"></use></svg>', classes, href
+    )
+
+
+# url_name prefix -> main-menu section
+_SECTION_PREFIXES = {
+    "person": "persons",
+    "organisation": "organisations",
+    "department": "departments",
+    "dwelling": "dwellings",
+}
+
+
+@register.simple_tag(takes_context=True)
+def nav_section(context):
+    """Name of the main-menu item the current page belongs to.
+
+    A view can force it with a ``nav_section`` context variable; otherwise it is
+    derived from ``request.resolver_match`` (person_* -> "persons", etc.).
+    """
+    forced = context.get("nav_section")
+    if forced:
+        return forced
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if "admin" in match.namespaces:
+        return "admin"
+    url_name = match.url_name or ""
+    if url_name == "dashboard":
+        return "dashboard"
+    prefix = url_name.split("_", 1)[0]
+    return _SECTION_PREFIXES.get(prefix, "")
+
+
+@register.simple_tag(takes_context=True)
+def aria_sort(context, field):
+    """`` aria-sort="ascending|descending"`` for a <th> when ?ordering= sorts by ``field``."""
+    request = context.get("request")
+    current = request.GET.get("ordering", "") if request is not None else ""
+    if current == field:
+        return format_html(' aria-sort="{}"', "ascending")
+    if current == f"-{field}":
+        return format_html(' aria-sort="{}"', "descending")
+    return ""
+
+
+@register.simple_tag
+def elided_page_range(page_obj, on_each_side=1, on_ends=1):
+    """Page numbers around the current page, with ``None`` where pages are left out."""
+    paginator = page_obj.paginator
+    return [
+        None if number == paginator.ELLIPSIS else number
+        for number in paginator.get_elided_page_range(
+            page_obj.number, on_each_side=on_each_side, on_ends=on_ends
+        )
+    ]
+
+
+@register.filter
+def minutes(value):
+    """Whole minutes (rounded up) of a timedelta or a number of seconds; '' if unknown."""
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    else:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            return ""
+    return max(1, math.ceil(seconds / 60))

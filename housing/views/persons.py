@@ -1,0 +1,168 @@
+"""Person search, the person page, CPR reveal (logged) and the personal-data access log."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import scoping, selectors, services
+from ..audit import history_rows
+from ..forms import CprSearchForm, PersonCreateForm, PersonForm, RevealCprForm
+from ..models import AccessKind, AccessPurpose, Person
+from .common import apply_service_errors, object_tabs, paginate
+
+
+def _person(request, pk: int) -> Person:
+    try:
+        return selectors.person_detail(user=request.user, pk=pk)
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _person_tabs(person: Person, active: str) -> list[dict]:
+    url = person.get_absolute_url()
+    return object_tabs(person, active, extra=[("access_log", _("Access log"), url + "adgangslog/")])
+
+
+@require_http_methods(["GET", "POST"])
+def person_search(request):
+    """Search by name or applicant number (GET) or by CPR number (POST, so it never enters a URL)."""
+    query = request.GET.get("q", "")
+    cpr_form = CprSearchForm(request.POST or None)
+    results = selectors.person_search(user=request.user, query=query).order_by("last_name", "first_name")
+    if request.method == "POST" and cpr_form.is_valid():
+        person = services.person_find_by_cpr(actor=request.user, cpr_number=cpr_form.cleaned_data["cpr"])
+        if person is not None:
+            return redirect(person)
+        messages.info(request, _("No person with that CPR number is registered with you."))
+        cpr_form = CprSearchForm()
+    return render(request, "housing/person_search.html", {
+        "query": query,
+        "cpr_form": cpr_form,
+        "page_obj": paginate(request, results) if query else None,
+        "can_create": bool(scoping.scope_for(request.user).writable_tenant_ids),
+    }, status=400 if cpr_form.errors else 200)
+
+
+def person_detail(request, pk: int):
+    person = _person(request, pk)
+    return render(request, "housing/person_detail.html", {
+        "person": person,
+        "household": selectors.household_members(person=person),
+        "reveal_form": RevealCprForm(),
+        "tabs": _person_tabs(person, "overview"),
+        "can_edit": scoping.can_write_person(request.user, person),
+    })
+
+
+@require_POST
+def person_reveal_cpr(request, pk: int):
+    """Show the full CPR number once a purpose is stated; the access is logged first."""
+    person = _person(request, pk)
+    form = RevealCprForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        revealed = services.person_reveal_cpr(
+            actor=request.user, person=person, purpose=form.cleaned_data["purpose"],
+            purpose_text=form.cleaned_data["purpose_text"],
+        )
+    context = {"person": person, "reveal_form": form, "revealed_cpr": revealed}
+    if request.htmx:
+        return render(request, "housing/partials/cpr_reveal.html", context, status=200 if revealed else 400)
+    return render(request, "housing/person_detail.html", {
+        **context,
+        "household": selectors.household_members(person=person),
+        "tabs": _person_tabs(person, "overview"),
+        "can_edit": scoping.can_write_person(request.user, person),
+    }, status=200 if revealed else 400)
+
+
+def person_history(request, pk: int):
+    person = _person(request, pk)
+    return render(request, "housing/history.html", {
+        "object": person, "history_rows": history_rows(person), "tabs": _person_tabs(person, "history"),
+    })
+
+
+def person_access_log(request, pk: int):
+    person = _person(request, pk)
+    return render(request, "housing/person_access_log.html", {
+        "person": person,
+        "page_obj": paginate(request, selectors.person_accesses(person=person)),
+        "tabs": _person_tabs(person, "access_log"),
+    })
+
+
+@require_POST
+def person_access_log_csv(request, pk: int):
+    """The access log as CSV for the person's access request. Exporting is itself logged."""
+    person = _person(request, pk)
+    services.access_log_record(
+        actor=request.user, person=person, kind=AccessKind.EXPORT, purpose=AccessPurpose.ACCESS_REQUEST,
+        detail="access log CSV",
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="adgangslog-{person.applicant_number}-{stamp}.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 with æøå correctly only with a BOM.
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow([_("Time"), _("User"), _("Access"), _("Purpose"), _("Purpose described"), _("What was read")])
+    for access in selectors.person_accesses(person=person).order_by("accessed_at", "id"):
+        writer.writerow([
+            timezone.localtime(access.accessed_at).strftime("%Y-%m-%d %H:%M:%S"),
+            access.user.get_full_name() or access.user.get_username(),
+            access.get_kind_display(), access.get_purpose_display(), access.purpose_text, access.detail,
+        ])
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def person_create(request):
+    controllers = scoping.writable_controllers_for(request.user).order_by("name")
+    if not controllers.exists():
+        raise PermissionDenied
+    form = PersonCreateForm(request.POST or None, controllers=controllers,
+                            initial={"change_reason": _("New person registered")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.person_create(
+                actor=request.user, reason=form.cleaned_data["change_reason"],
+                controller=form.cleaned_data["controller"], cpr_number=form.cleaned_data["cpr"],
+                person=form.save(commit=False),
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The person was registered with applicant number %(number)s.")
+                             % {"number": person.applicant_number})
+            return redirect(person)
+    return render(request, "housing/form.html", {
+        "form": form, "title": _("Register a person"), "cancel_url": "housing:person_search",
+    }, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk: int):
+    person = _person(request, pk)
+    if not scoping.can_write_person(request.user, person):
+        raise PermissionDenied
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_update(actor=request.user, reason=form.cleaned_data["change_reason"],
+                                   person=form.save(commit=False))
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect(person)
+    return render(request, "housing/form.html", {
+        "form": form, "object": person, "title": _("Edit %(name)s") % {"name": person.full_name},
+    }, status=400 if form.errors else 200)

@@ -1,0 +1,164 @@
+"""Shared fixtures: two organisations in two kommuner, one user per role, two persons.
+
+Personas (all with the password ``test-password-123``):
+
+* ``caseworker_a`` – caseworker of org_a ("Alfa Boligselskab", Aarhus)
+* ``caseworker_b`` – caseworker of org_b ("Beta Boligforening", Odense)
+* ``read_only_a`` – read-only member of org_a
+* ``kommune_officer`` – kommune officer of Aarhus Kommune
+* ``administrator`` – is_staff + is_superuser, no memberships (sees the register, not persons)
+
+``person_a`` ("Astrid Alfasen", 010190-1234) belongs to org_a, ``person_b`` ("Bent Betasen",
+020285-1234) to org_b. The organisations have their address in their kommune but no departments;
+ask for ``department_a`` (Aarhus) or ``department_b`` (Odense) to place one there, which is what
+makes a kommune officer see the organisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from housing.audit import system_user as get_system_user
+from housing.models import Department, HousingOrganisation, Kommune, Person, Role
+from tests.factories import (
+    TEST_PASSWORD,
+    DepartmentFactory,
+    HousingOrganisationFactory,
+    MembershipFactory,
+    PersonFactory,
+    UserFactory,
+    aarhus,
+    odense,
+)
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 with a million rounds costs a noticeable fraction of a second per user."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def system_user(db):
+    return get_system_user()
+
+
+# --- Kommuner and organisations --------------------------------------------------------------
+
+@pytest.fixture
+def kommune_aarhus(db) -> Kommune:
+    return aarhus()
+
+
+@pytest.fixture
+def kommune_odense(db) -> Kommune:
+    return odense()
+
+
+@pytest.fixture
+def org_a(kommune_aarhus) -> HousingOrganisation:
+    return HousingOrganisationFactory(
+        name="Alfa Boligselskab", address_line="Alfavej 1", postal_code="8000", city="Aarhus C",
+        email="post@alfa-bolig.example.com",
+    )
+
+
+@pytest.fixture
+def org_b(kommune_odense) -> HousingOrganisation:
+    return HousingOrganisationFactory(
+        name="Beta Boligforening", address_line="Betavej 2", postal_code="5000", city="Odense C",
+        email="post@beta-bolig.example.com",
+    )
+
+
+@pytest.fixture
+def department_a(org_a, kommune_aarhus) -> Department:
+    return DepartmentFactory(
+        organisation=org_a, name="Alfahaven", kommune=kommune_aarhus,
+        address_line="Alfahaven 2", postal_code="8210", city="Aarhus V",
+    )
+
+
+@pytest.fixture
+def department_b(org_b, kommune_odense) -> Department:
+    return DepartmentFactory(
+        organisation=org_b, name="Betahaven", kommune=kommune_odense,
+        address_line="Betahaven 4", postal_code="5220", city="Odense SØ",
+    )
+
+
+# --- Staff personas --------------------------------------------------------------------------
+
+def _user(username: str, first_name: str, last_name: str, **extra):
+    user = UserFactory(username=username, first_name=first_name, last_name=last_name, **extra)
+    user.set_password(TEST_PASSWORD)
+    user.save(update_fields=["password"])
+    return user
+
+
+@pytest.fixture
+def caseworker_a(org_a):
+    user = _user("caseworker_a", "Anne", "Alfa-Sagsbehandler")
+    MembershipFactory(user=user, tenant=org_a.tenant, role=Role.CASEWORKER)
+    return user
+
+
+@pytest.fixture
+def caseworker_b(org_b):
+    user = _user("caseworker_b", "Bo", "Beta-Sagsbehandler")
+    MembershipFactory(user=user, tenant=org_b.tenant, role=Role.CASEWORKER)
+    return user
+
+
+@pytest.fixture
+def read_only_a(org_a):
+    user = _user("read_only_a", "Rikke", "Alfa-Læser")
+    MembershipFactory(user=user, tenant=org_a.tenant, role=Role.READ_ONLY)
+    return user
+
+
+@pytest.fixture
+def kommune_officer(kommune_aarhus):
+    user = _user("kommune_officer", "Karen", "Aarhus-Kommune")
+    MembershipFactory(user=user, tenant=kommune_aarhus.tenant, role=Role.KOMMUNE_OFFICER)
+    return user
+
+
+@pytest.fixture
+def administrator(db):
+    return _user("administrator", "Ada", "Administrator", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def client_for() -> Callable[..., Client]:
+    """``client_for(user)``: a test client logged in as ``user``."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user, backend=MODEL_BACKEND)
+        return client
+
+    return make
+
+
+# --- Persons ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def person_a(org_a, kommune_aarhus) -> Person:
+    return PersonFactory(
+        controller=org_a.tenant, first_name="Astrid", last_name="Alfasen", cpr="0101901234",
+        address_line="Alfavej 10, 2. th.", postal_code="8000", city="Aarhus C", kommune=kommune_aarhus,
+    )
+
+
+@pytest.fixture
+def person_b(org_b, kommune_odense) -> Person:
+    return PersonFactory(
+        controller=org_b.tenant, first_name="Bent", last_name="Betasen", cpr="0202851234",
+        address_line="Betavej 20", postal_code="5000", city="Odense C", kommune=kommune_odense,
+    )

@@ -1,0 +1,153 @@
+"""``manage.py seed_demo``: the demo world is complete, fully audited and idempotent."""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db.models import Count, F, Q
+from stdnum.dk import cvr as stdnum_cvr
+
+from housing import cpr, scoping
+from housing.audit import system_user
+from housing.models import (
+    AreaStatusKind,
+    Department,
+    DepartmentAreaStatus,
+    Dwelling,
+    DwellingKind,
+    Household,
+    HouseholdMember,
+    HouseholdRelation,
+    HousingArea,
+    HousingOrganisation,
+    Kommune,
+    Membership,
+    NumberSeries,
+    OwnerKind,
+    Person,
+    SharedListAssociation,
+    Tenant,
+    YouthKind,
+)
+
+pytestmark = pytest.mark.django_db
+
+STAFF_USERNAMES = {"admin", "sagsbehandler", "sagsbehandler2", "laeser", "kommune"}
+TRACKED_MODELS = [
+    Tenant, Kommune, SharedListAssociation, HousingOrganisation, HousingArea, Department,
+    DepartmentAreaStatus, Dwelling, Person, Household, HouseholdMember, Membership,
+]
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, object]:
+    counts: dict[str, object] = {}
+    for model in TRACKED_MODELS:
+        counts[model.__name__] = model.objects.count()
+        counts[f"history:{model.__name__}"] = model.history.count()
+    counts["users"] = get_user_model().objects.count()
+    counts["number series"] = sorted(NumberSeries.objects.values_list("tenant_id", "name", "next_value"))
+    return counts
+
+
+def test_seed_demo_builds_the_expected_world():
+    output = seed()
+
+    departments = Department.objects.all()
+    assert departments.count() == 12
+    assert set(departments.values_list("kommune__code", flat=True)) == {"0751", "0461"}
+
+    organisations = HousingOrganisation.objects.all()
+    assert organisations.count() == 3
+    assert all(stdnum_cvr.is_valid(o.cvr) for o in organisations)
+    assert {o.digital_post_connected_from for o in organisations} >= {datetime.date(2022, 3, 1), None}
+    assert SharedListAssociation.objects.count() == 1
+    association = SharedListAssociation.objects.get()
+    assert association.organisations.count() == 2
+
+    dwellings = Dwelling.objects.all()
+    assert dwellings.count() >= 250
+    assert set(dwellings.values_list("kind", flat=True)) == set(DwellingKind.values)
+    assert set(dwellings.values_list("youth_kind", flat=True)) == set(YouthKind.values)
+    assert dwellings.filter(kind=DwellingKind.URBAN_RENEWAL_ELDER).count() in (2, 3)
+    assert not dwellings.filter(kind=DwellingKind.ELDER, fitted_elderly_disabled=False).exists()
+    assert dwellings.filter(fitted_large_household_mobility=True).exists()
+    assert dwellings.filter(owner_kind=OwnerKind.KOMMUNE).exclude(owner_name="").exists()
+    assert not dwellings.exclude(owner_kind=OwnerKind.ORGANISATION).filter(owner_name="").exists()
+
+    statuses = DepartmentAreaStatus.objects.all()
+    assert set(statuses.values_list("kind", flat=True)) == set(AreaStatusKind.values)
+    hard_ghetto = statuses.get(kind=AreaStatusKind.HARD_GHETTO)
+    assert hard_ghetto.valid_from == datetime.date(2018, 12, 1)
+    combined = statuses.filter(kind=AreaStatusKind.COMBINED_AREA)
+    assert combined.count() == 2
+    assert combined.values("housing_area").distinct().count() == 1
+
+    persons = Person.objects.all()
+    assert persons.count() >= 900
+    per_controller = dict(persons.values_list("controller__kind").annotate(n=Count("id")))
+    assert per_controller[Tenant.Kind.ASSOCIATION] > per_controller[Tenant.Kind.ORGANISATION]
+    assert 150 <= per_controller[Tenant.Kind.KOMMUNE] <= 250
+    for person in persons.order_by("?")[:50]:
+        number = cpr.decrypt(person.cpr_encrypted)
+        assert cpr.normalise(number) == number
+        assert cpr.birth_date(number) == person.birth_date
+        assert cpr.lookup_hash(number) == person.cpr_hash
+    consenting = persons.filter(digital_post_consent_date__isnull=False).count()
+    adults = persons.exclude(household_membership__relation=HouseholdRelation.CHILD).count()
+    assert 0.4 * adults <= consenting <= 0.75 * adults
+    assert persons.filter(digital_post_exempt=True).exists()
+    assert persons.filter(wants_email_notice=True).exists()
+
+    # Every person is in exactly one household, and every household has exactly one applicant.
+    assert HouseholdMember.objects.count() == persons.count()
+    applicants = Household.objects.annotate(
+        n=Count("members", filter=Q(members__relation=HouseholdRelation.APPLICANT))
+    )
+    assert set(applicants.values_list("n", flat=True)) == {1}
+    assert not HouseholdMember.objects.exclude(household__controller=F("person__controller")).exists()
+    assert HouseholdMember.objects.filter(relation=HouseholdRelation.CHILD).exists()
+
+    users = get_user_model().objects.filter(username__in=STAFF_USERNAMES)
+    assert set(users.values_list("username", flat=True)) == STAFF_USERNAMES
+    for user in users:
+        assert user.check_password("demo-adgang-2026")
+        assert user.username in output
+    admin = users.get(username="admin")
+    assert admin.is_staff and admin.is_superuser and not admin.memberships.exists()
+    caseworker = users.get(username="sagsbehandler")
+    assert scoping.persons_for(caseworker).filter(controller=association.tenant).exists()
+
+
+def test_every_seeded_row_has_one_history_row_with_user_and_reason():
+    seed()
+    system = system_user()
+    admin = get_user_model().objects.get(username="admin")
+    for model in TRACKED_MODELS:
+        history = model.history.all()
+        assert history.count() == model.objects.count(), model.__name__
+        per_row = history.values("id").annotate(n=Count("history_id"))
+        assert not per_row.filter(n__gt=1).exists(), model.__name__
+        assert not history.exclude(history_user__in=[system, admin]).exists(), model.__name__
+        no_reason = Q(history_change_reason__isnull=True) | Q(history_change_reason="")
+        assert not history.filter(no_reason).exists(), model.__name__
+    assert not Person.history.exclude(history_user=system).exists()
+    assert not Dwelling.history.exclude(history_user=system).exists()
+    assert set(Person.history.values_list("history_change_reason", flat=True)) == {"Demodata"}
+
+
+def test_running_twice_creates_nothing_new():
+    seed()
+    before = snapshot()
+    output = seed()
+    assert snapshot() == before
+    assert "nothing" in output

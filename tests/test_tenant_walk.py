@@ -1,0 +1,139 @@
+"""The wrong-tenant walk: every URL pattern, requested as staff of another tenant, must answer
+403/404 (or send a non-staff user to the admin login) and never show the other tenant's data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from housing.models import Kommune, Membership, Role
+from tests.factories import DepartmentFactory, DwellingFactory, HouseholdFactory, HouseholdMemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _walk(patterns, prefix: str = "", namespace: str = ""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}:{entry.namespace}" if entry.namespace and namespace else entry.namespace or namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns or "")
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), f"{namespace}:{entry.name}" if namespace else entry.name
+
+
+# Only objects with a primary key are tenant-owned; everything else is a fixed path.
+_CONVERTER = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
+
+
+def _object_for(url_name: str, world: dict) -> int:
+    for prefix, key in (
+        ("housing:person_", "person"), ("housing:organisation_", "organisation"),
+        ("housing:department_", "department"), ("housing:dwelling_", "dwelling"),
+        ("admin:housing_housingorganisation", "organisation"), ("admin:housing_department", "department"),
+        ("admin:housing_dwelling", "dwelling"),
+    ):
+        if (url_name or "").startswith(prefix):
+            return world[key].pk
+    # Other admin object pages (users, kommuner, …): any number will do, the user is not staff.
+    return world["organisation"].pk
+
+
+def _fill(route: str, url_name: str, world: dict) -> str:
+    def replace(match: re.Match) -> str:
+        name = match.group("name") or match.group("rname")
+        if name in ("pk", "object_id", "id"):
+            return str(_object_for(url_name, world))
+        if name == "app_label":
+            return "housing"
+        if name == "content_type_id":
+            return "1"
+        if name == "url":
+            return "x"
+        if name in ("path",):
+            return "x"
+        raise AssertionError(f"The tenant walk does not know how to fill <{name}> in {route} ({url_name}).")
+
+    path = _CONVERTER.sub(replace, route)
+    path = path.lstrip("^").rstrip("$").replace("\\", "")
+    return "/" + path
+
+
+@pytest.fixture
+def world_a(org_a, person_a):
+    department = DepartmentFactory(organisation=org_a, name="Alfaparken", kommune=Kommune.objects.get(code="0751"))
+    dwelling = DwellingFactory(department=department, address_line="Alfavej 17, 2. th.")
+    household = HouseholdFactory(controller=person_a.controller)
+    HouseholdMemberFactory(household=household, person=person_a, relation="applicant")
+    return {"organisation": org_a, "department": department, "dwelling": dwelling, "person": person_a}
+
+
+def _foreign_markers(world: dict) -> list[str]:
+    person = world["person"]
+    return [
+        world["organisation"].name, world["organisation"].cvr, world["department"].name,
+        world["dwelling"].address_line, person.first_name + " " + person.last_name, person.last_name,
+        person.cpr_masked, person.cpr_reveal(), person.cpr_reveal().replace("-", ""), person.applicant_number,
+    ]
+
+
+@pytest.fixture
+def other_kommune_officer(org_b):
+    user = UserFactory(username="officer-odense")
+    kommune = Kommune.objects.get(code="0461")
+    Membership.objects.create(user=user, tenant=kommune.tenant, role=Role.KOMMUNE_OFFICER)
+    return user
+
+
+@pytest.mark.parametrize("attacker_name", ["caseworker_b", "other_kommune_officer"])
+def test_every_url_refuses_another_tenant(request, attacker_name, world_a, client_for, person_b):
+    attacker = request.getfixturevalue(attacker_name)
+    client = client_for(attacker)
+    markers = _foreign_markers(world_a)
+    routes = list(_walk(get_resolver().url_patterns))
+    assert len(routes) > 20, "the walk found suspiciously few URL patterns"
+    checked = 0
+    for route, name in routes:
+        if (name or "").startswith("admin:") or route.startswith("admin/"):
+            url = _fill(route, name, world_a)
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                body = response.content.decode("utf-8", errors="replace")
+                # Not staff: the admin sends everyone to its login page and shows nothing else.
+                if url in ("/admin/login/", "/admin/logout/"):
+                    assert response.status_code in (200, 302, 405), (method, url, response.status_code)
+                else:
+                    assert response.status_code in (302, 404), (method, url, response.status_code)
+                if response.status_code == 302:
+                    location = response["Location"]
+                    assert location.startswith(("/admin/login/", "/konto/login/")), (url, location)
+                for marker in markers:
+                    assert marker not in body, f"{attacker_name} saw {marker!r} at {method.upper()} {url}"
+            checked += 1
+            continue
+        url = _fill(route, name, world_a)
+        needs_object = "<" in route or "(?P<" in route
+        for method in ("get", "post"):
+            response = getattr(client, method)(url, follow=False)
+            body = response.content.decode("utf-8", errors="replace")
+            if needs_object:
+                assert response.status_code in (403, 404, 405), (attacker_name, method, url, response.status_code)
+            else:
+                assert response.status_code in (200, 302, 400, 403, 405), (attacker_name, method, url, response.status_code)
+            for marker in markers:
+                assert marker not in body, f"{attacker_name} saw {marker!r} at {method.upper()} {url}"
+        checked += 1
+    assert checked == len(routes)
+
+
+def test_cpr_search_does_not_find_another_tenants_person(caseworker_b, client_for, person_a):
+    response = client_for(caseworker_b).post("/personer/", {"cpr": person_a.cpr_reveal()})
+    assert response.status_code == 200
+    assert person_a.last_name not in response.content.decode()
+
+
+def test_name_search_only_finds_own_persons(caseworker_b, client_for, person_a, person_b):
+    body = client_for(caseworker_b).get("/personer/", {"q": "sen"}).content.decode()
+    assert person_b.last_name in body
+    assert person_a.last_name not in body
