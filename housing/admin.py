@@ -25,7 +25,8 @@ from .models import (
 
 class AuditedModelForm(forms.ModelForm):
     change_reason = forms.CharField(
-        label=_("Reason for the change"), max_length=200,
+        label=_("Reason for the change"),
+        max_length=200,
         help_text=_("Saved in the history together with your name."),
     )
 

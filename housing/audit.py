@@ -96,7 +96,8 @@ def history_rows(obj: models.Model) -> list[HistoryRow]:
     records = list(obj.history.select_related("history_user").order_by("history_date", "history_id"))
     model = type(obj)
     tracked = [
-        f for f in model._meta.concrete_fields
+        f
+        for f in model._meta.concrete_fields
         if f.name != "id" and any(hasattr(r, f.attname) for r in records[:1])
     ]
     fk_names: dict = {}
@@ -119,19 +120,23 @@ def history_rows(obj: models.Model) -> list[HistoryRow]:
                 continue
             if record.history_type == "-":
                 continue
-            changes.append(FieldChange(
-                field=str(f.verbose_name),
-                old=_display(model, f, old, fk_names) if previous is not None else "",
-                new=_display(model, f, new, fk_names),
-            ))
+            changes.append(
+                FieldChange(
+                    field=str(f.verbose_name),
+                    old=_display(model, f, old, fk_names) if previous is not None else "",
+                    new=_display(model, f, new, fk_names),
+                )
+            )
         user = record.history_user
-        rows.append(HistoryRow(
-            when=record.history_date,
-            user=(user.get_full_name() or user.get_username()) if user else _("unknown"),
-            type_label=_(TYPE_LABELS.get(record.history_type, record.history_type)),
-            reason=record.history_change_reason or "",
-            changes=changes,
-        ))
+        rows.append(
+            HistoryRow(
+                when=record.history_date,
+                user=(user.get_full_name() or user.get_username()) if user else _("unknown"),
+                type_label=_(TYPE_LABELS.get(record.history_type, record.history_type)),
+                reason=record.history_change_reason or "",
+                changes=changes,
+            )
+        )
         previous = record
     rows.reverse()
     return rows

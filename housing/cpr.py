@@ -36,7 +36,9 @@ def normalise(value: str) -> str:
     except stdnum_exceptions.InvalidLength as exc:
         raise ValidationError(_("A CPR number has 10 digits (DDMMYY-XXXX)."), code="cpr_length") from exc
     except stdnum_exceptions.InvalidFormat as exc:
-        raise ValidationError(_("A CPR number may only contain digits and one dash."), code="cpr_format") from exc
+        raise ValidationError(
+            _("A CPR number may only contain digits and one dash."), code="cpr_format"
+        ) from exc
     except stdnum_exceptions.InvalidComponent as exc:
         raise ValidationError(
             _("The first six digits of a CPR number must be a real birth date that is not in the future."),

@@ -30,10 +30,20 @@ class DepartmentFilter(django_filters.FilterSet):
     )
     kommune = django_filters.ModelChoiceFilter(label=_("Kommune"), queryset=Kommune.objects.none())
     ordering = django_filters.OrderingFilter(
-        fields=(("number", "number"), ("name", "name"), ("organisation__name", "organisation"),
-                ("kommune__name", "kommune"), ("dwelling_count", "dwellings")),
-        field_labels={"number": _("Number"), "name": _("Name"), "organisation__name": _("Organisation"),
-                      "kommune__name": _("Kommune"), "dwelling_count": _("Dwellings")},
+        fields=(
+            ("number", "number"),
+            ("name", "name"),
+            ("organisation__name", "organisation"),
+            ("kommune__name", "kommune"),
+            ("dwelling_count", "dwellings"),
+        ),
+        field_labels={
+            "number": _("Number"),
+            "name": _("Name"),
+            "organisation__name": _("Organisation"),
+            "kommune__name": _("Kommune"),
+            "dwelling_count": _("Dwellings"),
+        },
         label=_("Sort by"),
     )
 
@@ -66,10 +76,22 @@ class DwellingFilter(django_filters.FilterSet):
     )
     fitted_mobility_impaired = django_filters.BooleanFilter(label=_("Fitted for mobility-impaired"))
     ordering = django_filters.OrderingFilter(
-        fields=(("number", "number"), ("address_line", "address"), ("rooms", "rooms"),
-                ("gross_floor_area", "area"), ("monthly_rent", "rent"), ("kind", "kind")),
-        field_labels={"number": _("Tenancy number"), "address_line": _("Address"), "rooms": _("Rooms"),
-                      "gross_floor_area": _("Area"), "monthly_rent": _("Rent"), "kind": _("Kind")},
+        fields=(
+            ("number", "number"),
+            ("address_line", "address"),
+            ("rooms", "rooms"),
+            ("gross_floor_area", "area"),
+            ("monthly_rent", "rent"),
+            ("kind", "kind"),
+        ),
+        field_labels={
+            "number": _("Tenancy number"),
+            "address_line": _("Address"),
+            "rooms": _("Rooms"),
+            "gross_floor_area": _("Area"),
+            "monthly_rent": _("Rent"),
+            "kind": _("Kind"),
+        },
         label=_("Sort by"),
     )
 

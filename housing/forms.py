@@ -37,8 +37,15 @@ class OrganisationForm(ReasonFormMixin, forms.ModelForm):
     class Meta:
         model = HousingOrganisation
         fields = [
-            "name", "cvr", "address_line", "postal_code", "city", "email", "phone",
-            "digital_post_connected_from", "shared_list",
+            "name",
+            "cvr",
+            "address_line",
+            "postal_code",
+            "city",
+            "email",
+            "phone",
+            "digital_post_connected_from",
+            "shared_list",
         ]
         widgets = {"digital_post_connected_from": DateInput()}
 
@@ -61,10 +68,23 @@ class DwellingForm(ReasonFormMixin, forms.ModelForm):
     class Meta:
         model = Dwelling
         fields = [
-            "department", "number", "address_line", "floor", "has_elevator", "kind", "rooms",
-            "gross_floor_area", "monthly_rent", "youth_kind", "fitted_elderly_disabled",
-            "fitted_mobility_impaired", "fitted_large_household_mobility", "fitted_far_reaching_disability",
-            "suitable_for_two", "owner_kind", "owner_name",
+            "department",
+            "number",
+            "address_line",
+            "floor",
+            "has_elevator",
+            "kind",
+            "rooms",
+            "gross_floor_area",
+            "monthly_rent",
+            "youth_kind",
+            "fitted_elderly_disabled",
+            "fitted_mobility_impaired",
+            "fitted_large_household_mobility",
+            "fitted_far_reaching_disability",
+            "suitable_for_two",
+            "owner_kind",
+            "owner_name",
         ]
 
     def __init__(self, *args, departments=None, **kwargs):
@@ -77,8 +97,17 @@ class PersonForm(ReasonFormMixin, forms.ModelForm):
     class Meta:
         model = Person
         fields = [
-            "first_name", "last_name", "address_line", "postal_code", "city", "kommune", "phone", "email",
-            "wants_email_notice", "digital_post_consent_date", "digital_post_consent_method",
+            "first_name",
+            "last_name",
+            "address_line",
+            "postal_code",
+            "city",
+            "kommune",
+            "phone",
+            "email",
+            "wants_email_notice",
+            "digital_post_consent_date",
+            "digital_post_consent_method",
             "digital_post_exempt",
         ]
         widgets = {"digital_post_consent_date": DateInput()}

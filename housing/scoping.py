@@ -95,6 +95,7 @@ def forget_scope(user) -> None:
 
 # --- Personal data ---------------------------------------------------------------------------
 
+
 def persons_for(user) -> QuerySet[Person]:
     return Person.objects.filter(controller_id__in=scope_for(user).tenant_ids)
 
@@ -109,6 +110,7 @@ def writable_controllers_for(user) -> QuerySet[Tenant]:
 
 
 # --- The register ----------------------------------------------------------------------------
+
 
 def organisations_for(user) -> QuerySet[HousingOrganisation]:
     scope = scope_for(user)
@@ -133,7 +135,8 @@ def dwellings_for(user) -> QuerySet[Dwelling]:
     if scope.is_administrator:
         return Dwelling.objects.all()
     return Dwelling.objects.filter(
-        Q(department__organisation_id__in=scope.organisation_ids) | Q(department__kommune_id__in=scope.kommune_ids)
+        Q(department__organisation_id__in=scope.organisation_ids)
+        | Q(department__kommune_id__in=scope.kommune_ids)
     )
 
 

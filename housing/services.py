@@ -26,8 +26,8 @@ from .models import (
     Tenant,
 )
 
-
 # --- Organisations ---------------------------------------------------------------------------
+
 
 @transaction.atomic
 def organisation_create(*, actor, reason: str, organisation: HousingOrganisation) -> HousingOrganisation:
@@ -65,6 +65,7 @@ def association_create(*, actor, reason: str, name: str) -> SharedListAssociatio
 
 # --- Departments and dwellings ---------------------------------------------------------------
 
+
 @transaction.atomic
 def department_save(*, actor, reason: str, department: Department) -> Department:
     """Create or change a department (*afdeling*) of an organisation the actor works for."""
@@ -74,7 +75,9 @@ def department_save(*, actor, reason: str, department: Department) -> Department
         # A department cannot be moved to another organisation through an edit.
         stored = Department.objects.only("organisation_id").get(pk=department.pk)
         if stored.organisation_id != department.organisation_id:
-            raise ValidationError({"organisation": _("A department cannot be moved to another organisation.")})
+            raise ValidationError(
+                {"organisation": _("A department cannot be moved to another organisation.")}
+            )
     return audited_save(department, actor=actor, reason=reason)
 
 
@@ -91,6 +94,7 @@ def dwelling_save(*, actor, reason: str, dwelling: Dwelling) -> Dwelling:
 
 
 # --- Persons ---------------------------------------------------------------------------------
+
 
 def _next_number(*, tenant: Tenant, series: str) -> int:
     counter, _created = NumberSeries.objects.select_for_update().get_or_create(tenant=tenant, name=series)
@@ -125,8 +129,10 @@ def person_create(*, actor, reason: str, controller: Tenant, cpr_number: str, pe
     existing = Person.objects.filter(controller=controller, cpr_hash=person.cpr_hash).first()
     if existing is not None:
         raise ValidationError(
-            {"cpr": _("This CPR number is already registered as applicant number %(number)s.")
-             % {"number": existing.applicant_number}},
+            {
+                "cpr": _("This CPR number is already registered as applicant number %(number)s.")
+                % {"number": existing.applicant_number}
+            },
             code="duplicate",
         )
     person.applicant_number = f"{_next_number(tenant=controller, series='applicant'):07d}"
@@ -155,6 +161,7 @@ def household_member_add(*, actor, reason: str, member: HouseholdMember) -> Hous
 
 # --- The personal-data access log ------------------------------------------------------------
 
+
 def access_log_record(
     *, actor, person: Person, kind: str, purpose: str, purpose_text: str = "", detail: str = ""
 ) -> PersonalDataAccess:
@@ -164,7 +171,12 @@ def access_log_record(
     if purpose == AccessPurpose.OTHER and not purpose_text.strip():
         raise ValidationError({"purpose_text": _("Describe the purpose when you choose 'Other'.")})
     return PersonalDataAccess.objects.create(
-        person=person, user=actor, kind=kind, purpose=purpose, purpose_text=purpose_text.strip(), detail=detail
+        person=person,
+        user=actor,
+        kind=kind,
+        purpose=purpose,
+        purpose_text=purpose_text.strip(),
+        detail=detail,
     )
 
 
@@ -175,7 +187,11 @@ def person_reveal_cpr(*, actor, person: Person, purpose: str, purpose_text: str 
     if person.controller_id not in scoping.scope_for(actor).tenant_ids:
         raise PermissionDenied
     access_log_record(
-        actor=actor, person=person, kind=AccessKind.CPR_REVEALED, purpose=purpose, purpose_text=purpose_text,
+        actor=actor,
+        person=person,
+        kind=AccessKind.CPR_REVEALED,
+        purpose=purpose,
+        purpose_text=purpose_text,
         detail="CPR",
     )
     return person.cpr_reveal()

@@ -50,6 +50,7 @@ def system_user(db):
 
 # --- Kommuner and organisations --------------------------------------------------------------
 
+
 @pytest.fixture
 def kommune_aarhus(db) -> Kommune:
     return aarhus()
@@ -63,7 +64,10 @@ def kommune_odense(db) -> Kommune:
 @pytest.fixture
 def org_a(kommune_aarhus) -> HousingOrganisation:
     return HousingOrganisationFactory(
-        name="Alfa Boligselskab", address_line="Alfavej 1", postal_code="8000", city="Aarhus C",
+        name="Alfa Boligselskab",
+        address_line="Alfavej 1",
+        postal_code="8000",
+        city="Aarhus C",
         email="post@alfa-bolig.example.com",
     )
 
@@ -71,7 +75,10 @@ def org_a(kommune_aarhus) -> HousingOrganisation:
 @pytest.fixture
 def org_b(kommune_odense) -> HousingOrganisation:
     return HousingOrganisationFactory(
-        name="Beta Boligforening", address_line="Betavej 2", postal_code="5000", city="Odense C",
+        name="Beta Boligforening",
+        address_line="Betavej 2",
+        postal_code="5000",
+        city="Odense C",
         email="post@beta-bolig.example.com",
     )
 
@@ -79,20 +86,29 @@ def org_b(kommune_odense) -> HousingOrganisation:
 @pytest.fixture
 def department_a(org_a, kommune_aarhus) -> Department:
     return DepartmentFactory(
-        organisation=org_a, name="Alfahaven", kommune=kommune_aarhus,
-        address_line="Alfahaven 2", postal_code="8210", city="Aarhus V",
+        organisation=org_a,
+        name="Alfahaven",
+        kommune=kommune_aarhus,
+        address_line="Alfahaven 2",
+        postal_code="8210",
+        city="Aarhus V",
     )
 
 
 @pytest.fixture
 def department_b(org_b, kommune_odense) -> Department:
     return DepartmentFactory(
-        organisation=org_b, name="Betahaven", kommune=kommune_odense,
-        address_line="Betahaven 4", postal_code="5220", city="Odense SØ",
+        organisation=org_b,
+        name="Betahaven",
+        kommune=kommune_odense,
+        address_line="Betahaven 4",
+        postal_code="5220",
+        city="Odense SØ",
     )
 
 
 # --- Staff personas --------------------------------------------------------------------------
+
 
 def _user(username: str, first_name: str, last_name: str, **extra):
     user = UserFactory(username=username, first_name=first_name, last_name=last_name, **extra)
@@ -148,17 +164,30 @@ def client_for() -> Callable[..., Client]:
 
 # --- Persons ---------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def person_a(org_a, kommune_aarhus) -> Person:
     return PersonFactory(
-        controller=org_a.tenant, first_name="Astrid", last_name="Alfasen", cpr="0101901234",
-        address_line="Alfavej 10, 2. th.", postal_code="8000", city="Aarhus C", kommune=kommune_aarhus,
+        controller=org_a.tenant,
+        first_name="Astrid",
+        last_name="Alfasen",
+        cpr="0101901234",
+        address_line="Alfavej 10, 2. th.",
+        postal_code="8000",
+        city="Aarhus C",
+        kommune=kommune_aarhus,
     )
 
 
 @pytest.fixture
 def person_b(org_b, kommune_odense) -> Person:
     return PersonFactory(
-        controller=org_b.tenant, first_name="Bent", last_name="Betasen", cpr="0202851234",
-        address_line="Betavej 20", postal_code="5000", city="Odense C", kommune=kommune_odense,
+        controller=org_b.tenant,
+        first_name="Bent",
+        last_name="Betasen",
+        cpr="0202851234",
+        address_line="Betavej 20",
+        postal_code="5000",
+        city="Odense C",
+        kommune=kommune_odense,
     )

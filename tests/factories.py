@@ -96,6 +96,7 @@ class AuditedFactory(DjangoModelFactory[ModelT]):
 
 # --- Data controllers and the register -------------------------------------------------------
 
+
 class TenantFactory(AuditedFactory[Tenant]):
     class Meta:
         model = Tenant
@@ -192,6 +193,7 @@ class DwellingFactory(AuditedFactory[Dwelling]):
 
 # --- Persons and households ------------------------------------------------------------------
 
+
 class PersonFactory(AuditedFactory[Person]):
     class Meta:
         model = Person
@@ -238,6 +240,7 @@ class HouseholdMemberFactory(AuditedFactory[HouseholdMember]):
 
 
 # --- Staff -----------------------------------------------------------------------------------
+
 
 class UserFactory(DjangoModelFactory[Any]):
     class Meta:

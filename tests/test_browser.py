@@ -27,8 +27,15 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield browser
         browser.close()
@@ -44,7 +51,8 @@ def _axe_problems(page) -> list[str]:
     results = Axe().run(page)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"] if v.get("impact") in SERIOUS
+        for v in results.response["violations"]
+        if v.get("impact") in SERIOUS
     ]
 
 
@@ -61,7 +69,7 @@ def test_login_search_person_history_and_language(browser, live_server, casework
     problems["login"] = _axe_problems(page)
     page.fill("#id_username", caseworker_a.username)
     page.fill("#id_password", "test-password-123")
-    page.click("button[type=submit]")
+    page.click("#login-submit")
     page.wait_for_url(f"{live_server.url}/")
     assert page.locator("h1").inner_text().startswith("Velkommen")
     problems["dashboard"] = _axe_problems(page)

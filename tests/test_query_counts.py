@@ -37,10 +37,18 @@ def _grow(org, n: int):
         HousingOrganisationFactory()
 
 
-@pytest.mark.parametrize("url", [
-    "/boliger/", "/boliger/?ordering=-rent&kind=family", "/afdelinger/", "/afdelinger/?ordering=dwellings",
-    "/organisationer/", "/personer/?q=Jensen", "/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/boliger/",
+        "/boliger/?ordering=-rent&kind=family",
+        "/afdelinger/",
+        "/afdelinger/?ordering=dwellings",
+        "/organisationer/",
+        "/personer/?q=Jensen",
+        "/",
+    ],
+)
 def test_list_pages_cost_fixed_queries(url, administrator, caseworker_a, client_for, org_a):
     from housing.models import Membership
 

@@ -38,8 +38,18 @@ pytestmark = pytest.mark.django_db
 
 STAFF_USERNAMES = {"admin", "sagsbehandler", "sagsbehandler2", "laeser", "kommune"}
 TRACKED_MODELS = [
-    Tenant, Kommune, SharedListAssociation, HousingOrganisation, HousingArea, Department,
-    DepartmentAreaStatus, Dwelling, Person, Household, HouseholdMember, Membership,
+    Tenant,
+    Kommune,
+    SharedListAssociation,
+    HousingOrganisation,
+    HousingArea,
+    Department,
+    DepartmentAreaStatus,
+    Dwelling,
+    Person,
+    Household,
+    HouseholdMember,
+    Membership,
 ]
 
 

@@ -39,4 +39,5 @@ __all__ = [
     "Role",
     "SharedListAssociation",
     "Tenant",
+    "YouthKind",
 ]

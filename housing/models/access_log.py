@@ -25,7 +25,9 @@ class AccessPurpose(models.TextChoices):
 class PersonalDataAccess(models.Model):
     """Append-only: one row per access, kept for the person's access request (GDPR art. 15)."""
 
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="accesses")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="accesses"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT)
     accessed_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("access"), max_length=20, choices=AccessKind.choices)

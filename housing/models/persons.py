@@ -43,13 +43,18 @@ class Person(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     kommune = models.ForeignKey(
-        Kommune, verbose_name=_("kommune of residence"), on_delete=models.PROTECT, null=True, blank=True,
+        Kommune,
+        verbose_name=_("kommune of residence"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="residents",
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     wants_email_notice = models.BooleanField(
-        _("wants an e-mail when a letter is sent"), default=False,
+        _("wants an e-mail when a letter is sent"),
+        default=False,
         help_text=_("Only a notice that a letter has been sent; letters themselves never go by e-mail."),
     )
     # DP2: CPR is not integrated for housing organisations, so Digital Post needs recorded consent.
@@ -65,13 +70,16 @@ class Person(models.Model):
         verbose_name_plural = _("persons")
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.UniqueConstraint(fields=["controller", "cpr_hash"], name="unique_person_cpr_per_controller"),
+            models.UniqueConstraint(
+                fields=["controller", "cpr_hash"], name="unique_person_cpr_per_controller"
+            ),
             models.UniqueConstraint(
                 fields=["controller", "applicant_number"], name="unique_applicant_number_per_controller"
             ),
             models.CheckConstraint(
                 condition=models.Q(digital_post_consent_date__isnull=True, digital_post_consent_method="")
-                | models.Q(digital_post_consent_date__isnull=False) & ~models.Q(digital_post_consent_method=""),
+                | models.Q(digital_post_consent_date__isnull=False)
+                & ~models.Q(digital_post_consent_method=""),
                 name="digital_post_consent_date_and_method_together",
             ),
         ]
@@ -149,7 +157,9 @@ class HouseholdMember(models.Model):
         verbose_name_plural = _("household members")
         constraints = [
             models.UniqueConstraint(
-                fields=["household"], condition=models.Q(relation="applicant"), name="one_applicant_per_household"
+                fields=["household"],
+                condition=models.Q(relation="applicant"),
+                name="one_applicant_per_household",
             ),
         ]
 

@@ -119,12 +119,16 @@ class Department(models.Model):
     """An *afdeling*: an estate of the organisation, in one kommune."""
 
     organisation = models.ForeignKey(
-        HousingOrganisation, verbose_name=_("housing organisation"), on_delete=models.PROTECT,
+        HousingOrganisation,
+        verbose_name=_("housing organisation"),
+        on_delete=models.PROTECT,
         related_name="departments",
     )
     number = models.CharField(_("department number"), max_length=10)
     name = models.CharField(_("name"), max_length=200)
-    kommune = models.ForeignKey(Kommune, verbose_name=_("kommune"), on_delete=models.PROTECT, related_name="departments")
+    kommune = models.ForeignKey(
+        Kommune, verbose_name=_("kommune"), on_delete=models.PROTECT, related_name="departments"
+    )
     address_line = models.CharField(_("address"), max_length=200)
     postal_code = models.CharField(_("postal code"), max_length=4)
     city = models.CharField(_("city"), max_length=100)
@@ -236,7 +240,9 @@ class Dwelling(models.Model):
     address_line = models.CharField(_("address"), max_length=200)
     floor = models.SmallIntegerField(_("floor"), null=True, blank=True, help_text=_("0 is the ground floor."))
     has_elevator = models.BooleanField(_("elevator"), default=False)
-    kind = models.CharField(_("kind"), max_length=30, choices=DwellingKind.choices, default=DwellingKind.FAMILY)
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=DwellingKind.choices, default=DwellingKind.FAMILY
+    )
     rooms = models.PositiveSmallIntegerField(_("rooms"), validators=[MinValueValidator(1)])
     gross_floor_area = models.DecimalField(
         _("gross floor area (m²)"), max_digits=6, decimal_places=1, validators=[MinValueValidator(1)]
@@ -259,7 +265,11 @@ class Dwelling(models.Model):
     )
     suitable_for_two = models.BooleanField(_("suitable for 2 persons (R19.3)"), default=False)
     youth_kind = models.CharField(
-        _("youth dwelling kind"), max_length=20, choices=YouthKind.choices, default=YouthKind.ORDINARY, blank=True
+        _("youth dwelling kind"),
+        max_length=20,
+        choices=YouthKind.choices,
+        default=YouthKind.ORDINARY,
+        blank=True,
     )
     owner_kind = models.CharField(
         _("owner"), max_length=20, choices=OwnerKind.choices, default=OwnerKind.ORGANISATION

@@ -40,3 +40,6 @@ class NumberSeries(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="unique_number_series")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}:{self.name}={self.next_value}"

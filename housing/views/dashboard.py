@@ -18,11 +18,13 @@ def dashboard(request):
             {"label": kinds.get(row["kind"], row["kind"]), "n": row["n"]}
             for row in selectors.dwelling_kind_counts(user=request.user)
         ],
-        "my_recent_accesses": PersonalDataAccess.objects.filter(user=request.user)
-        .select_related("person")[:5],
+        "my_recent_accesses": PersonalDataAccess.objects.filter(user=request.user).select_related("person")[
+            :5
+        ],
     }
     if scope.is_administrator:
         since = timezone.now() - timezone.timedelta(days=7)
         context["failed_logins"] = AccessFailureLog.objects.filter(attempt_time__gte=since).order_by(
-            "-attempt_time")[:10]
+            "-attempt_time"
+        )[:10]
     return render(request, "dashboard.html", context)

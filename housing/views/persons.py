@@ -43,23 +43,32 @@ def person_search(request):
             return redirect(person)
         messages.info(request, _("No person with that CPR number is registered with you."))
         cpr_form = CprSearchForm()
-    return render(request, "housing/person_search.html", {
-        "query": query,
-        "cpr_form": cpr_form,
-        "page_obj": paginate(request, results) if query else None,
-        "can_create": bool(scoping.scope_for(request.user).writable_tenant_ids),
-    }, status=400 if cpr_form.errors else 200)
+    return render(
+        request,
+        "housing/person_search.html",
+        {
+            "query": query,
+            "cpr_form": cpr_form,
+            "page_obj": paginate(request, results) if query else None,
+            "can_create": bool(scoping.scope_for(request.user).writable_tenant_ids),
+        },
+        status=400 if cpr_form.errors else 200,
+    )
 
 
 def person_detail(request, pk: int):
     person = _person(request, pk)
-    return render(request, "housing/person_detail.html", {
-        "person": person,
-        "household": selectors.household_members(person=person),
-        "reveal_form": RevealCprForm(),
-        "tabs": _person_tabs(person, "overview"),
-        "can_edit": scoping.can_write_person(request.user, person),
-    })
+    return render(
+        request,
+        "housing/person_detail.html",
+        {
+            "person": person,
+            "household": selectors.household_members(person=person),
+            "reveal_form": RevealCprForm(),
+            "tabs": _person_tabs(person, "overview"),
+            "can_edit": scoping.can_write_person(request.user, person),
+        },
+    )
 
 
 @require_POST
@@ -70,34 +79,51 @@ def person_reveal_cpr(request, pk: int):
     revealed = None
     if form.is_valid():
         revealed = services.person_reveal_cpr(
-            actor=request.user, person=person, purpose=form.cleaned_data["purpose"],
+            actor=request.user,
+            person=person,
+            purpose=form.cleaned_data["purpose"],
             purpose_text=form.cleaned_data["purpose_text"],
         )
     context = {"person": person, "reveal_form": form, "revealed_cpr": revealed}
     if request.htmx:
         return render(request, "housing/partials/cpr_reveal.html", context, status=200 if revealed else 400)
-    return render(request, "housing/person_detail.html", {
-        **context,
-        "household": selectors.household_members(person=person),
-        "tabs": _person_tabs(person, "overview"),
-        "can_edit": scoping.can_write_person(request.user, person),
-    }, status=200 if revealed else 400)
+    return render(
+        request,
+        "housing/person_detail.html",
+        {
+            **context,
+            "household": selectors.household_members(person=person),
+            "tabs": _person_tabs(person, "overview"),
+            "can_edit": scoping.can_write_person(request.user, person),
+        },
+        status=200 if revealed else 400,
+    )
 
 
 def person_history(request, pk: int):
     person = _person(request, pk)
-    return render(request, "housing/history.html", {
-        "object": person, "history_rows": history_rows(person), "tabs": _person_tabs(person, "history"),
-    })
+    return render(
+        request,
+        "housing/history.html",
+        {
+            "object": person,
+            "history_rows": history_rows(person),
+            "tabs": _person_tabs(person, "history"),
+        },
+    )
 
 
 def person_access_log(request, pk: int):
     person = _person(request, pk)
-    return render(request, "housing/person_access_log.html", {
-        "person": person,
-        "page_obj": paginate(request, selectors.person_accesses(person=person)),
-        "tabs": _person_tabs(person, "access_log"),
-    })
+    return render(
+        request,
+        "housing/person_access_log.html",
+        {
+            "person": person,
+            "page_obj": paginate(request, selectors.person_accesses(person=person)),
+            "tabs": _person_tabs(person, "access_log"),
+        },
+    )
 
 
 @require_POST
@@ -105,21 +131,33 @@ def person_access_log_csv(request, pk: int):
     """The access log as CSV for the person's access request. Exporting is itself logged."""
     person = _person(request, pk)
     services.access_log_record(
-        actor=request.user, person=person, kind=AccessKind.EXPORT, purpose=AccessPurpose.ACCESS_REQUEST,
+        actor=request.user,
+        person=person,
+        kind=AccessKind.EXPORT,
+        purpose=AccessPurpose.ACCESS_REQUEST,
         detail="access log CSV",
     )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="adgangslog-{person.applicant_number}-{stamp}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="adgangslog-{person.applicant_number}-{stamp}.csv"'
+    )
     response.write("\ufeff")  # Excel opens UTF-8 with æøå correctly only with a BOM.
     writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("Time"), _("User"), _("Access"), _("Purpose"), _("Purpose described"), _("What was read")])
+    writer.writerow(
+        [_("Time"), _("User"), _("Access"), _("Purpose"), _("Purpose described"), _("What was read")]
+    )
     for access in selectors.person_accesses(person=person).order_by("accessed_at", "id"):
-        writer.writerow([
-            timezone.localtime(access.accessed_at).strftime("%Y-%m-%d %H:%M:%S"),
-            access.user.get_full_name() or access.user.get_username(),
-            access.get_kind_display(), access.get_purpose_display(), access.purpose_text, access.detail,
-        ])
+        writer.writerow(
+            [
+                timezone.localtime(access.accessed_at).strftime("%Y-%m-%d %H:%M:%S"),
+                access.user.get_full_name() or access.user.get_username(),
+                access.get_kind_display(),
+                access.get_purpose_display(),
+                access.purpose_text,
+                access.detail,
+            ]
+        )
     return response
 
 
@@ -128,24 +166,37 @@ def person_create(request):
     controllers = scoping.writable_controllers_for(request.user).order_by("name")
     if not controllers.exists():
         raise PermissionDenied
-    form = PersonCreateForm(request.POST or None, controllers=controllers,
-                            initial={"change_reason": _("New person registered")})
+    form = PersonCreateForm(
+        request.POST or None, controllers=controllers, initial={"change_reason": _("New person registered")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             person = services.person_create(
-                actor=request.user, reason=form.cleaned_data["change_reason"],
-                controller=form.cleaned_data["controller"], cpr_number=form.cleaned_data["cpr"],
+                actor=request.user,
+                reason=form.cleaned_data["change_reason"],
+                controller=form.cleaned_data["controller"],
+                cpr_number=form.cleaned_data["cpr"],
                 person=form.save(commit=False),
             )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, _("The person was registered with applicant number %(number)s.")
-                             % {"number": person.applicant_number})
+            messages.success(
+                request,
+                _("The person was registered with applicant number %(number)s.")
+                % {"number": person.applicant_number},
+            )
             return redirect(person)
-    return render(request, "housing/form.html", {
-        "form": form, "title": _("Register a person"), "cancel_url": "housing:person_search",
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "housing/form.html",
+        {
+            "form": form,
+            "title": _("Register a person"),
+            "cancel_url": "housing:person_search",
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -156,13 +207,21 @@ def person_edit(request, pk: int):
     form = PersonForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
         try:
-            services.person_update(actor=request.user, reason=form.cleaned_data["change_reason"],
-                                   person=form.save(commit=False))
+            services.person_update(
+                actor=request.user, reason=form.cleaned_data["change_reason"], person=form.save(commit=False)
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect(person)
-    return render(request, "housing/form.html", {
-        "form": form, "object": person, "title": _("Edit %(name)s") % {"name": person.full_name},
-    }, status=400 if form.errors else 200)
+    return render(
+        request,
+        "housing/form.html",
+        {
+            "form": form,
+            "object": person,
+            "title": _("Edit %(name)s") % {"name": person.full_name},
+        },
+        status=400 if form.errors else 200,
+    )

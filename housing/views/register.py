@@ -15,18 +15,22 @@ from ..forms import DepartmentForm, DwellingForm, OrganisationForm
 from ..models import Department, Dwelling, HousingOrganisation
 from .common import audited_form_view, object_tabs, paginate
 
-
 # --- Organisations ---------------------------------------------------------------------------
+
 
 def organisation_list(request):
     queryset = selectors.organisation_list(user=request.user)
     filterset = OrganisationFilter(request.GET or None, queryset=queryset.order_by("name"))
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset.order_by("name")
-    return render(request, "housing/organisation_list.html", {
-        "filter": filterset,
-        "page_obj": paginate(request, rows),
-        "can_create": scoping.can_create_organisation(request.user),
-    })
+    return render(
+        request,
+        "housing/organisation_list.html",
+        {
+            "filter": filterset,
+            "page_obj": paginate(request, rows),
+            "can_create": scoping.can_create_organisation(request.user),
+        },
+    )
 
 
 def _organisation(request, pk: int) -> HousingOrganisation:
@@ -38,20 +42,29 @@ def organisation_detail(request, pk: int):
     departments = (
         selectors.department_list(user=request.user).filter(organisation=organisation).order_by("number")
     )
-    return render(request, "housing/organisation_detail.html", {
-        "organisation": organisation,
-        "departments": departments,
-        "tabs": object_tabs(organisation, "overview"),
-        "can_edit": scoping.can_write_organisation(request.user, organisation.pk),
-    })
+    return render(
+        request,
+        "housing/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "departments": departments,
+            "tabs": object_tabs(organisation, "overview"),
+            "can_edit": scoping.can_write_organisation(request.user, organisation.pk),
+        },
+    )
 
 
 def organisation_history(request, pk: int):
     organisation = _organisation(request, pk)
-    return render(request, "housing/history.html", {
-        "object": organisation, "history_rows": history_rows(organisation),
-        "tabs": object_tabs(organisation, "history"),
-    })
+    return render(
+        request,
+        "housing/history.html",
+        {
+            "object": organisation,
+            "history_rows": history_rows(organisation),
+            "tabs": object_tabs(organisation, "history"),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -60,9 +73,11 @@ def organisation_create(request):
         raise PermissionDenied
     form = OrganisationForm(request.POST or None, initial={"change_reason": _("New organisation")})
     return audited_form_view(
-        request, form=form,
+        request,
+        form=form,
         save=lambda *, actor, reason, instance: services.organisation_create(
-            actor=actor, reason=reason, organisation=instance),
+            actor=actor, reason=reason, organisation=instance
+        ),
         template="housing/form.html",
         context={"title": _("New housing organisation"), "cancel_url": "housing:organisation_list"},
         success_message=_("The organisation was created."),
@@ -76,9 +91,11 @@ def organisation_edit(request, pk: int):
         raise PermissionDenied
     form = OrganisationForm(request.POST or None, instance=organisation)
     return audited_form_view(
-        request, form=form,
+        request,
+        form=form,
         save=lambda *, actor, reason, instance: services.organisation_update(
-            actor=actor, reason=reason, organisation=instance),
+            actor=actor, reason=reason, organisation=instance
+        ),
         template="housing/form.html",
         context={"title": _("Edit %(name)s") % {"name": organisation.name}, "object": organisation},
         success_message=_("The changes were saved."),
@@ -87,17 +104,22 @@ def organisation_edit(request, pk: int):
 
 # --- Departments -----------------------------------------------------------------------------
 
+
 def department_list(request):
     organisations = scoping.organisations_for(request.user).order_by("name")
     queryset = selectors.department_list(user=request.user).order_by("organisation__name", "number")
     filterset = DepartmentFilter(request.GET or None, queryset=queryset, organisations=organisations)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
-    return render(request, "housing/department_list.html", {
-        "filter": filterset,
-        "page_obj": paginate(request, rows),
-        "can_create": bool(scoping.scope_for(request.user).writable_organisation_ids)
-        or scoping.scope_for(request.user).is_administrator,
-    })
+    return render(
+        request,
+        "housing/department_list.html",
+        {
+            "filter": filterset,
+            "page_obj": paginate(request, rows),
+            "can_create": bool(scoping.scope_for(request.user).writable_organisation_ids)
+            or scoping.scope_for(request.user).is_administrator,
+        },
+    )
 
 
 def _department(request, pk: int) -> Department:
@@ -109,23 +131,30 @@ def _department(request, pk: int) -> Department:
 
 def department_detail(request, pk: int):
     department = _department(request, pk)
-    dwellings = (
-        selectors.dwelling_list(user=request.user).filter(department=department).order_by("number")
+    dwellings = selectors.dwelling_list(user=request.user).filter(department=department).order_by("number")
+    return render(
+        request,
+        "housing/department_detail.html",
+        {
+            "department": department,
+            "page_obj": paginate(request, dwellings),
+            "tabs": object_tabs(department, "overview"),
+            "can_edit": scoping.can_write_organisation(request.user, department.organisation_id),
+        },
     )
-    return render(request, "housing/department_detail.html", {
-        "department": department,
-        "page_obj": paginate(request, dwellings),
-        "tabs": object_tabs(department, "overview"),
-        "can_edit": scoping.can_write_organisation(request.user, department.organisation_id),
-    })
 
 
 def department_history(request, pk: int):
     department = _department(request, pk)
-    return render(request, "housing/history.html", {
-        "object": department, "history_rows": history_rows(department),
-        "tabs": object_tabs(department, "history"),
-    })
+    return render(
+        request,
+        "housing/history.html",
+        {
+            "object": department,
+            "history_rows": history_rows(department),
+            "tabs": object_tabs(department, "history"),
+        },
+    )
 
 
 def _writable_organisations(user):
@@ -142,13 +171,16 @@ def department_create(request):
     if not organisations.exists():
         raise PermissionDenied
     form = DepartmentForm(
-        request.POST or None, organisations=organisations,
+        request.POST or None,
+        organisations=organisations,
         initial={"change_reason": _("New department"), "organisation": organisations.first()},
     )
     return audited_form_view(
-        request, form=form,
+        request,
+        form=form,
         save=lambda *, actor, reason, instance: services.department_save(
-            actor=actor, reason=reason, department=instance),
+            actor=actor, reason=reason, department=instance
+        ),
         template="housing/form.html",
         context={"title": _("New department"), "cancel_url": "housing:department_list"},
         success_message=_("The department was created."),
@@ -160,12 +192,15 @@ def department_edit(request, pk: int):
     department = _department(request, pk)
     if not scoping.can_write_organisation(request.user, department.organisation_id):
         raise PermissionDenied
-    form = DepartmentForm(request.POST or None, instance=department,
-                          organisations=_writable_organisations(request.user))
+    form = DepartmentForm(
+        request.POST or None, instance=department, organisations=_writable_organisations(request.user)
+    )
     return audited_form_view(
-        request, form=form,
+        request,
+        form=form,
         save=lambda *, actor, reason, instance: services.department_save(
-            actor=actor, reason=reason, department=instance),
+            actor=actor, reason=reason, department=instance
+        ),
         template="housing/form.html",
         context={"title": _("Edit department %(name)s") % {"name": department}, "object": department},
         success_message=_("The changes were saved."),
@@ -174,18 +209,26 @@ def department_edit(request, pk: int):
 
 # --- Dwellings -------------------------------------------------------------------------------
 
+
 def dwelling_list(request):
-    departments = scoping.departments_for(request.user).select_related("organisation").order_by(
-        "organisation__name", "number")
+    departments = (
+        scoping.departments_for(request.user)
+        .select_related("organisation")
+        .order_by("organisation__name", "number")
+    )
     queryset = selectors.dwelling_list(user=request.user).order_by("department__number", "number")
     filterset = DwellingFilter(request.GET or None, queryset=queryset, departments=departments)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
-    return render(request, "housing/dwelling_list.html", {
-        "filter": filterset,
-        "page_obj": paginate(request, rows),
-        "can_create": bool(scoping.scope_for(request.user).writable_organisation_ids)
-        or scoping.scope_for(request.user).is_administrator,
-    })
+    return render(
+        request,
+        "housing/dwelling_list.html",
+        {
+            "filter": filterset,
+            "page_obj": paginate(request, rows),
+            "can_create": bool(scoping.scope_for(request.user).writable_organisation_ids)
+            or scoping.scope_for(request.user).is_administrator,
+        },
+    )
 
 
 def _dwelling(request, pk: int) -> Dwelling:
@@ -196,23 +239,36 @@ def _dwelling(request, pk: int) -> Dwelling:
 
 def dwelling_detail(request, pk: int):
     dwelling = _dwelling(request, pk)
-    return render(request, "housing/dwelling_detail.html", {
-        "dwelling": dwelling,
-        "tabs": object_tabs(dwelling, "overview"),
-        "can_edit": scoping.can_write_organisation(request.user, dwelling.department.organisation_id),
-    })
+    return render(
+        request,
+        "housing/dwelling_detail.html",
+        {
+            "dwelling": dwelling,
+            "tabs": object_tabs(dwelling, "overview"),
+            "can_edit": scoping.can_write_organisation(request.user, dwelling.department.organisation_id),
+        },
+    )
 
 
 def dwelling_history(request, pk: int):
     dwelling = _dwelling(request, pk)
-    return render(request, "housing/history.html", {
-        "object": dwelling, "history_rows": history_rows(dwelling), "tabs": object_tabs(dwelling, "history"),
-    })
+    return render(
+        request,
+        "housing/history.html",
+        {
+            "object": dwelling,
+            "history_rows": history_rows(dwelling),
+            "tabs": object_tabs(dwelling, "history"),
+        },
+    )
 
 
 def _writable_departments(user):
-    return scoping.departments_for(user).filter(organisation__in=_writable_organisations(user)).order_by(
-        "organisation__name", "number")
+    return (
+        scoping.departments_for(user)
+        .filter(organisation__in=_writable_organisations(user))
+        .order_by("organisation__name", "number")
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -226,9 +282,11 @@ def dwelling_create(request):
         initial["department"] = int(wanted)
     form = DwellingForm(request.POST or None, departments=departments, initial=initial)
     return audited_form_view(
-        request, form=form,
+        request,
+        form=form,
         save=lambda *, actor, reason, instance: services.dwelling_save(
-            actor=actor, reason=reason, dwelling=instance),
+            actor=actor, reason=reason, dwelling=instance
+        ),
         template="housing/form.html",
         context={"title": _("New dwelling"), "cancel_url": "housing:dwelling_list"},
         success_message=_("The dwelling was created."),
@@ -240,11 +298,15 @@ def dwelling_edit(request, pk: int):
     dwelling = _dwelling(request, pk)
     if not scoping.can_write_organisation(request.user, dwelling.department.organisation_id):
         raise PermissionDenied
-    form = DwellingForm(request.POST or None, instance=dwelling, departments=_writable_departments(request.user))
+    form = DwellingForm(
+        request.POST or None, instance=dwelling, departments=_writable_departments(request.user)
+    )
     return audited_form_view(
-        request, form=form,
+        request,
+        form=form,
         save=lambda *, actor, reason, instance: services.dwelling_save(
-            actor=actor, reason=reason, dwelling=instance),
+            actor=actor, reason=reason, dwelling=instance
+        ),
         template="housing/form.html",
         context={"title": _("Edit dwelling %(name)s") % {"name": dwelling}, "object": dwelling},
         success_message=_("The changes were saved."),

@@ -68,6 +68,7 @@ ASSOCIATION_NAME = "Fælles Venteliste Aarhus"
 
 # --- The register ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class OrgSpec:
     key: str
@@ -83,12 +84,42 @@ class OrgSpec:
 
 
 ORGANISATIONS = [
-    OrgSpec("kattegat", "Boligforeningen Kattegat", "37192848", "Frederiks Allé 104", "8000", "Aarhus C",
-            "udlejning@kattegat-bolig.example.com", "86 12 40 00", datetime.date(2022, 3, 1), True),
-    OrgSpec("almenbo", "Almenbo Aarhus", "29465134", "Silkeborgvej 261", "8230", "Åbyhøj",
-            "kontakt@almenbo.example.com", "86 15 22 10", datetime.date(2025, 9, 1), True),
-    OrgSpec("fyn", "Fynsk Almen Bolig", "27184057", "Vestergade 75", "5000", "Odense C",
-            "bolig@fynsk-almen.example.com", "66 13 70 70", None, False),
+    OrgSpec(
+        "kattegat",
+        "Boligforeningen Kattegat",
+        "37192848",
+        "Frederiks Allé 104",
+        "8000",
+        "Aarhus C",
+        "udlejning@kattegat-bolig.example.com",
+        "86 12 40 00",
+        datetime.date(2022, 3, 1),
+        True,
+    ),
+    OrgSpec(
+        "almenbo",
+        "Almenbo Aarhus",
+        "29465134",
+        "Silkeborgvej 261",
+        "8230",
+        "Åbyhøj",
+        "kontakt@almenbo.example.com",
+        "86 15 22 10",
+        datetime.date(2025, 9, 1),
+        True,
+    ),
+    OrgSpec(
+        "fyn",
+        "Fynsk Almen Bolig",
+        "27184057",
+        "Vestergade 75",
+        "5000",
+        "Odense C",
+        "bolig@fynsk-almen.example.com",
+        "66 13 70 70",
+        None,
+        False,
+    ),
 ]
 
 
@@ -110,30 +141,121 @@ class DepartmentSpec:
 
 
 DEPARTMENTS = [
-    DepartmentSpec("kattegat", "101", "Skovbrynet", AARHUS, "Skovbrynet", 2, "8210", "Aarhus V",
-                   "family", 28, 3, False, large_household_mobility=True),
-    DepartmentSpec("kattegat", "102", "Hedeparken", AARHUS, "Hedeparken", 10, "8220", "Brabrand",
-                   "family", 35, 7, True),
-    DepartmentSpec("kattegat", "103", "Ungdomsboligerne Katrinebjerg", AARHUS, "Katrinebjergvej", 30, "8200",
-                   "Aarhus N", "youth", 30, 4, True),
-    DepartmentSpec("kattegat", "104", "Lindehøj", AARHUS, "Lindehøjvej", 1, "8270", "Højbjerg",
-                   "elder", 24, 1, True),
-    DepartmentSpec("kattegat", "105", "Møllestien", AARHUS, "Møllestien", 5, "8000", "Aarhus C",
-                   "old_town", 22, 2, False),
-    DepartmentSpec("almenbo", "201", "Toftegården", AARHUS, "Toftegårdsvej", 4, "8220", "Brabrand",
-                   "family", 26, 3, False),
-    DepartmentSpec("almenbo", "202", "Rosenvænget", AARHUS, "Rosenvænget", 1, "8260", "Viby J",
-                   "family_elder", 25, 0, False),
-    DepartmentSpec("almenbo", "203", "Åløkkehaven", ODENSE, "Åløkke Allé", 12, "5240", "Odense NØ",
-                   "family", 25, 3, False),
-    DepartmentSpec("fyn", "301", "Solhaven", ODENSE, "Solhavevej", 2, "5220", "Odense SØ",
-                   "family", 30, 3, False, large_household_mobility=True),
-    DepartmentSpec("fyn", "302", "Kildegården", ODENSE, "Kildegårdsvej", 8, "5200", "Odense V",
-                   "family_youth", 26, 4, True),
-    DepartmentSpec("fyn", "303", "Plejecenter Ådalen", ODENSE, "Ådalsvej", 40, "5260", "Odense S",
-                   "care", 22, 2, True),
-    DepartmentSpec("fyn", "304", "Egeparken", ODENSE, "Egeparken", 1, "5210", "Odense NV",
-                   "family_elder", 24, 2, True),
+    DepartmentSpec(
+        "kattegat",
+        "101",
+        "Skovbrynet",
+        AARHUS,
+        "Skovbrynet",
+        2,
+        "8210",
+        "Aarhus V",
+        "family",
+        28,
+        3,
+        False,
+        large_household_mobility=True,
+    ),
+    DepartmentSpec(
+        "kattegat", "102", "Hedeparken", AARHUS, "Hedeparken", 10, "8220", "Brabrand", "family", 35, 7, True
+    ),
+    DepartmentSpec(
+        "kattegat",
+        "103",
+        "Ungdomsboligerne Katrinebjerg",
+        AARHUS,
+        "Katrinebjergvej",
+        30,
+        "8200",
+        "Aarhus N",
+        "youth",
+        30,
+        4,
+        True,
+    ),
+    DepartmentSpec(
+        "kattegat", "104", "Lindehøj", AARHUS, "Lindehøjvej", 1, "8270", "Højbjerg", "elder", 24, 1, True
+    ),
+    DepartmentSpec(
+        "kattegat", "105", "Møllestien", AARHUS, "Møllestien", 5, "8000", "Aarhus C", "old_town", 22, 2, False
+    ),
+    DepartmentSpec(
+        "almenbo",
+        "201",
+        "Toftegården",
+        AARHUS,
+        "Toftegårdsvej",
+        4,
+        "8220",
+        "Brabrand",
+        "family",
+        26,
+        3,
+        False,
+    ),
+    DepartmentSpec(
+        "almenbo",
+        "202",
+        "Rosenvænget",
+        AARHUS,
+        "Rosenvænget",
+        1,
+        "8260",
+        "Viby J",
+        "family_elder",
+        25,
+        0,
+        False,
+    ),
+    DepartmentSpec(
+        "almenbo",
+        "203",
+        "Åløkkehaven",
+        ODENSE,
+        "Åløkke Allé",
+        12,
+        "5240",
+        "Odense NØ",
+        "family",
+        25,
+        3,
+        False,
+    ),
+    DepartmentSpec(
+        "fyn",
+        "301",
+        "Solhaven",
+        ODENSE,
+        "Solhavevej",
+        2,
+        "5220",
+        "Odense SØ",
+        "family",
+        30,
+        3,
+        False,
+        large_household_mobility=True,
+    ),
+    DepartmentSpec(
+        "fyn",
+        "302",
+        "Kildegården",
+        ODENSE,
+        "Kildegårdsvej",
+        8,
+        "5200",
+        "Odense V",
+        "family_youth",
+        26,
+        4,
+        True,
+    ),
+    DepartmentSpec(
+        "fyn", "303", "Plejecenter Ådalen", ODENSE, "Ådalsvej", 40, "5260", "Odense S", "care", 22, 2, True
+    ),
+    DepartmentSpec(
+        "fyn", "304", "Egeparken", ODENSE, "Egeparken", 1, "5210", "Odense NV", "family_elder", 24, 2, True
+    ),
 ]
 
 HOUSING_AREA = (AARHUS, "Aarhus Vest")
@@ -149,16 +271,38 @@ class AreaStatusSpec:
 
 
 AREA_STATUSES = [
-    AreaStatusSpec(("kattegat", "102"), AreaStatusKind.HARD_GHETTO, datetime.date(2018, 12, 1),
-                   "På listen over hårde ghettoområder fra 1. december 2018."),
-    AreaStatusSpec(("fyn", "301"), AreaStatusKind.VULNERABLE, datetime.date(2021, 12, 1),
-                   "Udsat boligområde ifølge listen af 1. december 2021."),
-    AreaStatusSpec(("kattegat", "101"), AreaStatusKind.COMBINED_AREA, datetime.date(2019, 12, 1),
-                   "Kommunen vurderer Skovbrynet og Toftegården som ét boligområde.", combined=True),
-    AreaStatusSpec(("almenbo", "201"), AreaStatusKind.COMBINED_AREA, datetime.date(2019, 12, 1),
-                   "Kommunen vurderer Skovbrynet og Toftegården som ét boligområde.", combined=True),
-    AreaStatusSpec(("almenbo", "203"), AreaStatusKind.HIGH_OUTSIDE_LABOUR, datetime.date(2023, 12, 1),
-                   "Over 40 % af beboerne uden for arbejdsmarkedet."),
+    AreaStatusSpec(
+        ("kattegat", "102"),
+        AreaStatusKind.HARD_GHETTO,
+        datetime.date(2018, 12, 1),
+        "På listen over hårde ghettoområder fra 1. december 2018.",
+    ),
+    AreaStatusSpec(
+        ("fyn", "301"),
+        AreaStatusKind.VULNERABLE,
+        datetime.date(2021, 12, 1),
+        "Udsat boligområde ifølge listen af 1. december 2021.",
+    ),
+    AreaStatusSpec(
+        ("kattegat", "101"),
+        AreaStatusKind.COMBINED_AREA,
+        datetime.date(2019, 12, 1),
+        "Kommunen vurderer Skovbrynet og Toftegården som ét boligområde.",
+        combined=True,
+    ),
+    AreaStatusSpec(
+        ("almenbo", "201"),
+        AreaStatusKind.COMBINED_AREA,
+        datetime.date(2019, 12, 1),
+        "Kommunen vurderer Skovbrynet og Toftegården som ét boligområde.",
+        combined=True,
+    ),
+    AreaStatusSpec(
+        ("almenbo", "203"),
+        AreaStatusKind.HIGH_OUTSIDE_LABOUR,
+        datetime.date(2023, 12, 1),
+        "Over 40 % af beboerne uden for arbejdsmarkedet.",
+    ),
 ]
 
 # Rooms -> (smallest, largest) gross floor area in m².
@@ -169,12 +313,28 @@ FLOOR_AREA = {1: (25, 45), 2: (48, 70), 3: (70, 90), 4: (88, 110), 5: (105, 130)
 
 # Postal codes by kommune code; persons mostly live in the two demo kommuner.
 POSTAL_CODES = {
-    AARHUS: [("8000", "Aarhus C"), ("8200", "Aarhus N"), ("8210", "Aarhus V"), ("8220", "Brabrand"),
-             ("8230", "Åbyhøj"), ("8240", "Risskov"), ("8250", "Egå"), ("8260", "Viby J"),
-             ("8270", "Højbjerg")],
-    ODENSE: [("5000", "Odense C"), ("5200", "Odense V"), ("5210", "Odense NV"), ("5220", "Odense SØ"),
-             ("5230", "Odense M"), ("5240", "Odense NØ"), ("5250", "Odense SV"), ("5260", "Odense S"),
-             ("5270", "Odense N")],
+    AARHUS: [
+        ("8000", "Aarhus C"),
+        ("8200", "Aarhus N"),
+        ("8210", "Aarhus V"),
+        ("8220", "Brabrand"),
+        ("8230", "Åbyhøj"),
+        ("8240", "Risskov"),
+        ("8250", "Egå"),
+        ("8260", "Viby J"),
+        ("8270", "Højbjerg"),
+    ],
+    ODENSE: [
+        ("5000", "Odense C"),
+        ("5200", "Odense V"),
+        ("5210", "Odense NV"),
+        ("5220", "Odense SØ"),
+        ("5230", "Odense M"),
+        ("5240", "Odense NØ"),
+        ("5250", "Odense SV"),
+        ("5260", "Odense S"),
+        ("5270", "Odense N"),
+    ],
     "0101": [("2100", "København Ø"), ("2200", "København N"), ("2300", "København S")],
     "0730": [("8900", "Randers C")],
     "0740": [("8600", "Silkeborg")],
@@ -194,7 +354,9 @@ CONSENT_METHODS = [
     (DigitalPostConsentMethod.PHONE, 8),
 ]
 PARTNER_RELATIONS = [
-    (HouseholdRelation.SPOUSE, 60), (HouseholdRelation.COHABITANT, 32), (HouseholdRelation.PARTNER, 8),
+    (HouseholdRelation.SPOUSE, 60),
+    (HouseholdRelation.COHABITANT, 32),
+    (HouseholdRelation.PARTNER, 8),
 ]
 EMAIL_DOMAINS = ["example.com", "example.net", "example.org"]
 
@@ -219,11 +381,21 @@ class UserSpec:
 
 USERS = [
     UserSpec("admin", "Dorthe", "Holm", "Administrator (is_staff + is_superuser)", (), administrator=True),
-    UserSpec("sagsbehandler", "Mette", "Sørensen", "Caseworker",
-             (("org:kattegat", Role.CASEWORKER), ("association", Role.CASEWORKER))),
+    UserSpec(
+        "sagsbehandler",
+        "Mette",
+        "Sørensen",
+        "Caseworker",
+        (("org:kattegat", Role.CASEWORKER), ("association", Role.CASEWORKER)),
+    ),
     UserSpec("sagsbehandler2", "Lars", "Kjær", "Caseworker", (("org:fyn", Role.CASEWORKER),)),
-    UserSpec("laeser", "Peter", "Lund", "Read-only",
-             (("org:kattegat", Role.READ_ONLY), ("association", Role.READ_ONLY))),
+    UserSpec(
+        "laeser",
+        "Peter",
+        "Lund",
+        "Read-only",
+        (("org:kattegat", Role.READ_ONLY), ("association", Role.READ_ONLY)),
+    ),
     UserSpec("kommune", "Hanne", "Bech", "Kommune officer", (("kommune:" + AARHUS, Role.KOMMUNE_OFFICER),)),
 ]
 
@@ -278,7 +450,10 @@ class _PersonMaker:
         if rng.random() < 0.6:
             address += f", {rng.choice(['st.', '1.', '2.', '3.', '4.'])} {rng.choice(['tv.', 'th.', 'mf.'])}"
         place = {
-            "address_line": address, "postal_code": postal_code, "city": city, "kommune": self.kommuner[home],
+            "address_line": address,
+            "postal_code": postal_code,
+            "city": city,
+            "kommune": self.kommuner[home],
         }
 
         applicant_female = rng.random() < 0.55
@@ -392,14 +567,20 @@ class Command(BaseCommand):
             user = user_model.objects.filter(username=spec.username).first()
             if user is None:
                 user = user_model(
-                    username=spec.username, first_name=spec.first_name, last_name=spec.last_name,
+                    username=spec.username,
+                    first_name=spec.first_name,
+                    last_name=spec.last_name,
                     email=f"{spec.username}@demo.example.com",
                 )
                 validate_password(PASSWORD, user)
                 user = user_model.objects.create_user(
-                    username=spec.username, password=PASSWORD, first_name=spec.first_name,
-                    last_name=spec.last_name, email=f"{spec.username}@demo.example.com",
-                    is_staff=spec.administrator, is_superuser=spec.administrator,
+                    username=spec.username,
+                    password=PASSWORD,
+                    first_name=spec.first_name,
+                    last_name=spec.last_name,
+                    email=f"{spec.username}@demo.example.com",
+                    is_staff=spec.administrator,
+                    is_superuser=spec.administrator,
                 )
                 self.created["users"] += 1
             users[spec.username] = user
@@ -423,8 +604,11 @@ class Command(BaseCommand):
             o.cvr: o for o in HousingOrganisation.objects.filter(cvr__in=[s.cvr for s in ORGANISATIONS])
         }
         association = next(
-            (existing[s.cvr].shared_list for s in ORGANISATIONS
-             if s.shared_list and s.cvr in existing and existing[s.cvr].shared_list_id),
+            (
+                existing[s.cvr].shared_list
+                for s in ORGANISATIONS
+                if s.shared_list and s.cvr in existing and existing[s.cvr].shared_list_id
+            ),
             None,
         )
         if association is None:
@@ -444,10 +628,16 @@ class Command(BaseCommand):
             organisation = existing.get(spec.cvr)
             if organisation is None:
                 organisation = services.organisation_create(
-                    actor=admin, reason=REASON,
+                    actor=admin,
+                    reason=REASON,
                     organisation=HousingOrganisation(
-                        name=spec.name, cvr=spec.cvr, address_line=spec.address_line,
-                        postal_code=spec.postal_code, city=spec.city, email=spec.email, phone=spec.phone,
+                        name=spec.name,
+                        cvr=spec.cvr,
+                        address_line=spec.address_line,
+                        postal_code=spec.postal_code,
+                        city=spec.city,
+                        email=spec.email,
+                        phone=spec.phone,
                         digital_post_connected_from=spec.digital_post_connected_from,
                         shared_list=association if spec.shared_list else None,
                     ),
@@ -472,12 +662,16 @@ class Command(BaseCommand):
             if department is None:
                 department = audited_save(
                     Department(
-                        organisation=organisation, number=spec.number, name=spec.name,
+                        organisation=organisation,
+                        number=spec.number,
+                        name=spec.name,
                         kommune=self.kommuner[spec.kommune],
                         address_line=f"{spec.street} {spec.first_house_number}",
-                        postal_code=spec.postal_code, city=spec.city,
+                        postal_code=spec.postal_code,
+                        city=spec.city,
                     ),
-                    actor=self.system, reason=REASON,
+                    actor=self.system,
+                    reason=REASON,
                 )
                 self.created["departments"] += 1
             departments[(spec.org, spec.number)] = department
@@ -499,10 +693,14 @@ class Command(BaseCommand):
                 continue
             audited_save(
                 DepartmentAreaStatus(
-                    department=department, kind=spec.kind, valid_from=spec.valid_from, note=spec.note,
+                    department=department,
+                    kind=spec.kind,
+                    valid_from=spec.valid_from,
+                    note=spec.note,
                     housing_area=area if spec.combined else None,
                 ),
-                actor=self.system, reason=REASON,
+                actor=self.system,
+                reason=REASON,
             )
             self.created["area statuses"] += 1
 
@@ -511,7 +709,8 @@ class Command(BaseCommand):
     def _dwellings(self) -> None:
         with_dwellings = set(
             Dwelling.objects.filter(department__in=self.departments.values())
-            .values_list("department_id", flat=True).distinct()
+            .values_list("department_id", flat=True)
+            .distinct()
         )
         new: list[Dwelling] = []
         for spec in DEPARTMENTS:
@@ -532,8 +731,12 @@ class Command(BaseCommand):
         """(kind, youth kind) for each dwelling of the department."""
         family = (DwellingKind.FAMILY, YouthKind.ORDINARY)
         if spec.profile == "youth":
-            youth_kinds = [(YouthKind.UNIVERSITY_NEAR, 40), (YouthKind.STARTBOLIG, 20),
-                           (YouthKind.RELABELLED, 15), (YouthKind.ORDINARY, 25)]
+            youth_kinds = [
+                (YouthKind.UNIVERSITY_NEAR, 40),
+                (YouthKind.STARTBOLIG, 20),
+                (YouthKind.RELABELLED, 15),
+                (YouthKind.ORDINARY, 25),
+            ]
             kinds = [(DwellingKind.YOUTH, _weighted(rng, youth_kinds)) for _ in range(spec.count)]
             # Make sure each youth kind is present at least once.
             for i, youth_kind in enumerate(YouthKind.values):
@@ -541,19 +744,24 @@ class Command(BaseCommand):
             return kinds
         if spec.profile == "elder":
             plejeboliger = 6
-            return ([(DwellingKind.ELDER, YouthKind.ORDINARY)] * (spec.count - plejeboliger)
-                    + [(DwellingKind.PLEJEBOLIG, YouthKind.ORDINARY)] * plejeboliger)
+            return [(DwellingKind.ELDER, YouthKind.ORDINARY)] * (spec.count - plejeboliger) + [
+                (DwellingKind.PLEJEBOLIG, YouthKind.ORDINARY)
+            ] * plejeboliger
         if spec.profile == "care":
             plejehjem = 8
-            return ([(DwellingKind.PLEJEBOLIG, YouthKind.ORDINARY)] * (spec.count - plejehjem)
-                    + [(DwellingKind.PLEJEHJEM, YouthKind.ORDINARY)] * plejehjem)
+            return [(DwellingKind.PLEJEBOLIG, YouthKind.ORDINARY)] * (spec.count - plejehjem) + [
+                (DwellingKind.PLEJEHJEM, YouthKind.ORDINARY)
+            ] * plejehjem
         if spec.profile == "old_town":
             return [family] * (spec.count - 3) + [(DwellingKind.URBAN_RENEWAL_ELDER, YouthKind.ORDINARY)] * 3
         if spec.profile == "family_elder":
             return [family] * (spec.count - 6) + [(DwellingKind.ELDER, YouthKind.ORDINARY)] * 6
         if spec.profile == "family_youth":
-            return ([family] * (spec.count - 6) + [(DwellingKind.YOUTH, YouthKind.STARTBOLIG)] * 3
-                    + [(DwellingKind.YOUTH, YouthKind.ORDINARY)] * 3)
+            return (
+                [family] * (spec.count - 6)
+                + [(DwellingKind.YOUTH, YouthKind.STARTBOLIG)] * 3
+                + [(DwellingKind.YOUTH, YouthKind.ORDINARY)] * 3
+            )
         return [family] * spec.count
 
     @staticmethod
@@ -596,13 +804,24 @@ class Command(BaseCommand):
                 storey = "st." if floor == 0 else f"{floor}."
                 address = f"{spec.street} {spec.first_house_number + 2 * stair}, {storey} {side}"
             dwelling = Dwelling(
-                department=department, number=f"{spec.number}-{index + 1:03d}", address_line=address,
-                floor=floor, has_elevator=spec.elevator, kind=kind, rooms=rooms, gross_floor_area=floor_area,
-                monthly_rent=Decimal(rent), youth_kind=youth_kind,
+                department=department,
+                number=f"{spec.number}-{index + 1:03d}",
+                address_line=address,
+                floor=floor,
+                has_elevator=spec.elevator,
+                kind=kind,
+                rooms=rooms,
+                gross_floor_area=floor_area,
+                monthly_rent=Decimal(rent),
+                youth_kind=youth_kind,
             )
             accessible = floor == 0 or spec.elevator
-            if kind in (DwellingKind.ELDER, DwellingKind.URBAN_RENEWAL_ELDER, DwellingKind.PLEJEBOLIG,
-                        DwellingKind.PLEJEHJEM):
+            if kind in (
+                DwellingKind.ELDER,
+                DwellingKind.URBAN_RENEWAL_ELDER,
+                DwellingKind.PLEJEBOLIG,
+                DwellingKind.PLEJEHJEM,
+            ):
                 dwelling.fitted_elderly_disabled = True
             if kind == DwellingKind.ELDER:
                 dwelling.suitable_for_two = rooms >= 2 and rng.random() < 0.6
@@ -643,7 +862,8 @@ class Command(BaseCommand):
     def _persons(self) -> None:
         seeded_controllers = set(
             Person.history.filter(history_type="+", history_change_reason=REASON)
-            .values_list("controller_id", flat=True).distinct()
+            .values_list("controller_id", flat=True)
+            .distinct()
         )
         used_cprs: set[str] = set()
         for tenant, plan in self._controller_plans():
@@ -671,8 +891,11 @@ class Command(BaseCommand):
             persons, Person, batch_size=BATCH_SIZE, default_user=self.system, default_change_reason=REASON
         )
         household_rows = bulk_create_with_history(
-            [Household(controller=tenant) for _ in households], Household, batch_size=BATCH_SIZE,
-            default_user=self.system, default_change_reason=REASON,
+            [Household(controller=tenant) for _ in households],
+            Household,
+            batch_size=BATCH_SIZE,
+            default_user=self.system,
+            default_change_reason=REASON,
         )
         member_rows = [
             HouseholdMember(household=household, person=person, relation=relation)
@@ -680,7 +903,10 @@ class Command(BaseCommand):
             for person, relation in members
         ]
         bulk_create_with_history(
-            member_rows, HouseholdMember, batch_size=BATCH_SIZE, default_user=self.system,
+            member_rows,
+            HouseholdMember,
+            batch_size=BATCH_SIZE,
+            default_user=self.system,
             default_change_reason=REASON,
         )
         self.created["persons"] += len(persons)
@@ -727,9 +953,10 @@ class Command(BaseCommand):
         out.write("Logins (password for all: " + PASSWORD + ")")
         rows = [("Username", "Name", "Role", "Data controllers")]
         for spec in USERS:
-            controllers = ", ".join(
-                f"{self.tenants[key].name} ({Role(role).label})" for key, role in spec.memberships
-            ) or "— (no memberships; sees the register, not persons)"
+            controllers = (
+                ", ".join(f"{self.tenants[key].name} ({Role(role).label})" for key, role in spec.memberships)
+                or "— (no memberships; sees the register, not persons)"
+            )
             rows.append((spec.username, f"{spec.first_name} {spec.last_name}", spec.role_label, controllers))
         widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
         for i, row in enumerate(rows):
