@@ -44,7 +44,11 @@ def audited_save(instance: models.Model, *, actor, reason: str, validate: bool =
         instance.full_clean()
     instance._history_user = actor
     instance._change_reason = reason
-    instance.save()
+    try:
+        instance.save()
+    finally:
+        # Forget them, so a later plain save() of the same object cannot reuse an old reason.
+        del instance._history_user, instance._change_reason
     return instance
 
 

@@ -191,3 +191,38 @@ def person_b(org_b, kommune_odense) -> Person:
         city="Odense C",
         kommune=kommune_odense,
     )
+
+
+# --- The audit invariant ---------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _every_history_row_has_user_and_reason(request):
+    """After every database test: no history row without an acting user and a reason.
+
+    This holds the whole code base to the audit rule, not only the tests written for it: a
+    service, view, admin action, command or fixture that saves without user and reason fails
+    whichever test happens to exercise it.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or "db" in request.fixturenames
+    transactional = (
+        bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
+    )
+    if not uses_db or transactional or "live_server" in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("db")  # set up inside this fixture, so the check runs before rollback
+    yield
+    from django.apps import apps
+    from django.db.models import Q
+
+    offenders = []
+    for model in apps.get_models():
+        if not model.__name__.startswith("Historical") or not hasattr(model, "history_change_reason"):
+            continue
+        bad = model.objects.filter(
+            Q(history_user__isnull=True) | Q(history_change_reason__isnull=True) | Q(history_change_reason="")
+        )
+        offenders += [f"{model.__name__} #{row.pk} ({row.history_type})" for row in bad[:5]]
+    assert not offenders, f"history rows without user or reason: {offenders}"

@@ -58,10 +58,10 @@ def _axe_problems(page) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_login_search_person_history_and_language(browser, live_server, caseworker_a, person_a):
-    from housing.models import Household, HouseholdMember
+    from tests.factories import HouseholdFactory, HouseholdMemberFactory
 
-    household = Household.objects.create(controller=person_a.controller)
-    HouseholdMember.objects.create(household=household, person=person_a, relation="applicant")
+    household = HouseholdFactory(controller=person_a.controller)
+    HouseholdMemberFactory(household=household, person=person_a, relation="applicant")
     page = browser.new_page()
     problems: dict[str, list[str]] = {}
 

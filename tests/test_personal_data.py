@@ -93,3 +93,28 @@ def test_no_cpr_in_log_lines():
 
 def test_persons_are_not_in_the_admin(administrator, client_for):
     assert client_for(administrator).get("/admin/housing/person/").status_code == 404
+
+
+@pytest.mark.rule("DP2")
+def test_digital_post_consent_is_recorded_with_date_and_method(caseworker_a, client_for, person_a):
+    """DP2: without CPR integration, Digital Post needs each person's recorded consent."""
+    assert not person_a.has_digital_post_consent()
+    client = client_for(caseworker_a)
+    data = {"first_name": person_a.first_name, "last_name": person_a.last_name, "change_reason": "Samtykke"}
+    # A date without how it was given (or the reverse) is refused, next to the field.
+    response = client.post(
+        f"/personer/{person_a.pk}/rediger/", {**data, "digital_post_consent_date": "2026-11-01"}
+    )
+    assert response.status_code == 400
+    assert "Angiv hvordan samtykket blev givet" in response.content.decode()
+    response = client.post(
+        f"/personer/{person_a.pk}/rediger/",
+        {**data, "digital_post_consent_date": "2026-11-01", "digital_post_consent_method": "form"},
+    )
+    assert response.status_code == 302
+    person_a.refresh_from_db()
+    assert person_a.has_digital_post_consent()
+    assert person_a.history.latest().digital_post_consent_method == "form"
+    # An exempt person has no usable consent even when one is recorded.
+    person_a.digital_post_exempt = True
+    assert not person_a.has_digital_post_consent()

@@ -6,12 +6,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from housing.models import HouseholdMember
 from tests.factories import (
     DepartmentFactory,
     DwellingFactory,
     HouseholdFactory,
+    HouseholdMemberFactory,
     HousingOrganisationFactory,
+    MembershipFactory,
     PersonFactory,
 )
 
@@ -30,7 +31,7 @@ def _grow(org, n: int):
     DwellingFactory.create_batch(n, department=department)
     persons = PersonFactory.create_batch(n, controller=org.tenant, last_name="Jensen")
     household = HouseholdFactory(controller=org.tenant)
-    HouseholdMember.objects.create(household=household, person=persons[0], relation="applicant")
+    HouseholdMemberFactory(household=household, person=persons[0], relation="applicant")
     for index in range(n):
         DepartmentFactory(organisation=org, kommune=department.kommune, name=f"Afdeling {index}")
     for _ in range(min(n, 60)):
@@ -50,10 +51,8 @@ def _grow(org, n: int):
     ],
 )
 def test_list_pages_cost_fixed_queries(url, administrator, caseworker_a, client_for, org_a):
-    from housing.models import Membership
-
     # The administrator sees the whole register; add them to org A for persons too.
-    Membership.objects.create(user=administrator, tenant=org_a.tenant, role="caseworker")
+    MembershipFactory(user=administrator, tenant=org_a.tenant, role="caseworker")
     client = client_for(administrator)
     _grow(org_a, 10)
     small = _queries(client, url)

@@ -8,12 +8,13 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from housing.models import Kommune, Membership, Role
+from housing.models import Kommune, Role
 from tests.factories import (
     DepartmentFactory,
     DwellingFactory,
     HouseholdFactory,
     HouseholdMemberFactory,
+    MembershipFactory,
     UserFactory,
 )
 
@@ -104,7 +105,7 @@ def _foreign_markers(world: dict) -> list[str]:
 def other_kommune_officer(org_b):
     user = UserFactory(username="officer-odense")
     kommune = Kommune.objects.get(code="0461")
-    Membership.objects.create(user=user, tenant=kommune.tenant, role=Role.KOMMUNE_OFFICER)
+    MembershipFactory(user=user, tenant=kommune.tenant, role=Role.KOMMUNE_OFFICER)
     return user
 
 
@@ -177,3 +178,43 @@ def test_name_search_only_finds_own_persons(caseworker_b, client_for, person_a, 
     body = client_for(caseworker_b).get("/personer/", {"q": "sen"}).content.decode()
     assert person_b.last_name in body
     assert person_a.last_name not in body
+
+
+@pytest.mark.rule("R3.2")
+def test_shared_list_is_one_list_for_the_organisations_that_share_it(client_for, kommune_aarhus):
+    """Two organisations sharing one general list: the list's applicants belong to the
+    association, and its caseworkers see them whichever organisation they came through."""
+    from housing.models import Role
+    from tests.factories import HousingOrganisationFactory, PersonFactory, SharedListAssociationFactory
+
+    association = SharedListAssociationFactory(name="Fælles Venteliste Testby")
+    first = HousingOrganisationFactory(name="Første Bolig", shared_list=association)
+    second = HousingOrganisationFactory(name="Anden Bolig", shared_list=association)
+    assert first.list_tenant_id == second.list_tenant_id == association.tenant_id
+    applicant = PersonFactory(controller=association.tenant, first_name="Fælle", last_name="Søgersen")
+    caseworker = UserFactory(username="shared-list-caseworker")
+    MembershipFactory(user=caseworker, tenant=association.tenant, role=Role.CASEWORKER)
+    client = client_for(caseworker)
+    assert client.get(f"/personer/{applicant.pk}/").status_code == 200
+    body = client.get("/organisationer/").content.decode()
+    assert "Første Bolig" in body and "Anden Bolig" in body
+    # A caseworker of only one of the organisations does not reach the shared list's persons.
+    outsider = UserFactory(username="first-only")
+    MembershipFactory(user=outsider, tenant=first.tenant, role=Role.CASEWORKER)
+    assert client_for(outsider).get(f"/personer/{applicant.pk}/").status_code == 404
+
+
+def test_read_only_member_sees_but_cannot_change(read_only_a, client_for, person_a, department_a):
+    client = client_for(read_only_a)
+    assert client.get(f"/personer/{person_a.pk}/").status_code == 200
+    assert client.get(f"/afdelinger/{department_a.pk}/").status_code == 200
+    for url in (
+        f"/personer/{person_a.pk}/rediger/",
+        f"/afdelinger/{department_a.pk}/rediger/",
+        "/personer/ny/",
+        "/afdelinger/ny/",
+        "/boliger/ny/",
+        "/organisationer/ny/",
+    ):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, {"change_reason": "x"}).status_code == 403, url
