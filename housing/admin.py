@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
+from .forms import ReasonFormMixin
 from .models import (
     Department,
     DepartmentAreaStatus,
@@ -23,12 +25,8 @@ from .models import (
 )
 
 
-class AuditedModelForm(forms.ModelForm):
-    change_reason = forms.CharField(
-        label=_("Reason for the change"),
-        max_length=200,
-        help_text=_("Saved in the history together with your name."),
-    )
+class AuditedModelForm(ReasonFormMixin, forms.ModelForm):
+    """Admin forms carry the same mandatory reason as the staff pages."""
 
 
 class AuditedAdminMixin:
@@ -105,13 +103,12 @@ class SharedListAssociationAdmin(AuditedAdmin):
     readonly_fields = ["tenant"]
 
     def save_model(self, request, obj, form, change):
-        if not obj.tenant_id:
-            tenant = Tenant(kind=Tenant.Kind.ASSOCIATION, name=obj.name)
-            tenant._history_user = request.user
-            tenant._change_reason = form.cleaned_data[self.change_reason_field]
-            tenant.save()
-            obj.tenant = tenant
-        super().save_model(request, obj, form, change)
+        reason = form.cleaned_data[self.change_reason_field]
+        if change:
+            super().save_model(request, obj, form, change)
+        else:  # the association's data-controller row is created with it
+            created = services.association_create(actor=request.user, reason=reason, name=obj.name)
+            obj.pk, obj.tenant = created.pk, created.tenant
 
 
 @admin.register(HousingOrganisation)
@@ -122,13 +119,12 @@ class HousingOrganisationAdmin(AuditedAdmin):
     readonly_fields = ["tenant"]
 
     def save_model(self, request, obj, form, change):
-        if not obj.tenant_id:
-            tenant = Tenant(kind=Tenant.Kind.ORGANISATION, name=obj.name)
-            tenant._history_user = request.user
-            tenant._change_reason = form.cleaned_data[self.change_reason_field]
-            tenant.save()
-            obj.tenant = tenant
-        super().save_model(request, obj, form, change)
+        # Through the services, so the data-controller row is created and renamed with it.
+        reason = form.cleaned_data[self.change_reason_field]
+        if change:
+            services.organisation_update(actor=request.user, reason=reason, organisation=obj)
+        else:
+            services.organisation_create(actor=request.user, reason=reason, organisation=obj)
 
 
 @admin.register(HousingArea)

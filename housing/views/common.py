@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model
 from django.forms import ModelForm
@@ -36,7 +37,7 @@ def audited_form_view(
     save: Callable[..., Model],
     template: str,
     context: dict,
-    success_message: str,
+    success_message: str | Callable[[Model], str],
 ) -> HttpResponse:
     """Validate ``form``, hand the unsaved instance to the service ``save`` with the user and
     reason, and redirect to the saved object; on any error re-render with the messages."""
@@ -46,16 +47,11 @@ def audited_form_view(
             saved = save(actor=request.user, reason=form.cleaned_data["change_reason"], instance=instance)
         except ValidationError as error:
             apply_service_errors(form, error)
-        except PermissionDenied:
-            raise
         else:
-            from django.contrib import messages
-
-            messages.success(request, success_message)
+            text = success_message(saved) if callable(success_message) else success_message
+            messages.success(request, text)
             return redirect(saved.get_absolute_url())
     elif request.method == "POST":
-        from django.contrib import messages
-
         messages.error(request, _("The form has errors. Correct the fields marked below."))
     return render(request, template, {**context, "form": form}, status=400 if form.errors else 200)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,7 +16,7 @@ from .. import scoping, selectors, services
 from ..audit import history_rows
 from ..forms import CprSearchForm, PersonCreateForm, PersonForm, RevealCprForm
 from ..models import AccessKind, AccessPurpose, Person
-from .common import apply_service_errors, object_tabs, paginate
+from .common import audited_form_view, object_tabs, paginate
 
 
 def _person(request, pk: int) -> Person:
@@ -169,33 +169,22 @@ def person_create(request):
     form = PersonCreateForm(
         request.POST or None, controllers=controllers, initial={"change_reason": _("New person registered")}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            person = services.person_create(
-                actor=request.user,
-                reason=form.cleaned_data["change_reason"],
-                controller=form.cleaned_data["controller"],
-                cpr_number=form.cleaned_data["cpr"],
-                person=form.save(commit=False),
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(
-                request,
-                _("The person was registered with applicant number %(number)s.")
-                % {"number": person.applicant_number},
-            )
-            return redirect(person)
-    return render(
+    return audited_form_view(
         request,
-        "housing/form.html",
-        {
-            "form": form,
-            "title": _("Register a person"),
-            "cancel_url": "housing:person_search",
-        },
-        status=400 if form.errors else 200,
+        form=form,
+        save=lambda *, actor, reason, instance: services.person_create(
+            actor=actor,
+            reason=reason,
+            controller=form.cleaned_data["controller"],
+            cpr_number=form.cleaned_data["cpr"],
+            person=instance,
+        ),
+        template="housing/form.html",
+        context={"title": _("Register a person"), "cancel_url": "housing:person_search"},
+        success_message=lambda person: (
+            _("The person was registered with applicant number %(number)s.")
+            % {"number": person.applicant_number}
+        ),
     )
 
 
@@ -204,24 +193,13 @@ def person_edit(request, pk: int):
     person = _person(request, pk)
     if not scoping.can_write_person(request.user, person):
         raise PermissionDenied
-    form = PersonForm(request.POST or None, instance=person)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(
-                actor=request.user, reason=form.cleaned_data["change_reason"], person=form.save(commit=False)
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("The changes were saved."))
-            return redirect(person)
-    return render(
+    return audited_form_view(
         request,
-        "housing/form.html",
-        {
-            "form": form,
-            "object": person,
-            "title": _("Edit %(name)s") % {"name": person.full_name},
-        },
-        status=400 if form.errors else 200,
+        form=PersonForm(request.POST or None, instance=person),
+        save=lambda *, actor, reason, instance: services.person_update(
+            actor=actor, reason=reason, person=instance
+        ),
+        template="housing/form.html",
+        context={"title": _("Edit %(name)s") % {"name": person.full_name}, "object": person},
+        success_message=_("The changes were saved."),
     )
