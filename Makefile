@@ -19,7 +19,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap services run test lint check messages worker beat
+.PHONY: help bootstrap services run test lint check messages worker beat benchmark
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -70,3 +70,12 @@ beat: | $(PY)
 	@[ -n "$${REDIS_URL:-}" ] || grep -qs '^REDIS_URL=.' .env || \
 		echo "note: REDIS_URL is not set: beat sends to the in-memory broker, no worker will see it" >&2
 	$(VENV)/bin/celery -A config beat -l info
+
+# Letter dispatch against bare WeasyPrint rendering, on a fresh PostgreSQL database of its own.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/boligadmin_bench
+BENCH_COUNT ?= 10000
+benchmark: bootstrap services
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "DROP DATABASE IF EXISTS $(notdir $(BENCH_DATABASE_URL))"
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(MANAGE) migrate -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(MANAGE) benchmark_letters --count $(BENCH_COUNT) --processes 2

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class LettersConfig(AppConfig):
     name = "letters"
     verbose_name = _("Letters")
+
+    def ready(self) -> None:
+        from housing.person_tabs import register_person_tab
+
+        register_person_tab(
+            key="correspondence",
+            label=_("Correspondence"),
+            url_name="letters:person_correspondence",
+            order=30,
+        )

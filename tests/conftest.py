@@ -209,7 +209,11 @@ def _every_history_row_has_user_and_reason(request):
     transactional = (
         bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames
     )
-    if not uses_db or transactional or "live_server" in request.fixturenames:
+    if transactional or "live_server" in request.fixturenames:
+        _restore_reference_data(request)
+        yield
+        return
+    if not uses_db:
         yield
         return
     request.getfixturevalue("db")  # set up inside this fixture, so the check runs before rollback
@@ -226,3 +230,30 @@ def _every_history_row_has_user_and_reason(request):
         )
         offenders += [f"{model.__name__} #{row.pk} ({row.history_type})" for row in bad[:5]]
     assert not offenders, f"history rows without user or reason: {offenders}"
+
+
+# --- Celery ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process():
+    """Tasks run in-process in tests, whatever REDIS_URL says; tests/test_worker.py switches
+    this off to prove the real worker path on Redis."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def _restore_reference_data(request) -> None:
+    """Transactional tests flush the database afterwards, taking the data the migrations loaded
+    (kommuner, letter templates, schedules) with it; load it again, as the migrations do."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    import_module("housing.migrations.0002_load_kommuner").load(apps, None)
+    import_module("letters.migrations.0002_seed_templates_and_schedules").seed(apps, None)

@@ -183,5 +183,26 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
+
+# Letters (letters/): Digital Post transport and where the filesystem outbox writes MeMo files.
+# "filesystem" (default; also what tests use) or "serviceplatformen" (production, needs a certificate).
+LETTERS_DIGITAL_POST_TRANSPORT = env.str("LETTERS_DIGITAL_POST_TRANSPORT", default="filesystem")
+LETTERS_OUTBOX_DIR = Path(env.str("LETTERS_OUTBOX_DIR", default=str(BASE_DIR / "var" / "outbox")))
+# How long a dispatcher's claim on a letter lasts before another run may take the letter over.
+LETTERS_CLAIM_LEASE_SECONDS = env.int("LETTERS_CLAIM_LEASE_SECONDS", default=300)
+LETTERS_DISPATCH_BATCH_SIZE = env.int("LETTERS_DISPATCH_BATCH_SIZE", default=25)
+# Serviceplatformen (SF1601 KombiPostAfsend): OCES3 certificate in one PEM file, and the environment.
+SERVICEPLATFORMEN_CERT_PATH = env.str("SERVICEPLATFORMEN_CERT_PATH", default="")
+SERVICEPLATFORMEN_ENVIRONMENT = env.str(
+    "SERVICEPLATFORMEN_ENVIRONMENT", default="https://exttest.serviceplatformen.dk/"
+)
+SERVICEPLATFORMEN_SENDER_CVR = env.str("SERVICEPLATFORMEN_SENDER_CVR", default="")
+# E-mail: only "you have a letter" notices ever go by e-mail, never a letter's content.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Boligadministration <noreply@boligadmin.invalid>")

@@ -16,12 +16,19 @@ from stdnum.dk import cvr as stdnum_cvr
 from .tenants import Tenant
 
 
+def validate_cvr(value: str) -> None:
+    if not stdnum_cvr.is_valid(value):
+        raise ValidationError(_("A CVR number has 8 digits with a valid check digit."), code="cvr")
+
+
 class Kommune(models.Model):
     """One of the 98 kommuner, with the official four-digit code (CPR, DAGI, Danmarks Statistik)."""
 
     code = models.CharField(_("kommune code"), max_length=4, unique=True)
     name = models.CharField(_("name"), max_length=100)
     region = models.CharField(_("region"), max_length=100)
+    # A kommune is a public Digital Post sender by law; its CVR is the sender ID in MeMo messages.
+    cvr = models.CharField(_("CVR number"), max_length=8, blank=True, validators=[validate_cvr])
     tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="kommune")
     history = HistoricalRecords()
 
@@ -34,15 +41,18 @@ class Kommune(models.Model):
         return f"{self.name} ({self.code})"
 
 
-def validate_cvr(value: str) -> None:
-    if not stdnum_cvr.is_valid(value):
-        raise ValidationError(_("A CVR number has 8 digits with a valid check digit."), code="cvr")
-
-
 class SharedListAssociation(models.Model):
     """Several organisations sharing one general waiting list (*fælles venteliste*, § 3, stk. 2)."""
 
     name = models.CharField(_("name"), max_length=200)
+    cvr = models.CharField(
+        _("CVR number"),
+        max_length=8,
+        blank=True,
+        validators=[validate_cvr],
+        help_text=_("The sender ID in Digital Post messages from the shared list."),
+    )
+    digital_post_connected_from = models.DateField(_("connected to Digital Post from"), null=True, blank=True)
     tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="association")
     history = HistoricalRecords()
 

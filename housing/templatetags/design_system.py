@@ -132,7 +132,8 @@ def nav_section(context):
     """Name of the main-menu item the current page belongs to.
 
     A view can force it with a ``nav_section`` context variable; otherwise it is
-    derived from ``request.resolver_match`` (person_* -> "persons", etc.).
+    derived from ``request.resolver_match`` (person_* -> "persons", etc.; in the ``letters``
+    namespace outbox/letter_*/print_batch* -> "letters" and job_run* -> "jobs").
     """
     forced = context.get("nav_section")
     if forced:
@@ -146,6 +147,11 @@ def nav_section(context):
     url_name = match.url_name or ""
     if url_name == "dashboard":
         return "dashboard"
+    if "letters" in match.namespaces:
+        if url_name.startswith("job_run"):
+            return "jobs"
+        if url_name == "outbox" or url_name.startswith(("letter_", "print_batch")):
+            return "letters"
     prefix = url_name.split("_", 1)[0]
     return _SECTION_PREFIXES.get(prefix, "")
 

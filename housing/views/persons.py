@@ -16,19 +16,21 @@ from .. import scoping, selectors, services
 from ..audit import history_rows
 from ..forms import CprSearchForm, PersonCreateForm, PersonForm, RevealCprForm
 from ..models import AccessKind, AccessPurpose, Person
+from ..person_tabs import extra_person_tabs
 from .common import audited_form_view, object_tabs, paginate
 
 
-def _person(request, pk: int) -> Person:
+def person_or_404(request, pk: int) -> Person:
     try:
         return selectors.person_detail(user=request.user, pk=pk)
     except Person.DoesNotExist as exc:
         raise Http404 from exc
 
 
-def _person_tabs(person: Person, active: str) -> list[dict]:
+def person_tabs(person: Person, active: str) -> list[dict]:
     url = person.get_absolute_url()
-    return object_tabs(person, active, extra=[("access_log", _("Access log"), url + "adgangslog/")])
+    extra = [*extra_person_tabs(person.pk), ("access_log", _("Access log"), url + "adgangslog/")]
+    return object_tabs(person, active, extra=extra)
 
 
 @require_http_methods(["GET", "POST"])
@@ -57,7 +59,7 @@ def person_search(request):
 
 
 def person_detail(request, pk: int):
-    person = _person(request, pk)
+    person = person_or_404(request, pk)
     return render(
         request,
         "housing/person_detail.html",
@@ -65,7 +67,7 @@ def person_detail(request, pk: int):
             "person": person,
             "household": selectors.household_members(person=person),
             "reveal_form": RevealCprForm(),
-            "tabs": _person_tabs(person, "overview"),
+            "tabs": person_tabs(person, "overview"),
             "can_edit": scoping.can_write_person(request.user, person),
         },
     )
@@ -74,7 +76,7 @@ def person_detail(request, pk: int):
 @require_POST
 def person_reveal_cpr(request, pk: int):
     """Show the full CPR number once a purpose is stated; the access is logged first."""
-    person = _person(request, pk)
+    person = person_or_404(request, pk)
     form = RevealCprForm(request.POST)
     revealed = None
     if form.is_valid():
@@ -93,7 +95,7 @@ def person_reveal_cpr(request, pk: int):
         {
             **context,
             "household": selectors.household_members(person=person),
-            "tabs": _person_tabs(person, "overview"),
+            "tabs": person_tabs(person, "overview"),
             "can_edit": scoping.can_write_person(request.user, person),
         },
         status=200 if revealed else 400,
@@ -101,27 +103,27 @@ def person_reveal_cpr(request, pk: int):
 
 
 def person_history(request, pk: int):
-    person = _person(request, pk)
+    person = person_or_404(request, pk)
     return render(
         request,
         "housing/history.html",
         {
             "object": person,
             "history_rows": history_rows(person),
-            "tabs": _person_tabs(person, "history"),
+            "tabs": person_tabs(person, "history"),
         },
     )
 
 
 def person_access_log(request, pk: int):
-    person = _person(request, pk)
+    person = person_or_404(request, pk)
     return render(
         request,
         "housing/person_access_log.html",
         {
             "person": person,
             "page_obj": paginate(request, selectors.person_accesses(person=person)),
-            "tabs": _person_tabs(person, "access_log"),
+            "tabs": person_tabs(person, "access_log"),
         },
     )
 
@@ -129,7 +131,7 @@ def person_access_log(request, pk: int):
 @require_POST
 def person_access_log_csv(request, pk: int):
     """The access log as CSV for the person's access request. Exporting is itself logged."""
-    person = _person(request, pk)
+    person = person_or_404(request, pk)
     services.access_log_record(
         actor=request.user,
         person=person,
@@ -190,7 +192,7 @@ def person_create(request):
 
 @require_http_methods(["GET", "POST"])
 def person_edit(request, pk: int):
-    person = _person(request, pk)
+    person = person_or_404(request, pk)
     if not scoping.can_write_person(request.user, person):
         raise PermissionDenied
     return audited_form_view(

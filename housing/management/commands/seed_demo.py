@@ -20,8 +20,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand, CommandError
@@ -64,6 +66,9 @@ BATCH_SIZE = 500
 
 AARHUS, ODENSE = "0751", "0461"
 ASSOCIATION_NAME = "Fælles Venteliste Aarhus"
+ASSOCIATION_CVR = "31284813"
+# The kommuner's real CVR numbers (public): their sender IDs in Digital Post.
+KOMMUNE_CVR = {"0751": "55133018", "0461": "35209115"}
 
 
 # --- The register ----------------------------------------------------------------------------
@@ -548,6 +553,8 @@ class Command(BaseCommand):
             self._area_statuses()
             self._dwellings()
             self._persons()
+            self._digital_post_senders()
+            self._app_demo_data()
         self._report(time.monotonic() - started)
 
     # --- Kommuner and users ------------------------------------------------------------------
@@ -924,6 +931,34 @@ class Command(BaseCommand):
         return first
 
     # --- Report ------------------------------------------------------------------------------
+
+    def _digital_post_senders(self) -> None:
+        """The kommuner's and the shared list's CVR numbers: their sender IDs in Digital Post."""
+        for code, cvr in KOMMUNE_CVR.items():
+            kommune = self.kommuner[code]
+            if not kommune.cvr:
+                kommune.cvr = cvr
+                audited_save(kommune, actor=self.system, reason=REASON)
+                self.created["kommune CVR numbers"] += 1
+        if not self.association.cvr:
+            self.association.cvr = ASSOCIATION_CVR
+            self.association.digital_post_connected_from = datetime.date(2022, 3, 1)
+            audited_save(self.association, actor=self.system, reason=REASON)
+
+    def _app_demo_data(self) -> None:
+        """Apps above housing add their part of the demo world in ``<app>.demo.seed(command)``;
+        housing may not import them (dependencies point one way), so they are found by name."""
+        for config in apps.get_app_configs():
+            if config.name == "housing":
+                continue
+            try:
+                module = import_module(f"{config.name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{config.name}.demo":
+                    raise
+                continue
+            for what, count in module.seed(command=self).items():
+                self.created[what] += count
 
     def _report(self, seconds: float) -> None:
         out = self.stdout

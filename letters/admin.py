@@ -1,0 +1,117 @@
+"""Django admin for the letters app: the Danish letter templates and (read-only) the job runs.
+
+Letters, their delivery record and print batches are deliberately not in the admin: they are
+personal data and are reached only through the tenant-scoped staff pages.
+
+A letter template is never edited in place. Every letter keeps the template version it was
+rendered from, so saving a template in the admin — a new one, a change, even a revert from its
+history — always goes through ``services.template_new_version`` and makes the next version.
+"""
+
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from housing.admin import AuditedAdmin
+
+from . import services
+from .forms import LetterTemplateAdminForm
+from .models import JobRun, LetterTemplate
+
+
+@admin.register(LetterTemplate)
+class LetterTemplateAdmin(AuditedAdmin):
+    form = LetterTemplateAdminForm
+    list_display = ["kind", "version", "created_at", "created_by", "note"]
+    list_filter = ["kind"]
+    search_fields = ["subject", "body", "note"]
+    ordering = ["kind", "-version"]
+    readonly_fields = ["version", "created_at", "created_by", "note"]
+    fieldsets = [
+        (None, {"fields": ["kind", "subject", "body"]}),
+        (gettext_lazy("Version"), {"fields": ["version", "created_at", "created_by", "note"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A new version continues the same kind of letter.
+        return [*self.readonly_fields, "kind"] if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # letters refer to every version they were rendered from
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            template = self.get_object(request, object_id)
+            if template is not None:
+                latest = LetterTemplate.objects.filter(kind=template.kind).order_by("-version").first()
+                text = (
+                    _("Saving creates version %(next)s; this version stays as it is.")
+                    if latest is not None and latest.pk == template.pk
+                    else _(
+                        "This is an old version (the newest is v%(latest)s). Saving creates version "
+                        "%(next)s from what you see here; this version stays as it is."
+                    )
+                )
+                latest_version = latest.version if latest is not None else template.version
+                self.message_user(
+                    request, text % {"latest": latest_version, "next": latest_version + 1}, messages.INFO
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Never save ``obj`` itself: make the next version of its kind through the service."""
+        created = services.template_new_version(
+            actor=request.user,
+            reason=form.cleaned_data[self.change_reason_field],
+            kind=obj.kind,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+        )
+        # The admin logs and redirects to the object it was handed: make that the new version.
+        obj.pk, obj.version, obj.created_at = created.pk, created.version, created.created_at
+        obj.created_by, obj.note = created.created_by, created.note
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no inlines or many-to-many fields; nothing may touch the old row
+
+    def response_change(self, request, obj):
+        self.message_user(
+            request,
+            _("Saved as version %(version)s of “%(kind)s”.")
+            % {"version": obj.version, "kind": obj.get_kind_display()},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:letters_lettertemplate_change", args=[obj.pk]))
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """Read-only: runs are recorded by ``letters.jobs.run_job``; the staff page is *Kørsler*."""
+
+    list_display = [
+        "id",
+        "job",
+        "state",
+        "trigger",
+        "triggered_by",
+        "started_at",
+        "finished_at",
+        "done",
+        "total",
+    ]
+    list_filter = ["state", "job", "trigger"]
+    search_fields = ["job", "task_id"]
+    date_hierarchy = "started_at"
+    list_select_related = ["triggered_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,19 @@
+"""The letters jobs: dispatching Digital Post and the daily print batch."""
+
+from django.utils.translation import gettext_lazy as _
+
+from housing.audit import system_user
+
+from . import services
+from .jobs import JobProgress, job
+
+
+@job("letters.dispatch", label=_("Send queued Digital Post letters"))
+def dispatch(progress: JobProgress) -> None:
+    services.letters_dispatch(progress=progress)
+
+
+@job("letters.print_batch", label=_("Make today's print batches for physical post"))
+def print_batch(progress: JobProgress) -> None:
+    batches = services.print_batches_create(actor=system_user(), progress=progress)
+    progress.count("batches", len(batches))

@@ -1,0 +1,60 @@
+"""Job runs: every run of a background job, with progress, counts and errors, for the Kørsler page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class JobRun(models.Model):
+    """One run of a registered job (see ``letters.jobs``). Operational data, not personal data:
+    counts and errors name rows by id, never by person."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("Schedule")
+        MANUAL = "manual", _("Started by a user")
+        COMMAND = "command", _("Command line")
+        EVENT = "event", _("Triggered by an event")
+
+    job = models.CharField(_("job"), max_length=100, db_index=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.RUNNING)
+    trigger = models.CharField(_("started by"), max_length=20, choices=Trigger.choices)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.SET_NULL, null=True, blank=True
+    )
+    started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("total"), null=True, blank=True)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    task_id = models.CharField(_("Celery task"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.job} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("letters:job_run_detail", args=[self.pk])
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return 100 if self.state != self.State.RUNNING else None
+        return min(100, round(100 * self.done / self.total))
+
+    @property
+    def duration(self):
+        return (self.finished_at - self.started_at) if self.finished_at else None

@@ -1,0 +1,506 @@
+"""Every write in letters/: creating, dispatching, printing and resending letters; templates.
+
+Letters are created queued, with their channel chosen by the DP rules, and are sent by the
+dispatch job, which claims them with a conditional UPDATE (``SKIP LOCKED``) and a lease. Sending is
+idempotent by the letter's message UUID: the filesystem outbox writes ``<uuid>.xml`` (a second
+write replaces the first) and Digital Post refuses a second message with the same UUID, so a
+worker killed between sending and recording never makes the recipient receive a letter twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.template import Context, Template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from housing import scoping
+from housing.audit import audited_save, require_reason, system_user
+from housing.models import Person, Tenant
+
+from . import channels
+from .models import (
+    LEGAL_NOTICE_KINDS,
+    Channel,
+    DeliveryEvent,
+    Letter,
+    LetterState,
+    LetterTemplate,
+    PrintBatch,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- Templates -------------------------------------------------------------------------------
+
+
+def template_current(kind: str) -> LetterTemplate:
+    template = LetterTemplate.objects.filter(kind=kind).order_by("-version").first()
+    if template is None:
+        raise ValidationError(_("There is no letter template for this kind of letter."))
+    return template
+
+
+@transaction.atomic
+def template_new_version(*, actor, reason: str, kind: str, subject: str, body: str) -> LetterTemplate:
+    """Save a changed template as the next version; earlier versions stay as letters used them."""
+    for label, source in ((_("subject"), subject), (_("body"), body)):
+        try:
+            Template(source)
+        except Exception as exc:  # TemplateSyntaxError and friends: tell the administrator where
+            raise ValidationError(
+                _("The %(part)s is not a valid template: %(error)s") % {"part": label, "error": exc}
+            ) from exc
+    last = LetterTemplate.objects.select_for_update().filter(kind=kind).order_by("-version").first()
+    template = LetterTemplate(
+        kind=kind,
+        version=(last.version + 1) if last else 1,
+        subject=subject,
+        body=body,
+        created_by=actor,
+        note=reason,
+    )
+    return audited_save(template, actor=actor, reason=reason)
+
+
+def _render(source: str, context: dict) -> str:
+    return Template(source).render(Context(context, autoescape=True))
+
+
+# --- Creating letters ------------------------------------------------------------------------
+
+
+def _recipient_address(person: Person) -> str:
+    lines = [person.address_line, f"{person.postal_code} {person.city}".strip()]
+    return "\n".join(line for line in lines if line)
+
+
+def letter_create(
+    *,
+    actor,
+    reason: str,
+    sender: Tenant,
+    recipient: Person,
+    kind: str,
+    context: dict,
+    idempotency_key: str,
+    dispatch: bool = True,
+) -> Letter:
+    """Create a queued letter, or return the existing one with the same idempotency key.
+
+    The key names the business event (e.g. ``fee-reminder:entry-17:2026``), so a job that runs
+    twice, or a caseworker who clicks twice, cannot create the same letter twice.
+    """
+    require_reason(reason)
+    existing = Letter.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    template = template_current(kind)
+    today = timezone.localdate()
+    sender_name, sender_address, sender_cvr = channels.sender_identity(sender)
+    legal_notice = kind in LEGAL_NOTICE_KINDS
+    decision = channels.choose_channel(
+        channels.facts_for(sender=sender, recipient=recipient, legal_notice=legal_notice, day=today)
+    )
+    full_context = {
+        **context,
+        "recipient_name": recipient.full_name,
+        "applicant_number": recipient.applicant_number,
+        "sender_name": sender_name,
+        "today": today.isoformat(),
+    }
+    letter = Letter(
+        idempotency_key=idempotency_key,
+        controller_id=recipient.controller_id,
+        sender=sender,
+        recipient=recipient,
+        kind=kind,
+        template=template,
+        context=full_context,
+        subject=_render(template.subject, full_context).strip(),
+        body_html=_render(template.body, full_context),
+        sender_name=sender_name,
+        sender_address=sender_address,
+        sender_identifier_type="CVR",
+        sender_identifier=sender_cvr,
+        recipient_name=recipient.full_name,
+        recipient_address=_recipient_address(recipient),
+        legal_notice=legal_notice,
+        channel=decision.channel,
+        channel_reason=decision.reason,
+        email_notice=decision.email_notice,
+        created_by=actor,
+    )
+    try:
+        with transaction.atomic():
+            audited_save(letter, actor=actor, reason=reason)
+            DeliveryEvent.objects.create(letter=letter, state=LetterState.QUEUED, detail=decision.reason)
+    except IntegrityError:  # a concurrent call with the same key won
+        return Letter.objects.get(idempotency_key=idempotency_key)
+    if dispatch and letter.channel == Channel.DIGITAL_POST:
+        request_dispatch()
+    return letter
+
+
+def _enqueue_dispatch() -> None:
+    from .tasks import run_job_task
+
+    run_job_task.delay("letters.dispatch", trigger="event")
+
+
+def request_dispatch() -> None:
+    """Ask for a dispatch run once the current transaction commits — once per transaction, so a
+    job creating a thousand letters enqueues one run, not a thousand. A rolled-back transaction
+    drops the request with everything else (Django clears its on-commit list)."""
+    if any(entry[1] is _enqueue_dispatch for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_enqueue_dispatch)
+
+
+@transaction.atomic
+def letter_resend(*, actor, reason: str, letter: Letter) -> Letter:
+    """Send a letter again as a new letter (e.g. returned mail, a new address), with the reason.
+
+    The channel is chosen anew from today's facts; the original keeps its own record.
+    """
+    if letter.controller_id not in scoping.scope_for(actor).writable_tenant_ids:
+        raise PermissionDenied
+    number = Letter.objects.filter(resend_of=letter).count() + 1
+    resent = letter_create(
+        actor=actor,
+        reason=reason,
+        sender=letter.sender,
+        recipient=letter.recipient,
+        kind=letter.kind,
+        context=dict(letter.context),
+        idempotency_key=f"resend:{letter.pk}:{number}",
+    )
+    resent.resend_of = letter
+    return audited_save(resent, actor=actor, reason=reason, validate=False)
+
+
+# --- Dispatching Digital Post ----------------------------------------------------------------
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    failed: int = 0
+
+
+def _claim_batch(*, token: uuid.UUID, size: int) -> list[int]:
+    """Claim up to ``size`` queued Digital Post letters for this run: a conditional UPDATE.
+
+    Letters claimed by a run whose lease ran out (its worker died) are claimable again. On
+    PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers claim side by side.
+    """
+    now = timezone.now()
+    lease = now + timedelta(seconds=settings.LETTERS_CLAIM_LEASE_SECONDS)
+    with transaction.atomic():
+        candidates = (
+            Letter.objects.filter(state=LetterState.QUEUED, channel=Channel.DIGITAL_POST)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates[:size])
+        if not ids:
+            return []
+        Letter.objects.filter(id__in=ids).update(claim_token=token, claimed_until=lease)
+    return ids
+
+
+def _ensure_pdf(letter: Letter) -> bytes:
+    """The letter's PDF: rendered once, stored on the letter (saved with the next audited save)."""
+    from .rendering import render_letter_html, render_pdf
+
+    if letter.pdf:
+        with letter.pdf.open("rb") as handle:
+            return handle.read()
+    pdf, pages = render_pdf(render_letter_html(letter))
+    letter.pdf.save(f"{letter.uuid}.pdf", ContentFile(pdf), save=False)
+    letter.pdf_pages = pages
+    return pdf
+
+
+def _send_one(letter: Letter, transport) -> tuple[str, str]:
+    """Render, build the MeMo message and hand it to the transport. Returns (reference, state)."""
+    from .memo import build_memo
+
+    pdf = _ensure_pdf(letter)
+    number = letter.recipient.cpr_reveal().replace("-", "")
+    result = transport.send(
+        message_uuid=str(letter.uuid), memo_xml=build_memo(letter, pdf=pdf, recipient_cpr=number)
+    )
+    return result.reference, (LetterState.DELIVERED if result.delivered else LetterState.SENT)
+
+
+def letters_dispatch(
+    *, progress=None, batch_size: int | None = None, limit: int | None = None
+) -> DispatchResult:
+    """Send queued Digital Post letters until none are left (or ``limit`` are done)."""
+    from .transports import get_transport
+
+    transport = get_transport()
+    actor = system_user()
+    token = uuid.uuid4()
+    size = batch_size or settings.LETTERS_DISPATCH_BATCH_SIZE
+    result = DispatchResult()
+    if progress is not None:
+        progress.set_total(
+            Letter.objects.filter(state=LetterState.QUEUED, channel=Channel.DIGITAL_POST).count()
+        )
+    while limit is None or result.sent + result.failed < limit:
+        ids = _claim_batch(token=token, size=size)
+        if not ids:
+            break
+        letters = (
+            Letter.objects.filter(id__in=ids, claim_token=token).select_related("recipient").order_by("id")
+        )
+        outcomes = []
+        for letter in letters:
+            try:
+                reference, state = _send_one(letter, transport)
+            except Exception as exc:  # one bad letter must not stop the others
+                logger.exception("letter %s could not be sent", letter.pk)
+                outcomes.append((letter, None, LetterState.FAILED, f"{type(exc).__name__}: {exc}"))
+            else:
+                outcomes.append((letter, reference, state, ""))
+        transport.flush()  # durable before it is recorded as sent
+        sent, failed = _record_outcomes(outcomes, token=token, actor=actor)
+        result.sent += sent
+        result.failed += failed
+        if progress is not None:
+            progress.advance(sent + failed, sent=sent, failed=failed)
+    return result
+
+
+def _record_outcomes(outcomes, *, token: uuid.UUID, actor) -> tuple[int, int]:
+    """Record a batch's results — but only for letters this run still holds. A run whose lease
+    was taken over (it was too slow, or presumed dead) records nothing for those letters.
+
+    One locked read, one bulk update with its history rows and one bulk insert of delivery
+    events per batch: recording must cost little next to rendering the PDFs.
+    """
+    now = timezone.now()
+    sent = failed = 0
+    with transaction.atomic():
+        held = set(
+            Letter.objects.select_for_update()
+            .filter(id__in=[o[0].pk for o in outcomes], claim_token=token, state=LetterState.QUEUED)
+            .values_list("id", flat=True)
+        )
+        changed, events = [], []
+        for letter, reference, state, error in outcomes:
+            if letter.pk not in held:
+                continue
+            letter.attempts += 1
+            letter.claim_token = None
+            letter.claimed_until = None
+            letter._history_user = actor
+            if state == LetterState.FAILED:
+                letter.state, letter.failed_at, letter.failure_reason = state, now, error[:500]
+                letter._change_reason = _("Sending failed")
+                events.append(DeliveryEvent(letter=letter, state=state, detail=error[:500]))
+                failed += 1
+            else:
+                letter.state, letter.sent_at, letter.transport_reference = state, now, reference or ""
+                letter._change_reason = _("Sent by Digital Post")
+                events.append(DeliveryEvent(letter=letter, state=LetterState.SENT, detail=reference or ""))
+                if state == LetterState.DELIVERED:
+                    letter.delivered_at = now
+                    events.append(
+                        DeliveryEvent(letter=letter, state=LetterState.DELIVERED, detail=reference or "")
+                    )
+                sent += 1
+            changed.append(letter)
+        if changed:
+            _bulk_write(changed)
+            Letter.history.bulk_history_create(changed, update=True, default_user=actor)
+            DeliveryEvent.objects.bulk_create(events)
+    for letter in changed:
+        if letter.state != LetterState.FAILED and letter.email_notice:
+            _send_email_notice(letter)
+    return sent, failed
+
+
+# What dispatching changes on a letter (written by _bulk_write).
+RECORDED_FIELDS = [
+    "state",
+    "attempts",
+    "claim_token",
+    "claimed_until",
+    "sent_at",
+    "delivered_at",
+    "failed_at",
+    "failure_reason",
+    "transport_reference",
+    "pdf",
+    "pdf_pages",
+]
+
+
+def _bulk_write(letters: list[Letter]) -> None:
+    """One parameterised UPDATE per letter, sent with ``executemany`` (pipelined by psycopg 3):
+    Django's ``bulk_update`` builds a CASE expression per field and row, which costs more
+    Python time than rendering the letter's PDF is allowed to."""
+    table = connection.ops.quote_name(Letter._meta.db_table)
+    fields = [Letter._meta.get_field(name) for name in RECORDED_FIELDS]
+    assignments = ", ".join(f"{connection.ops.quote_name(field.column)} = %s" for field in fields)
+    rows = [
+        [field.get_db_prep_save(getattr(letter, field.attname), connection) for field in fields] + [letter.pk]
+        for letter in letters
+    ]
+    with connection.cursor() as cursor:
+        # Identifiers come from the model's own metadata; values are parameters.
+        cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608
+
+
+def _send_email_notice(letter: Letter) -> None:
+    """The only e-mail we ever send: a notice that a letter exists, never its content (DP1)."""
+    email = letter.recipient.email
+    if not email or letter.email_notice_sent_at:
+        return
+    where = _("in Digital Post") if letter.channel == Channel.DIGITAL_POST else _("by post")
+    send_mail(
+        subject=_("You have a letter from %(sender)s") % {"sender": letter.sender_name},
+        message=_(
+            "%(sender)s has sent you a letter %(where)s. For your security the letter itself is not sent "
+            "by e-mail."
+        )
+        % {"sender": letter.sender_name, "where": where},
+        from_email=None,
+        recipient_list=[email],
+        fail_silently=True,
+    )
+    Letter.objects.filter(pk=letter.pk).update(email_notice_sent_at=timezone.now())
+
+
+# --- Physical post ---------------------------------------------------------------------------
+
+
+def print_batches_create(*, actor, progress=None) -> list[PrintBatch]:
+    """Today's print batches: one per data controller with queued physical letters not yet in a
+    batch, each with one merged PDF and a CSV manifest for the print room."""
+    controllers = list(
+        Letter.objects.filter(state=LetterState.QUEUED, channel=Channel.PHYSICAL, print_batch__isnull=True)
+        .order_by()
+        .values_list("controller_id", flat=True)
+        .distinct()
+    )
+    if progress is not None:
+        progress.set_total(
+            Letter.objects.filter(
+                state=LetterState.QUEUED, channel=Channel.PHYSICAL, print_batch__isnull=True
+            ).count()
+        )
+    batches = []
+    for controller_id in controllers:
+        batch = _print_batch_create(actor=actor, controller_id=controller_id, progress=progress)
+        if batch is not None:
+            batches.append(batch)
+    return batches
+
+
+@transaction.atomic
+def _print_batch_create(*, actor, controller_id: int, progress=None) -> PrintBatch | None:
+    from pypdf import PdfWriter
+
+    letters = list(
+        Letter.objects.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
+        .filter(
+            controller_id=controller_id,
+            state=LetterState.QUEUED,
+            channel=Channel.PHYSICAL,
+            print_batch__isnull=True,
+        )
+        .order_by("recipient_address", "id")
+    )
+    if not letters:
+        return None
+    batch = audited_save(
+        PrintBatch(controller_id=controller_id, letter_count=len(letters)),
+        actor=actor,
+        reason=_("Daily print batch"),
+    )
+    writer = PdfWriter()
+    manifest = io.StringIO()
+    rows = csv.writer(manifest, delimiter=";")
+    rows.writerow(["letter", "uuid", "recipient", "address", "kind", "pages", "first_page"])
+    page = 1
+    for letter in letters:
+        writer.append(io.BytesIO(_ensure_pdf(letter)))
+        rows.writerow(
+            [
+                letter.pk,
+                letter.uuid,
+                letter.recipient_name,
+                letter.recipient_address.replace("\n", ", "),
+                letter.get_kind_display(),
+                letter.pdf_pages,
+                page,
+            ]
+        )
+        page += letter.pdf_pages or 1
+        letter.print_batch = batch
+        audited_save(
+            letter, actor=actor, reason=_("Added to print batch %(id)s") % {"id": batch.pk}, validate=False
+        )
+        DeliveryEvent.objects.create(
+            letter=letter, state=LetterState.QUEUED, detail=_("In print batch %(id)s") % {"id": batch.pk}
+        )
+        if progress is not None:
+            progress.advance(1, batched=1)
+    merged = io.BytesIO()
+    writer.write(merged)
+    batch.page_count = page - 1
+    batch.pdf.save(f"udskrift-{batch.pk}.pdf", ContentFile(merged.getvalue()), save=False)
+    batch.manifest.save(
+        f"udskrift-{batch.pk}.csv", ContentFile(("\ufeff" + manifest.getvalue()).encode()), save=False
+    )
+    return audited_save(batch, actor=actor, reason=_("Merged PDF and manifest made"), validate=False)
+
+
+@transaction.atomic
+def print_batch_confirm_posted(*, actor, reason: str, batch: PrintBatch) -> PrintBatch:
+    """A caseworker confirms the batch was printed and posted: its letters become 'printed'."""
+    batch = PrintBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.state == PrintBatch.State.POSTED:
+        raise ValidationError(_("This batch has already been confirmed as posted."))
+    require_reason(reason)
+    now = timezone.now()
+    if batch.controller_id not in scoping.scope_for(actor).writable_tenant_ids:
+        raise PermissionDenied
+    letters = list(batch.letters.filter(state=LetterState.QUEUED))
+    for letter in letters:
+        letter.state, letter.printed_at = LetterState.PRINTED, now
+        audited_save(letter, actor=actor, reason=reason, validate=False)
+    DeliveryEvent.objects.bulk_create(
+        [
+            DeliveryEvent(
+                letter=letter, state=LetterState.PRINTED, detail=_("Print batch %(id)s") % {"id": batch.pk}
+            )
+            for letter in letters
+        ]
+    )
+    batch.state, batch.posted_at, batch.posted_by = PrintBatch.State.POSTED, now, actor
+    audited_save(batch, actor=actor, reason=reason, validate=False)
+    for letter in letters:
+        if letter.email_notice:
+            _send_email_notice(letter)
+    return batch
