@@ -10,6 +10,7 @@ worker killed between sending and recording never makes the recipient receive a 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import uuid
@@ -23,8 +24,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.template import Context, Template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from housing import scoping
 from housing.audit import audited_save, require_reason, system_user
@@ -42,6 +44,23 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+def in_danish(func):
+    """What a letter records — the channel reason, delivery events, history reasons — is part of
+    the letter's record and written in Danish, whatever language the acting user's screen is in."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _danish(message: str) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _(message)
 
 
 # --- Templates -------------------------------------------------------------------------------
@@ -88,6 +107,7 @@ def _recipient_address(person: Person) -> str:
     return "\n".join(line for line in lines if line)
 
 
+@in_danish
 def letter_create(
     *,
     actor,
@@ -290,6 +310,7 @@ def letters_dispatch(
     return result
 
 
+@in_danish
 def _record_outcomes(outcomes, *, token: uuid.UUID, actor) -> tuple[int, int]:
     """Record a batch's results — but only for letters this run still holds. A run whose lease
     was taken over (it was too slow, or presumed dead) records nothing for those letters.
@@ -371,6 +392,7 @@ def _bulk_write(letters: list[Letter]) -> None:
         cursor.executemany(f"UPDATE {table} SET {assignments} WHERE id = %s", rows)  # noqa: S608
 
 
+@in_danish
 def _send_email_notice(letter: Letter) -> None:
     """The only e-mail we ever send: a notice that a letter exists, never its content (DP1)."""
     email = letter.recipient.email
@@ -394,6 +416,7 @@ def _send_email_notice(letter: Letter) -> None:
 # --- Physical post ---------------------------------------------------------------------------
 
 
+@in_danish
 def print_batches_create(*, actor, progress=None) -> list[PrintBatch]:
     """Today's print batches: one per data controller with queued physical letters not yet in a
     batch, each with one merged PDF and a CSV manifest for the print room."""
@@ -493,7 +516,9 @@ def print_batch_confirm_posted(*, actor, reason: str, batch: PrintBatch) -> Prin
     DeliveryEvent.objects.bulk_create(
         [
             DeliveryEvent(
-                letter=letter, state=LetterState.PRINTED, detail=_("Print batch %(id)s") % {"id": batch.pk}
+                letter=letter,
+                state=LetterState.PRINTED,
+                detail=_danish(gettext_noop("Print batch %(id)s")) % {"id": batch.pk},
             )
             for letter in letters
         ]
