@@ -1,0 +1,23 @@
+from .fees import ChargeKind, ChargeState, FeeCharge, FeeSchedule, Payment, PaymentSource
+from .lists import DeletionReason, Entry, EntryStatus, ListKind, SeniorityBasis, WaitingList
+from .seniority import LettingRecord, SchemeKind, SeniorityScheme, SeniorityTransfer, TransferKind
+
+__all__ = [
+    "ChargeKind",
+    "ChargeState",
+    "DeletionReason",
+    "Entry",
+    "EntryStatus",
+    "FeeCharge",
+    "FeeSchedule",
+    "LettingRecord",
+    "ListKind",
+    "Payment",
+    "PaymentSource",
+    "SchemeKind",
+    "SeniorityBasis",
+    "SeniorityScheme",
+    "SeniorityTransfer",
+    "TransferKind",
+    "WaitingList",
+]

@@ -1,0 +1,1 @@
+"""Every write in waitinglists/, one module per concern."""

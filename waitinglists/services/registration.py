@@ -1,0 +1,238 @@
+"""Registration on a waiting list and the entry's status: active, passive (i bero), deleted."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from housing import scoping
+from housing.audit import audited_save, require_reason
+from housing.models import Department, Household, Person
+from housing.services import _next_number
+from letters import services as letters
+
+from .. import rules
+from ..models import (
+    ChargeKind,
+    DeletionReason,
+    Entry,
+    EntryStatus,
+    FeeCharge,
+    FeeSchedule,
+    ListKind,
+    SeniorityBasis,
+    WaitingList,
+)
+
+
+@dataclass
+class Wishes:
+    """What the applicant wants (R3.2: one list for all departments; wishes narrow the offers)."""
+
+    departments: list[Department] = field(default_factory=list)
+    dwelling_kinds: list[str] = field(default_factory=list)
+    rooms_min: int = 1
+    rooms_max: int = 6
+    max_rent: Decimal | None = None
+    floor_max: int | None = None
+    needs_elevator: bool = False
+    education_institution: str = ""
+    education_expected_end: datetime.date | None = None
+    special_need: str = ""
+    needs_support: bool = False
+
+
+WISH_FIELDS = [
+    "dwelling_kinds",
+    "rooms_min",
+    "rooms_max",
+    "max_rent",
+    "floor_max",
+    "needs_elevator",
+    "education_institution",
+    "education_expected_end",
+    "special_need",
+    "needs_support",
+]
+
+
+def fee_schedule_on(controller_id: int, day: datetime.date) -> FeeSchedule | None:
+    """The fee rules in force for a controller on ``day`` (the latest version from before it)."""
+    return (
+        FeeSchedule.objects.filter(controller_id=controller_id, valid_from__lte=day)
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def _check_write(actor, waiting_list: WaitingList) -> None:
+    if waiting_list.controller_id not in scoping.scope_for(actor).writable_tenant_ids:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def entry_register(
+    *,
+    actor,
+    reason: str,
+    waiting_list: WaitingList,
+    person: Person,
+    wishes: Wishes,
+    registered_on: datetime.date | None = None,
+    household: Household | None = None,
+    age_exception: bool = False,
+    andels_member_since: datetime.date | None = None,
+    fee_exempt_registration: bool = False,
+    send_letter: bool = True,
+) -> Entry:
+    """Put a person on a list: age (R3.1), no second place on the same list, seniority from today
+    (or from the andels membership, R2.3–R2.4), the registration fee charged (R3.3) and the
+    written information on fees, reminder and deletion sent as a letter (R3.3)."""
+    _check_write(actor, waiting_list)
+    require_reason(reason)
+    day = registered_on or timezone.localdate()
+    if person.controller_id != waiting_list.controller_id:
+        raise ValidationError(_("The person belongs to another data controller than the list."))
+    if not rules.may_register(birth_date=person.birth_date, on=day, continues_tenancy=age_exception):
+        raise ValidationError(
+            {
+                "person": _("%(name)s is under 15 on %(day)s and cannot be registered (§ 3, stk. 1 — R3.1).")
+                % {"name": person.full_name, "day": date_format(day, "SHORT_DATE_FORMAT")}
+            },
+            code="too_young",
+        )
+    existing = (
+        Entry.objects.filter(waiting_list=waiting_list, person=person)
+        .exclude(status=EntryStatus.DELETED)
+        .first()
+    )
+    if existing is not None:
+        raise ValidationError(
+            {
+                "person": _("%(name)s is already on %(list)s (entry %(entry)s).")
+                % {"name": person.full_name, "list": waiting_list.name, "entry": existing.pk}
+            },
+            code="duplicate",
+            params={"entry": existing.pk, "url": existing.get_absolute_url()},
+        )
+    schedule = fee_schedule_on(waiting_list.controller_id, day)
+    if schedule is None:
+        raise ValidationError(
+            _("%(controller)s has no fee rules on %(day)s; an administrator adds them in the admin.")
+            % {"controller": waiting_list.controller, "day": date_format(day, "SHORT_DATE_FORMAT")}
+        )
+    seniority_date, basis = day, SeniorityBasis.REGISTRATION
+    if andels_member_since and waiting_list.kind == ListKind.INTERNAL:
+        # R2.3–R2.4: andels members of 1 January 2010 count internal seniority from membership,
+        # and join the internal list without a registration fee (but pay update fees).
+        seniority_date, basis, fee_exempt_registration = andels_member_since, SeniorityBasis.ANDELS_2010, True
+    entry = Entry(
+        waiting_list=waiting_list,
+        controller_id=waiting_list.controller_id,
+        person=person,
+        household=household,
+        registered_on=day,
+        seniority_date=seniority_date,
+        seniority_basis=basis,
+        payment_reference=f"{_next_number(tenant=waiting_list.controller, series='payment'):010d}",
+        age_exception=age_exception,
+        andels_member_since=andels_member_since,
+        fee_exempt_registration=fee_exempt_registration,
+        created_by=actor,
+        **{name: getattr(wishes, name) for name in WISH_FIELDS},
+    )
+    try:
+        with transaction.atomic():
+            audited_save(entry, actor=actor, reason=reason)
+    except IntegrityError as exc:  # registered twice at the same moment: the other one won
+        raise ValidationError(
+            {"person": _("%(name)s was registered on this list a moment ago.") % {"name": person.full_name}}
+        ) from exc
+    if wishes.departments:
+        entry.departments.set(wishes.departments)
+    if not fee_exempt_registration and schedule.registration_fee > 0:
+        audited_save(
+            FeeCharge(
+                entry=entry,
+                kind=ChargeKind.REGISTRATION,
+                period=day.year,
+                amount=schedule.registration_fee,
+                due_date=day + datetime.timedelta(days=schedule.reminder_after_days),
+            ),
+            actor=actor,
+            reason=reason,
+        )
+    if send_letter:
+        registration_letter(actor=actor, entry=entry, schedule=schedule)
+    return entry
+
+
+def registration_letter(*, actor, entry: Entry, schedule: FeeSchedule):
+    """R3.3: at registration the applicant is told in writing about the update fee, the reminder
+    and the deletion rule."""
+    next_due = rules.update_fee_due(
+        year=entry.registered_on.year + 1, month=schedule.due_month, day=schedule.due_day
+    )
+    return letters.letter_create(
+        actor=actor,
+        reason=_("Registration on the waiting list"),
+        sender=entry.waiting_list.controller,
+        recipient=entry.person,
+        kind="registration_confirmation",
+        context={
+            "list_name": entry.waiting_list.name,
+            "seniority_date": date_format(entry.seniority_date, "j. F Y"),
+            "registration_fee": f"{schedule.registration_fee:.2f}".replace(".", ","),
+            "update_fee": f"{schedule.update_fee:.2f}".replace(".", ","),
+            "update_due": date_format(next_due, "j. F"),
+            "reminder_days": schedule.pay_within_days,
+        },
+        idempotency_key=f"registration:{entry.pk}",
+    )
+
+
+@transaction.atomic
+def entry_update_wishes(*, actor, reason: str, entry: Entry, wishes: Wishes) -> Entry:
+    _check_write(actor, entry.waiting_list)
+    for name in WISH_FIELDS:
+        setattr(entry, name, getattr(wishes, name))
+    audited_save(entry, actor=actor, reason=reason)
+    entry.departments.set(wishes.departments)
+    return entry
+
+
+@transaction.atomic
+def entry_set_status(*, actor, reason: str, entry: Entry, status: str, note: str = "") -> Entry:
+    """Active or passive (*i bero*): a passive entry keeps its seniority but gets no offers."""
+    _check_write(actor, entry.waiting_list)
+    if entry.status == EntryStatus.DELETED:
+        raise ValidationError(_("A deleted entry is reinstated, not reactivated."))
+    if status not in (EntryStatus.ACTIVE, EntryStatus.PASSIVE):
+        raise ValidationError(_("Choose active or passive."))
+    entry.status, entry.status_note = status, note
+    return audited_save(entry, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def entry_delete(
+    *, actor, reason: str, entry: Entry, deletion_reason: str, on: datetime.date | None = None
+) -> Entry:
+    """Delete an entry (the seniority is lost with it, R3.5 on a lease)."""
+    if deletion_reason not in DeletionReason.values:
+        raise ValidationError({"deletion_reason": _("Choose why the entry is deleted.")})
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status == EntryStatus.DELETED:
+        return entry
+    entry.status, entry.deleted_on, entry.deletion_reason = (
+        EntryStatus.DELETED,
+        on or timezone.localdate(),
+        deletion_reason,
+    )
+    return audited_save(entry, actor=actor, reason=reason)
