@@ -63,6 +63,22 @@ WISH_FIELDS = [
 ]
 
 
+def payment_reference(*, controller_id: int, number: int) -> str:
+    """The reference an applicant pays with: unique across controllers (the controller's id
+    first), numeric so it fits a bank transfer's reference field."""
+    return f"{controller_id:05d}{number:07d}"
+
+
+def _set_departments(entry: Entry, departments, *, actor, reason: str) -> None:
+    # simple-history records the wish change as a history row of the entry: give it the same
+    # user and reason as the change it belongs to.
+    entry._history_user, entry._change_reason = actor, reason
+    try:
+        entry.departments.set(departments)
+    finally:
+        del entry._history_user, entry._change_reason
+
+
 def fee_schedule_on(controller_id: int, day: datetime.date) -> FeeSchedule | None:
     """The fee rules in force for a controller on ``day`` (the latest version from before it)."""
     return (
@@ -101,26 +117,30 @@ def entry_register(
     if person.controller_id != waiting_list.controller_id:
         raise ValidationError(_("The person belongs to another data controller than the list."))
     if not rules.may_register(birth_date=person.birth_date, on=day, continues_tenancy=age_exception):
-        raise ValidationError(
-            {
-                "person": _("%(name)s is under 15 on %(day)s and cannot be registered (§ 3, stk. 1 — R3.1).")
-                % {"name": person.full_name, "day": date_format(day, "SHORT_DATE_FORMAT")}
-            },
-            code="too_young",
-        )
+        message = _("%(name)s is under 15 on %(day)s and cannot be registered (§ 3, stk. 1 — R3.1).") % {
+            "name": person.full_name,
+            "day": date_format(day, "SHORT_DATE_FORMAT"),
+        }
+        raise ValidationError({"person": ValidationError(message, code="too_young")})
     existing = (
         Entry.objects.filter(waiting_list=waiting_list, person=person)
         .exclude(status=EntryStatus.DELETED)
         .first()
     )
     if existing is not None:
+        message = _("%(name)s is already on %(list)s (entry %(entry)s).") % {
+            "name": person.full_name,
+            "list": waiting_list.name,
+            "entry": existing.pk,
+        }
         raise ValidationError(
             {
-                "person": _("%(name)s is already on %(list)s (entry %(entry)s).")
-                % {"name": person.full_name, "list": waiting_list.name, "entry": existing.pk}
-            },
-            code="duplicate",
-            params={"entry": existing.pk, "url": existing.get_absolute_url()},
+                "person": ValidationError(
+                    message,
+                    code="duplicate",
+                    params={"entry": existing.pk, "url": existing.get_absolute_url()},
+                )
+            }
         )
     schedule = fee_schedule_on(waiting_list.controller_id, day)
     if schedule is None:
@@ -141,7 +161,10 @@ def entry_register(
         registered_on=day,
         seniority_date=seniority_date,
         seniority_basis=basis,
-        payment_reference=f"{_next_number(tenant=waiting_list.controller, series='payment'):010d}",
+        payment_reference=payment_reference(
+            controller_id=waiting_list.controller_id,
+            number=_next_number(tenant=waiting_list.controller, series="payment"),
+        ),
         age_exception=age_exception,
         andels_member_since=andels_member_since,
         fee_exempt_registration=fee_exempt_registration,
@@ -156,7 +179,15 @@ def entry_register(
             {"person": _("%(name)s was registered on this list a moment ago.") % {"name": person.full_name}}
         ) from exc
     if wishes.departments:
-        entry.departments.set(wishes.departments)
+        _set_departments(entry, wishes.departments, actor=actor, reason=reason)
+    if waiting_list.kind == ListKind.INTERNAL and basis == SeniorityBasis.REGISTRATION:
+        # R9.3: under the organisation's scheme, internal seniority counts from the general list.
+        from .seniority import internal_seniority_date
+
+        internal = internal_seniority_date(entry=entry, on=day)
+        if internal < entry.seniority_date:
+            entry.seniority_date, entry.seniority_basis = internal, SeniorityBasis.GENERAL_LIST_DATE
+            audited_save(entry, actor=actor, reason=reason)
     if not fee_exempt_registration and schedule.registration_fee > 0:
         audited_save(
             FeeCharge(
@@ -204,7 +235,7 @@ def entry_update_wishes(*, actor, reason: str, entry: Entry, wishes: Wishes) -> 
     for name in WISH_FIELDS:
         setattr(entry, name, getattr(wishes, name))
     audited_save(entry, actor=actor, reason=reason)
-    entry.departments.set(wishes.departments)
+    _set_departments(entry, wishes.departments, actor=actor, reason=reason)
     return entry
 
 
@@ -225,6 +256,7 @@ def entry_delete(
     *, actor, reason: str, entry: Entry, deletion_reason: str, on: datetime.date | None = None
 ) -> Entry:
     """Delete an entry (the seniority is lost with it, R3.5 on a lease)."""
+    _check_write(actor, entry.waiting_list)
     if deletion_reason not in DeletionReason.values:
         raise ValidationError({"deletion_reason": _("Choose why the entry is deleted.")})
     entry = Entry.objects.select_for_update().get(pk=entry.pk)

@@ -1,0 +1,426 @@
+"""Seniority schemes (R3.7, R9.3) and what they do to entries: the change limits (R3.9, R9.6),
+informing the tenants (R9.5), internal seniority from the general-list date (R9.3) with the
+precedence of those already on the internal list (R9.4), keeping one's seniority on signing a
+lease (R3.5–R3.7), seniority from a takeover (R3.8) and the rehoused tenant (R9.2)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Min, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+
+from housing import scoping
+from housing.audit import audited_save, require_reason
+from housing.models import HousingOrganisation, Person
+
+from .. import rules
+from ..models import (
+    DeletionReason,
+    Entry,
+    EntryStatus,
+    ListKind,
+    SchemeKind,
+    SeniorityBasis,
+    SeniorityScheme,
+    WaitingList,
+)
+from . import registration
+
+# The 2010 andels members of § 2, stk. 3–4 and § 3, stk. 6: members on this day.
+ANDELS_CUTOFF = datetime.date(2010, 1, 1)
+
+
+def _day(value: datetime.date) -> str:
+    return date_format(value, "SHORT_DATE_FORMAT")
+
+
+def _check_write_list(actor, waiting_list: WaitingList) -> None:
+    if waiting_list.controller_id not in scoping.scope_for(actor).writable_tenant_ids:
+        raise PermissionDenied
+
+
+# --- Schemes (R3.7, R9.3) and their change limits (R3.9, R9.6) ----------------------------------
+
+
+def _change_rule(kind: str) -> str:
+    if kind == SchemeKind.KEEP_ON_LEASE:
+        return _("§ 3, stk. 9 — R3.9")
+    return _("§ 9, stk. 6 — R9.6")
+
+
+def scheme_in_force(
+    *, organisation_id: int, kind: str, on: datetime.date, enabled_only: bool = True
+) -> SeniorityScheme | None:
+    """The organisation's latest decision of ``kind`` in force on ``on`` — or None if there is
+    none, or (``enabled_only``) the latest decision abolished the scheme."""
+    scheme = (
+        SeniorityScheme.objects.filter(organisation_id=organisation_id, kind=kind, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+    )
+    if scheme is None or (enabled_only and not scheme.enabled):
+        return None
+    return scheme
+
+
+@transaction.atomic
+def scheme_decide(
+    *,
+    actor,
+    reason: str,
+    organisation: HousingOrganisation,
+    kind: str,
+    enabled: bool,
+    decided_on: datetime.date,
+    effective_from: datetime.date,
+    note: str = "",
+) -> SeniorityScheme:
+    """Record the organisation's decision to introduce, change or abolish a seniority scheme.
+
+    Every decision after the first is a change: the first change may take effect 5 years after
+    the scheme took effect, every later change 10 years after the latest change took effect
+    (§ 3, stk. 9 for R3.7 schemes; § 9, stk. 6 for R9.3 schemes).
+    """
+    if not scoping.can_write_organisation(actor, organisation.pk):
+        raise PermissionDenied
+    require_reason(reason)
+    if kind not in SchemeKind.values:
+        raise ValidationError({"kind": _("Choose a seniority scheme.")})
+    # Lock the organisation so two decisions cannot both pass the change limit at once.
+    HousingOrganisation.objects.select_for_update().filter(pk=organisation.pk).first()
+    previous = list(
+        SeniorityScheme.objects.filter(organisation=organisation, kind=kind).values_list(
+            "effective_from", flat=True
+        )
+    )
+    earliest = rules.earliest_scheme_change(previous)
+    if earliest is not None and effective_from < earliest:
+        message = _(
+            "The scheme was last decided with effect from %(last)s; a change can take effect on "
+            "%(earliest)s at the earliest (%(rule)s: the first change after 5 years, later "
+            "changes 10 years after the latest change took effect)."
+        ) % {"last": _day(max(previous)), "earliest": _day(earliest), "rule": _change_rule(kind)}
+        raise ValidationError({"effective_from": ValidationError(message, code="scheme_change_too_early")})
+    scheme = SeniorityScheme(
+        organisation=organisation,
+        kind=kind,
+        enabled=enabled,
+        decided_on=decided_on,
+        effective_from=effective_from,
+        note=note,
+    )
+    return audited_save(scheme, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def scheme_record_information(
+    *, actor, reason: str, scheme: SeniorityScheme, informed_on: datetime.date
+) -> SeniorityScheme:
+    """R9.5: the day the tenants were told of their rights under the decision."""
+    if not scoping.can_write_organisation(actor, scheme.organisation_id):
+        raise PermissionDenied
+    if informed_on < scheme.decided_on:
+        raise ValidationError(
+            {
+                "tenants_informed_on": _("The tenants cannot be informed before the decision (%(day)s).")
+                % {"day": _day(scheme.decided_on)}
+            }
+        )
+    scheme = SeniorityScheme.objects.select_for_update().get(pk=scheme.pk)
+    scheme.tenants_informed_on = informed_on
+    return audited_save(scheme, actor=actor, reason=reason)
+
+
+def information_overdue(scheme: SeniorityScheme, today: datetime.date) -> bool:
+    """R9.5: an R9.3 decision whose tenants have not been told within 4 weeks of the decision
+    (on the last day of the 4 weeks it is not yet overdue). R3.7 schemes have no such duty:
+    there the information is given per lease (R3.6)."""
+    if scheme.kind != SchemeKind.INTERNAL_FROM_GENERAL or scheme.tenants_informed_on is not None:
+        return False
+    return today > rules.inform_tenants_by(scheme.decided_on)
+
+
+# --- Internal seniority from the general-list date (R9.3, R9.4) ---------------------------------
+
+
+def _general_list_controllers(organisation: HousingOrganisation) -> set[int]:
+    """The controllers whose general list is the organisation's: its own, or its association's."""
+    return {organisation.tenant_id, organisation.list_tenant_id}
+
+
+def _general_dates_subquery(organisation: HousingOrganisation):
+    """The person's earliest seniority date on a living entry of the organisation's general list.
+
+    Matched by the CPR lookup hash, not the person row: when the general list is shared, its
+    controller is the association and the same human is a different row there (§ 9, stk. 3
+    names the general list, whoever keeps it)."""
+    return Subquery(
+        Entry.objects.filter(
+            waiting_list__kind=ListKind.GENERAL,
+            controller_id__in=_general_list_controllers(organisation),
+            person__cpr_hash=OuterRef("person__cpr_hash"),
+        )
+        .exclude(status=EntryStatus.DELETED)
+        .order_by()
+        .values("person__cpr_hash")
+        .annotate(first=Min("seniority_date"))
+        .values("first")[:1]
+    )
+
+
+def internal_seniority_date(*, entry: Entry, on: datetime.date | None = None) -> datetime.date:
+    """The date an internal-list entry's seniority counts from on ``on`` (default today): its own
+    date (registration, or andels membership R2.3–R2.4), or — with an R9.3 scheme in force — the
+    person's general-list date when that is earlier (the earlier date wins)."""
+    own = entry.seniority_date
+    waiting_list = entry.waiting_list
+    if waiting_list.kind != ListKind.INTERNAL or waiting_list.organisation_id is None:
+        return own
+    day = on or timezone.localdate()
+    if (
+        scheme_in_force(
+            organisation_id=waiting_list.organisation_id, kind=SchemeKind.INTERNAL_FROM_GENERAL, on=day
+        )
+        is None
+    ):
+        return own
+    organisation = waiting_list.organisation
+    general = (
+        Entry.objects.filter(pk=entry.pk)
+        .annotate(general=_general_dates_subquery(organisation))
+        .values_list("general", flat=True)
+        .first()
+    )
+    return min(own, general) if general else own
+
+
+@transaction.atomic
+def apply_r93(*, actor, reason: str, scheme: SeniorityScheme) -> int:
+    """R9.3–R9.4 when an INTERNAL_FROM_GENERAL scheme takes effect: every living entry on the
+    organisation's internal list(s) counts from the person's general-list date when that is
+    earlier (basis GENERAL_LIST_DATE), and the entries that stood on the internal list before the
+    scheme took effect go before those covered by it (``precedes_r93``).
+
+    Set-based: one read, one bulk update with one history row per changed entry. Running it again
+    changes nothing, so a job may run it for entries registered after the effective date as well.
+    Returns the number of entries changed."""
+    if not scoping.can_write_organisation(actor, scheme.organisation_id):
+        raise PermissionDenied
+    require_reason(reason)
+    if scheme.kind != SchemeKind.INTERNAL_FROM_GENERAL or not scheme.enabled:
+        raise ValidationError(
+            _("Only an R9.3 scheme in use (internal seniority from the general list) applies.")
+        )
+    if scheme.effective_from > timezone.localdate():
+        raise ValidationError(
+            _("The scheme takes effect on %(day)s; apply it from that day.")
+            % {"day": _day(scheme.effective_from)}
+        )
+    organisation = scheme.organisation
+    entries = list(
+        Entry.objects.select_for_update(of=("self",))
+        .filter(waiting_list__kind=ListKind.INTERNAL, waiting_list__organisation=organisation)
+        .exclude(status=EntryStatus.DELETED)
+        .annotate(general=_general_dates_subquery(organisation))
+        .order_by("pk")
+    )
+    changed = []
+    for entry in entries:
+        dirty = False
+        if entry.general and entry.general < entry.seniority_date:
+            entry.seniority_date, entry.seniority_basis = entry.general, SeniorityBasis.GENERAL_LIST_DATE
+            dirty = True
+        # § 9, stk. 4: those on the internal list when the decision takes effect go first.
+        if entry.registered_on < scheme.effective_from and not entry.precedes_r93:
+            entry.precedes_r93 = True
+            dirty = True
+        if dirty:
+            changed.append(entry)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Entry,
+            ["seniority_date", "seniority_basis", "precedes_r93"],
+            default_user=actor,
+            default_change_reason=reason.strip(),
+        )
+    return len(changed)
+
+
+# --- Signing a lease (R3.5–R3.8) ---------------------------------------------------------------
+
+
+def _landlord(entry_list: WaitingList, organisation: HousingOrganisation | None) -> HousingOrganisation:
+    """The organisation whose R3.7 scheme applies: the one named, the list's, or the controller's."""
+    if organisation is not None:
+        return organisation
+    if entry_list.organisation_id is not None:
+        return entry_list.organisation
+    found = HousingOrganisation.objects.filter(tenant_id=entry_list.controller_id).first()
+    if found is None:
+        raise ValidationError(
+            {
+                "organisation": _(
+                    "The list is shared by several organisations: name the landlord of the lease."
+                )
+            }
+        )
+    return found
+
+
+def is_andels_2010_member(entry: Entry) -> bool:
+    """§ 2, stk. 3–4 and § 3, stk. 6: a member of an almen andelsboligorganisation on 1 January 2010."""
+    return entry.andels_member_since is not None and entry.andels_member_since <= ANDELS_CUTOFF
+
+
+@transaction.atomic
+def lease_keep_seniority(
+    *,
+    actor,
+    reason: str,
+    entry: Entry,
+    lease_signed_on: datetime.date,
+    informed_on: datetime.date | None,
+    requested_on: datetime.date,
+    organisation: HousingOrganisation | None = None,
+) -> Entry:
+    """The applicant who signed a lease wants to stay on the general list with their seniority.
+
+    Allowed for 2010 andels members (§ 3, stk. 6 — R3.6) and, when the landlord has an R3.7
+    scheme in force on the signing day, for everybody (§ 3, stk. 7 — R3.7); the wish must reach
+    the organisation within 8 days of signing — postponed by as many days as the written
+    information came late. An entry already deleted for this lease is reinstated.
+    """
+    waiting_list = entry.waiting_list
+    _check_write_list(actor, waiting_list)
+    require_reason(reason)
+    if waiting_list.kind != ListKind.GENERAL:
+        raise ValidationError(
+            _(
+                "Seniority can only be kept on the general list; on the internal list a lease ends the "
+                "place (§ 3, stk. 10 applies only stk. 2–5 — R3.10, R3.5)."
+            ),
+            code="not_general_list",
+        )
+    # § 3, stk. 6 covers leases signed after 1 January 2010 by those who were members then.
+    andels = is_andels_2010_member(entry) and lease_signed_on > ANDELS_CUTOFF
+    landlord = _landlord(waiting_list, organisation)
+    scheme = scheme_in_force(organisation_id=landlord.pk, kind=SchemeKind.KEEP_ON_LEASE, on=lease_signed_on)
+    if not andels and scheme is None:
+        raise ValidationError(
+            _(
+                "%(name)s was not a member of an almen andelsboligorganisation on 1 January 2010 "
+                "(§ 3, stk. 6 — R3.6), and %(org)s had no scheme letting applicants keep their seniority "
+                "in force on %(day)s (§ 3, stk. 7 — R3.7). The seniority lapses with the lease (R3.5)."
+            )
+            % {"name": entry.person.full_name, "org": landlord.name, "day": _day(lease_signed_on)},
+            code="not_entitled",
+        )
+    rule = _("§ 3, stk. 6 — R3.6") if andels else _("§ 3, stk. 7 and 6 — R3.7")
+    if not rules.keep_seniority_in_time(
+        requested_on=requested_on, lease_signed_on=lease_signed_on, informed_on=informed_on
+    ):
+        deadline = rules.keep_seniority_deadline(lease_signed_on=lease_signed_on, informed_on=informed_on)
+        message = _(
+            "The wish came on %(requested)s; the deadline was %(deadline)s (8 days after the lease "
+            "was signed, or after the written information if it came later; %(rule)s)."
+        ) % {"requested": _day(requested_on), "deadline": _day(deadline), "rule": rule}
+        raise ValidationError({"requested_on": ValidationError(message, code="too_late")})
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status == EntryStatus.DELETED:
+        if entry.deletion_reason != DeletionReason.LEASE_SIGNED or entry.deleted_on < lease_signed_on:
+            raise ValidationError(_("The entry was deleted for another reason and cannot be kept."))
+        other = (
+            Entry.objects.filter(waiting_list=entry.waiting_list_id, person=entry.person_id)
+            .exclude(status=EntryStatus.DELETED)
+            .first()
+        )
+        if other is not None:
+            raise ValidationError(
+                _("%(name)s already has another place on this list (entry %(entry)s).")
+                % {"name": entry.person.full_name, "entry": other.pk}
+            )
+        entry.status, entry.deleted_on, entry.deletion_reason = EntryStatus.ACTIVE, None, ""
+    entry.seniority_basis = SeniorityBasis.KEPT_ON_LEASE
+    return audited_save(entry, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def lease_signed_delete(*, actor, reason: str, entry: Entry, lease_signed_on: datetime.date) -> Entry:
+    """R3.5 (and R3.10 for the internal list): signing a lease deletes the place and its
+    seniority — unless the applicant has kept it (R3.6–R3.7)."""
+    _check_write_list(actor, entry.waiting_list)
+    require_reason(reason)
+    if entry.seniority_basis == SeniorityBasis.KEPT_ON_LEASE and entry.status != EntryStatus.DELETED:
+        return entry
+    return registration.entry_delete(
+        actor=actor,
+        reason=reason,
+        entry=entry,
+        deletion_reason=DeletionReason.LEASE_SIGNED,
+        on=lease_signed_on,
+    )
+
+
+@transaction.atomic
+def takeover_seniority(
+    *,
+    actor,
+    reason: str,
+    waiting_list: WaitingList,
+    person: Person,
+    taken_over_on: datetime.date,
+    wishes: registration.Wishes,
+    organisation: HousingOrganisation | None = None,
+) -> Entry:
+    """R3.8: a tenant who took over a dwelling other than from the list stands on the general
+    list with seniority from the takeover — where the organisation has an R3.7 scheme."""
+    _check_write_list(actor, waiting_list)
+    require_reason(reason)
+    if waiting_list.kind != ListKind.GENERAL:
+        raise ValidationError(
+            _("Seniority from a takeover applies to the general list (§ 3, stk. 8 — R3.8).")
+        )
+    if taken_over_on > timezone.localdate():
+        raise ValidationError({"taken_over_on": _("The takeover date cannot be in the future.")})
+    landlord = _landlord(waiting_list, organisation)
+    if scheme_in_force(organisation_id=landlord.pk, kind=SchemeKind.KEEP_ON_LEASE, on=taken_over_on) is None:
+        raise ValidationError(
+            _(
+                "%(org)s had no scheme letting applicants keep their seniority in force on %(day)s, so a "
+                "takeover gives no seniority (§ 3, stk. 7–8 — R3.8)."
+            )
+            % {"org": landlord.name, "day": _day(taken_over_on)},
+            code="no_scheme",
+        )
+    entry = registration.entry_register(
+        actor=actor, reason=reason, waiting_list=waiting_list, person=person, wishes=wishes
+    )
+    entry.seniority_date, entry.seniority_basis = taken_over_on, SeniorityBasis.TAKEOVER
+    return audited_save(entry, actor=actor, reason=reason)
+
+
+# --- Rehoused outside the organisation (R9.2) -------------------------------------------------
+
+
+@transaction.atomic
+def mark_rehoused(*, actor, reason: str, entry: Entry) -> Entry:
+    """R9.2: a tenant rehoused outside the organisation (almenlejeloven § 86) keeps the internal
+    seniority as long as the update fee is paid (the fee cycle deletes them when it is not)."""
+    _check_write_list(actor, entry.waiting_list)
+    require_reason(reason)
+    if entry.waiting_list.kind != ListKind.INTERNAL:
+        raise ValidationError(
+            _("Only a place on the internal list is kept on rehousing (§ 9, stk. 2 — R9.2).")
+        )
+    entry = Entry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status == EntryStatus.DELETED:
+        raise ValidationError(_("A deleted entry cannot be kept."))
+    entry.rehoused_outside = True
+    return audited_save(entry, actor=actor, reason=reason)
