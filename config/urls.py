@@ -16,4 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("housing.urls")),
     path("", include("letters.urls")),
+    path("", include("waitinglists.urls")),
 ]

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from housing.audit import audited_save
 from housing.models import Kommune, Role
 from tests.factories import (
     DepartmentFactory,
@@ -47,6 +49,11 @@ def _object_for(url_name: str, world: dict) -> int:
         ("admin:housing_housingorganisation", "organisation"),
         ("admin:housing_department", "department"),
         ("admin:housing_dwelling", "dwelling"),
+        ("waitinglists:entry_register", "waiting_list"),
+        ("waitinglists:entry_export", "waiting_list"),
+        ("waitinglists:list_", "waiting_list"),
+        ("waitinglists:entry_", "entry"),
+        ("waitinglists:person_", "person"),
         ("letters:letter_", "letter"),
         ("letters:print_batch_", "print_batch"),
         ("letters:person_", "person"),
@@ -106,6 +113,36 @@ def world_a(org_a, person_a, system_user, settings, tmp_path):
     )
     (print_batch,) = letter_services.print_batches_create(actor=system_user)
     job_run = JobRun.objects.create(job="letters.dispatch", trigger="schedule")
+    from waitinglists.models import FeeSchedule, ListKind, WaitingList
+    from waitinglists.services.registration import Wishes, entry_register
+
+    audited_save(
+        FeeSchedule(
+            controller=org_a.tenant,
+            valid_from=datetime.date(2020, 1, 1),
+            registration_fee=200,
+            update_fee=150,
+            due_month=2,
+            due_day=1,
+        ),
+        actor=system_user,
+        reason="Test",
+    )
+    waiting_list = audited_save(
+        WaitingList(controller=org_a.tenant, kind=ListKind.GENERAL, name="Alfa Almindelig Venteliste"),
+        actor=system_user,
+        reason="Test",
+    )
+    caseworker = UserFactory(username="walk-caseworker-a")
+    MembershipFactory(user=caseworker, tenant=org_a.tenant, role=Role.CASEWORKER)
+    entry = entry_register(
+        actor=caseworker,
+        reason="Test",
+        waiting_list=waiting_list,
+        person=person_a,
+        wishes=Wishes(departments=[department]),
+        send_letter=False,
+    )
     return {
         "organisation": org_a,
         "department": department,
@@ -114,12 +151,16 @@ def world_a(org_a, person_a, system_user, settings, tmp_path):
         "letter": letter,
         "print_batch": print_batch,
         "job_run": job_run,
+        "waiting_list": waiting_list,
+        "entry": entry,
     }
 
 
 def _foreign_markers(world: dict) -> list[str]:
     person = world["person"]
     return [
+        world["waiting_list"].name,
+        world["entry"].payment_reference,
         world["organisation"].name,
         world["organisation"].cvr,
         world["department"].name,

@@ -24,6 +24,15 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are asserted in English (the source language); Danish is the catalogue's job."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def general_list(org_a, caseworker_a):
     audited_save(

@@ -217,7 +217,8 @@ def test_r93_dates_and_r94_precedence(caseworker_a, org_a, general_list, interna
     # applies it at once), not by R9.4.
     e3 = _register(caseworker_a, internal_list, late_internal, D(2025, 6, 1))
     assert (e3.seniority_date, e3.seniority_basis) == (D(2010, 6, 1), SeniorityBasis.GENERAL_LIST_DATE)
-    assert seniority.internal_seniority_date(entry=e1, on=D(2024, 12, 31)) == D(2020, 5, 1)  # not yet in force
+    # Before the scheme is in force, the own date counts.
+    assert seniority.internal_seniority_date(entry=e1, on=D(2024, 12, 31)) == D(2020, 5, 1)
 
     assert seniority.apply_r93(actor=caseworker_a, reason="R9.3 træder i kraft", scheme=scheme) == 3
     for entry in (e1, e2, e3, e4):

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class WaitinglistsConfig(AppConfig):
     name = "waitinglists"
     verbose_name = _("Waiting lists")
+
+    def ready(self) -> None:
+        from housing.person_tabs import register_person_tab
+
+        register_person_tab(
+            key="waitinglists",
+            label=_("Waiting lists"),
+            url_name="waitinglists:person_entries",
+            order=20,
+        )

@@ -152,6 +152,8 @@ def nav_section(context):
             return "jobs"
         if url_name == "outbox" or url_name.startswith(("letter_", "print_batch")):
             return "letters"
+    if "waitinglists" in match.namespaces:
+        return "persons" if url_name.startswith("person_") else "waitinglists"
     prefix = url_name.split("_", 1)[0]
     return _SECTION_PREFIXES.get(prefix, "")
 

@@ -1,0 +1,225 @@
+"""Reads for the waiting-list pages, scoped to the acting user, each costing a fixed number of queries.
+
+Lists and entries belong to a data controller (``WaitingList.controller``, ``Entry.controller``):
+a user sees those of the controllers they are a member of (``housing.scoping.scope_for(user)
+.tenant_ids``) and may change them only with write rights (``writable_tenant_ids``). Being an
+administrator is not a reason to read the lists' applicants.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from housing import cpr, scoping
+from housing.models import Department, Person
+
+from .models import ChargeState, Entry, EntryStatus, FeeCharge, Payment, WaitingList
+
+ARREARS_STATES = (ChargeState.OPEN, ChargeState.REMINDED)
+# The list order (R9.4 precedence on internal lists, then seniority, then who came first).
+QUEUE_ORDER = ("-precedes_r93", "seniority_date", "id")
+
+
+# --- Lists -----------------------------------------------------------------------------------
+
+
+def lists_for(*, user) -> QuerySet[WaitingList]:
+    return WaitingList.objects.filter(controller_id__in=scoping.scope_for(user).tenant_ids)
+
+
+def can_write_list(user, waiting_list: WaitingList) -> bool:
+    return waiting_list.controller_id in scoping.scope_for(user).writable_tenant_ids
+
+
+def can_write_entry(user, entry: Entry) -> bool:
+    return entry.controller_id in scoping.scope_for(user).writable_tenant_ids
+
+
+def _month_start(today: datetime.date) -> datetime.date:
+    return today.replace(day=1)
+
+
+def with_counts(queryset: QuerySet[WaitingList], *, today: datetime.date | None = None):
+    """Active, passive, in fee arrears and new this month — for every list in ONE query
+    (conditional aggregates over the entries, and their charges for the arrears)."""
+    today = today or timezone.localdate()
+    not_deleted = ~Q(entries__status=EntryStatus.DELETED)
+    return queryset.annotate(
+        active_count=Count("entries", filter=Q(entries__status=EntryStatus.ACTIVE), distinct=True),
+        passive_count=Count("entries", filter=Q(entries__status=EntryStatus.PASSIVE), distinct=True),
+        arrears_count=Count(
+            "entries",
+            filter=not_deleted
+            & Q(entries__charges__state__in=ARREARS_STATES, entries__charges__due_date__lt=today),
+            distinct=True,
+        ),
+        new_count=Count(
+            "entries", filter=not_deleted & Q(entries__registered_on__gte=_month_start(today)), distinct=True
+        ),
+    )
+
+
+def list_overview(*, user) -> QuerySet[WaitingList]:
+    return with_counts(lists_for(user=user).select_related("controller", "organisation")).order_by(
+        "controller__name", "kind", "name"
+    )
+
+
+def list_detail(*, user, pk: int) -> WaitingList:
+    """One list with its counts. Raises ``WaitingList.DoesNotExist`` outside the user's scope."""
+    return with_counts(lists_for(user=user).select_related("controller", "organisation")).get(pk=pk)
+
+
+def list_departments(waiting_list: WaitingList) -> QuerySet[Department]:
+    """The departments an applicant on this list can wish for: the internal list's organisation,
+    or every organisation whose general list this is (all of them for a shared list, R3.2)."""
+    departments = Department.objects.select_related("organisation")
+    if waiting_list.organisation_id:
+        departments = departments.filter(organisation_id=waiting_list.organisation_id)
+    else:
+        departments = departments.filter(
+            Q(organisation__tenant_id=waiting_list.controller_id)
+            | Q(organisation__shared_list__tenant_id=waiting_list.controller_id)
+        )
+    return departments.order_by("organisation__name", "number")
+
+
+# --- Entries ---------------------------------------------------------------------------------
+
+
+def entries_for(*, user) -> QuerySet[Entry]:
+    return Entry.objects.filter(controller_id__in=scoping.scope_for(user).tenant_ids)
+
+
+def _arrears(today: datetime.date) -> Exists:
+    return Exists(
+        FeeCharge.objects.filter(entry=OuterRef("pk"), state__in=ARREARS_STATES, due_date__lt=today)
+    )
+
+
+def _position() -> Case:
+    """Place in the list's queue (1 = next), as ``waitinglists.positions.list_position``: the
+    active entries ahead — those preceding under R9.4 first, then an earlier (seniority date, id).
+    Passive and deleted entries have no place. A correlated count on the queue index."""
+    earlier = Q(seniority_date__lt=OuterRef("seniority_date")) | Q(
+        seniority_date=OuterRef("seniority_date"), id__lt=OuterRef("id")
+    )
+    ahead = (
+        Entry.objects.filter(waiting_list=OuterRef("waiting_list"), status=EntryStatus.ACTIVE)
+        .filter(
+            Q(precedes_r93__gt=OuterRef("precedes_r93"))
+            | (Q(precedes_r93=OuterRef("precedes_r93")) & earlier)
+        )
+        .order_by()
+        .values("waiting_list")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Case(
+        When(status=EntryStatus.ACTIVE, then=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + 1),
+        default=None,
+        output_field=IntegerField(),
+    )
+
+
+def list_entries(*, user, waiting_list: WaitingList, today: datetime.date | None = None) -> QuerySet[Entry]:
+    """The list's entries in queue order (seniority date, id), with arrears and position, for the
+    search table: person and wanted departments come along, so a page costs fixed queries."""
+    today = today or timezone.localdate()
+    return (
+        entries_for(user=user)
+        .filter(waiting_list=waiting_list)
+        .select_related("person")
+        .prefetch_related(Prefetch("departments", queryset=Department.objects.order_by("number")))
+        .annotate(in_arrears=_arrears(today))
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+def with_positions(queryset: QuerySet[Entry]) -> QuerySet[Entry]:
+    return queryset.annotate(position=_position())
+
+
+def queue_positions(waiting_list: WaitingList) -> dict[int, int]:
+    """Every active entry's place on the list in one query (for the CSV export, where a
+    correlated count per row would be quadratic)."""
+    ids = (
+        Entry.objects.filter(waiting_list=waiting_list, status=EntryStatus.ACTIVE)
+        .order_by(*QUEUE_ORDER)
+        .values_list("id", flat=True)
+    )
+    return {entry_id: index for index, entry_id in enumerate(ids, start=1)}
+
+
+def entry_detail(*, user, pk: int) -> Entry:
+    """One entry with everything its page shows. Raises ``Entry.DoesNotExist`` outside the scope."""
+    return (
+        entries_for(user=user)
+        .select_related(
+            "waiting_list",
+            "waiting_list__controller",
+            "waiting_list__organisation",
+            "person",
+            "person__controller",
+            "controller",
+            "created_by",
+        )
+        .prefetch_related(
+            Prefetch(
+                "departments",
+                queryset=Department.objects.select_related("organisation").order_by("number"),
+            ),
+            Prefetch("charges", queryset=FeeCharge.objects.order_by("-period", "kind", "-id")),
+            Prefetch(
+                "payments",
+                queryset=Payment.objects.select_related("registered_by").order_by("-paid_on", "-id"),
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
+def person_entries(*, user, person: Person) -> QuerySet[Entry]:
+    return (
+        entries_for(user=user)
+        .filter(person=person)
+        .select_related("waiting_list")
+        .prefetch_related(Prefetch("departments", queryset=Department.objects.order_by("number")))
+        .order_by("status", "waiting_list__name", "id")
+    )
+
+
+def find_person(*, user, waiting_list: WaitingList, cpr_number: str = "", applicant_number: str = ""):
+    """An existing person of the list's controller, found by CPR (through the keyed hash) or by
+    applicant number; ``None`` when there is none the user may see."""
+    persons = scoping.persons_for(user).filter(controller_id=waiting_list.controller_id)
+    if cpr_number:
+        return persons.filter(cpr_hash=cpr.lookup_hash(cpr.normalise(cpr_number))).first()
+    if applicant_number:
+        number = applicant_number.strip()
+        return persons.filter(applicant_number=number.zfill(7) if number.isdigit() else number).first()
+    return None
+
+
+def open_entry(*, waiting_list: WaitingList, person: Person) -> Entry | None:
+    """The person's living (not deleted) place on the list, if any."""
+    return (
+        Entry.objects.filter(waiting_list=waiting_list, person=person)
+        .exclude(status=EntryStatus.DELETED)
+        .first()
+    )

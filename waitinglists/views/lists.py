@@ -1,0 +1,99 @@
+"""The lists with their counts, one list's overview with the entry search, and its CSV export."""
+
+from __future__ import annotations
+
+import csv
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from .. import selectors
+from ..filters import EntryFilter
+from ..models import EntryStatus
+from .common import require_list_write, waiting_list_or_404
+
+PAGE_SIZE = 50
+
+
+@require_GET
+def lists(request):
+    return render(
+        request, "waitinglists/list_list.html", {"lists": selectors.list_overview(user=request.user)}
+    )
+
+
+def _filtered(request, waiting_list):
+    queryset = selectors.list_entries(user=request.user, waiting_list=waiting_list)
+    filterset = EntryFilter(
+        request.GET or None, queryset=queryset, departments=selectors.list_departments(waiting_list)
+    )
+    if filterset.is_bound and filterset.is_valid():
+        rows = filterset.qs
+    else:
+        rows = queryset.exclude(status=EntryStatus.DELETED)  # the default: active and passive
+    return filterset, rows
+
+
+@require_GET
+def list_overview(request, pk: int):
+    """One list: its counts and the entry search, in queue order, 50 to a page."""
+    waiting_list = waiting_list_or_404(request, pk)
+    filterset, rows = _filtered(request, waiting_list)
+    page_obj = Paginator(selectors.with_positions(rows), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "waitinglists/list_overview.html",
+        {
+            "waiting_list": waiting_list,
+            "filter": filterset,
+            "page_obj": page_obj,
+            "can_write": selectors.can_write_list(request.user, waiting_list),
+            "export_query": request.GET.urlencode(),
+        },
+    )
+
+
+@require_GET
+def entry_export(request, pk: int):
+    """The filtered entries as CSV (``;``, UTF-8 with BOM for Excel). Masked CPR only. Exporting a
+    list is not a read of one person's data, so nothing is logged per person; it takes write rights."""
+    waiting_list = waiting_list_or_404(request, pk)
+    require_list_write(request, waiting_list)
+    _filterset, rows = _filtered(request, waiting_list)
+    positions = selectors.queue_positions(waiting_list)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="venteliste-{waiting_list.pk}-{stamp}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [
+            _("Position"),
+            _("Applicant number"),
+            _("Name"),
+            _("CPR number"),
+            _("Seniority date"),
+            _("Status"),
+            _("Fees paid until"),
+            _("Wanted departments"),
+        ]
+    )
+    for entry in rows.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                positions.get(entry.pk, ""),
+                entry.person.applicant_number,
+                entry.person.full_name,
+                entry.person.cpr_masked,
+                entry.seniority_date.isoformat(),
+                entry.get_status_display(),
+                entry.paid_until.isoformat() if entry.paid_until else "",
+                ", ".join(f"{d.number} {d.name}" for d in entry.departments.all()),
+            ]
+        )
+    return response
