@@ -259,3 +259,15 @@ def _restore_reference_data(request) -> None:
     import_module("letters.migrations.0002_seed_templates_and_schedules").seed(apps, None)
     import_module("letters.migrations.0003_fee_letters_name_the_fee").add_version(apps, None)
     import_module("waitinglists.migrations.0003_fee_cycle_schedules").seed(apps, None)
+
+
+# --- Browser ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright (never `playwright install`)."""
+    from tests.browser_support import chromium
+
+    with chromium() as launched:
+        yield launched

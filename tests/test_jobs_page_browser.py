@@ -4,58 +4,11 @@ axe finds no serious problems on the Kørsler page and the outbox."""
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed"),
-]
+from tests.browser_support import BROWSER_MARKS, axe_problems
 
-SERIOUS = {"serious", "critical"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
-    # around it are synchronous and safe, so Django's async guard is lifted for these tests only.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        yield browser
-        browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-def _axe_problems(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} – {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v.get("impact") in SERIOUS
-    ]
+pytestmark = BROWSER_MARKS
 
 
 def _a_letter(administrator, org_a, person_a):
@@ -107,7 +60,7 @@ def test_job_progress_updates_live_and_stops_polling(
     expect(progress).to_have_attribute("data-done", "40")
     expect(progress).to_have_attribute("data-total", "100")
     expect(page.locator(f"#progress-text-{run.pk}")).to_contain_text("40 / 100")
-    problems["job runs (running)"] = _axe_problems(page)
+    problems["job runs (running)"] = axe_problems(page)
 
     # The worker reports progress: the bar follows without a reload.
     polls: list[str] = []
@@ -130,10 +83,10 @@ def test_job_progress_updates_live_and_stops_polling(
     settled = len(polls)
     page.wait_for_timeout(2_500)
     assert len(polls) == settled, "the page kept polling after the run finished"
-    problems["job runs (finished)"] = _axe_problems(page)
+    problems["job runs (finished)"] = axe_problems(page)
 
     page.goto(f"{live_server.url}/breve/")
     expect(page.locator(f'#results a[href="/breve/{letter.pk}/"]')).to_be_visible()
-    problems["outbox"] = _axe_problems(page)
+    problems["outbox"] = axe_problems(page)
     page.close()
     assert not any(problems.values()), problems

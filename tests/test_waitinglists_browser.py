@@ -4,22 +4,18 @@ axe scan of the registration form and the applicant page."""
 from __future__ import annotations
 
 import datetime
-import shutil
 from decimal import Decimal
 
 import pytest
 
-from tests.test_browser import CHROMIUM, _axe_problems, browser  # noqa: F401 - the browser fixture
+from tests.browser_support import BROWSER_MARKS, axe_problems
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.mark.django_db(transaction=True)
 def test_caseworker_registers_an_applicant(
-    browser,  # noqa: F811 - the module-scoped fixture of tests/test_browser.py
+    browser,
     live_server,
     caseworker_a,
     department_a,
@@ -65,7 +61,7 @@ def test_caseworker_registers_an_applicant(
     page.wait_for_url(f"{live_server.url}/ventelister/{waiting_list.pk}/")
     page.click("#register-link")
     page.wait_for_url(f"{live_server.url}/ventelister/{waiting_list.pk}/tilmeld/")
-    problems["registration form"] = _axe_problems(page)
+    problems["registration form"] = axe_problems(page)
 
     page.check("#id_applicant_1")  # new person
     page.fill("#id_cpr", f"{cpr_number[:6]}-{cpr_number[6:]}")
@@ -85,7 +81,7 @@ def test_caseworker_registers_an_applicant(
     assert page.url == f"{live_server.url}{entry.get_absolute_url()}"
     number = entry.person.applicant_number
     assert number in page.locator(".alert-success").inner_text()
-    problems["applicant page"] = _axe_problems(page)
+    problems["applicant page"] = axe_problems(page)
 
     # The registration letter is in the outbox.
     page.goto(f"{live_server.url}/breve/")

@@ -81,9 +81,12 @@ def _register(actor, waiting_list, org, on, departments=(), rooms=(1, 6), kinds=
 # --- The place on the list ---------------------------------------------------------------------
 
 
+@pytest.mark.rule("R2.1", "R3.2")
 def test_list_position_orders_by_seniority_then_id_and_skips_passive(
     caseworker_a, org_a, general_list, django_assert_num_queries
 ):
+    """R2.1: the applicant longest on the general list comes first — one list for all the
+    organisation's departments (R3.2); the same day is decided by who registered first."""
     first = _register(caseworker_a, general_list, org_a, D(2015, 1, 1))
     same_day_a = _register(caseworker_a, general_list, org_a, D(2016, 1, 1))
     same_day_b = _register(caseworker_a, general_list, org_a, D(2016, 1, 1))

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from housing.models import Department, Household, HousingOrganisation, Person, Tenant
+from housing.models import Department, DwellingKind, Household, HousingOrganisation, Person, Tenant
 
 
 class ListKind(models.TextChoices):
@@ -202,3 +202,8 @@ class Entry(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("waitinglists:entry_detail", args=[self.pk])
+
+    @property
+    def dwelling_kind_labels(self) -> list[str]:
+        labels = dict(DwellingKind.choices)
+        return [str(labels.get(kind, kind)) for kind in self.dwelling_kinds]
