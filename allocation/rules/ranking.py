@@ -1,0 +1,410 @@
+"""The priority ranking for a vacant family or youth dwelling, as a pure function.
+
+``rank(dwelling, candidates, rules)`` orders the candidates and says, for every one, which rule
+placed them and on which facts — and, for every candidate left out, why. It reads like the
+executive order, tier by tier:
+
+Internal turn (§ 7: every second vacant family dwelling of the organisation; ``rules.internal_turn``
+says whether this vacancy is one, the alternation is kept by the caller):
+  R10.4 → R10.3 → R10.2 (each only when the dwelling is better suited, R10.5; same department
+  first) → R10.1 (gives up a dwelling in the same department) → R9 (longest on the internal list;
+  R9.4: those on it when an R9.3 decision took effect first), with the R4 agreement for a larger
+  dwelling (§ 7, 3. pkt.). R8.1 and R8.3 limit who holds the § 7 priority; R8.2 holders join them.
+  When no one holds an internal priority, the dwelling goes to the general turn.
+General turn:
+  R5.3 → R5.2 → R5.1 (R5.1 only when the kommune has decided so; under R5.1–R5.3 an R4 priority is
+  ignored, R5.4) → R6 boliggarantibevis for the department left → R8.2 → R4 (households with
+  children to dwellings of 3+ rooms) → R2.1 (longest on the general list). Nobody eligible: R2.5.
+Youth dwellings (§§ 12–13): the eligible group in order of seniority; startboliger need age 18–24,
+  a support need and the kommune's approval; nobody eligible: R12.3.
+
+No other priority exists (R31): a candidate's rank is decided by these tiers and seniority only.
+Exclusions come first and are final: passive entries, fee arrears, wishes that do not fit, and
+overcrowding (R26: more than 2 persons per room) — each with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from dateutil.relativedelta import relativedelta
+
+# --- Facts --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DwellingFacts:
+    department_id: int
+    organisation_id: int
+    kommune_id: int
+    kind: str  # "family" | "youth" | …
+    rooms: int
+    gross_floor_area: float
+    monthly_rent: float
+    floor: int | None = None
+    has_elevator: bool = False
+    fitted_elderly_disabled: bool = False  # R5.1 / R10.2
+    fitted_mobility_impaired: bool = False  # R5.2 / R10.3
+    fitted_large_household_mobility: bool = False  # R5.3 / R10.4
+    youth_kind: str = ""  # "" | "startbolig" | "relabelled" | "university_near"
+
+
+@dataclass(frozen=True)
+class CurrentDwelling:
+    """The dwelling an internal-list candidate gives up (§ 7: *samtidig afgiver en bolig*)."""
+
+    department_id: int
+    organisation_id: int
+    kind: str
+    gross_floor_area: float
+    moved_in: datetime.date
+    fitted_elderly_disabled: bool = False
+    fitted_mobility_impaired: bool = False
+    fitted_large_household_mobility: bool = False
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry_id: int
+    applicant_number: str
+    list_kind: str  # "general" | "internal" | "youth"
+    seniority_date: datetime.date
+    status: str = "active"
+    fee_arrears: bool = False
+    precedes_r93: bool = False
+    # Wishes
+    departments: frozenset[int] = frozenset()
+    dwelling_kinds: frozenset[str] = frozenset()
+    rooms_min: int = 1
+    rooms_max: int = 20
+    max_rent: float | None = None
+    floor_max: int | None = None
+    needs_elevator: bool = False
+    # Household
+    household_size: int = 1
+    has_children: bool = False  # a child under 18 in the household (R4)
+    elderly_or_disabled: bool = False  # R5.1, R10.2
+    mobility_impaired: bool = False  # R5.2, R10.3
+    household_member_mobility_impaired: bool = False  # R5.3, R10.4
+    # Internal list
+    gives_up: CurrentDwelling | None = None
+    separation_priority_until: datetime.date | None = None  # R8.2, decided by the organisation
+    separation_kommune_id: int | None = None
+    # General list
+    guarantee_department_id: int | None = None  # R6 boliggarantibevis
+    guarantee_valid_until: datetime.date | None = None
+    # Youth (R12–R13)
+    birth_date: datetime.date | None = None
+    in_education: bool = False
+    special_need: bool = False
+    needs_support: bool = False
+    kommune_approved_startbolig: bool = False
+
+
+@dataclass(frozen=True)
+class LettingRules:
+    """The organisation's and the kommune's decisions in force for this vacancy."""
+
+    today: datetime.date
+    internal_turn: bool  # § 7: this vacancy is the internal list's turn
+    r4_agreement: bool = False  # § 4: children → dwellings of 3+ rooms
+    r5_1_decided: bool = False  # § 5, stk. 1 needs the kommune's decision
+    r8_1_no_r7_for_youth_and_elder_tenants: bool = False
+    r8_2_separation_priority: bool = False
+    r8_3_residence_months: int | None = None  # at most 24
+    r8_3_departments: frozenset[int] | None = None  # None: all departments
+    r6_guarantees: bool = False
+    r40_switched_off: frozenset[str] = frozenset()  # {"R6", "R8.2"} switched off by the kommune
+
+
+# --- Results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Placed:
+    rank: int
+    candidate: Candidate
+    rule: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Excluded:
+    candidate: Candidate
+    rule: str
+    reason: str
+
+
+@dataclass
+class Ranking:
+    placed: list[Placed] = field(default_factory=list)
+    excluded: list[Excluded] = field(default_factory=list)
+    turn: str = "general"  # "internal" | "general" | "youth"
+    fallback: str | None = None  # "R2.5" | "R12.3" when no eligible candidate is left
+    notes: list[str] = field(default_factory=list)
+
+
+# --- Exclusions -----------------------------------------------------------------------------------
+
+
+def _wish_problem(dwelling: DwellingFacts, c: Candidate) -> str | None:
+    if c.departments and dwelling.department_id not in c.departments:
+        return "does not want this department"
+    if c.dwelling_kinds and dwelling.kind not in c.dwelling_kinds:
+        return f"does not want a {dwelling.kind} dwelling"
+    if not c.rooms_min <= dwelling.rooms <= c.rooms_max:
+        return f"wants {c.rooms_min}–{c.rooms_max} rooms, the dwelling has {dwelling.rooms}"
+    if c.max_rent is not None and dwelling.monthly_rent > c.max_rent:
+        return f"rent {dwelling.monthly_rent:.0f} kr. is above the wished maximum {c.max_rent:.0f} kr."
+    if c.floor_max is not None and dwelling.floor is not None and dwelling.floor > c.floor_max:
+        return f"floor {dwelling.floor} is above the wished highest floor {c.floor_max}"
+    if c.needs_elevator and not dwelling.has_elevator and (dwelling.floor or 0) > 0:
+        return "needs an elevator; the dwelling has none"
+    return None
+
+
+def _exclusion(dwelling: DwellingFacts, c: Candidate) -> Excluded | None:
+    if c.status != "active":
+        return Excluded(c, "passive", "The entry is passive (i bero).")
+    if c.fee_arrears:
+        return Excluded(c, "R3.3", "Fee arrears: the entry is not offered dwellings until paid.")
+    problem = _wish_problem(dwelling, c)
+    if problem:
+        return Excluded(c, "wishes", f"Wishes: {problem}.")
+    if c.household_size > 2 * dwelling.rooms:
+        return Excluded(
+            c,
+            "R26",
+            f"R26: {c.household_size} persons in {dwelling.rooms} rooms is more than 2 persons per room.",
+        )
+    return None
+
+
+# --- Tiers ----------------------------------------------------------------------------------------
+
+
+def _seniority_key(c: Candidate) -> tuple:
+    # R9.4: on the internal list, those already on it when an R9.3 decision took effect go first.
+    return (not c.precedes_r93, c.seniority_date, c.entry_id)
+
+
+def _better_suited(dwelling: DwellingFacts, current: CurrentDwelling | None, fitting: str) -> bool:
+    """R10.5: the special priority needs the wanted dwelling to be better suited (access or
+    fittings) than the current one — here: the dwelling has the fitting the current one lacks."""
+    if current is None:
+        return True
+    return getattr(dwelling, fitting) and not getattr(current, fitting)
+
+
+def _holds_r7(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> tuple[bool, str]:
+    """Whether an internal-list candidate holds the § 7 priority, and if not, why."""
+    current = c.gives_up
+    if current is None or current.organisation_id != dwelling.organisation_id:
+        return False, "R7: does not give up a dwelling in the organisation."
+    if rules.r8_1_no_r7_for_youth_and_elder_tenants and current.kind in ("youth", "elder", "plejebolig"):
+        return (
+            False,
+            "R8.1: by the organisation's decision, tenants of youth and elder dwellings lack § 7 priority.",
+        )
+    months = rules.r8_3_residence_months
+    applies = rules.r8_3_departments is None or current.department_id in rules.r8_3_departments
+    if months and applies and current.moved_in + relativedelta(months=months) > rules.today:
+        return (
+            False,
+            f"R8.3: has not yet lived {months} months in the current dwelling (moved in {current.moved_in}).",
+        )
+    return True, ""
+
+
+def _holds_r8_2(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> bool:
+    return (
+        rules.r8_2_separation_priority
+        and "R8.2" not in rules.r40_switched_off
+        and c.separation_priority_until is not None
+        and c.separation_priority_until >= rules.today
+        and c.separation_kommune_id == dwelling.kommune_id
+    )
+
+
+def _internal_tier(c: Candidate, dwelling: DwellingFacts) -> tuple[int, str, str]:
+    """(tier, rule, facts) for an internal priority holder; lower tiers go first."""
+    same = c.gives_up is not None and c.gives_up.department_id == dwelling.department_id
+    where = "gives up a dwelling in the same department" if same else "gives up a dwelling elsewhere"
+    if (
+        dwelling.fitted_large_household_mobility
+        and c.household_member_mobility_impaired
+        and c.household_size >= 4
+        and _better_suited(dwelling, c.gives_up, "fitted_large_household_mobility")
+    ):
+        return (
+            (0 if same else 1),
+            "R10.4",
+            f"household of {c.household_size} with a severely mobility-impaired member; {where}",
+        )
+    if (
+        dwelling.fitted_mobility_impaired
+        and c.mobility_impaired
+        and _better_suited(dwelling, c.gives_up, "fitted_mobility_impaired")
+    ):
+        return (2 if same else 3), "R10.3", f"severely mobility-impaired; {where}"
+    if (
+        dwelling.fitted_elderly_disabled
+        and c.elderly_or_disabled
+        and _better_suited(dwelling, c.gives_up, "fitted_elderly_disabled")
+    ):
+        return (4 if same else 5), "R10.2", f"elderly or disabled; {where}"
+    if same:
+        return 6, "R10.1", "gives up a dwelling in the same department"
+    return 7, "R9", "§ 7 priority; longest on the internal list"
+
+
+def _general_tier(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> tuple[int, str, str]:
+    if (
+        dwelling.fitted_large_household_mobility
+        and c.household_member_mobility_impaired
+        and c.household_size >= 4
+    ):
+        return 0, "R5.3", f"household of {c.household_size} with a severely mobility-impaired member"
+    if dwelling.fitted_mobility_impaired and c.mobility_impaired:
+        return 1, "R5.2", "severely mobility-impaired"
+    if dwelling.fitted_elderly_disabled and rules.r5_1_decided and c.elderly_or_disabled:
+        return 2, "R5.1", "elderly or disabled (the kommune has decided on the priority)"
+    if (
+        rules.r6_guarantees
+        and "R6" not in rules.r40_switched_off
+        and c.guarantee_department_id == dwelling.department_id
+        and c.guarantee_valid_until is not None
+        and c.guarantee_valid_until >= rules.today
+    ):
+        return 3, "R6", f"boliggarantibevis for this department, valid until {c.guarantee_valid_until}"
+    if _holds_r8_2(c, dwelling, rules):
+        return 4, "R8.2", f"left a dwelling after a separation; priority until {c.separation_priority_until}"
+    if rules.r4_agreement and dwelling.rooms >= 3 and c.has_children:
+        return 5, "R4", "household with children; the dwelling has 3 or more rooms"
+    return 6, "R2.1", "longest on the general list"
+
+
+def _general_uses_r5(dwelling: DwellingFacts, rules: LettingRules) -> bool:
+    return (
+        dwelling.fitted_large_household_mobility
+        or dwelling.fitted_mobility_impaired
+        or (dwelling.fitted_elderly_disabled and rules.r5_1_decided)
+    )
+
+
+def _youth_eligibility(dwelling: DwellingFacts, c: Candidate, today: datetime.date) -> str | None:
+    if dwelling.youth_kind == "startbolig":
+        age = relativedelta(today, c.birth_date).years if c.birth_date else None
+        if age is None or not 18 <= age <= 24:
+            return "R12.1: startboliger are for persons aged 18–24."
+        if not c.needs_support:
+            return "R12.1: startboliger are for young people who need support."
+        if not c.kommune_approved_startbolig:
+            return "R12.1: the kommune must approve each nomination to a startbolig."
+        return None
+    if dwelling.youth_kind in ("relabelled", "university_near"):
+        rule = "R12.1" if dwelling.youth_kind == "relabelled" else "R13"
+        return None if c.in_education else f"{rule}: this youth dwelling is for young people in education."
+    if not (c.in_education or c.special_need):
+        return "R12.1: youth dwellings are for young people in education or with a special need."
+    return None
+
+
+# --- The ranking ----------------------------------------------------------------------------------
+
+
+def rank(dwelling: DwellingFacts, candidates: list[Candidate], rules: LettingRules) -> Ranking:
+    """Order the candidates for one vacant dwelling, each with the rule and the facts that placed
+    them; every candidate left out carries its reason."""
+    result = Ranking()
+    eligible: list[Candidate] = []
+    for c in candidates:
+        excluded = _exclusion(dwelling, c)
+        if excluded:
+            result.excluded.append(excluded)
+        else:
+            eligible.append(c)
+
+    if dwelling.kind == "youth":
+        return _rank_youth(dwelling, eligible, rules, result)
+
+    keyed: list[tuple[tuple, Candidate, str, str]] = []
+    if rules.internal_turn:
+        for c in eligible:
+            if c.list_kind != "internal":
+                continue
+            holds, why = _holds_r7(c, dwelling, rules)
+            if not holds and not _holds_r8_2(c, dwelling, rules):
+                result.excluded.append(Excluded(c, why.split(":")[0], why))
+                continue
+            if holds:
+                tier, rule, facts = _internal_tier(c, dwelling)
+                # § 7, 3. pkt.: a larger dwelling than the current one follows the R4 agreement.
+                larger = c.gives_up is not None and dwelling.gross_floor_area > c.gives_up.gross_floor_area
+                r4 = rules.r4_agreement and larger and dwelling.rooms >= 3 and tier >= 6
+                r4_key = 0 if (not r4 or c.has_children) else 1
+                if r4 and c.has_children:
+                    facts += "; R4: household with children, larger dwelling"
+            else:
+                tier, rule, facts, r4_key = 7, "R8.2", "left a dwelling after a separation", 0
+            keyed.append(((tier, r4_key, *_seniority_key(c)), c, rule, facts))
+        if keyed:
+            result.turn = "internal"
+        else:
+            result.notes.append(
+                "R7: no candidate holds an internal priority; the dwelling goes to the general list."
+            )
+
+    if not keyed:
+        result.turn = "general"
+        r5 = _general_uses_r5(dwelling, rules)
+        for c in eligible:
+            if c.list_kind != "general":
+                continue
+            tier, rule, facts = _general_tier(c, dwelling, rules)
+            if r5 and rule == "R4":
+                # R5.4: letting under R5.1–R5.3 ignores the R4 priority.
+                tier, rule, facts = 6, "R2.1", "longest on the general list (R5.4: R4 does not apply)"
+            keyed.append(((tier, c.seniority_date, c.entry_id), c, rule, facts))
+        if not keyed:
+            result.fallback = "R2.5"
+            result.notes.append(
+                "R2.5: nobody on the general list can take the dwelling; it may be let to others."
+            )
+
+    keyed.sort(key=lambda item: item[0])
+    for position, (_key, c, rule, facts) in enumerate(keyed, start=1):
+        list_name = "internal" if c.list_kind == "internal" else "general"
+        explanation = f"{rule} — {facts}; {list_name} seniority {c.seniority_date.isoformat()}"
+        result.placed.append(Placed(position, c, rule, explanation))
+    return result
+
+
+def _rank_youth(
+    dwelling: DwellingFacts, eligible: list[Candidate], rules: LettingRules, result: Ranking
+) -> Ranking:
+    result.turn = "youth"
+    keyed = []
+    for c in eligible:
+        problem = _youth_eligibility(dwelling, c, rules.today)
+        if problem:
+            result.excluded.append(Excluded(c, problem.split(":")[0], problem))
+            continue
+        basis = "in education" if c.in_education else "special need"
+        if dwelling.youth_kind == "startbolig":
+            basis = "aged 18–24 with a support need, approved by the kommune"
+        keyed.append(((c.seniority_date, c.entry_id), c, basis))
+    keyed.sort(key=lambda item: item[0])
+    rule = "R13" if dwelling.youth_kind == "university_near" else "R12.1"
+    for position, (_key, c, basis) in enumerate(keyed, start=1):
+        result.placed.append(
+            Placed(position, c, rule, f"{rule} — {basis}; seniority {c.seniority_date.isoformat()}")
+        )
+    if not keyed:
+        result.fallback = "R12.3"
+        result.notes.append(
+            "R12.3: nobody in the eligible group can take the dwelling; it may be let to others, and the "
+            "eligible group is tried again at the next vacancy."
+        )
+    return result

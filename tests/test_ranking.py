@@ -1,0 +1,406 @@
+"""The priority ranking, clause by clause (§§ 2–10, 12–13, 26, 31). Pure: no database."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import replace
+
+import pytest
+
+from allocation.rules.ranking import Candidate, CurrentDwelling, DwellingFacts, LettingRules, rank
+
+TODAY = datetime.date(2026, 11, 21)
+DEPT, OTHER_DEPT, ORG, KOMMUNE = 10, 11, 1, 751
+
+DWELLING = DwellingFacts(
+    department_id=DEPT,
+    organisation_id=ORG,
+    kommune_id=KOMMUNE,
+    kind="family",
+    rooms=3,
+    gross_floor_area=80,
+    monthly_rent=7000,
+    floor=1,
+    has_elevator=True,
+)
+GENERAL = LettingRules(today=TODAY, internal_turn=False)
+INTERNAL = LettingRules(today=TODAY, internal_turn=True)
+
+
+def applicant(entry_id: int, seniority: str, **kw) -> Candidate:
+    return Candidate(
+        entry_id=entry_id,
+        applicant_number=f"{entry_id:07d}",
+        list_kind="general",
+        seniority_date=datetime.date.fromisoformat(seniority),
+        **kw,
+    )
+
+
+def tenant(entry_id: int, seniority: str, *, department=OTHER_DEPT, area=60.0, moved_in="2015-01-01", **kw):
+    current = CurrentDwelling(
+        department_id=department,
+        organisation_id=ORG,
+        kind=kw.pop("current_kind", "family"),
+        gross_floor_area=area,
+        moved_in=datetime.date.fromisoformat(moved_in),
+        **kw.pop("current_fittings", {}),
+    )
+    return Candidate(
+        entry_id=entry_id,
+        applicant_number=f"{entry_id:07d}",
+        list_kind="internal",
+        seniority_date=datetime.date.fromisoformat(seniority),
+        gives_up=current,
+        **kw,
+    )
+
+
+def order(ranking) -> list[int]:
+    return [placed.candidate.entry_id for placed in ranking.placed]
+
+
+def rules_of(ranking) -> list[str]:
+    return [placed.rule for placed in ranking.placed]
+
+
+# --- The general list -------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("R2.1")
+def test_longest_on_the_general_list_first():
+    ranking = rank(
+        DWELLING,
+        [applicant(2, "2015-05-05"), applicant(1, "2010-01-01"), applicant(3, "2020-02-02")],
+        GENERAL,
+    )
+    assert order(ranking) == [1, 2, 3]
+    assert ranking.placed[0].explanation == "R2.1 — longest on the general list; general seniority 2010-01-01"
+
+
+@pytest.mark.rule("R2.5")
+def test_nobody_eligible_on_the_list_allows_letting_to_others():
+    ranking = rank(DWELLING, [applicant(1, "2010-01-01", status="passive")], GENERAL)
+    assert ranking.placed == [] and ranking.fallback == "R2.5"
+
+
+@pytest.mark.rule("R4")
+def test_children_first_for_three_rooms_under_an_agreement():
+    candidates = [applicant(1, "2010-01-01"), applicant(2, "2015-01-01", has_children=True, household_size=3)]
+    assert order(rank(DWELLING, candidates, GENERAL)) == [1, 2]  # no agreement: seniority
+    with_agreement = replace(GENERAL, r4_agreement=True)
+    assert order(rank(DWELLING, candidates, with_agreement)) == [2, 1]
+    two_rooms = replace(DWELLING, rooms=2)
+    assert order(rank(two_rooms, candidates, with_agreement)) == [1, 2]  # only 3 rooms or more
+
+
+@pytest.mark.rule("R5.1")
+def test_elderly_first_to_reserved_dwellings_only_if_the_kommune_decided():
+    fitted = replace(DWELLING, fitted_elderly_disabled=True)
+    candidates = [applicant(1, "2010-01-01"), applicant(2, "2018-01-01", elderly_or_disabled=True)]
+    assert order(rank(fitted, candidates, GENERAL)) == [1, 2]
+    ranking = rank(fitted, candidates, replace(GENERAL, r5_1_decided=True))
+    assert order(ranking) == [2, 1] and rules_of(ranking)[0] == "R5.1"
+
+
+@pytest.mark.rule("R5.2")
+def test_mobility_impaired_first_to_fitted_dwellings():
+    fitted = replace(DWELLING, fitted_mobility_impaired=True)
+    ranking = rank(
+        fitted, [applicant(1, "2010-01-01"), applicant(2, "2019-01-01", mobility_impaired=True)], GENERAL
+    )
+    assert order(ranking) == [2, 1] and rules_of(ranking) == ["R5.2", "R2.1"]
+
+
+@pytest.mark.rule("R5.3")
+def test_large_household_with_mobility_impaired_member_first():
+    fitted = replace(DWELLING, rooms=4, fitted_large_household_mobility=True, fitted_mobility_impaired=True)
+    family = applicant(3, "2021-01-01", household_size=4, household_member_mobility_impaired=True)
+    single = applicant(2, "2019-01-01", mobility_impaired=True)
+    ranking = rank(fitted, [applicant(1, "2010-01-01"), single, family], GENERAL)
+    assert order(ranking) == [3, 2, 1] and rules_of(ranking) == ["R5.3", "R5.2", "R2.1"]
+
+
+@pytest.mark.rule("R5.4")
+def test_r4_is_ignored_when_letting_under_r5():
+    fitted = replace(DWELLING, fitted_mobility_impaired=True)
+    with_children = applicant(2, "2015-01-01", has_children=True, household_size=3)
+    ranking = rank(fitted, [applicant(1, "2010-01-01"), with_children], replace(GENERAL, r4_agreement=True))
+    assert order(ranking) == [1, 2]
+    assert "R5.4" in ranking.placed[1].explanation
+
+
+@pytest.mark.rule("R6.1")
+def test_boliggarantibevis_gives_priority_to_the_department_left():
+    holder = applicant(
+        2, "2020-01-01", guarantee_department_id=DEPT, guarantee_valid_until=datetime.date(2027, 1, 1)
+    )
+    expired = applicant(
+        3, "2019-01-01", guarantee_department_id=DEPT, guarantee_valid_until=datetime.date(2026, 1, 1)
+    )
+    rules = replace(GENERAL, r6_guarantees=True)
+    ranking = rank(DWELLING, [applicant(1, "2010-01-01"), holder, expired], rules)
+    assert order(ranking) == [2, 1, 3] and rules_of(ranking)[0] == "R6"
+    elsewhere = replace(DWELLING, department_id=OTHER_DEPT)
+    assert order(rank(elsewhere, [applicant(1, "2010-01-01"), holder], rules)) == [1, 2]
+
+
+@pytest.mark.rule("R40")
+def test_the_kommune_can_switch_off_r6_and_r8_2():
+    holder = applicant(
+        2, "2020-01-01", guarantee_department_id=DEPT, guarantee_valid_until=datetime.date(2027, 1, 1)
+    )
+    separated = applicant(
+        3, "2021-01-01", separation_priority_until=datetime.date(2027, 1, 1), separation_kommune_id=KOMMUNE
+    )
+    rules = replace(GENERAL, r6_guarantees=True, r8_2_separation_priority=True)
+    assert order(rank(DWELLING, [applicant(1, "2010-01-01"), holder, separated], rules)) == [2, 3, 1]
+    off = replace(rules, r40_switched_off=frozenset({"R6", "R8.2"}))
+    assert order(rank(DWELLING, [applicant(1, "2010-01-01"), holder, separated], off)) == [1, 2, 3]
+
+
+@pytest.mark.rule("R8.2")
+def test_separation_priority_in_the_same_kommune_for_a_year():
+    separated = applicant(
+        2, "2021-01-01", separation_priority_until=datetime.date(2027, 1, 1), separation_kommune_id=KOMMUNE
+    )
+    other_kommune = replace(separated, entry_id=3, separation_kommune_id=461)
+    rules = replace(GENERAL, r8_2_separation_priority=True)
+    ranking = rank(DWELLING, [applicant(1, "2010-01-01"), separated, other_kommune], rules)
+    assert order(ranking) == [2, 1, 3] and rules_of(ranking)[0] == "R8.2"
+    assert order(rank(DWELLING, [applicant(1, "2010-01-01"), separated], GENERAL)) == [1, 2]  # not decided
+
+
+# --- Exclusions -----------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("R26")
+def test_overcrowding_more_than_two_persons_per_room_is_excluded():
+    ranking = rank(
+        DWELLING,
+        [applicant(1, "2010-01-01", household_size=7), applicant(2, "2011-01-01", household_size=6)],
+        GENERAL,
+    )
+    assert order(ranking) == [2]  # 6 in 3 rooms is exactly 2 per room: allowed
+    (excluded,) = ranking.excluded
+    assert excluded.rule == "R26" and "7 persons in 3 rooms" in excluded.reason
+
+
+def test_passive_arrears_and_wishes_are_excluded_with_reasons():
+    candidates = [
+        applicant(1, "2010-01-01", status="passive"),
+        applicant(2, "2010-01-02", fee_arrears=True),
+        applicant(3, "2010-01-03", departments=frozenset({OTHER_DEPT})),
+        applicant(4, "2010-01-04", rooms_min=4, rooms_max=5),
+        applicant(5, "2010-01-05", max_rent=6000),
+        applicant(6, "2010-01-06", floor_max=0),
+        applicant(7, "2010-01-07", departments=frozenset({DEPT})),
+    ]
+    ranking = rank(DWELLING, candidates, GENERAL)
+    assert order(ranking) == [7]
+    reasons = {e.candidate.entry_id: e.rule for e in ranking.excluded}
+    assert reasons == {1: "passive", 2: "R3.3", 3: "wishes", 4: "wishes", 5: "wishes", 6: "wishes"}
+
+
+# --- The internal turn (§§ 7–10) --------------------------------------------------------------------
+
+
+@pytest.mark.rule("R7")
+def test_the_internal_turn_goes_to_tenants_who_give_up_a_dwelling():
+    candidates = [
+        applicant(1, "2000-01-01"),
+        tenant(2, "2020-01-01"),
+        Candidate(
+            entry_id=3, applicant_number="3", list_kind="internal", seniority_date=datetime.date(2005, 1, 1)
+        ),
+    ]
+    ranking = rank(DWELLING, candidates, INTERNAL)
+    assert ranking.turn == "internal" and order(ranking) == [2]
+    assert {e.candidate.entry_id: e.rule for e in ranking.excluded} == {3: "R7"}
+    # The other turn: the general list.
+    assert order(rank(DWELLING, candidates, GENERAL)) == [1]
+
+
+@pytest.mark.rule("R7")
+def test_r7_alternation_over_ten_vacancies():
+    """Every second vacancy is the internal turn; with tenants and applicants waiting, the
+    internal list and the general list take turns over a sequence of 10 vacancies."""
+    candidates = [applicant(1, "2000-01-01"), tenant(2, "2020-01-01")]
+    winners = []
+    for number in range(10):
+        rules = replace(GENERAL, internal_turn=number % 2 == 0)
+        winners.append(rank(DWELLING, candidates, rules).placed[0].candidate.list_kind)
+    assert winners == ["internal", "general"] * 5
+
+
+@pytest.mark.rule("R7")
+def test_no_internal_priority_holder_sends_the_dwelling_to_the_general_list():
+    ranking = rank(DWELLING, [applicant(1, "2000-01-01")], INTERNAL)
+    assert ranking.turn == "general" and order(ranking) == [1]
+    assert any("R7" in note for note in ranking.notes)
+
+
+@pytest.mark.rule("R7", "R4")
+def test_a_larger_dwelling_follows_the_r4_agreement():
+    no_children = tenant(1, "2010-01-01", area=60)
+    children = tenant(2, "2015-01-01", area=60, has_children=True, household_size=3)
+    rules = replace(INTERNAL, r4_agreement=True)
+    assert order(rank(DWELLING, [no_children, children], rules)) == [2, 1]
+    smaller = replace(DWELLING, gross_floor_area=50)  # not larger than 60 m²: R4 does not apply
+    assert order(rank(smaller, [no_children, children], rules)) == [1, 2]
+
+
+@pytest.mark.rule("R8.1")
+def test_tenants_of_youth_and_elder_dwellings_can_be_excluded_from_r7():
+    youth_tenant = tenant(1, "2010-01-01", current_kind="youth")
+    rules = replace(INTERNAL, r8_1_no_r7_for_youth_and_elder_tenants=True)
+    ranking = rank(DWELLING, [youth_tenant, tenant(2, "2015-01-01")], rules)
+    assert order(ranking) == [2] and ranking.excluded[0].rule == "R8.1"
+
+
+@pytest.mark.rule("R8.3")
+def test_residence_period_before_using_r7():
+    recent = tenant(1, "2010-01-01", moved_in="2025-06-01")
+    settled = tenant(2, "2015-01-01", moved_in="2024-11-21")
+    rules = replace(INTERNAL, r8_3_residence_months=24)
+    ranking = rank(DWELLING, [recent, settled], rules)
+    assert order(ranking) == [2]  # exactly 24 months on the day: allowed
+    assert ranking.excluded[0].rule == "R8.3"
+    limited = replace(rules, r8_3_departments=frozenset({99}))  # the decision covers other departments only
+    assert order(rank(DWELLING, [recent, settled], limited)) == [1, 2]
+
+
+@pytest.mark.rule("R9.1")
+def test_longest_on_the_internal_list_wins_among_r7_holders():
+    ranking = rank(DWELLING, [tenant(2, "2019-01-01"), tenant(1, "2012-01-01")], INTERNAL)
+    assert order(ranking) == [1, 2] and rules_of(ranking) == ["R9", "R9"]
+
+
+@pytest.mark.rule("R9.4")
+def test_those_on_the_list_when_r93_took_effect_go_first():
+    covered = tenant(1, "2005-01-01")  # general-list date under R9.3
+    earlier = tenant(2, "2018-01-01", precedes_r93=True)
+    assert order(rank(DWELLING, [covered, earlier], INTERNAL)) == [2, 1]
+
+
+@pytest.mark.rule("R10.1")
+def test_same_department_before_r9():
+    ranking = rank(DWELLING, [tenant(1, "2010-01-01"), tenant(2, "2020-01-01", department=DEPT)], INTERNAL)
+    assert order(ranking) == [2, 1] and rules_of(ranking) == ["R10.1", "R9"]
+
+
+@pytest.mark.rule("R10.2")
+def test_elderly_and_disabled_first_to_suitable_dwellings():
+    fitted = replace(DWELLING, fitted_elderly_disabled=True)
+    ranking = rank(
+        fitted,
+        [tenant(1, "2010-01-01", department=DEPT), tenant(2, "2020-01-01", elderly_or_disabled=True)],
+        INTERNAL,
+    )
+    assert order(ranking) == [2, 1] and rules_of(ranking) == ["R10.2", "R10.1"]
+
+
+@pytest.mark.rule("R10.3", "R10.4", "R10.2")
+def test_r10_4_beats_r10_3_beats_r10_2_and_same_department_first():
+    fitted = replace(
+        DWELLING,
+        rooms=4,
+        fitted_elderly_disabled=True,
+        fitted_mobility_impaired=True,
+        fitted_large_household_mobility=True,
+    )
+    elderly = tenant(1, "2005-01-01", elderly_or_disabled=True)
+    impaired_here = tenant(2, "2019-01-01", mobility_impaired=True, department=DEPT)
+    impaired_elsewhere = tenant(3, "2010-01-01", mobility_impaired=True)
+    family = tenant(4, "2021-01-01", household_size=4, household_member_mobility_impaired=True)
+    ranking = rank(fitted, [elderly, impaired_elsewhere, impaired_here, family], INTERNAL)
+    assert order(ranking) == [4, 2, 3, 1]
+    assert rules_of(ranking) == ["R10.4", "R10.3", "R10.3", "R10.2"]
+    assert ranking.placed[1].explanation == (
+        "R10.3 — severely mobility-impaired; gives up a dwelling in the same department; "
+        "internal seniority 2019-01-01"
+    )
+
+
+@pytest.mark.rule("R10.5")
+def test_special_priority_only_when_the_dwelling_is_better_suited():
+    fitted = replace(DWELLING, fitted_mobility_impaired=True)
+    already_fitted = tenant(
+        1, "2019-01-01", mobility_impaired=True, current_fittings={"fitted_mobility_impaired": True}
+    )
+    ordinary = tenant(2, "2010-01-01")
+    ranking = rank(fitted, [already_fitted, ordinary], INTERNAL)
+    assert order(ranking) == [2, 1] and rules_of(ranking) == ["R9", "R9"]
+
+
+@pytest.mark.rule("R31")
+def test_no_priority_beyond_the_law():
+    """Facts the law does not make a priority (here: a long-standing tenant of another organisation
+    on the general list, an applicant with children without an R4 agreement) change nothing:
+    seniority decides."""
+    candidates = [
+        applicant(2, "2015-01-01", has_children=True, household_size=4),
+        applicant(1, "2014-12-31", elderly_or_disabled=True),
+    ]
+    ranking = rank(DWELLING, candidates, GENERAL)
+    assert order(ranking) == [1, 2] and rules_of(ranking) == ["R2.1", "R2.1"]
+
+
+# --- Youth dwellings (§§ 12–13) ---------------------------------------------------------------------
+
+
+YOUTH = replace(DWELLING, kind="youth", rooms=1, gross_floor_area=30)
+
+
+def young(entry_id, seniority, **kw):
+    return replace(applicant(entry_id, seniority, **kw), list_kind="youth")
+
+
+@pytest.mark.rule("R12.1", "R12.2")
+def test_youth_dwellings_for_education_or_special_need_by_seniority():
+    ranking = rank(
+        YOUTH,
+        [
+            young(1, "2020-01-01"),
+            young(2, "2022-01-01", in_education=True),
+            young(3, "2021-01-01", special_need=True),
+        ],
+        LettingRules(today=TODAY, internal_turn=False),
+    )
+    assert order(ranking) == [3, 2]
+    assert ranking.excluded[0].rule == "R12.1"
+
+
+@pytest.mark.rule("R12.1")
+def test_startbolig_age_18_to_24_with_support_and_kommune_approval():
+    startbolig = replace(YOUTH, youth_kind="startbolig")
+    ok = {"needs_support": True, "kommune_approved_startbolig": True}
+    eighteen_today = young(1, "2024-01-01", birth_date=datetime.date(2008, 11, 21), **ok)
+    seventeen = young(2, "2024-01-01", birth_date=datetime.date(2008, 11, 22), **ok)
+    twenty_four = young(3, "2023-01-01", birth_date=datetime.date(2001, 11, 22), **ok)
+    twenty_five = young(4, "2023-01-01", birth_date=datetime.date(2001, 11, 21), **ok)
+    not_approved = young(5, "2020-01-01", birth_date=datetime.date(2005, 1, 1), needs_support=True)
+    ranking = rank(
+        startbolig,
+        [eighteen_today, seventeen, twenty_four, twenty_five, not_approved],
+        LettingRules(today=TODAY, internal_turn=False),
+    )
+    assert order(ranking) == [3, 1]
+    assert {e.candidate.entry_id for e in ranking.excluded} == {2, 4, 5}
+
+
+@pytest.mark.rule("R13")
+def test_university_near_youth_dwellings_for_students_only():
+    near = replace(YOUTH, youth_kind="university_near")
+    ranking = rank(
+        near,
+        [young(1, "2020-01-01", special_need=True), young(2, "2021-01-01", in_education=True)],
+        LettingRules(today=TODAY, internal_turn=False),
+    )
+    assert order(ranking) == [2] and rules_of(ranking) == ["R13"]
+
+
+@pytest.mark.rule("R12.3")
+def test_no_eligible_young_person_allows_letting_to_others():
+    ranking = rank(YOUTH, [young(1, "2020-01-01")], LettingRules(today=TODAY, internal_turn=False))
+    assert ranking.fallback == "R12.3" and ranking.placed == []
