@@ -205,6 +205,59 @@ def entry_register(
     return entry
 
 
+@dataclass
+class Consent:
+    """Digital Post consent as captured at registration (DP2)."""
+
+    date: datetime.date | None
+    method: str
+    exempt: bool
+
+
+@transaction.atomic
+def applicant_register(
+    *,
+    actor,
+    reason: str,
+    waiting_list: WaitingList,
+    wishes: Wishes,
+    existing_person: Person | None = None,
+    new_person: Person | None = None,
+    cpr_number: str = "",
+    consent: Consent | None = None,
+    **entry_options,
+) -> Entry:
+    """Registration at the counter, by phone or from a paper form, in one transaction: an
+    existing person of the list's controller (their consent updated when given now, DP2) or a new
+    person, then the entry, its fee and the registration letter — or nothing at all."""
+    from housing import services as housing_services
+
+    if existing_person is not None:
+        person = existing_person
+        if consent is not None:
+            person.digital_post_consent_date = consent.date
+            person.digital_post_consent_method = consent.method
+            person.digital_post_exempt = consent.exempt
+            housing_services.person_update(actor=actor, reason=reason, person=person)
+    elif new_person is not None:
+        if consent is not None:
+            new_person.digital_post_consent_date = consent.date
+            new_person.digital_post_consent_method = consent.method
+            new_person.digital_post_exempt = consent.exempt
+        person = housing_services.person_create(
+            actor=actor,
+            reason=reason,
+            controller=waiting_list.controller,
+            cpr_number=cpr_number,
+            person=new_person,
+        )
+    else:
+        raise ValueError("applicant_register needs an existing or a new person")
+    return entry_register(
+        actor=actor, reason=reason, waiting_list=waiting_list, person=person, wishes=wishes, **entry_options
+    )
+
+
 def registration_letter(*, actor, entry: Entry, schedule: FeeSchedule):
     """R3.3: at registration the applicant is told in writing about the update fee, the reminder
     and the deletion rule."""

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from housing import services as housing_services
 from housing.models import Person
 
 from .. import selectors
@@ -23,10 +21,16 @@ class _NotFound(Exception):
     pass
 
 
-def _person_for(request, form: EntryRegisterForm, waiting_list, reason: str) -> Person:
-    """The applicant: the existing person (with the consent updated when given now, DP2) or a new
-    person of the list's data controller."""
+def _applicant(request, form: EntryRegisterForm, waiting_list) -> dict:
+    """The form's person part as arguments for ``registration.applicant_register``."""
     data = form.cleaned_data
+    consent = None
+    if form.consent_given():
+        consent = registration.Consent(
+            date=data.get("digital_post_consent_date"),
+            method=data.get("digital_post_consent_method") or "",
+            exempt=bool(data.get("digital_post_exempt")),
+        )
     if not form.is_new:
         person = selectors.find_person(
             user=request.user,
@@ -36,28 +40,12 @@ def _person_for(request, form: EntryRegisterForm, waiting_list, reason: str) -> 
         )
         if person is None:
             raise _NotFound
-        if form.consent_given():
-            for name in form.CONSENT_FIELDS:
-                setattr(
-                    person, name, data.get(name) or ("" if name == "digital_post_consent_method" else None)
-                )
-            person.digital_post_exempt = bool(data.get("digital_post_exempt"))
-            housing_services.person_update(actor=request.user, reason=reason, person=person)
-        return person
+        return {"existing_person": person, "consent": consent}
     person = Person(
         **{name: data.get(name) or "" for name in form.PERSON_FIELDS if name != "kommune"},
         kommune=data.get("kommune"),
-        digital_post_consent_date=data.get("digital_post_consent_date"),
-        digital_post_consent_method=data.get("digital_post_consent_method") or "",
-        digital_post_exempt=bool(data.get("digital_post_exempt")),
     )
-    return housing_services.person_create(
-        actor=request.user,
-        reason=reason,
-        controller=waiting_list.controller,
-        cpr_number=data["cpr"],
-        person=person,
-    )
+    return {"new_person": person, "cpr_number": data["cpr"], "consent": consent}
 
 
 def _duplicate_url(request, form: EntryRegisterForm, waiting_list, error: ValidationError) -> str | None:
@@ -118,19 +106,16 @@ def entry_register(request, pk: int):
         data = form.cleaned_data
         reason = data["change_reason"]
         try:
-            # One transaction: person, consent, entry, fee charge and registration letter — or nothing.
-            with transaction.atomic():
-                person = _person_for(request, form, waiting_list, reason)
-                entry = registration.entry_register(
-                    actor=request.user,
-                    reason=reason,
-                    waiting_list=waiting_list,
-                    person=person,
-                    wishes=form.wishes(),
-                    registered_on=data["registered_on"],
-                    age_exception=data["age_exception"],
-                    andels_member_since=data.get("andels_member_since"),
-                )
+            entry = registration.applicant_register(
+                actor=request.user,
+                reason=reason,
+                waiting_list=waiting_list,
+                wishes=form.wishes(),
+                registered_on=data["registered_on"],
+                age_exception=data["age_exception"],
+                andels_member_since=data.get("andels_member_since"),
+                **_applicant(request, form, waiting_list),
+            )
         except _NotFound:
             form.add_error(
                 form.person_field,
@@ -142,7 +127,11 @@ def entry_register(request, pk: int):
             messages.success(
                 request,
                 _("%(name)s was registered on %(list)s with applicant number %(number)s.")
-                % {"name": person.full_name, "list": waiting_list.name, "number": person.applicant_number},
+                % {
+                    "name": entry.person.full_name,
+                    "list": waiting_list.name,
+                    "number": entry.person.applicant_number,
+                },
             )
             return redirect(entry)
     if request.method == "POST":
