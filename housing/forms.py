@@ -85,6 +85,7 @@ class DwellingForm(ReasonFormMixin, forms.ModelForm):
             "suitable_for_two",
             "owner_kind",
             "owner_name",
+            "lease_scope",
         ]
 
     def __init__(self, *args, departments=None, **kwargs):

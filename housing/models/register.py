@@ -232,6 +232,15 @@ class YouthKind(models.TextChoices):
     UNIVERSITY_NEAR = "university_near", _("University-near youth dwelling (R13)")
 
 
+class LeaseScope(models.TextChoices):
+    """Whether the letting rules apply to the dwelling's lease at all (§ 1, stk. 2–3)."""
+
+    COVERED = "", _("Covered by the letting rules")
+    MIXED = "mixed", _("Mixed lease with non-residential premises (R1.2)")
+    SINGLE_ROOM = "single_room", _("Single room marked as a family dwelling (R1.3)")
+    STAFF = "staff", _("Staff dwelling (R1.3)")
+
+
 class OwnerKind(models.TextChoices):
     ORGANISATION = "organisation", _("Housing organisation")
     KOMMUNE = "kommune", _("Kommune")
@@ -286,6 +295,13 @@ class Dwelling(models.Model):
     )
     owner_name = models.CharField(
         _("owner name"), max_length=200, blank=True, help_text=_("When the owner is not the organisation.")
+    )
+    lease_scope = models.CharField(
+        _("letting rules apply"),
+        max_length=20,
+        choices=LeaseScope.choices,
+        default=LeaseScope.COVERED,
+        blank=True,
     )
     history = HistoricalRecords()
 

@@ -1,0 +1,1 @@
+"""Every write in allocation/, one module per concern."""

@@ -1,0 +1,125 @@
+"""Opening a vacancy: the letting channel with its reason, the kommune's share counted, and the
+§ 7 alternation kept per organisation — both counters taken under row locks, so vacancies opened
+at the same moment by different caseworkers never share a turn."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from housing import scoping
+from housing.audit import audited_save, require_reason
+from housing.models import Dwelling, DwellingKind
+
+from ..models import AgreementKind, LettingAgreement, LettingChannel, Vacancy, VacancyCounter
+from ..rules.channels import ChannelFacts, choose_channel
+
+
+def _count(key: str) -> int:
+    """The next number of a counter, under a row lock held until the transaction ends."""
+    VacancyCounter.objects.get_or_create(key=key)
+    counter = VacancyCounter.objects.select_for_update().get(key=key)
+    counter.counted += 1
+    counter.save(update_fields=["counted"])
+    return counter.counted
+
+
+def _agreement(kind: str, dwelling: Dwelling, day: datetime.date) -> LettingAgreement | None:
+    """The agreement of ``kind`` in force for the dwelling: one for its department wins over one
+    for all the organisation's departments in the kommune."""
+    department = dwelling.department
+    agreements = (
+        LettingAgreement.objects.filter(
+            Q(department=department) | Q(department__isnull=True),
+            kind=kind,
+            organisation_id=department.organisation_id,
+            kommune_id=department.kommune_id,
+            valid_from__lte=day,
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .order_by("department_id", "-valid_from")
+    )
+    # NULLs sort last on PostgreSQL and first on SQLite: pick the department-specific one explicitly.
+    found = list(agreements[:2])
+    specific = [a for a in found if a.department_id is not None]
+    return (specific or found or [None])[0]
+
+
+@transaction.atomic
+def vacancy_open(
+    *,
+    actor,
+    reason: str,
+    dwelling: Dwelling,
+    notice_date: datetime.date,
+    move_out_date: datetime.date,
+    rehousing: bool = False,
+) -> Vacancy:
+    """Open a vacancy and decide its channel (§ 1), counting the kommune's share (R1.4) and the
+    internal list's turn (R7: every second vacant family dwelling let from the lists)."""
+    dwelling = Dwelling.objects.select_related("department").get(pk=dwelling.pk)
+    organisation_id = dwelling.department.organisation_id
+    if not scoping.can_write_organisation(actor, organisation_id):
+        raise PermissionDenied
+    require_reason(reason)
+    if move_out_date < notice_date:
+        raise ValidationError(
+            {"move_out_date": _("The dwelling cannot be vacant before the notice is given.")}
+        )
+    if Vacancy.objects.filter(dwelling=dwelling, state="open").exists():
+        raise ValidationError({"dwelling": _("The dwelling already has an open vacancy.")})
+    day = timezone.localdate()
+    is_family = dwelling.kind == DwellingKind.FAMILY
+    share = None
+    share_due = False
+    if is_family and not rehousing and not dwelling.lease_scope:
+        share = _agreement(AgreementKind.KOMMUNE_SHARE, dwelling, day)
+        if share is not None:
+            share_due = _count(f"share:{share.pk}") % share.every_nth == 0
+    advertising = _agreement(AgreementKind.ADVERTISING, dwelling, day)
+    flexible = _agreement(AgreementKind.FLEXIBLE, dwelling, day)
+    choice = choose_channel(
+        ChannelFacts(
+            dwelling_kind=dwelling.kind,
+            lease_scope=dwelling.lease_scope,
+            rehousing=rehousing,
+            kommune_share_due=share_due,
+            kommune_share_nth=share.every_nth if share else None,
+            advertising_agreement=advertising is not None,
+            flexible_agreement=flexible is not None,
+        )
+    )
+    agreement = {
+        LettingChannel.KOMMUNAL_ANVISNING: share,
+        LettingChannel.ADVERTISING: advertising,
+        LettingChannel.FLEXIBLE: flexible,
+    }.get(choice.channel)
+    vacancy = Vacancy(
+        dwelling=dwelling,
+        organisation_id=organisation_id,
+        controller=dwelling.department.organisation.tenant,
+        notice_date=notice_date,
+        move_out_date=move_out_date,
+        channel=choice.channel,
+        channel_reason=choice.reason,
+        agreement=agreement,
+        opened_by=actor,
+    )
+    if choice.channel == LettingChannel.LIST and is_family:
+        number = _count(f"family:{organisation_id}")
+        # § 7: the internal list's turn is every second vacant family dwelling (the 2nd, 4th, …).
+        vacancy.family_sequence = number
+        vacancy.internal_turn = number % 2 == 0
+        turn = _("the internal list's turn (§ 7)") if vacancy.internal_turn else _("the general list's turn")
+        sequence = _("Family vacancy no. %(n)s: %(turn)s.") % {"n": number, "turn": turn}
+        vacancy.channel_reason = f"{choice.reason} {sequence}"
+    try:
+        with transaction.atomic():
+            return audited_save(vacancy, actor=actor, reason=reason)
+    except IntegrityError as exc:  # opened by someone else a moment ago
+        raise ValidationError({"dwelling": _("The dwelling already has an open vacancy.")}) from exc
