@@ -15,7 +15,7 @@ from housing.admin import AuditedAdminMixin, AuditedModelForm
 from housing.models import Tenant
 
 from .models import FeeSchedule, SeniorityScheme, WaitingList
-from .views.common import optional_module
+from .services import seniority
 
 LIST_CONTROLLER_KINDS = (Tenant.Kind.ORGANISATION, Tenant.Kind.ASSOCIATION)
 
@@ -55,9 +55,8 @@ class SeniorityDecisionForm(AuditedModelForm):
 
     def clean(self):
         data = super().clean()
-        seniority = optional_module("waitinglists.services.seniority")
         user = getattr(self, "request_user", None)
-        if self.instance.pk or seniority is None or self.errors or user is None:
+        if self.instance.pk or self.errors or user is None:
             return data
         try:
             with transaction.atomic():
@@ -103,8 +102,7 @@ class SeniorityDecisionAdmin(AuditedAdminMixin, SimpleHistoryAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        seniority = optional_module("waitinglists.services.seniority")
-        if change or seniority is None:
+        if change:
             super().save_model(request, obj, form, change)
             return
         saved = seniority.scheme_decide(**_decision_kwargs(request.user, form.cleaned_data))

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from types import ModuleType
-
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .. import selectors
 from ..models import Entry, WaitingList
-
-
-def optional_module(name: str) -> ModuleType | None:
-    """A module another part of the app provides (fees, positions): ``None`` while it is missing,
-    so the page shows what it can instead of failing."""
-    try:
-        return import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
 
 
 def waiting_list_or_404(request, pk: int) -> WaitingList:

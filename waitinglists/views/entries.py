@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,28 +15,19 @@ from housing.audit import history_rows
 from housing.views.common import apply_service_errors, object_tabs
 from letters import selectors as letter_selectors
 
-from .. import selectors
+from .. import positions, selectors
 from ..forms import EntryDeleteForm, EntryStatusForm, EntryWishesForm, PaymentForm, ReasonForm
 from ..models import EntryStatus, ListKind
-from ..services import registration
-from .common import entry_or_404, optional_module, require_entry_write
+from ..services import fees, registration
+from .common import entry_or_404, require_entry_write
 
 LETTERS_SHOWN = 10
-
-
-def _positions():
-    return optional_module("waitinglists.positions")
-
-
-def _fees():
-    return optional_module("waitinglists.services.fees")
 
 
 def _payment_initial(entry) -> dict:
     """Today's payment for one year, as the fee service will want it (the open charges first)."""
     initial = {"years": 1, "paid_on": timezone.localdate()}
-    fees = _fees()
-    if fees is None or not hasattr(fees, "payment_quote") or entry.status == EntryStatus.DELETED:
+    if entry.status == EntryStatus.DELETED:
         return initial
     try:
         quote = fees.payment_quote(entry=entry, years=1, paid_on=initial["paid_on"])
@@ -58,17 +48,14 @@ def _forms(entry, **bound) -> dict:
 
 
 def _detail_context(request, entry, **bound_forms) -> dict:
-    positions = _positions()
     can_write = selectors.can_write_entry(request.user, entry)
     context = {
         "entry": entry,
         "person": entry.person,
         "tabs": object_tabs(entry, "overview"),
         "can_write": can_write,
-        "positions_available": positions is not None,
-        "position": positions.list_position(entry) if positions else None,
-        "estimates": list(positions.waiting_estimates(entry)) if positions else [],
-        "fees_available": _fees() is not None,
+        "position": positions.list_position(entry),
+        "estimates": list(positions.waiting_estimates(entry)),
         "other_entries": selectors.with_positions(
             selectors.person_entries(user=request.user, person=entry.person).exclude(pk=entry.pk)
         ),
@@ -141,88 +128,73 @@ def entry_edit(request, pk: int):
     )
 
 
-@require_POST
-def entry_status(request, pk: int):
+def _entry_action(request, pk: int, *, form_class, prefix: str, call, success: str):
+    """One of the applicant page's small forms: bind it, hand the cleaned data with the user and
+    the reason to one service, then back to the page — with the errors next to the fields."""
     entry = entry_or_404(request, pk)
     require_entry_write(request, entry)
-    form = EntryStatusForm(request.POST, prefix="status")
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            registration.entry_set_status(
-                actor=request.user,
-                reason=form.cleaned_data["change_reason"],
-                entry=entry,
-                status=form.cleaned_data["status"],
-                note=form.cleaned_data["note"],
-            )
+            call(actor=request.user, reason=data["change_reason"], entry=entry, data=data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            return _done(request, entry, _("The status was changed."))
-    return _failed(request, entry, status_form=form)
+            return _done(request, entry, success)
+    return _failed(request, entry, **{f"{prefix}_form": form})
+
+
+@require_POST
+def entry_status(request, pk: int):
+    return _entry_action(
+        request,
+        pk,
+        form_class=EntryStatusForm,
+        prefix="status",
+        success=_("The status was changed."),
+        call=lambda *, data, **kw: registration.entry_set_status(
+            status=data["status"], note=data["note"], **kw
+        ),
+    )
 
 
 @require_POST
 def entry_delete(request, pk: int):
-    entry = entry_or_404(request, pk)
-    require_entry_write(request, entry)
-    form = EntryDeleteForm(request.POST, prefix="delete")
-    if form.is_valid():
-        try:
-            registration.entry_delete(
-                actor=request.user,
-                reason=form.cleaned_data["change_reason"],
-                entry=entry,
-                deletion_reason=form.cleaned_data["deletion_reason"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, entry, _("The entry was deleted."))
-    return _failed(request, entry, delete_form=form)
+    return _entry_action(
+        request,
+        pk,
+        form_class=EntryDeleteForm,
+        prefix="delete",
+        success=_("The entry was deleted."),
+        call=lambda *, data, **kw: registration.entry_delete(deletion_reason=data["deletion_reason"], **kw),
+    )
 
 
 @require_POST
 def entry_reinstate(request, pk: int):
-    entry = entry_or_404(request, pk)
-    require_entry_write(request, entry)
-    fees = _fees()
-    if fees is None or not hasattr(fees, "entry_reinstate"):
-        raise Http404
-    form = ReasonForm(request.POST, prefix="reinstate")
-    if form.is_valid():
-        try:
-            fees.entry_reinstate(actor=request.user, reason=form.cleaned_data["change_reason"], entry=entry)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, entry, _("The entry was reinstated with its seniority."))
-    return _failed(request, entry, reinstate_form=form)
+    return _entry_action(
+        request,
+        pk,
+        form_class=ReasonForm,
+        prefix="reinstate",
+        success=_("The entry was reinstated with its seniority."),
+        call=lambda *, data, **kw: fees.entry_reinstate(**kw),
+    )
 
 
 @require_POST
 def entry_payment(request, pk: int):
-    entry = entry_or_404(request, pk)
-    require_entry_write(request, entry)
-    fees = _fees()
-    if fees is None or not hasattr(fees, "payment_register"):
-        raise Http404
-    form = PaymentForm(request.POST, prefix="payment")
-    if form.is_valid():
-        try:
-            fees.payment_register(
-                actor=request.user,
-                reason=form.cleaned_data["change_reason"],
-                entry=entry,
-                amount=form.cleaned_data["amount"],
-                paid_on=form.cleaned_data["paid_on"],
-                years=form.cleaned_data["years"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, entry, _("The payment was registered."))
-    return _failed(request, entry, payment_form=form)
+    return _entry_action(
+        request,
+        pk,
+        form_class=PaymentForm,
+        prefix="payment",
+        success=_("The payment was registered."),
+        call=lambda *, data, **kw: fees.payment_register(
+            amount=data["amount"], paid_on=data["paid_on"], years=data["years"], **kw
+        ),
+    )
 
 
 @require_POST
@@ -230,9 +202,6 @@ def entry_waiting_time_letter(request, pk: int):
     """Send the applicant their positions and expected waiting times (R3.4) as a letter."""
     entry = entry_or_404(request, pk)
     require_entry_write(request, entry)
-    positions = _positions()
-    if positions is None or not hasattr(positions, "waiting_time_letter"):
-        raise Http404
     try:
         positions.waiting_time_letter(actor=request.user, entry=entry)
     except ValidationError as error:
