@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from .models import Department, Dwelling, HousingOrganisation, Membership, Person, Role, Tenant
@@ -98,6 +99,12 @@ def forget_scope(user) -> None:
 
 def persons_for(user) -> QuerySet[Person]:
     return Person.objects.filter(controller_id__in=scope_for(user).tenant_ids)
+
+
+def require_write(user, tenant_id: int) -> None:
+    """Refuse (403) a write to data of a controller the user may not change."""
+    if tenant_id not in scope_for(user).writable_tenant_ids:
+        raise PermissionDenied
 
 
 def can_write_person(user, person: Person) -> bool:

@@ -96,12 +96,17 @@ def dwelling_save(*, actor, reason: str, dwelling: Dwelling) -> Dwelling:
 # --- Persons ---------------------------------------------------------------------------------
 
 
-def _next_number(*, tenant: Tenant, series: str) -> int:
-    counter, _created = NumberSeries.objects.select_for_update().get_or_create(tenant=tenant, name=series)
-    value = counter.next_value
-    counter.next_value = value + 1
+def reserve_numbers(*, tenant_id: int, series: str, count: int = 1, at_least: int = 1) -> int:
+    """Take ``count`` consecutive numbers of a controller's series (applicant numbers, payment
+    references) under ``select_for_update`` and return the first, so two registrations at the
+    same moment never share a number. ``at_least`` first moves the series past imported numbers."""
+    counter, _created = NumberSeries.objects.select_for_update().get_or_create(
+        tenant_id=tenant_id, name=series
+    )
+    first = max(counter.next_value, at_least)
+    counter.next_value = first + count
     counter.save(update_fields=["next_value"])
-    return value
+    return first
 
 
 def person_find_by_cpr(*, actor, cpr_number: str) -> Person | None:
@@ -119,8 +124,7 @@ def person_create(*, actor, reason: str, controller: Tenant, cpr_number: str, pe
     The same CPR number can only be registered once per controller; the error names the
     existing person's applicant number so the caseworker can open it instead.
     """
-    if controller.pk not in scoping.scope_for(actor).writable_tenant_ids:
-        raise PermissionDenied
+    scoping.require_write(actor, controller.pk)
     person.controller = controller
     try:
         person.set_cpr(cpr_number)
@@ -135,7 +139,7 @@ def person_create(*, actor, reason: str, controller: Tenant, cpr_number: str, pe
             },
             code="duplicate",
         )
-    person.applicant_number = f"{_next_number(tenant=controller, series='applicant'):07d}"
+    person.applicant_number = f"{reserve_numbers(tenant_id=controller.pk, series='applicant'):07d}"
     try:
         with transaction.atomic():
             return audited_save(person, actor=actor, reason=reason)

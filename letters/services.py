@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
@@ -196,8 +196,7 @@ def letter_resend(*, actor, reason: str, letter: Letter) -> Letter:
 
     The channel is chosen anew from today's facts; the original keeps its own record.
     """
-    if letter.controller_id not in scoping.scope_for(actor).writable_tenant_ids:
-        raise PermissionDenied
+    scoping.require_write(actor, letter.controller_id)
     number = Letter.objects.filter(resend_of=letter).count() + 1
     resent = letter_create(
         actor=actor,
@@ -507,8 +506,7 @@ def print_batch_confirm_posted(*, actor, reason: str, batch: PrintBatch) -> Prin
         raise ValidationError(_("This batch has already been confirmed as posted."))
     require_reason(reason)
     now = timezone.now()
-    if batch.controller_id not in scoping.scope_for(actor).writable_tenant_ids:
-        raise PermissionDenied
+    scoping.require_write(actor, batch.controller_id)
     letters = list(batch.letters.filter(state=LetterState.QUEUED))
     for letter in letters:
         letter.state, letter.printed_at = LetterState.PRINTED, now

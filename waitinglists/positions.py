@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -243,8 +242,7 @@ def waiting_time_text(entry: Entry, today: datetime.date | None = None) -> str:
 def waiting_time_letter(*, actor, entry: Entry) -> Letter:
     """R3.4: send the applicant their expected waiting time as a ``waiting_time`` letter (in
     Danish, whatever the caseworker's screen language). Once per entry and day."""
-    if entry.controller_id not in scoping.scope_for(actor).writable_tenant_ids:
-        raise PermissionDenied
+    scoping.require_write(actor, entry.controller_id)
     today = timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
         text = waiting_time_text(entry, today)

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
 from django.utils import dateformat, timezone, translation
@@ -114,11 +114,6 @@ def _danish(message: str) -> str:
     """History reasons and letter reasons written by jobs are records, kept in Danish."""
     with translation.override(settings.LANGUAGE_CODE):
         return _(message)
-
-
-def _check_write(actor, controller_id: int) -> None:
-    if controller_id not in scoping.scope_for(actor).writable_tenant_ids:
-        raise PermissionDenied
 
 
 def _due(schedule: FeeSchedule, year: int) -> datetime.date:
@@ -230,7 +225,7 @@ def payment_register(
     """Register a payment: it settles the open charges (registration fee first, then update fees,
     oldest first) and pays the update fee for ``years`` fee years — prepayment by agreement for
     at most 5 years (§ 3, stk. 3, R3.3). The amount must be exactly what that costs."""
-    _check_write(actor, entry.controller_id)
+    scoping.require_write(actor, entry.controller_id)
     reason = require_reason(reason)
     _check_years(years)
     amount = Decimal(amount)
@@ -701,7 +696,7 @@ def entry_reinstate(*, actor, reason: str, entry: Entry) -> Entry:
     deletion never changes). Charges the deletion closed become reminded again, with a fresh
     deadline from today, so the next night's deletion run does not delete the entry again
     before the caseworker has registered the payment."""
-    _check_write(actor, entry.controller_id)
+    scoping.require_write(actor, entry.controller_id)
     reason = require_reason(reason)
     entry = Entry.objects.select_for_update().select_related("person", "waiting_list").get(pk=entry.pk)
     if entry.status != EntryStatus.DELETED:

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from housing import scoping
 from housing.audit import audited_save, require_reason
 from housing.models import Department, Household, Person
-from housing.services import _next_number
+from housing.services import reserve_numbers
 from letters import services as letters
 
 from .. import rules
@@ -88,11 +88,6 @@ def fee_schedule_on(controller_id: int, day: datetime.date) -> FeeSchedule | Non
     )
 
 
-def _check_write(actor, waiting_list: WaitingList) -> None:
-    if waiting_list.controller_id not in scoping.scope_for(actor).writable_tenant_ids:
-        raise PermissionDenied
-
-
 @transaction.atomic
 def entry_register(
     *,
@@ -111,7 +106,7 @@ def entry_register(
     """Put a person on a list: age (R3.1), no second place on the same list, seniority from today
     (or from the andels membership, R2.3–R2.4), the registration fee charged (R3.3) and the
     written information on fees, reminder and deletion sent as a letter (R3.3)."""
-    _check_write(actor, waiting_list)
+    scoping.require_write(actor, waiting_list.controller_id)
     require_reason(reason)
     day = registered_on or timezone.localdate()
     if person.controller_id != waiting_list.controller_id:
@@ -163,7 +158,7 @@ def entry_register(
         seniority_basis=basis,
         payment_reference=payment_reference(
             controller_id=waiting_list.controller_id,
-            number=_next_number(tenant=waiting_list.controller, series="payment"),
+            number=reserve_numbers(tenant_id=waiting_list.controller_id, series="payment"),
         ),
         age_exception=age_exception,
         andels_member_since=andels_member_since,
@@ -284,7 +279,7 @@ def registration_letter(*, actor, entry: Entry, schedule: FeeSchedule):
 
 @transaction.atomic
 def entry_update_wishes(*, actor, reason: str, entry: Entry, wishes: Wishes) -> Entry:
-    _check_write(actor, entry.waiting_list)
+    scoping.require_write(actor, entry.controller_id)
     for name in WISH_FIELDS:
         setattr(entry, name, getattr(wishes, name))
     audited_save(entry, actor=actor, reason=reason)
@@ -295,7 +290,7 @@ def entry_update_wishes(*, actor, reason: str, entry: Entry, wishes: Wishes) -> 
 @transaction.atomic
 def entry_set_status(*, actor, reason: str, entry: Entry, status: str, note: str = "") -> Entry:
     """Active or passive (*i bero*): a passive entry keeps its seniority but gets no offers."""
-    _check_write(actor, entry.waiting_list)
+    scoping.require_write(actor, entry.controller_id)
     if entry.status == EntryStatus.DELETED:
         raise ValidationError(_("A deleted entry is reinstated, not reactivated."))
     if status not in (EntryStatus.ACTIVE, EntryStatus.PASSIVE):
@@ -309,7 +304,7 @@ def entry_delete(
     *, actor, reason: str, entry: Entry, deletion_reason: str, on: datetime.date | None = None
 ) -> Entry:
     """Delete an entry (the seniority is lost with it, R3.5 on a lease)."""
-    _check_write(actor, entry.waiting_list)
+    scoping.require_write(actor, entry.controller_id)
     if deletion_reason not in DeletionReason.values:
         raise ValidationError({"deletion_reason": _("Choose why the entry is deleted.")})
     entry = Entry.objects.select_for_update().get(pk=entry.pk)

@@ -40,11 +40,6 @@ def _day(value: datetime.date) -> str:
     return date_format(value, "SHORT_DATE_FORMAT")
 
 
-def _check_write_list(actor, waiting_list: WaitingList) -> None:
-    if waiting_list.controller_id not in scoping.scope_for(actor).writable_tenant_ids:
-        raise PermissionDenied
-
-
 # --- Schemes (R3.7, R9.3) and their change limits (R3.9, R9.6) ----------------------------------
 
 
@@ -298,7 +293,7 @@ def lease_keep_seniority(
     information came late. An entry already deleted for this lease is reinstated.
     """
     waiting_list = entry.waiting_list
-    _check_write_list(actor, waiting_list)
+    scoping.require_write(actor, waiting_list.controller_id)
     require_reason(reason)
     if waiting_list.kind != ListKind.GENERAL:
         raise ValidationError(
@@ -355,7 +350,7 @@ def lease_keep_seniority(
 def lease_signed_delete(*, actor, reason: str, entry: Entry, lease_signed_on: datetime.date) -> Entry:
     """R3.5 (and R3.10 for the internal list): signing a lease deletes the place and its
     seniority — unless the applicant has kept it (R3.6–R3.7)."""
-    _check_write_list(actor, entry.waiting_list)
+    scoping.require_write(actor, entry.controller_id)
     require_reason(reason)
     if entry.seniority_basis == SeniorityBasis.KEPT_ON_LEASE and entry.status != EntryStatus.DELETED:
         return entry
@@ -381,7 +376,7 @@ def takeover_seniority(
 ) -> Entry:
     """R3.8: a tenant who took over a dwelling other than from the list stands on the general
     list with seniority from the takeover — where the organisation has an R3.7 scheme."""
-    _check_write_list(actor, waiting_list)
+    scoping.require_write(actor, waiting_list.controller_id)
     require_reason(reason)
     if waiting_list.kind != ListKind.GENERAL:
         raise ValidationError(
@@ -413,7 +408,7 @@ def takeover_seniority(
 def mark_rehoused(*, actor, reason: str, entry: Entry) -> Entry:
     """R9.2: a tenant rehoused outside the organisation (almenlejeloven § 86) keeps the internal
     seniority as long as the update fee is paid (the fee cycle deletes them when it is not)."""
-    _check_write_list(actor, entry.waiting_list)
+    scoping.require_write(actor, entry.controller_id)
     require_reason(reason)
     if entry.waiting_list.kind != ListKind.INTERNAL:
         raise ValidationError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from housing import scoping
 from housing.audit import audited_save, require_reason
 from housing.models import Person
-from housing.services import _next_number
+from housing.services import reserve_numbers
 
 from .. import rules
 from ..models import DeletionReason, Entry, EntryStatus, SeniorityBasis, SeniorityTransfer, TransferKind
@@ -60,8 +60,7 @@ def transfer_seniority(
     not a new registration), and fees paid so far follow the place.
     """
     waiting_list = entry.waiting_list
-    if waiting_list.controller_id not in scoping.scope_for(actor).writable_tenant_ids:
-        raise PermissionDenied
+    scoping.require_write(actor, waiting_list.controller_id)
     require_reason(reason)
     verdict = rules.transfer_verdict(kind=kind, relation=relation, is_exchange=is_exchange)
     if not verdict.allowed:
@@ -120,7 +119,7 @@ def transfer_seniority(
         paid_until=entry.paid_until,
         payment_reference=registration.payment_reference(
             controller_id=waiting_list.controller_id,
-            number=_next_number(tenant=waiting_list.controller, series="payment"),
+            number=reserve_numbers(tenant_id=waiting_list.controller_id, series="payment"),
         ),
         # § 3, stk. 1: no age limit for someone continuing a tenancy (almenlejeloven §§ 71–72).
         age_exception=kind == TransferKind.TAKEOVER,

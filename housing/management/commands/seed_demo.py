@@ -47,7 +47,6 @@ from housing.models import (
     HousingOrganisation,
     Kommune,
     Membership,
-    NumberSeries,
     OwnerKind,
     Person,
     Role,
@@ -888,7 +887,7 @@ class Command(BaseCommand):
             total += len(members)
 
         persons = [person for members in households for person, _relation in members]
-        first_number = self._reserve_applicant_numbers(tenant, len(persons))
+        first_number = services.reserve_numbers(tenant_id=tenant.pk, series="applicant", count=len(persons))
         for offset, person in enumerate(persons):
             person.applicant_number = f"{first_number + offset:07d}"
             person.full_clean(
@@ -918,17 +917,6 @@ class Command(BaseCommand):
         )
         self.created["persons"] += len(persons)
         self.created["households"] += len(household_rows)
-
-    @staticmethod
-    def _reserve_applicant_numbers(tenant: Tenant, count: int) -> int:
-        """Take ``count`` consecutive applicant numbers at once (as ``services._next_number`` does one)."""
-        counter, _created = NumberSeries.objects.select_for_update().get_or_create(
-            tenant=tenant, name="applicant"
-        )
-        first = counter.next_value
-        counter.next_value = first + count
-        counter.save(update_fields=["next_value"])
-        return first
 
     # --- Report ------------------------------------------------------------------------------
 

@@ -33,7 +33,8 @@ from django.utils import timezone
 
 from housing import cpr
 from housing.audit import audited_save, system_user
-from housing.models import DigitalPostConsentMethod, HousingOrganisation, NumberSeries, Person
+from housing.models import DigitalPostConsentMethod, HousingOrganisation, Person
+from housing.services import reserve_numbers
 from waitinglists.models import Entry, EntryStatus, ListKind, SeniorityBasis, WaitingList
 from waitinglists.services.registration import payment_reference
 
@@ -87,26 +88,6 @@ def import_reason(path: Path) -> str:
     if len(reason) > REASON_MAX:
         reason = reason[: REASON_MAX - 2] + "…)"
     return reason
-
-
-def reserve_numbers(*, tenant_id: int, series: str, count: int, at_least: int = 1) -> int:
-    """Take ``count`` consecutive numbers of a controller's series at once (under
-    ``select_for_update``, as ``housing.services._next_number`` takes one) and return the first.
-    ``at_least`` moves the series forward first (past imported legacy numbers)."""
-    counter, _created = NumberSeries.objects.select_for_update().get_or_create(
-        tenant_id=tenant_id, name=series
-    )
-    first = max(counter.next_value, at_least)
-    counter.next_value = first + count
-    counter.save(update_fields=["next_value"])
-    return first
-
-
-def reserve_payment_references(*, tenant_id: int, count: int, at_least: int = 1) -> int:
-    """A block of numbers from the controller's "payment" series; the references themselves are
-    made by ``registration.payment_reference`` (controller id first, so they are unique across
-    controllers)."""
-    return reserve_numbers(tenant_id=tenant_id, series="payment", count=count, at_least=at_least)
 
 
 def _copy_text(value) -> str:
@@ -643,7 +624,9 @@ class Command(BaseCommand):
         by_controller = Counter(row.controller_id for row in rows)
         next_reference = {}
         for controller_id, count in by_controller.items():  # blocks of one run must not overlap
-            next_reference[controller_id] = reserve_payment_references(tenant_id=controller_id, count=count)
+            next_reference[controller_id] = reserve_numbers(
+                tenant_id=controller_id, series="payment", count=count
+            )
         entries = []
         for row in rows:
             reference = next_reference[row.controller_id]

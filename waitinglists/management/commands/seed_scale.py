@@ -35,6 +35,7 @@ from housing.models import (
     Person,
     Tenant,
 )
+from housing.services import reserve_numbers
 from waitinglists.models import (
     DeletionReason,
     Entry,
@@ -46,7 +47,7 @@ from waitinglists.models import (
 )
 from waitinglists.services.registration import payment_reference
 
-from .import_waitinglist import LIST_NAMES, BulkWriter, reserve_payment_references
+from .import_waitinglist import LIST_NAMES, BulkWriter
 
 REASON = "Skaleringsdata"
 MARKER = "Skala "  # organisations (and their tenants) whose names start with this are scale data
@@ -326,8 +327,8 @@ class Command(BaseCommand):
         self.totals["encrypt_s"] += encrypt_seconds
 
         entries, wishes = [], []
-        first_reference = reserve_payment_references(
-            tenant_id=tenant_id, count=sum(len(k) for _b, k in plans)
+        first_reference = reserve_numbers(
+            tenant_id=tenant_id, series="payment", count=sum(len(k) for _b, k in plans)
         )
         reference = first_reference
         earliest = datetime.date(1995, 1, 1)
