@@ -95,8 +95,14 @@ def template_new_version(*, actor, reason: str, kind: str, subject: str, body: s
     return audited_save(template, actor=actor, reason=reason)
 
 
+@functools.lru_cache(maxsize=128)
+def _compiled(source: str) -> Template:
+    # Template versions never change once saved, so a mass mailing compiles each one once.
+    return Template(source)
+
+
 def _render(source: str, context: dict) -> str:
-    return Template(source).render(Context(context, autoescape=True))
+    return _compiled(source).render(Context(context, autoescape=True))
 
 
 # --- Creating letters ------------------------------------------------------------------------
