@@ -17,4 +17,6 @@ urlpatterns = [
     path("", include("housing.urls")),
     path("", include("letters.urls")),
     path("", include("waitinglists.urls")),
+    path("", include("allocation.urls")),
+    path("api/v1/", include("allocation.api_urls")),
 ]

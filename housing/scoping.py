@@ -50,7 +50,11 @@ class StaffScope:
 
     @property
     def is_read_only(self) -> bool:
-        return bool(self.roles) and self.roles <= {Role.READ_ONLY}
+        return bool(self.roles) and self.roles <= {Role.READ_ONLY, Role.AUDITOR}
+
+    @property
+    def is_auditor(self) -> bool:
+        return Role.AUDITOR in self.roles
 
 
 def scope_for(user: AbstractBaseUser | AnonymousUser) -> StaffScope:

@@ -385,8 +385,11 @@ def test_startbolig_age_18_to_24_with_support_and_kommune_approval():
         [eighteen_today, seventeen, twenty_four, twenty_five, not_approved],
         LettingRules(today=TODAY, internal_turn=False),
     )
-    assert order(ranking) == [3, 1]
-    assert {e.candidate.entry_id for e in ranking.excluded} == {2, 4, 5}
+    # Eligible without the approval yet: placed, and told the kommune must approve before the lease.
+    assert order(ranking) == [5, 3, 1]
+    assert {e.candidate.entry_id for e in ranking.excluded} == {2, 4}
+    assert "must approve" in ranking.placed[0].explanation
+    assert "approved by the kommune" in ranking.placed[1].explanation
 
 
 @pytest.mark.rule("R13")

@@ -17,6 +17,7 @@ class AgreementKind(models.TextChoices):
     KOMMUNE_SHARE = "kommune_share", _("Kommunal anvisning of a share of the vacancies (R1.4)")
     ADVERTISING = "advertising", _("Letting by advertising (R1.6)")
     FLEXIBLE = "flexible", _("Flexible letting by agreed criteria (R1.7)")
+    CHILDREN_PRIORITY = "children_priority", _("Households with children first to 3+ rooms (R4)")
 
 
 class LettingAgreement(models.Model):

@@ -57,6 +57,21 @@ class Vacancy(models.Model):
         blank=True,
         related_name="vacancies",
     )
+    previous_lease = models.ForeignKey(
+        "allocation.Lease",
+        verbose_name=_("the lease that ends"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ending_vacancies",
+    )
+    fallback_rule = models.CharField(
+        _("let outside the eligible group under"),
+        max_length=10,
+        blank=True,
+        help_text=_("R2.5, R12.3, R14.3 or R41: the next vacancy tries the eligible group again."),
+    )
+    fallback_reason = models.CharField(_("why outside the eligible group"), max_length=500, blank=True)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
     history = HistoricalRecords()

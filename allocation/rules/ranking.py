@@ -15,8 +15,8 @@ General turn:
   R5.3 → R5.2 → R5.1 (R5.1 only when the kommune has decided so; under R5.1–R5.3 an R4 priority is
   ignored, R5.4) → R6 boliggarantibevis for the department left → R8.2 → R4 (households with
   children to dwellings of 3+ rooms) → R2.1 (longest on the general list). Nobody eligible: R2.5.
-Youth dwellings (§§ 12–13): the eligible group in order of seniority; startboliger need age 18–24,
-  a support need and the kommune's approval; nobody eligible: R12.3.
+Youth dwellings (§§ 12–13): the eligible group in order of seniority; startboliger need age 18–24
+  and a support need, and the kommune approves each nomination before the lease; nobody eligible: R12.3.
 
 No other priority exists (R31): a candidate's rank is decided by these tiers and seniority only.
 Exclusions come first and are final: passive entries, fee arrears, wishes that do not fit, and
@@ -300,8 +300,6 @@ def _youth_eligibility(dwelling: DwellingFacts, c: Candidate, today: datetime.da
             return "R12.1: startboliger are for persons aged 18–24."
         if not c.needs_support:
             return "R12.1: startboliger are for young people who need support."
-        if not c.kommune_approved_startbolig:
-            return "R12.1: the kommune must approve each nomination to a startbolig."
         return None
     if dwelling.youth_kind in ("relabelled", "university_near"):
         rule = "R12.1" if dwelling.youth_kind == "relabelled" else "R13"
@@ -393,7 +391,13 @@ def _rank_youth(
             continue
         basis = "in education" if c.in_education else "special need"
         if dwelling.youth_kind == "startbolig":
-            basis = "aged 18–24 with a support need, approved by the kommune"
+            # R12.1: the kommune approves each nomination; the lease waits for that approval.
+            approval = (
+                "approved by the kommune"
+                if c.kommune_approved_startbolig
+                else "the kommune must approve the nomination before the lease"
+            )
+            basis = f"aged 18–24 with a support need; {approval}"
         keyed.append(((c.seniority_date, c.entry_id), c, basis))
     keyed.sort(key=lambda item: item[0])
     rule = "R13" if dwelling.youth_kind == "university_near" else "R12.1"

@@ -13,6 +13,8 @@ class Role(models.TextChoices):
     CASEWORKER = "caseworker", _("Caseworker")
     READ_ONLY = "read_only", _("Read-only")
     KOMMUNE_OFFICER = "kommune_officer", _("Kommune officer")
+    # The organisation's auditor (revisor) draws lots for advertised dwellings (R38.3); reads only.
+    AUDITOR = "auditor", _("Auditor (revisor)")
 
 
 class Membership(models.Model):

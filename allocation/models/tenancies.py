@@ -1,0 +1,88 @@
+"""Leases (R1.10): the tenancy made between the applicant and the organisation. A current lease
+(not yet ended) is also what an internal-list applicant gives up (§ 7)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from housing.models import Dwelling, Household, HousingOrganisation, Person, Tenant
+
+
+class Lease(models.Model):
+    dwelling = models.ForeignKey(
+        Dwelling, verbose_name=_("dwelling"), on_delete=models.PROTECT, related_name="leases"
+    )
+    landlord = models.ForeignKey(
+        HousingOrganisation, verbose_name=_("landlord"), on_delete=models.PROTECT, related_name="leases"
+    )
+    controller = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="leases")
+    person = models.ForeignKey(
+        Person, verbose_name=_("tenant"), on_delete=models.PROTECT, related_name="leases"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # One lease per vacancy: the database refuses a second, whatever happens in the application.
+    vacancy = models.OneToOneField(
+        "allocation.Vacancy",
+        verbose_name=_("vacancy"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lease",
+    )
+    offer = models.OneToOneField(
+        "allocation.Offer", on_delete=models.PROTECT, null=True, blank=True, related_name="lease"
+    )
+    entry = models.ForeignKey(
+        "waitinglists.Entry",
+        verbose_name=_("let from the waiting-list entry"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leases",
+    )
+    basis = models.CharField(_("let by"), max_length=300, blank=True)
+    signed_on = models.DateField(_("signed on"))
+    starts_on = models.DateField(_("tenancy starts"))
+    notice_given_on = models.DateField(_("notice given on"), null=True, blank=True)
+    ends_on = models.DateField(_("tenancy ends (moved out)"), null=True, blank=True)
+    seniority_informed_on = models.DateField(
+        _("told in writing about keeping the seniority (R3.6)"), null=True, blank=True
+    )
+    keep_seniority_until = models.DateField(
+        _("may ask to keep the seniority until (R3.6–R3.7)"), null=True, blank=True
+    )
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("lease")
+        verbose_name_plural = _("leases")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dwelling"], condition=Q(ends_on__isnull=True), name="one_current_lease_per_dwelling"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="lease_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "ends_on"], name="lease_person_current_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.dwelling} ({self.starts_on})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("allocation:lease_detail", args=[self.pk])
