@@ -1,10 +1,11 @@
-"""Admin for the letting agreements with the kommune (the configuration that decides channels)."""
+"""Admin for the letting configuration: agreements with the kommune and the dated decisions of the
+organisation and the kommune that the ranking applies."""
 
 from django.contrib import admin
 
 from housing.admin import AuditedAdmin
 
-from .models import LettingAgreement
+from .models import KommuneLettingDecision, LettingAgreement, OrganisationLettingPolicy
 
 
 @admin.register(LettingAgreement)
@@ -12,3 +13,48 @@ class LettingAgreementAdmin(AuditedAdmin):
     list_display = ["organisation", "kommune", "department", "kind", "every_nth", "valid_from", "valid_until"]
     list_filter = ["kind", "kommune"]
     autocomplete_fields = ["organisation", "kommune", "department"]
+
+
+@admin.register(OrganisationLettingPolicy)
+class OrganisationLettingPolicyAdmin(AuditedAdmin):
+    list_display = [
+        "organisation",
+        "valid_from",
+        "decided_on",
+        "r6_guarantees",
+        "r8_2_separation_priority",
+        "r8_3_residence_months",
+        "offer_round_size",
+        "answer_days",
+    ]
+    list_filter = ["organisation"]
+    autocomplete_fields = ["organisation"]
+    filter_horizontal = ["r8_3_departments", "r6_departments"]
+
+    def save_related(self, request, form, formsets, change):
+        # The department lists are recorded in the policy's history: same user and reason.
+        obj = form.instance
+        obj._history_user = request.user
+        obj._change_reason = form.cleaned_data[self.change_reason_field]
+        try:
+            super().save_related(request, form, formsets, change)
+        finally:
+            for name in ("_history_user", "_change_reason"):
+                if hasattr(obj, name):
+                    delattr(obj, name)
+
+
+@admin.register(KommuneLettingDecision)
+class KommuneLettingDecisionAdmin(AuditedAdmin):
+    list_display = [
+        "kommune",
+        "valid_from",
+        "decided_on",
+        "r5_1_priority",
+        "r5_5_let_as_elder",
+        "r40_r6_off",
+        "r40_r8_2_off",
+        "approves_each_letting",
+    ]
+    list_filter = ["kommune"]
+    autocomplete_fields = ["kommune"]

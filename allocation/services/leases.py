@@ -1,0 +1,292 @@
+"""Signing the lease (R1.10) and what follows from it: the winner leaves the lists with their
+seniority (R3.5, R3.10) unless they may keep it (R3.6–R3.7: told in writing at signing, 8 days to
+ask), the letting is recorded for the waiting-time estimates (R3.4), and a used boliggarantibevis
+ends. The old tenant's move-out may give a boliggarantibevis (R6).
+
+One lease per vacancy is guaranteed twice: the vacancy row is locked while signing, and the
+database refuses a second lease for the same vacancy (``Lease.vacancy`` is one-to-one)."""
+
+from __future__ import annotations
+
+import datetime
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from housing import scoping
+from housing.audit import audited_save, require_reason
+from housing.models import Person
+from letters import services as letters
+from waitinglists import rules as list_rules
+from waitinglists.models import Entry, ListKind, SchemeKind
+from waitinglists.models.seniority import LettingRecord
+from waitinglists.services import seniority
+
+from ..models import (
+    Answer,
+    GuaranteeState,
+    HousingGuarantee,
+    Lease,
+    LettingChannel,
+    Offer,
+    RoundState,
+    Vacancy,
+    VacancyState,
+)
+from .policies import kommune_decision_in_force, policy_in_force
+
+
+def _letter_day(day: datetime.date) -> str:
+    with override("da"):
+        return date_format(day, "j. F Y")
+
+
+def _lock_open_vacancy(vacancy: Vacancy) -> Vacancy:
+    vacancy = Vacancy.objects.select_for_update().select_related("dwelling__department").get(pk=vacancy.pk)
+    if vacancy.state != VacancyState.OPEN:
+        raise ValidationError(
+            _("The vacancy is no longer open: the dwelling has been let or the vacancy cancelled.")
+        )
+    return vacancy
+
+
+def _check_channel(vacancy: Vacancy, person: Person, offer: Offer | None) -> None:
+    """Each channel has its own way to the tenant; refuse a lease that skips it."""
+    if vacancy.channel == LettingChannel.LIST and offer is None and not vacancy.fallback_rule:
+        raise ValidationError(
+            _(
+                "A dwelling let from the waiting lists goes to the best-ranked applicant who accepted an "
+                "offer (§§ 2–11). Sign from the decided offer round, or record first that nobody in the "
+                "eligible group could take it (R2.5, R12.3, R14.3, R41)."
+            )
+        )
+    if vacancy.channel == LettingChannel.KOMMUNAL_ANVISNING:
+        nomination = getattr(vacancy, "nomination", None)
+        if nomination is None or nomination.cpr_hash != person.cpr_hash:
+            raise ValidationError(
+                _("The kommune names the tenant of this dwelling (R1.4): sign with the person it named.")
+            )
+    if vacancy.channel == LettingChannel.ADVERTISING:
+        advert = getattr(vacancy, "advert", None)
+        if advert is None or not advert.interests.filter(person=person, qualified=True).exists():
+            raise ValidationError(
+                _(
+                    "An advertised dwelling is let to a qualified applicant who expressed interest in "
+                    "writing (§ 38)."
+                )
+            )
+
+
+def _entry_effects(*, actor, reason: str, lease: Lease, entry: Entry) -> None:
+    """R3.5/R3.10: the lease ends the place and its seniority; on the general list the applicant
+    may keep it under R3.6–R3.7 — told in writing now, with 8 days to ask."""
+    waiting_list = entry.waiting_list
+    if waiting_list.kind == ListKind.GENERAL:
+        organisation_id = lease.landlord_id
+        andels = seniority.is_andels_2010_member(entry) and lease.signed_on > seniority.ANDELS_CUTOFF
+        scheme = seniority.scheme_in_force(
+            organisation_id=organisation_id, kind=SchemeKind.KEEP_ON_LEASE, on=lease.signed_on
+        )
+        if andels or scheme is not None:
+            lease.seniority_informed_on = lease.signed_on
+            lease.keep_seniority_until = list_rules.keep_seniority_deadline(
+                lease_signed_on=lease.signed_on, informed_on=lease.signed_on
+            )
+            audited_save(lease, actor=actor, reason=reason)
+    seniority.lease_signed_delete(actor=actor, reason=reason, entry=entry, lease_signed_on=lease.signed_on)
+    dwelling = lease.dwelling
+    audited_save(
+        LettingRecord(
+            waiting_list=waiting_list,
+            department_id=dwelling.department_id,
+            rooms=dwelling.rooms,
+            let_on=lease.signed_on,
+            winner_seniority_date=entry.seniority_date,
+            person_id=entry.person_id,
+        ),
+        actor=actor,
+        reason=reason,
+    )
+
+
+def _confirmation_letter(*, actor, lease: Lease, entry: Entry | None):
+    keep_rule = ""
+    if lease.keep_seniority_until and entry is not None:
+        keep_rule = (
+            "bekendtgørelsens § 3, stk. 6"
+            if seniority.is_andels_2010_member(entry)
+            else "bekendtgørelsens § 3, stk. 7 og 6"
+        )
+    return letters.letter_create(
+        actor=actor,
+        reason=_("Lease signed"),
+        sender=lease.controller,
+        recipient=lease.person,
+        kind="lease_confirmation",
+        context={
+            "dwelling_address": lease.dwelling.address_line,
+            "landlord": lease.landlord.name,
+            "signed_on": _letter_day(lease.signed_on),
+            "starts_on": _letter_day(lease.starts_on),
+            "keep_seniority_until": _letter_day(lease.keep_seniority_until)
+            if lease.keep_seniority_until
+            else "",
+            "keep_rule": keep_rule,
+            "list_name": entry.waiting_list.name if entry else "",
+        },
+        idempotency_key=f"lease:{lease.pk}",
+    )
+
+
+@transaction.atomic
+def lease_sign(
+    *,
+    actor,
+    reason: str,
+    vacancy: Vacancy,
+    person: Person,
+    signed_on: datetime.date,
+    starts_on: datetime.date,
+    offer: Offer | None = None,
+    basis: str = "",
+) -> Lease:
+    """Make the lease between the applicant and the organisation (R1.10) for an open vacancy."""
+    require_reason(reason)
+    vacancy = _lock_open_vacancy(vacancy)
+    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+        raise PermissionDenied
+    errors = {}
+    if signed_on > timezone.localdate():
+        errors["signed_on"] = _("The lease cannot be signed on a future date.")
+    if starts_on < vacancy.move_out_date:
+        errors["starts_on"] = _("The tenancy cannot start before the dwelling is vacant (%(day)s).") % {
+            "day": date_format(vacancy.move_out_date, "SHORT_DATE_FORMAT")
+        }
+    if errors:
+        raise ValidationError(errors)
+    entry = None
+    if offer is not None:
+        offer = Offer.objects.select_related("round", "entry__waiting_list").get(pk=offer.pk)
+        if (
+            offer.round.vacancy_id != vacancy.pk
+            or offer.round.state != RoundState.DECIDED
+            or offer.answer != Answer.ACCEPTED
+        ):
+            raise ValidationError(_("Only the winner of a decided offer round can sign for this dwelling."))
+        entry = offer.entry
+        person = entry.person
+        basis = basis or _("Offer round %(n)s, rank %(rank)s: %(why)s") % {
+            "n": offer.round.number,
+            "rank": offer.rank,
+            "why": offer.explanation,
+        }
+    _check_channel(vacancy, person, offer)
+    lease = Lease(
+        dwelling=vacancy.dwelling,
+        landlord_id=vacancy.organisation_id,
+        controller_id=vacancy.controller_id,
+        person=person,
+        household=entry.household if entry else None,
+        vacancy=vacancy,
+        offer=offer,
+        entry=entry,
+        basis=(basis or vacancy.get_channel_display())[:300],
+        signed_on=signed_on,
+        starts_on=starts_on,
+        signed_by=actor,
+    )
+    previous = vacancy.previous_lease
+    if previous is not None and previous.ends_on is None:
+        # The notice fixed the end of the old tenancy: it ends when the dwelling falls vacant.
+        previous.ends_on = vacancy.move_out_date
+        audited_save(previous, actor=actor, reason=reason)
+    try:
+        with transaction.atomic():
+            audited_save(lease, actor=actor, reason=reason)
+    except IntegrityError as exc:
+        raise ValidationError(_("The dwelling already has a lease for this period.")) from exc
+    vacancy.state = VacancyState.LET
+    audited_save(vacancy, actor=actor, reason=reason)
+    if entry is not None:
+        _entry_effects(actor=actor, reason=reason, lease=lease, entry=entry)
+        if offer.rule == "R6":
+            HousingGuarantee.objects.filter(
+                person=person, department_id=vacancy.dwelling.department_id, state=GuaranteeState.VALID
+            ).update(state=GuaranteeState.USED)
+    _confirmation_letter(actor=actor, lease=lease, entry=entry)
+    return lease
+
+
+@transaction.atomic
+def guarantee_issue(
+    *,
+    actor,
+    reason: str,
+    lease: Lease,
+    moved_out_on: datetime.date,
+    relocation_grant: bool = False,
+) -> HousingGuarantee:
+    """R6.1: on moving out, the organisation may give the departing tenant a boliggarantibevis —
+    priority to a vacant dwelling in the department left, for at most 3 years — on its terms
+    (R6.2), unless the kommune has switched R6 off (R40)."""
+    require_reason(reason)
+    lease = Lease.objects.select_for_update().select_related("dwelling__department").get(pk=lease.pk)
+    if not scoping.can_write_organisation(actor, lease.landlord_id):
+        raise PermissionDenied
+    department = lease.dwelling.department
+    policy = policy_in_force(organisation_id=lease.landlord_id, day=moved_out_on)
+    decision = kommune_decision_in_force(kommune_id=department.kommune_id, day=moved_out_on)
+    if policy is None or not policy.r6_guarantees:
+        raise ValidationError(_("The organisation has not decided to issue boliggarantibeviser (R6.1)."))
+    if decision is not None and decision.r40_r6_off:
+        raise ValidationError(_("The kommune has decided that boliggarantibeviser do not apply (R40)."))
+    allowed = set(policy.r6_departments.values_list("pk", flat=True))
+    if allowed and department.pk not in allowed:
+        raise ValidationError(
+            _("The organisation's terms do not give boliggarantibeviser in department %(dept)s (R6.2).")
+            % {"dept": department}
+        )
+    if relocation_grant:
+        raise ValidationError(
+            _("A tenant who received a relocation grant (almenboligloven § 63 c) cannot get one (R6.2).")
+        )
+    if lease.ends_on is None or moved_out_on < lease.starts_on:
+        raise ValidationError({"moved_out_on": _("Record the end of the tenancy first.")})
+    if HousingGuarantee.objects.filter(lease=lease).exists():
+        raise ValidationError(_("A boliggarantibevis has already been issued for this tenancy."))
+    guarantee = audited_save(
+        HousingGuarantee(
+            person=lease.person,
+            controller_id=lease.controller_id,
+            organisation_id=lease.landlord_id,
+            department=department,
+            lease=lease,
+            moved_out_on=moved_out_on,
+            valid_until=moved_out_on + relativedelta(months=policy.r6_period_months),
+            issued_by=actor,
+        ),
+        actor=actor,
+        reason=reason,
+    )
+    letters.letter_create(
+        actor=actor,
+        reason=_("Boliggarantibevis issued"),
+        sender=lease.controller,
+        recipient=lease.person,
+        kind="housing_guarantee",
+        context={
+            "dwelling_address": lease.dwelling.address_line,
+            "moved_out_on": _letter_day(moved_out_on),
+            "landlord": lease.landlord.name,
+            "department": str(department),
+            "valid_until": _letter_day(guarantee.valid_until),
+            "terms": policy.r6_terms,
+        },
+        idempotency_key=f"guarantee:{guarantee.pk}",
+    )
+    return guarantee
