@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -92,3 +93,6 @@ class Vacancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dwelling} ({self.move_out_date})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("allocation:vacancy_detail", args=[self.pk])

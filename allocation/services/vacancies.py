@@ -16,7 +16,7 @@ from housing import scoping
 from housing.audit import audited_save, require_reason
 from housing.models import Dwelling, DwellingKind
 
-from ..models import AgreementKind, LettingAgreement, LettingChannel, Vacancy, VacancyCounter
+from ..models import AgreementKind, Lease, LettingAgreement, LettingChannel, Vacancy, VacancyCounter
 from ..rules.channels import ChannelFacts, choose_channel
 
 
@@ -99,7 +99,10 @@ def vacancy_open(
         LettingChannel.ADVERTISING: advertising,
         LettingChannel.FLEXIBLE: flexible,
     }.get(choice.channel)
+    # The tenancy that ends: its notice is the reason the dwelling falls vacant.
+    previous_lease = Lease.objects.filter(dwelling=dwelling, ends_on__isnull=True).first()
     vacancy = Vacancy(
+        previous_lease=previous_lease,
         dwelling=dwelling,
         organisation_id=organisation_id,
         controller=dwelling.department.organisation.tenant,
@@ -120,6 +123,76 @@ def vacancy_open(
         vacancy.channel_reason = f"{choice.reason} {sequence}"
     try:
         with transaction.atomic():
-            return audited_save(vacancy, actor=actor, reason=reason)
+            audited_save(vacancy, actor=actor, reason=reason)
     except IntegrityError as exc:  # opened by someone else a moment ago
         raise ValidationError({"dwelling": _("The dwelling already has an open vacancy.")}) from exc
+    if previous_lease is not None:
+        previous_lease.notice_given_on, previous_lease.ends_on = notice_date, move_out_date
+        audited_save(previous_lease, actor=actor, reason=reason)
+    return vacancy
+
+
+# Letting outside the eligible group: each rule names when it may be used; on the next vacancy the
+# eligible group is tried again (the ranking of every vacancy starts from the lists).
+FALLBACK_RULES = {
+    "R2.5": "family",
+    "R12.3": "youth",
+    "R14.3": "elder",
+    "R41": None,  # extraordinary letting difficulties: any kind, for non-residential use
+}
+
+
+@transaction.atomic
+def vacancy_let_outside(*, actor, reason: str, vacancy: Vacancy, rule: str, why: str) -> Vacancy:
+    """Record that the dwelling may be let outside the eligible group (R2.5, R12.3, R14.3, R41).
+    R2.5 and R12.3 need the ranking to be empty: nobody left on the lists who can take it."""
+    from .offers import previously_offered
+    from .ranking import vacancy_ranking
+
+    require_reason(reason)
+    vacancy = Vacancy.objects.select_for_update().select_related("dwelling").get(pk=vacancy.pk)
+    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+        raise PermissionDenied
+    if vacancy.state != "open":
+        raise ValidationError(_("The vacancy is no longer open."))
+    if rule not in FALLBACK_RULES:
+        raise ValidationError({"rule": _("Choose the rule that allows letting outside the eligible group.")})
+    kind = FALLBACK_RULES[rule]
+    if kind is not None and vacancy.dwelling.kind != kind:
+        raise ValidationError(
+            {"rule": _("%(rule)s does not apply to this kind of dwelling.") % {"rule": rule}}
+        )
+    if not (why or "").strip():
+        raise ValidationError({"why": _("Describe why the eligible group cannot take the dwelling.")})
+    if vacancy.rounds.filter(state="open").exists():
+        raise ValidationError(_("Close the open offer round first."))
+    if rule in ("R2.5", "R12.3") and vacancy.channel == LettingChannel.LIST:
+        result = vacancy_ranking(vacancy, limit=1, skip_entry_ids=previously_offered(vacancy))
+        ranking = getattr(result, "ranking", result)
+        if ranking.placed:
+            raise ValidationError(
+                _("There are still applicants on the lists who can be offered the dwelling (%(rule)s).")
+                % {"rule": rule}
+            )
+    vacancy.fallback_rule, vacancy.fallback_reason = rule, why.strip()
+    return audited_save(vacancy, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def vacancy_cancel(*, actor, reason: str, vacancy: Vacancy) -> Vacancy:
+    """Cancel an open vacancy (e.g. the notice was withdrawn); open offer rounds are cancelled."""
+    require_reason(reason)
+    vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
+    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+        raise PermissionDenied
+    if vacancy.state != "open":
+        raise ValidationError(_("The vacancy is no longer open."))
+    for offer_round in vacancy.rounds.filter(state="open"):
+        offer_round.state, offer_round.closed_at = "cancelled", timezone.now()
+        audited_save(offer_round, actor=actor, reason=reason)
+    if vacancy.previous_lease_id:
+        previous = vacancy.previous_lease
+        previous.ends_on = previous.notice_given_on = None
+        audited_save(previous, actor=actor, reason=reason)
+    vacancy.state = "cancelled"
+    return audited_save(vacancy, actor=actor, reason=reason)

@@ -1,0 +1,116 @@
+"""Reads for the letting pages, scoped to the acting user through ``housing.scoping``.
+
+Vacancies belong to the organisation (and its data controller): its members see them; writing
+needs write rights on the organisation. Kommune officers reach the vacancies placed at the
+kommune's disposal through their own queue (``allocation.services.nominations``)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from housing import scoping
+
+from .models import Answer, Lease, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
+
+
+def vacancies_for(user) -> QuerySet[Vacancy]:
+    return Vacancy.objects.filter(organisation_id__in=scoping.scope_for(user).organisation_ids)
+
+
+def can_write_vacancy(user, vacancy: Vacancy) -> bool:
+    return scoping.can_write_organisation(user, vacancy.organisation_id)
+
+
+# The board's columns: where each open vacancy stands on its way to a lease.
+BOARD_STAGES = ("new", "offering", "winner", "kommune", "advert", "outside", "let", "cancelled")
+
+
+def board(*, user, stage: str | None = None) -> QuerySet[Vacancy]:
+    open_round = OfferRound.objects.filter(vacancy=OuterRef("pk"), state=RoundState.OPEN)
+    decided_round = OfferRound.objects.filter(vacancy=OuterRef("pk"), state=RoundState.DECIDED)
+    queryset = (
+        vacancies_for(user)
+        .select_related("dwelling__department", "organisation")
+        .annotate(has_open_round=Exists(open_round), has_winner=Exists(decided_round))
+        .order_by("move_out_date", "pk")
+    )
+    is_open = Q(state=VacancyState.OPEN)
+    filters = {
+        "new": is_open
+        & Q(channel__in=[LettingChannel.LIST])
+        & Q(has_open_round=False, has_winner=False)
+        & Q(fallback_rule=""),
+        "offering": is_open & Q(has_open_round=True),
+        "winner": is_open & Q(has_winner=True),
+        "kommune": is_open & Q(channel=LettingChannel.KOMMUNAL_ANVISNING),
+        "advert": is_open & Q(channel=LettingChannel.ADVERTISING),
+        "outside": is_open
+        & (
+            ~Q(
+                channel__in=[
+                    LettingChannel.LIST,
+                    LettingChannel.KOMMUNAL_ANVISNING,
+                    LettingChannel.ADVERTISING,
+                ]
+            )
+            | ~Q(fallback_rule="")
+        ),
+        "let": Q(state=VacancyState.LET),
+        "cancelled": Q(state=VacancyState.CANCELLED),
+    }
+    if stage in filters:
+        queryset = queryset.filter(filters[stage])
+    return queryset
+
+
+def board_counts(*, user) -> dict[str, int]:
+    """How many vacancies stand at each stage — one query per stage, a fixed number."""
+    return {stage: board(user=user, stage=stage).count() for stage in BOARD_STAGES}
+
+
+def vacancy_detail(*, user, pk: int) -> Vacancy:
+    offers = Offer.objects.select_related("entry__person", "entry__waiting_list", "letter").order_by("rank")
+    return (
+        vacancies_for(user)
+        .select_related(
+            "dwelling__department__kommune",
+            "organisation",
+            "agreement",
+            "previous_lease__person",
+            "opened_by",
+            "lease__person",
+        )
+        .prefetch_related(
+            Prefetch("rounds", queryset=OfferRound.objects.prefetch_related(Prefetch("offers", offers)))
+        )
+        .get(pk=pk)
+    )
+
+
+def leases_for(user) -> QuerySet[Lease]:
+    return Lease.objects.filter(landlord_id__in=scoping.scope_for(user).organisation_ids)
+
+
+def lease_detail(*, user, pk: int) -> Lease:
+    return (
+        leases_for(user)
+        .select_related(
+            "dwelling__department",
+            "landlord",
+            "person",
+            "vacancy",
+            "offer__round",
+            "entry__waiting_list",
+            "signed_by",
+        )
+        .get(pk=pk)
+    )
+
+
+def unanswered_counts(entry_ids: list[int]) -> dict[int, int]:
+    rows = (
+        Offer.objects.filter(entry_id__in=entry_ids, answer=Answer.NO_ANSWER)
+        .values("entry_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["entry_id"]: row["n"] for row in rows}

@@ -1,0 +1,295 @@
+"""Offer rounds: the dwelling is offered at once to the top N of the ranking (N and the answer
+time are the organisation's settings), the caseworker records each answer, and among those who
+accept the best-ranked wins. Nobody better-ranked may still be waiting: the round is decided when
+every better-ranked offer has been answered or the deadline has passed. An unanswered offer counts
+against the entry; past the organisation's limit the entry goes passive (*i bero*).
+
+Concurrency: the vacancy row is locked while a round opens and the round row while answers are
+recorded or the round is decided; the database allows one open round per vacancy and one lease
+per vacancy."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from housing import scoping
+from housing.audit import audited_save, require_reason, system_user
+from letters import services as letters
+from waitinglists.models import Entry, EntryStatus
+from waitinglists.services.registration import entry_set_status
+
+from ..models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
+from .policies import offer_terms
+
+R11_GUIDANCE = (
+    "Er du uenig i, hvordan boligen er tildelt, kan du klage til beboerklagenævnet i kommunen "
+    "(bekendtgørelsens § 11)."
+)
+R11_KOMMUNE_GUIDANCE = (
+    "Kommunen godkender hver udlejning af familieboliger i dette område; klager over tildelingen "
+    "behandles derfor af kommunen (bekendtgørelsens § 11)."
+)
+
+
+def _letter_day(day: datetime.date) -> str:
+    with override("da"):
+        return date_format(day, "j. F Y")
+
+
+def _require_write(actor, vacancy: Vacancy) -> None:
+    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+        raise PermissionDenied
+
+
+def previously_offered(vacancy: Vacancy) -> set[int]:
+    """Entries offered this vacancy in earlier rounds: the next round goes further down the list."""
+    return set(Offer.objects.filter(round__vacancy=vacancy).values_list("entry_id", flat=True))
+
+
+def _complaint_guidance(vacancy: Vacancy, day: datetime.date) -> str:
+    from .policies import kommune_decision_in_force
+
+    decision = kommune_decision_in_force(kommune_id=vacancy.dwelling.department.kommune_id, day=day)
+    return R11_KOMMUNE_GUIDANCE if decision is not None and decision.approves_each_letting else R11_GUIDANCE
+
+
+def _offer_letter(*, actor, offer: Offer, vacancy: Vacancy, terms, guidance: str):
+    dwelling = vacancy.dwelling
+    return letters.letter_create(
+        actor=actor,
+        reason=_("Offer of a dwelling"),
+        sender=vacancy.controller,
+        recipient=offer.entry.person,
+        kind="offer",
+        context={
+            "dwelling_address": dwelling.address_line,
+            "rooms": dwelling.rooms,
+            "area": f"{dwelling.gross_floor_area:.0f}" if dwelling.gross_floor_area is not None else "—",
+            "rent": f"{dwelling.monthly_rent:.2f}".replace(".", ","),
+            "vacant_from": _letter_day(vacancy.move_out_date),
+            "rank": offer.rank,
+            "basis": offer.rule,
+            "answer_deadline": _letter_day(offer.round.answer_deadline),
+            "passive_after": terms.passive_after_unanswered,
+            "complaint_guidance": guidance,
+        },
+        idempotency_key=f"offer:{offer.pk}",
+    )
+
+
+@transaction.atomic
+def round_open(*, actor, reason: str, vacancy: Vacancy, day: datetime.date | None = None) -> OfferRound:
+    """Offer the dwelling to the top N of the ranking not offered it before."""
+    from .ranking import vacancy_ranking
+
+    require_reason(reason)
+    day = day or timezone.localdate()
+    vacancy = Vacancy.objects.select_for_update().select_related("dwelling__department").get(pk=vacancy.pk)
+    _require_write(actor, vacancy)
+    if vacancy.state != VacancyState.OPEN:
+        raise ValidationError(_("The vacancy is no longer open."))
+    if vacancy.channel != LettingChannel.LIST:
+        raise ValidationError(_("Only dwellings let from the waiting lists are offered in rounds."))
+    if vacancy.rounds.filter(state=RoundState.OPEN).exists():
+        raise ValidationError(_("An offer round is already open for this vacancy."))
+    if vacancy.rounds.filter(state=RoundState.DECIDED).exists():
+        raise ValidationError(_("The vacancy already has a winner; sign the lease."))
+    terms = offer_terms(organisation_id=vacancy.organisation_id, day=day)
+    result = vacancy_ranking(
+        vacancy, day=day, limit=terms.offer_round_size, skip_entry_ids=previously_offered(vacancy)
+    )
+    ranking = getattr(result, "ranking", result)
+    if not ranking.placed:
+        note = " ".join(ranking.notes) or _("Nobody on the lists can be offered the dwelling.")
+        raise ValidationError(note)
+    number = (vacancy.rounds.aggregate(n=Max("number"))["n"] or 0) + 1
+    offer_round = OfferRound(
+        vacancy=vacancy,
+        number=number,
+        turn=ranking.turn,
+        answer_deadline=day + datetime.timedelta(days=terms.answer_days),
+        opened_by=actor,
+    )
+    try:
+        with transaction.atomic():
+            audited_save(offer_round, actor=actor, reason=reason)
+    except IntegrityError as exc:
+        raise ValidationError(_("An offer round is already open for this vacancy.")) from exc
+    guidance = _complaint_guidance(vacancy, day)
+    for placed in ranking.placed[: terms.offer_round_size]:
+        offer = audited_save(
+            Offer(
+                round=offer_round,
+                entry_id=placed.candidate.entry_id,
+                rank=placed.rank,
+                rule=placed.rule,
+                explanation=placed.explanation[:500],
+            ),
+            actor=actor,
+            reason=reason,
+        )
+        offer.letter = _offer_letter(
+            actor=actor, offer=offer, vacancy=vacancy, terms=terms, guidance=guidance
+        )
+        audited_save(offer, actor=actor, reason=reason, validate=False)
+    return offer_round
+
+
+@transaction.atomic
+def offer_answer(
+    *, actor, reason: str, offer: Offer, answer: str, answered_on: datetime.date | None = None
+) -> Offer:
+    """Record the applicant's answer (accept or decline) while the round is open."""
+    require_reason(reason)
+    if answer not in (Answer.ACCEPTED, Answer.DECLINED):
+        raise ValidationError({"answer": _("Choose accepted or declined.")})
+    offer_round = OfferRound.objects.select_for_update().select_related("vacancy").get(pk=offer.round_id)
+    _require_write(actor, offer_round.vacancy)
+    if offer_round.state != RoundState.OPEN:
+        raise ValidationError(_("The offer round is closed; answers can no longer be recorded."))
+    offer = Offer.objects.get(pk=offer.pk)
+    answered_on = answered_on or timezone.localdate()
+    if answered_on > timezone.localdate():
+        raise ValidationError({"answered_on": _("The answer date cannot be in the future.")})
+    offer.answer, offer.answered_on, offer.answered_by = answer, answered_on, actor
+    return audited_save(offer, actor=actor, reason=reason)
+
+
+@dataclass(frozen=True)
+class RoundOutcome:
+    round: OfferRound
+    winner: Offer | None
+    waiting_for: list[Offer]
+
+
+def round_outcome(offer_round: OfferRound, *, today: datetime.date | None = None) -> RoundOutcome:
+    """Who wins now: the best-ranked acceptance with nobody better-ranked still able to answer."""
+    today = today or timezone.localdate()
+    offers = list(offer_round.offers.order_by("rank"))
+    past_deadline = today > offer_round.answer_deadline
+    waiting: list[Offer] = []
+    for offer in offers:
+        if offer.answer == Answer.ACCEPTED:
+            return RoundOutcome(offer_round, None if waiting else offer, waiting)
+        if offer.answer == Answer.PENDING and not past_deadline:
+            waiting.append(offer)
+    return RoundOutcome(offer_round, None, waiting)
+
+
+def _count_unanswered(*, entry_id: int, terms) -> None:
+    """Past the organisation's number of unanswered offers, the entry goes passive."""
+    unanswered = Offer.objects.filter(entry_id=entry_id, answer=Answer.NO_ANSWER).count()
+    if unanswered < terms.passive_after_unanswered:
+        return
+    entry = Entry.objects.get(pk=entry_id)
+    if entry.status != EntryStatus.ACTIVE:
+        return
+    with override("da"):
+        note = _("%(n)s unanswered offers") % {"n": unanswered}
+    entry_set_status(
+        actor=system_user(),
+        reason=_("Unanswered offers: %(n)s (the organisation's limit is %(limit)s)")
+        % {"n": unanswered, "limit": terms.passive_after_unanswered},
+        entry=entry,
+        status=EntryStatus.PASSIVE,
+        note=note,
+    )
+
+
+@transaction.atomic
+def round_close(
+    *, actor, reason: str, offer_round: OfferRound, today: datetime.date | None = None
+) -> RoundOutcome:
+    """Close a round: past the deadline, pending offers become unanswered (and count); the
+    best-ranked acceptance wins and the other offers are withdrawn, with a letter to those who had
+    accepted. Without an acceptance the round is exhausted and, if the deadline has passed, the
+    next round is opened."""
+    require_reason(reason)
+    today = today or timezone.localdate()
+    offer_round = OfferRound.objects.select_for_update().select_related("vacancy").get(pk=offer_round.pk)
+    vacancy = offer_round.vacancy
+    _require_write(actor, vacancy)
+    if offer_round.state != RoundState.OPEN:
+        raise ValidationError(_("The offer round is already closed."))
+    outcome = round_outcome(offer_round, today=today)
+    past_deadline = today > offer_round.answer_deadline
+    if outcome.winner is None and not past_deadline and outcome.waiting_for:
+        raise ValidationError(
+            _("Wait for the answers of better-ranked applicants (%(ranks)s) or for the deadline %(day)s.")
+            % {
+                "ranks": ", ".join(str(o.rank) for o in outcome.waiting_for),
+                "day": date_format(offer_round.answer_deadline, "SHORT_DATE_FORMAT"),
+            }
+        )
+    terms = offer_terms(organisation_id=vacancy.organisation_id, day=today)
+    for offer in offer_round.offers.select_related("entry__person").order_by("rank"):
+        if offer.answer == Answer.PENDING and past_deadline:
+            offer.answer = Answer.NO_ANSWER
+            audited_save(offer, actor=actor, reason=reason, validate=False)
+            _count_unanswered(entry_id=offer.entry_id, terms=terms)
+        elif (
+            outcome.winner is not None
+            and offer.pk != outcome.winner.pk
+            and offer.answer
+            in (
+                Answer.PENDING,
+                Answer.ACCEPTED,
+            )
+        ):
+            accepted = offer.answer == Answer.ACCEPTED
+            offer.answer = Answer.WITHDRAWN
+            audited_save(offer, actor=actor, reason=reason, validate=False)
+            if accepted:
+                letters.letter_create(
+                    actor=actor,
+                    reason=_("The dwelling was let to another applicant"),
+                    sender=vacancy.controller,
+                    recipient=offer.entry.person,
+                    kind="offer_outcome",
+                    context={"dwelling_address": vacancy.dwelling.address_line},
+                    idempotency_key=f"offer-outcome:{offer.pk}",
+                )
+    offer_round.state = RoundState.DECIDED if outcome.winner is not None else RoundState.EXHAUSTED
+    offer_round.closed_at = timezone.now()
+    audited_save(offer_round, actor=actor, reason=reason)
+    if outcome.winner is None:
+        try:
+            with transaction.atomic():
+                round_open(actor=actor, reason=reason, vacancy=vacancy, day=today)
+        except ValidationError:
+            pass  # nobody left to offer: the vacancy page shows the R2.5 / R12.3 fallback
+    offer_round.refresh_from_db()
+    return RoundOutcome(offer_round, outcome.winner, [])
+
+
+def rounds_expire(*, today: datetime.date, progress=None) -> int:
+    """The daily job: close every open round whose answer deadline has passed."""
+    actor = system_user()
+    closed = 0
+    due = OfferRound.objects.filter(state=RoundState.OPEN, answer_deadline__lt=today).values_list(
+        "pk", flat=True
+    )
+    for pk in list(due):
+        with transaction.atomic():
+            offer_round = OfferRound.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if offer_round is None or offer_round.state != RoundState.OPEN:
+                continue
+            round_close(
+                actor=actor,
+                reason=_("The answer deadline has passed"),
+                offer_round=offer_round,
+                today=today,
+            )
+            closed += 1
+        if progress is not None:
+            progress.advance()
+    return closed
