@@ -17,7 +17,9 @@ def staff_context(request):
         labels.append(_("Caseworker"))
     if scope.is_kommune_officer:
         labels.append(_("Kommune officer"))
-    if scope.is_read_only:
+    if scope.is_auditor:
+        labels.append(_("Auditor"))
+    if scope.is_read_only and not scope.is_auditor:
         labels.append(_("Read-only"))
     return {
         "staff": {

@@ -407,6 +407,7 @@ def test_no_guarantee_without_the_organisations_decision_on_its_terms_or_when_th
             relocation_grant=True,
         )
     other_department = DwellingFactory(department__organisation=org_a).department
+    policy._history_user, policy._change_reason = system_user(), REASON
     policy.r6_departments.add(other_department)
     with pytest.raises(ValidationError, match=r"R6\.2"):
         leases.guarantee_issue(

@@ -58,6 +58,11 @@ def _object_for(url_name: str, world: dict) -> int:
         ("letters:print_batch_", "print_batch"),
         ("letters:person_", "person"),
         ("letters:job_run_", "job_run"),
+        ("allocation:lease_detail", "lease"),
+        ("allocation:advert_", "advert_vacancy"),
+        ("allocation:nomination_", "nomination_vacancy"),
+        ("allocation:", "vacancy"),
+        ("api_vacancy", "vacancy"),
     ):
         if (url_name or "").startswith(prefix):
             return world[key].pk
@@ -68,8 +73,12 @@ def _object_for(url_name: str, world: dict) -> int:
 def _fill(route: str, url_name: str, world: dict) -> str:
     def replace(match: re.Match) -> str:
         name = match.group("name") or match.group("rname")
-        if name in ("pk", "object_id", "id"):
+        if name in ("pk", "object_id", "id", "vacancy_pk"):
             return str(_object_for(url_name, world))
+        if name == "round_pk":
+            return str(world["offer"].round_id)
+        if name == "offer_pk":
+            return str(world["offer"].pk)
         if name == "app_label":
             return "housing"
         if name == "content_type_id":
@@ -143,7 +152,15 @@ def world_a(org_a, person_a, system_user, settings, tmp_path):
         wishes=Wishes(departments=[department]),
         send_letter=False,
     )
+    vacancy, advert_vacancy, nomination_vacancy, offer, lease = _letting_world(
+        org_a, department, dwelling, person_a, caseworker, system_user
+    )
     return {
+        "vacancy": vacancy,
+        "advert_vacancy": advert_vacancy,
+        "nomination_vacancy": nomination_vacancy,
+        "offer": offer,
+        "lease": lease,
         "organisation": org_a,
         "department": department,
         "dwelling": dwelling,
@@ -154,6 +171,73 @@ def world_a(org_a, person_a, system_user, settings, tmp_path):
         "waiting_list": waiting_list,
         "entry": entry,
     }
+
+
+def _letting_world(org_a, department, dwelling, person_a, caseworker, system_user):
+    """A vacancy with offers out to person_a, an advertised one, one named by the kommune, and
+    person_a's current lease."""
+    from allocation.models import Lease, LettingAgreement
+    from allocation.services.nominations import nomination_record
+    from allocation.services.offers import round_open
+    from allocation.services.vacancies import vacancy_open
+
+    today = datetime.date.today()
+    dates = {
+        "notice_date": today - datetime.timedelta(days=30),
+        "move_out_date": today + datetime.timedelta(days=30),
+    }
+    vacancy = vacancy_open(
+        actor=caseworker, reason="Test", dwelling=DwellingFactory(department=department), **dates
+    )
+    offer = round_open(actor=caseworker, reason="Test", vacancy=vacancy).offers.get()
+    for kind, extra in (("advertising", {}), ("kommune_share", {"every_nth": 1})):
+        other = DepartmentFactory(organisation=org_a, kommune=department.kommune)
+        audited_save(
+            LettingAgreement(
+                organisation=org_a,
+                kommune=department.kommune,
+                department=other,
+                kind=kind,
+                valid_from=datetime.date(2020, 1, 1),
+                **extra,
+            ),
+            actor=system_user,
+            reason="Test",
+        )
+        opened = vacancy_open(
+            actor=caseworker, reason="Test", dwelling=DwellingFactory(department=other), **dates
+        )
+        if kind == "advertising":
+            advert_vacancy = opened
+        else:
+            nomination_vacancy = opened
+    officer = UserFactory(username="walk-officer-aarhus")
+    MembershipFactory(user=officer, tenant=department.kommune.tenant, role=Role.KOMMUNE_OFFICER)
+    nomination_record(
+        actor=officer,
+        reason="Test",
+        vacancy=nomination_vacancy,
+        cpr_number="0202805678",
+        first_name="Anvist",
+        last_name="Nomineresen",
+        household_size=2,
+        ground="Akut boligbehov",
+        follows_r4=True,
+    )
+    lease = audited_save(
+        Lease(
+            dwelling=dwelling,
+            landlord=org_a,
+            controller=org_a.tenant,
+            person=person_a,
+            signed_on=datetime.date(2019, 1, 1),
+            starts_on=datetime.date(2019, 2, 1),
+            signed_by=caseworker,
+        ),
+        actor=caseworker,
+        reason="Test",
+    )
+    return vacancy, advert_vacancy, nomination_vacancy, offer, lease
 
 
 def _foreign_markers(world: dict) -> list[str]:
@@ -171,6 +255,7 @@ def _foreign_markers(world: dict) -> list[str]:
         person.cpr_reveal(),
         person.cpr_reveal().replace("-", ""),
         person.applicant_number,
+        "Nomineresen",
     ]
 
 

@@ -72,12 +72,15 @@ def _check_channel(vacancy: Vacancy, person: Person, offer: Offer | None) -> Non
                 _("The kommune names the tenant of this dwelling (R1.4): sign with the person it named.")
             )
     if vacancy.channel == LettingChannel.ADVERTISING:
+        from .adverts import advert_turn  # adverts signs through this module
+
         advert = getattr(vacancy, "advert", None)
-        if advert is None or not advert.interests.filter(person=person, qualified=True).exists():
+        turn = advert_turn(advert) if advert is not None else None
+        if turn is None or turn.interest is None or turn.interest.person_id != person.pk:
             raise ValidationError(
                 _(
-                    "An advertised dwelling is let to a qualified applicant who expressed interest in "
-                    "writing (§ 38)."
+                    "An advertised dwelling is let to the qualified applicant whose turn it is: the only one "
+                    "who expressed interest in writing, or the first in the auditor's drawn order (§ 38)."
                 )
             )
 

@@ -25,7 +25,6 @@ from housing import scoping
 from housing.audit import audited_save, require_reason, system_user
 from letters import services as letters
 from waitinglists.models import Entry, EntryStatus
-from waitinglists.services.registration import entry_set_status
 
 from ..models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
 from .policies import offer_terms
@@ -89,12 +88,17 @@ def _offer_letter(*, actor, offer: Offer, vacancy: Vacancy, terms, guidance: str
 @transaction.atomic
 def round_open(*, actor, reason: str, vacancy: Vacancy, day: datetime.date | None = None) -> OfferRound:
     """Offer the dwelling to the top N of the ranking not offered it before."""
-    from .ranking import vacancy_ranking
-
     require_reason(reason)
     day = day or timezone.localdate()
     vacancy = Vacancy.objects.select_for_update().select_related("dwelling__department").get(pk=vacancy.pk)
     _require_write(actor, vacancy)
+    return _open_round(actor=actor, reason=reason, vacancy=vacancy, day=day)
+
+
+def _open_round(*, actor, reason: str, vacancy: Vacancy, day: datetime.date) -> OfferRound:
+    """Open the next round on a vacancy locked by the caller (who has checked the rights)."""
+    from .ranking import vacancy_ranking
+
     if vacancy.state != VacancyState.OPEN:
         raise ValidationError(_("The vacancy is no longer open."))
     if vacancy.channel != LettingChannel.LIST:
@@ -190,18 +194,19 @@ def _count_unanswered(*, entry_id: int, terms) -> None:
     unanswered = Offer.objects.filter(entry_id=entry_id, answer=Answer.NO_ANSWER).count()
     if unanswered < terms.passive_after_unanswered:
         return
-    entry = Entry.objects.get(pk=entry_id)
+    entry = Entry.objects.select_for_update().get(pk=entry_id)
     if entry.status != EntryStatus.ACTIVE:
         return
     with override("da"):
-        note = _("%(n)s unanswered offers") % {"n": unanswered}
-    entry_set_status(
+        entry.status_note = _("%(n)s unanswered offers") % {"n": unanswered}
+    entry.status = EntryStatus.PASSIVE
+    # The consequence of the organisation's rule, recorded as the system's act (also when a
+    # caseworker closes the round): the entry keeps its seniority but gets no offers (i bero).
+    audited_save(
+        entry,
         actor=system_user(),
         reason=_("Unanswered offers: %(n)s (the organisation's limit is %(limit)s)")
         % {"n": unanswered, "limit": terms.passive_after_unanswered},
-        entry=entry,
-        status=EntryStatus.PASSIVE,
-        note=note,
     )
 
 
@@ -216,8 +221,13 @@ def round_close(
     require_reason(reason)
     today = today or timezone.localdate()
     offer_round = OfferRound.objects.select_for_update().select_related("vacancy").get(pk=offer_round.pk)
+    _require_write(actor, offer_round.vacancy)
+    return _close_round(actor=actor, reason=reason, offer_round=offer_round, today=today)
+
+
+def _close_round(*, actor, reason: str, offer_round: OfferRound, today: datetime.date) -> RoundOutcome:
+    """Close a round locked by the caller (who has checked the rights, or is the daily job)."""
     vacancy = offer_round.vacancy
-    _require_write(actor, vacancy)
     if offer_round.state != RoundState.OPEN:
         raise ValidationError(_("The offer round is already closed."))
     outcome = round_outcome(offer_round, today=today)
@@ -264,7 +274,12 @@ def round_close(
     if outcome.winner is None:
         try:
             with transaction.atomic():
-                round_open(actor=actor, reason=reason, vacancy=vacancy, day=today)
+                locked = (
+                    Vacancy.objects.select_for_update()
+                    .select_related("dwelling__department")
+                    .get(pk=vacancy.pk)
+                )
+                _open_round(actor=actor, reason=reason, vacancy=locked, day=today)
         except ValidationError:
             pass  # nobody left to offer: the vacancy page shows the R2.5 / R12.3 fallback
     offer_round.refresh_from_db()
@@ -283,7 +298,7 @@ def rounds_expire(*, today: datetime.date, progress=None) -> int:
             offer_round = OfferRound.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
             if offer_round is None or offer_round.state != RoundState.OPEN:
                 continue
-            round_close(
+            _close_round(
                 actor=actor,
                 reason=_("The answer deadline has passed"),
                 offer_round=offer_round,

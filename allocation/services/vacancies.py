@@ -29,7 +29,7 @@ def _count(key: str) -> int:
     return counter.counted
 
 
-def _agreement(kind: str, dwelling: Dwelling, day: datetime.date) -> LettingAgreement | None:
+def agreement_in_force(kind: str, dwelling: Dwelling, day: datetime.date) -> LettingAgreement | None:
     """The agreement of ``kind`` in force for the dwelling: one for its department wins over one
     for all the organisation's departments in the kommune."""
     department = dwelling.department
@@ -78,11 +78,11 @@ def vacancy_open(
     share = None
     share_due = False
     if is_family and not rehousing and not dwelling.lease_scope:
-        share = _agreement(AgreementKind.KOMMUNE_SHARE, dwelling, day)
+        share = agreement_in_force(AgreementKind.KOMMUNE_SHARE, dwelling, day)
         if share is not None:
             share_due = _count(f"share:{share.pk}") % share.every_nth == 0
-    advertising = _agreement(AgreementKind.ADVERTISING, dwelling, day)
-    flexible = _agreement(AgreementKind.FLEXIBLE, dwelling, day)
+    advertising = agreement_in_force(AgreementKind.ADVERTISING, dwelling, day)
+    flexible = agreement_in_force(AgreementKind.FLEXIBLE, dwelling, day)
     choice = choose_channel(
         ChannelFacts(
             dwelling_kind=dwelling.kind,

@@ -27,7 +27,7 @@ from ..forms_vacancies import (
     VacancyOpenForm,
 )
 from ..models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
-from ..services import leases, offers, ranking, vacancies
+from ..services import leases, offers, vacancies
 
 STAGE_LABELS = {
     "new": _("Ready for an offer round"),
@@ -106,6 +106,8 @@ def _ranking_rows(request, vacancy: Vacancy):
     """The ranking for the page, translated, with health reads logged (they reveal R5/R10 facts)."""
     if vacancy.state != VacancyState.OPEN or vacancy.channel != LettingChannel.LIST:
         return None
+    from ..services import ranking
+
     result = ranking.vacancy_ranking(vacancy, skip_entry_ids=offers.previously_offered(vacancy))
     ranked = getattr(result, "ranking", result)
     ranking.health_reads_log(

@@ -154,6 +154,8 @@ def nav_section(context):
             return "letters"
     if "waitinglists" in match.namespaces:
         return "persons" if url_name.startswith("person_") else "waitinglists"
+    if "allocation" in match.namespaces:
+        return "nominations" if url_name.startswith("nomination_") else "allocation"
     prefix = url_name.split("_", 1)[0]
     return _SECTION_PREFIXES.get(prefix, "")
 

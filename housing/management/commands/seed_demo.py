@@ -401,6 +401,7 @@ USERS = [
         (("org:kattegat", Role.READ_ONLY), ("association", Role.READ_ONLY)),
     ),
     UserSpec("kommune", "Hanne", "Bech", "Kommune officer", (("kommune:" + AARHUS, Role.KOMMUNE_OFFICER),)),
+    UserSpec("revisor", "Ole", "Krogh", "Auditor (draws lots, R38.3)", (("org:kattegat", Role.AUDITOR),)),
 ]
 
 

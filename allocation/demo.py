@@ -1,0 +1,104 @@
+"""The letting part of the demo world (called by ``manage.py seed_demo``).
+
+Per organisation: its letting decisions (offer rounds of 3 with 7 days to answer; Boligforeningen
+Kattegat issues boliggarantibeviser). For Boligforeningen Kattegat: current leases for a few of its
+own tenants, and vacancies opened through the real services — one ready for an offer round, one
+with offers out, and one more so the § 7 alternation shows. Idempotent: nothing is added when the
+organisation already has vacancies.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from housing.audit import audited_save
+from housing.models import Dwelling, DwellingKind, Person
+
+from .models import Lease, OrganisationLettingPolicy, Vacancy
+from .services import offers, vacancies
+
+REASON = "Demodata"
+
+
+def _policies(command) -> int:
+    created = 0
+    for key, organisation in command.organisations.items():
+        if OrganisationLettingPolicy.objects.filter(organisation=organisation).exists():
+            continue
+        audited_save(
+            OrganisationLettingPolicy(
+                organisation=organisation,
+                valid_from=datetime.date(2024, 1, 1),
+                decided_on=datetime.date(2023, 11, 15),
+                r6_guarantees=key == "kattegat",
+                r6_terms="Boliggarantibevis gives ved fraflytning efter helhedsplanens renovering.",
+                offer_round_size=3,
+                answer_days=7,
+                passive_after_unanswered=3,
+            ),
+            actor=command.system,
+            reason=REASON,
+        )
+        created += 1
+    return created
+
+
+def seed(*, command) -> dict[str, int]:
+    counts = {"letting decisions": _policies(command)}
+    organisation = command.organisations.get("kattegat")
+    if organisation is None or Vacancy.objects.filter(organisation=organisation).exists():
+        return counts
+    caseworker = get_user_model().objects.get(username="sagsbehandler")
+    today = timezone.localdate()
+    dwellings = list(
+        Dwelling.objects.filter(
+            department__organisation=organisation, kind=DwellingKind.FAMILY, lease_scope=""
+        )
+        .select_related("department")
+        .order_by("department__number", "number")[:8]
+    )
+    tenants = list(Person.objects.filter(controller=organisation.tenant).order_by("pk")[: len(dwellings)])
+    leases = 0
+    for dwelling, person in zip(dwellings, tenants, strict=False):
+        audited_save(
+            Lease(
+                dwelling=dwelling,
+                landlord=organisation,
+                controller=organisation.tenant,
+                person=person,
+                basis="Demodata",
+                signed_on=datetime.date(2016, 3, 1),
+                starts_on=datetime.date(2016, 4, 1),
+                signed_by=caseworker,
+            ),
+            actor=command.system,
+            reason=REASON,
+        )
+        leases += 1
+    counts["leases"] = leases
+    opened = []
+    for dwelling in dwellings[:3]:
+        opened.append(
+            vacancies.vacancy_open(
+                actor=caseworker,
+                reason="Lejer har opsagt lejemålet",
+                dwelling=dwelling,
+                notice_date=today - datetime.timedelta(days=20),
+                move_out_date=today + datetime.timedelta(days=70),
+            )
+        )
+    counts["vacancies"] = len(opened)
+    list_vacancies = [v for v in opened if v.channel == "list" and not v.internal_turn]
+    if list_vacancies:
+        try:
+            offers.round_open(
+                actor=caseworker, reason="Tilbud til de øverste på listen", vacancy=list_vacancies[0]
+            )
+            counts["offer rounds"] = 1
+        except ValidationError as exc:  # nobody on the lists wants it: the demo works without offers out
+            command.stderr.write(f"No demo offer round: {exc}")
+    return counts
