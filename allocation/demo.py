@@ -48,6 +48,11 @@ def _policies(command) -> int:
 
 
 def seed(*, command) -> dict[str, int]:
+    counts = _seed(command)
+    return {what: n for what, n in counts.items() if n}
+
+
+def _seed(command) -> dict[str, int]:
     counts = {"letting decisions": _policies(command)}
     organisation = command.organisations.get("kattegat")
     if organisation is None or Vacancy.objects.filter(organisation=organisation).exists():
@@ -61,7 +66,11 @@ def seed(*, command) -> dict[str, int]:
         .select_related("department")
         .order_by("department__number", "number")[:8]
     )
-    tenants = list(Person.objects.filter(controller=organisation.tenant).order_by("pk")[: len(dwellings)])
+    # Demo tenants: the newest persons of the organisation's register or of its shared list's.
+    controllers = [organisation.tenant_id]
+    if organisation.shared_list_id:
+        controllers.append(organisation.shared_list.tenant_id)
+    tenants = list(Person.objects.filter(controller_id__in=controllers).order_by("-pk")[: len(dwellings)])
     leases = 0
     for dwelling, person in zip(dwellings, tenants, strict=False):
         audited_save(

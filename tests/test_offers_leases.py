@@ -10,7 +10,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from allocation.models import (
     Answer,
@@ -34,6 +34,13 @@ from waitinglists.models.seniority import LettingRecord
 
 TODAY = timezone.localdate()
 REASON = "Test"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The services' messages are asserted in English (the UI's source language)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
