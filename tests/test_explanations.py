@@ -128,7 +128,8 @@ def test_every_fragment_of_the_ranking_is_known():
 def test_the_reasons_read_in_danish():
     with translation.override("da"):
         text = explanations.translate(
-            "R10.3 — severely mobility-impaired; gives up a dwelling in the same department; internal seniority 2014-03-02"
+            "R10.3 — severely mobility-impaired; gives up a dwelling in the same department; "
+            "internal seniority 2014-03-02"
         )
         reason = explanations.translate("R26: 7 persons in 3 rooms is more than 2 persons per room.")
     assert text.startswith("R10.3 — ") and "mobility" not in text and "02.03.2014" in text

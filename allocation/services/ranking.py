@@ -1,0 +1,285 @@
+"""The priority ranking of a vacancy, read from the database.
+
+``vacancy_ranking`` gives the same top ``limit`` as the pure ``allocation.rules.ranking.rank`` on
+every candidate for the vacancy, at the cost of a fixed number of queries whatever the size of
+the lists: the candidates that can reach the top are found slice by slice in SQL
+(``allocation.services.candidates`` explains why that is exact), and ``rank`` decides on them
+alone. The letting rules come from the decisions in force on the day: the organisation's
+(R6, R8.1–R8.3), the kommune's (R5.1, R40) and the § 4 agreement (R4).
+
+Reading the ranking shows health facts (R5.1–R5.3, R10.2–R10.4 explanations); whoever shows it
+logs that with ``health_reads_log``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from housing.models import AccessKind, AccessPurpose, Dwelling, HousingOrganisation, PersonalDataAccess
+from waitinglists.models import ListKind
+
+from ..models import AgreementKind, LettingAgreement, Vacancy
+from ..rules.ranking import DwellingFacts, Excluded, LettingRules, Ranking, rank
+from . import candidates as sql
+from .policies import kommune_decision_in_force, policy_in_force
+
+# Explanations under these rules reveal a documented health need (GDPR art. 9).
+HEALTH_RULES = frozenset({"R5.1", "R5.2", "R5.3", "R10.2", "R10.3", "R10.4"})
+# Load the vacancy with these to save ``vacancy_ranking`` a query.
+RANKING_RELATED = ("dwelling__department", "organisation__shared_list")
+EXCLUDED_LIMIT = 100
+
+
+@dataclass
+class VacancyRanking:
+    """A vacancy's ranking as read from the database.
+
+    ``ranking.placed`` is the top ``limit`` exactly as ``rank`` orders every candidate (ranks
+    1…n, the rule and the explanation of each). ``ranking.excluded`` are the candidates passed
+    over *ahead of the last placed one* in list order — on the list the dwelling goes by, and on
+    the internal turn that fell back to the general list (R7) every internal-list candidate too —
+    in list order, at most ``excluded_limit`` per list kind; ``excluded_total`` counts them all
+    (each kind of exclusion counted up to ``candidates.COUNT_CAP``; ``excluded_total_capped``
+    says a count stopped there). ``person_ids`` maps each entry shown to its person, for the
+    access log."""
+
+    vacancy_id: int
+    day: datetime.date
+    limit: int
+    facts: DwellingFacts
+    rules: LettingRules
+    ranking: Ranking
+    excluded_total: int
+    excluded_total_capped: bool
+    person_ids: dict[int, int]
+
+    @property
+    def counts(self) -> dict[str, int | bool]:
+        return {
+            "placed": len(self.ranking.placed),
+            "excluded_shown": len(self.ranking.excluded),
+            "excluded_total": self.excluded_total,
+            "excluded_total_capped": self.excluded_total_capped,
+        }
+
+
+# --- The rules and the dwelling ---------------------------------------------------------------------
+
+
+def _with_related(vacancy: Vacancy) -> Vacancy:
+    """The vacancy with its dwelling, department and organisation (no query when loaded so)."""
+    loaded = (
+        Vacancy.dwelling.is_cached(vacancy)
+        and Dwelling.department.is_cached(vacancy.dwelling)
+        and Vacancy.organisation.is_cached(vacancy)
+        and HousingOrganisation.shared_list.is_cached(vacancy.organisation)
+    )
+    if loaded:
+        return vacancy
+    return Vacancy.objects.select_related(*RANKING_RELATED).get(pk=vacancy.pk)
+
+
+def _children_agreement(vacancy: Vacancy, day: datetime.date) -> bool:
+    """R4: a § 4 agreement with the kommune in force, for the department or all departments."""
+    department = vacancy.dwelling.department
+    return (
+        LettingAgreement.objects.filter(
+            Q(department_id=department.pk) | Q(department__isnull=True),
+            kind=AgreementKind.CHILDREN_PRIORITY,
+            organisation_id=vacancy.organisation_id,
+            kommune_id=department.kommune_id,
+            valid_from__lte=day,
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .exists()
+    )
+
+
+def letting_rules_for(vacancy: Vacancy, day: datetime.date) -> LettingRules:
+    """The decisions in force on ``day`` (the latest with ``valid_from <= day`` of each kind):
+    a decision taken but not yet in force does not count; R40 switches R6 and R8.2 off."""
+    vacancy = _with_related(vacancy)
+    department = vacancy.dwelling.department
+    policy = policy_in_force(organisation_id=vacancy.organisation_id, day=day)
+    decision = kommune_decision_in_force(kommune_id=department.kommune_id, day=day)
+    months = policy.r8_3_residence_months if policy else None
+    r8_3_departments = None
+    if months:
+        # No departments chosen: the residence period applies to all of them.
+        r8_3_departments = frozenset(policy.r8_3_departments.values_list("pk", flat=True)) or None
+    switched_off = set()
+    if decision is not None and decision.r40_r6_off:
+        switched_off.add("R6")
+    if decision is not None and decision.r40_r8_2_off:
+        switched_off.add("R8.2")
+    return LettingRules(
+        today=day,
+        internal_turn=vacancy.internal_turn,
+        r4_agreement=_children_agreement(vacancy, day),
+        r5_1_decided=bool(decision and decision.r5_1_priority),
+        r8_1_no_r7_for_youth_and_elder_tenants=bool(policy and policy.r8_1_no_r7_for_youth_and_elder_tenants),
+        r8_2_separation_priority=bool(policy and policy.r8_2_separation_priority),
+        r8_3_residence_months=months or None,
+        r8_3_departments=r8_3_departments,
+        r6_guarantees=bool(policy and policy.r6_guarantees),
+        r40_switched_off=frozenset(switched_off),
+    )
+
+
+def dwelling_facts(vacancy: Vacancy) -> DwellingFacts:
+    vacancy = _with_related(vacancy)
+    dwelling = vacancy.dwelling
+    return DwellingFacts(
+        department_id=dwelling.department_id,
+        organisation_id=vacancy.organisation_id,
+        kommune_id=dwelling.department.kommune_id,
+        kind=dwelling.kind,
+        rooms=dwelling.rooms,
+        gross_floor_area=float(dwelling.gross_floor_area),
+        monthly_rent=float(dwelling.monthly_rent),
+        floor=dwelling.floor,
+        has_elevator=dwelling.has_elevator,
+        fitted_elderly_disabled=dwelling.fitted_elderly_disabled,
+        fitted_mobility_impaired=dwelling.fitted_mobility_impaired,
+        fitted_large_household_mobility=dwelling.fitted_large_household_mobility,
+        youth_kind=dwelling.youth_kind or "",
+    )
+
+
+# --- The ranking ------------------------------------------------------------------------------------
+
+
+def _bounds(ranking: Ranking, placed: list, rules: LettingRules) -> dict[str, sql.QueueKey | None]:
+    """Which lists' passed-over candidates are shown, and up to which list position (None: all,
+    as when nobody on that list was placed)."""
+    last = sql.queue_key(placed[-1].candidate) if placed else None
+    if ranking.turn == "youth":
+        return {ListKind.YOUTH: last}
+    if ranking.turn == "internal":
+        return {ListKind.INTERNAL: last}
+    if rules.internal_turn:  # R7: nobody held an internal priority, so all of them were passed over
+        return {ListKind.INTERNAL: None, ListKind.GENERAL: last}
+    return {ListKind.GENERAL: last}
+
+
+def _passed_over(
+    excluded: list[Excluded], bounds: dict[str, sql.QueueKey | None], per_kind: int
+) -> tuple[list[Excluded], int]:
+    """The excluded on the bounded lists ahead of their bound, in list order, at most
+    ``per_kind`` per list kind (internal first); and how many there were."""
+    shown, total = [], 0
+    for kind in (ListKind.INTERNAL, ListKind.GENERAL, ListKind.YOUTH):
+        if kind not in bounds:
+            continue
+        bound = bounds[kind]
+        ahead = sorted(
+            (
+                x
+                for x in excluded
+                if x.candidate.list_kind == kind and (bound is None or sql.queue_key(x.candidate) < bound)
+            ),
+            key=lambda x: sql.queue_key(x.candidate),
+        )
+        total += len(ahead)
+        shown += ahead[:per_kind]
+    return shown, total
+
+
+def vacancy_ranking(
+    vacancy: Vacancy,
+    *,
+    day: datetime.date | None = None,
+    limit: int = 50,
+    skip_entry_ids: Collection[int] = (),
+    excluded_limit: int = EXCLUDED_LIMIT,
+) -> VacancyRanking:
+    """The top ``limit`` candidates for the vacancy on ``day`` (default today), exactly as
+    ``rank`` orders every candidate, and who was passed over ahead of the last of them.
+
+    ``skip_entry_ids``: entries already offered this vacancy in earlier rounds (declined, or no
+    answer) — left out altogether, so the ranks count the others. Costs a fixed number of
+    queries (about a dozen) whatever the number of candidates; see ``candidates`` for how the
+    slices make the cut exact (R9.4's precedence included)."""
+    if limit < 1 or excluded_limit < 0:
+        raise ValueError("limit must be positive and excluded_limit not negative")
+    day = day or timezone.localdate()
+    vacancy = _with_related(vacancy)
+    facts = dwelling_facts(vacancy)
+    rules = letting_rules_for(vacancy, day)
+    plan = sql.plan_for(vacancy, facts, rules, skip_entry_ids)
+
+    entry_ids, _counts = sql.fetch_ids(sql.placed_slices(plan, limit))
+    first = sql.load(plan, entry_ids)
+    ranked = rank(facts, first.candidates, rules)
+    placed = ranked.placed[:limit]
+
+    bounds = _bounds(ranked, placed, rules)
+    excluded_slices = sql.excluded_slices(plan, bounds, excluded_limit) if excluded_limit else []
+    excluded_ids, counts = sql.fetch_ids(excluded_slices)
+    second = sql.load(plan, [pk for pk in excluded_ids if pk not in first.person_ids])
+    # Ranked once more with the passed-over: they are excluded, so the placing cannot change;
+    # their reasons come from the same function.
+    final = rank(facts, first.candidates + second.candidates, rules)
+    shown, total = _passed_over(final.excluded, bounds, excluded_limit)
+    capped = False
+    if sql.any_full(excluded_slices, counts):
+        total, capped = sql.count_excluded(excluded_slices)
+
+    person_ids = {**first.person_ids, **second.person_ids}
+    shown_ids = {p.candidate.entry_id for p in final.placed[:limit]} | {x.candidate.entry_id for x in shown}
+    return VacancyRanking(
+        vacancy_id=vacancy.pk,
+        day=day,
+        limit=limit,
+        facts=facts,
+        rules=rules,
+        ranking=Ranking(
+            placed=final.placed[:limit],
+            excluded=shown,
+            turn=final.turn,
+            fallback=final.fallback,
+            notes=final.notes,
+        ),
+        excluded_total=total,
+        excluded_total_capped=capped,
+        person_ids={pk: person_ids[pk] for pk in shown_ids},
+    )
+
+
+# --- The access log ---------------------------------------------------------------------------------
+
+
+def health_reads_log(user, result: VacancyRanking, *, purpose_text: str) -> int:
+    """Record in the personal-data access log every candidate shown whose explanation reveals a
+    documented health need (R5.1–R5.3, R10.2–R10.4): one row per person, in one bulk insert.
+    Returns the number of rows."""
+    rows, seen = [], set()
+    for item in [*result.ranking.placed, *result.ranking.excluded]:
+        if item.rule not in HEALTH_RULES:
+            continue
+        person_id = result.person_ids[item.candidate.entry_id]
+        if person_id in seen:
+            continue
+        seen.add(person_id)
+        rows.append(
+            PersonalDataAccess(
+                person_id=person_id,
+                user=user,
+                kind=AccessKind.SENSITIVE_READ,
+                purpose=AccessPurpose.CASE_HANDLING,
+                purpose_text=purpose_text.strip()[:300],
+                detail=(
+                    _("Documented priority need (%(rule)s) in the ranking of vacancy %(id)s")
+                    % {"rule": item.rule, "id": result.vacancy_id}
+                )[:200],
+            )
+        )
+    if rows:
+        PersonalDataAccess.objects.bulk_create(rows)
+    return len(rows)
