@@ -21,7 +21,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from housing.models import AccessKind, AccessPurpose, Dwelling, HousingOrganisation, PersonalDataAccess
+from housing.models import (
+    AccessKind,
+    AccessPurpose,
+    Dwelling,
+    DwellingKind,
+    HousingOrganisation,
+    PersonalDataAccess,
+)
 from waitinglists.models import ListKind
 
 from ..models import AgreementKind, LettingAgreement, Vacancy
@@ -155,6 +162,25 @@ def dwelling_facts(vacancy: Vacancy) -> DwellingFacts:
 # --- The ranking ------------------------------------------------------------------------------------
 
 
+def _shown_kinds(facts: DwellingFacts, rules: LettingRules) -> tuple[str, ...]:
+    """The lists whose passed-over candidates may be shown (the turn is known only after
+    ranking: the internal turn may fall back to the general list, R7)."""
+    if facts.kind == DwellingKind.YOUTH:
+        return (ListKind.YOUTH,)
+    if rules.internal_turn:
+        return (ListKind.INTERNAL, ListKind.GENERAL)
+    return (ListKind.GENERAL,)
+
+
+def _more_behind(piece: sql.Slice, keys: list[sql.QueueKey], bounds: dict[str, sql.QueueKey | None]) -> bool:
+    """Whether a slice of passed-over candidates may hold more ahead of its list's bound than
+    it gave: it came back full, and none of what it gave lies at or beyond the bound."""
+    if piece.list_kind not in bounds or len(keys) < (piece.capped or 0):
+        return False
+    bound = bounds[piece.list_kind]
+    return bound is None or max(keys) < bound
+
+
 def _bounds(ranking: Ranking, placed: list, rules: LettingRules) -> dict[str, sql.QueueKey | None]:
     """Which lists' passed-over candidates are shown, and up to which list position (None: all,
     as when nobody on that list was placed)."""
@@ -170,10 +196,10 @@ def _bounds(ranking: Ranking, placed: list, rules: LettingRules) -> dict[str, sq
 
 def _passed_over(
     excluded: list[Excluded], bounds: dict[str, sql.QueueKey | None], per_kind: int
-) -> tuple[list[Excluded], int]:
+) -> list[Excluded]:
     """The excluded on the bounded lists ahead of their bound, in list order, at most
-    ``per_kind`` per list kind (internal first); and how many there were."""
-    shown, total = [], 0
+    ``per_kind`` per list kind (internal first)."""
+    shown = []
     for kind in (ListKind.INTERNAL, ListKind.GENERAL, ListKind.YOUTH):
         if kind not in bounds:
             continue
@@ -186,9 +212,8 @@ def _passed_over(
             ),
             key=lambda x: sql.queue_key(x.candidate),
         )
-        total += len(ahead)
         shown += ahead[:per_kind]
-    return shown, total
+    return shown
 
 
 def vacancy_ranking(
@@ -203,9 +228,14 @@ def vacancy_ranking(
     ``rank`` orders every candidate, and who was passed over ahead of the last of them.
 
     ``skip_entry_ids``: entries already offered this vacancy in earlier rounds (declined, or no
-    answer) — left out altogether, so the ranks count the others. Costs a fixed number of
-    queries (about a dozen) whatever the number of candidates; see ``candidates`` for how the
-    slices make the cut exact (R9.4's precedence included)."""
+    answer) — left out altogether, so the ranks count the others. ``excluded_limit``: how many
+    passed-over candidates to show per list (0: none).
+
+    Costs at most 10 queries whatever the number of candidates — the decisions in force (3–4),
+    the lists, one statement for all the slices, the facts, the wishes, on the internal turn the
+    dwellings given up, and when more were passed over than shown, their count; one more when
+    ``vacancy`` comes without its dwelling (``RANKING_RELATED``). See ``candidates`` for why the
+    cut is exact (R9.4's precedence included)."""
     if limit < 1 or excluded_limit < 0:
         raise ValueError("limit must be positive and excluded_limit not negative")
     day = day or timezone.localdate()
@@ -214,25 +244,48 @@ def vacancy_ranking(
     rules = letting_rules_for(vacancy, day)
     plan = sql.plan_for(vacancy, facts, rules, skip_entry_ids)
 
-    entry_ids, _counts = sql.fetch_ids(sql.placed_slices(plan, limit))
-    first = sql.load(plan, entry_ids)
-    ranked = rank(facts, first.candidates, rules)
-    placed = ranked.placed[:limit]
+    # One read for both: the slices that hold the top ``limit``, and the first passed over on
+    # each list that may be shown (from the top of the list; cut at the last placed below).
+    placed_slices = sql.placed_slices(plan, limit)
+    kinds = _shown_kinds(facts, rules)
+    excluded_slices = (
+        sql.excluded_slices(plan, dict.fromkeys(kinds), excluded_limit) if excluded_limit else []
+    )
+    slices = placed_slices + excluded_slices
+    found = sql.fetch(slices)
+    # Of the passed over, only the first ``excluded_limit`` of each list kind can be shown:
+    # facts are read for those alone; the others are counted by their place in the list.
+    passed_over: dict[str, dict[int, sql.QueueKey]] = {}
+    for row in found:
+        if row.slice >= len(placed_slices):
+            passed_over.setdefault(slices[row.slice].list_kind, {})[row.entry_id] = row.key
+    wanted = [row.entry_id for row in found if row.slice < len(placed_slices)]
+    for keyed in passed_over.values():
+        wanted += sorted(keyed, key=keyed.__getitem__)[:excluded_limit]
+    loaded = sql.load(plan, list(dict.fromkeys(wanted)))
+    final = rank(facts, loaded.candidates, rules)
+    placed = final.placed[:limit]
 
-    bounds = _bounds(ranked, placed, rules)
-    excluded_slices = sql.excluded_slices(plan, bounds, excluded_limit) if excluded_limit else []
-    excluded_ids, counts = sql.fetch_ids(excluded_slices)
-    second = sql.load(plan, [pk for pk in excluded_ids if pk not in first.person_ids])
-    # Ranked once more with the passed-over: they are excluded, so the placing cannot change;
-    # their reasons come from the same function.
-    final = rank(facts, first.candidates + second.candidates, rules)
-    shown, total = _passed_over(final.excluded, bounds, excluded_limit)
+    bounds = _bounds(final, placed, rules)
+    shown = _passed_over(final.excluded, bounds, excluded_limit)
+    total = sum(
+        1
+        for kind, keyed in passed_over.items()
+        if kind in bounds
+        for key in keyed.values()
+        if bounds[kind] is None or key < bounds[kind]
+    )
     capped = False
-    if sql.any_full(excluded_slices, counts):
-        total, capped = sql.count_excluded(excluded_slices)
+    keys_by_slice: dict[int, list[sql.QueueKey]] = {}
+    for row in found:
+        keys_by_slice.setdefault(row.slice, []).append(row.key)
+    if any(
+        _more_behind(piece, keys_by_slice.get(len(placed_slices) + index, []), bounds)
+        for index, piece in enumerate(excluded_slices)
+    ):
+        total, capped = sql.count_excluded(sql.excluded_slices(plan, bounds, excluded_limit))
 
-    person_ids = {**first.person_ids, **second.person_ids}
-    shown_ids = {p.candidate.entry_id for p in final.placed[:limit]} | {x.candidate.entry_id for x in shown}
+    shown_ids = {p.candidate.entry_id for p in placed} | {x.candidate.entry_id for x in shown}
     return VacancyRanking(
         vacancy_id=vacancy.pk,
         day=day,
@@ -240,7 +293,7 @@ def vacancy_ranking(
         facts=facts,
         rules=rules,
         ranking=Ranking(
-            placed=final.placed[:limit],
+            placed=placed,
             excluded=shown,
             turn=final.turn,
             fallback=final.fallback,
@@ -248,7 +301,7 @@ def vacancy_ranking(
         ),
         excluded_total=total,
         excluded_total_capped=capped,
-        person_ids={pk: person_ids[pk] for pk in shown_ids},
+        person_ids={pk: loaded.person_ids[pk] for pk in shown_ids},
     )
 
 

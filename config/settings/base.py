@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
     # Our apps, in dependency order: housing <- letters <- waitinglists <- allocation; eldercare.
     "housing",
     "letters",
@@ -88,6 +90,10 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The ranking's statements are short index walks; PostgreSQL's JIT would spend seconds
+    # compiling them on a large list (measured by manage.py bench_ranking).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -167,6 +173,25 @@ CELERY_TIMEZONE = TIME_ZONE
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# The JSON API (allocation/api.py): staff sessions only, read-only JSON, documented with OpenAPI.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Boligadministration API",
+    "DESCRIPTION": "Read access for staff of housing organisations (tenant-scoped, session authentication).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # The list kinds name both the list a candidate stands on and whose turn a vacancy is.
+    "ENUM_NAME_OVERRIDES": {"ListKindEnum": "waitinglists.models.ListKind"},
+}
 
 # The named system user that periodic jobs and commands act as in the audit trail.
 SYSTEM_USERNAME = "system"

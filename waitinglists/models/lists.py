@@ -193,6 +193,11 @@ class Entry(models.Model):
         indexes = [
             # List order and position lookups: (list, status, seniority, id) is the queue.
             models.Index(fields=["waiting_list", "status", "seniority_date", "id"], name="entry_queue_idx"),
+            # The internal list's order under R9.4: those on it before the R9.3 decision first.
+            models.Index(
+                fields=["waiting_list", "status", "precedes_r93", "seniority_date", "id"],
+                name="entry_r94_queue_idx",
+            ),
             models.Index(fields=["controller", "status"], name="entry_controller_idx"),
             models.Index(fields=["status", "paid_until"], name="entry_fee_idx"),
         ]
