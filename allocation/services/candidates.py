@@ -96,6 +96,7 @@ from django.db.models.lookups import Contains, Exact, LessThanOrEqual
 from housing.models import DwellingKind, HouseholdMember, HouseholdRelation, Person, YouthKind
 from waitinglists.models import Entry, EntryStatus, FeeCharge, ListKind, WaitingList
 from waitinglists.selectors import ARREARS_STATES
+from waitinglists.services.registration import WISH_FIELDS
 
 from ..models import GuaranteeState, HousingGuarantee, Lease, PriorityNeed, SeparationPriority, Vacancy
 from ..rules.ranking import Candidate, CurrentDwelling, DwellingFacts, LettingRules
@@ -696,16 +697,7 @@ FACT_FIELDS = (
     "seniority_date",
     "status",
     "precedes_r93",
-    "dwelling_kinds",
-    "rooms_min",
-    "rooms_max",
-    "max_rent",
-    "floor_max",
-    "needs_elevator",
-    "education_institution",
-    "education_expected_end",
-    "special_need",
-    "needs_support",
+    *WISH_FIELDS,
     "person__applicant_number",
     "person__birth_date",
     "person__priority_need__elderly_or_disabled",

@@ -16,12 +16,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from housing import scoping
 from housing.audit import audited_save, require_reason
 from housing.models import Person
 from letters import services as letters
+from letters.formatting import letter_long_date
 from waitinglists import rules as list_rules
 from waitinglists.models import Entry, ListKind, SchemeKind
 from waitinglists.models.seniority import LettingRecord
@@ -39,11 +39,6 @@ from ..models import (
     VacancyState,
 )
 from .policies import kommune_decision_in_force, policy_in_force
-
-
-def _letter_day(day: datetime.date) -> str:
-    with override("da"):
-        return date_format(day, "j. F Y")
 
 
 def _lock_open_vacancy(vacancy: Vacancy) -> Vacancy:
@@ -134,9 +129,9 @@ def _confirmation_letter(*, actor, lease: Lease, entry: Entry | None):
         context={
             "dwelling_address": lease.dwelling.address_line,
             "landlord": lease.landlord.name,
-            "signed_on": _letter_day(lease.signed_on),
-            "starts_on": _letter_day(lease.starts_on),
-            "keep_seniority_until": _letter_day(lease.keep_seniority_until)
+            "signed_on": letter_long_date(lease.signed_on),
+            "starts_on": letter_long_date(lease.starts_on),
+            "keep_seniority_until": letter_long_date(lease.keep_seniority_until)
             if lease.keep_seniority_until
             else "",
             "keep_rule": keep_rule,
@@ -284,10 +279,10 @@ def guarantee_issue(
         kind="housing_guarantee",
         context={
             "dwelling_address": lease.dwelling.address_line,
-            "moved_out_on": _letter_day(moved_out_on),
+            "moved_out_on": letter_long_date(moved_out_on),
             "landlord": lease.landlord.name,
             "department": str(department),
-            "valid_until": _letter_day(guarantee.valid_until),
+            "valid_until": letter_long_date(guarantee.valid_until),
             "terms": policy.r6_terms,
         },
         idempotency_key=f"guarantee:{guarantee.pk}",

@@ -24,10 +24,11 @@ from django.utils.translation import override
 from housing import scoping
 from housing.audit import audited_save, require_reason, system_user
 from letters import services as letters
+from letters.formatting import letter_long_date
 from waitinglists.models import Entry, EntryStatus
 
 from ..models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
-from .policies import offer_terms
+from .policies import kommune_decision_in_force, offer_terms
 
 R11_GUIDANCE = (
     "Er du uenig i, hvordan boligen er tildelt, kan du klage til beboerklagenævnet i kommunen "
@@ -37,11 +38,6 @@ R11_KOMMUNE_GUIDANCE = (
     "Kommunen godkender hver udlejning af familieboliger i dette område; klager over tildelingen "
     "behandles derfor af kommunen (bekendtgørelsens § 11)."
 )
-
-
-def _letter_day(day: datetime.date) -> str:
-    with override("da"):
-        return date_format(day, "j. F Y")
 
 
 def _require_write(actor, vacancy: Vacancy) -> None:
@@ -55,8 +51,6 @@ def previously_offered(vacancy: Vacancy) -> set[int]:
 
 
 def _complaint_guidance(vacancy: Vacancy, day: datetime.date) -> str:
-    from .policies import kommune_decision_in_force
-
     decision = kommune_decision_in_force(kommune_id=vacancy.dwelling.department.kommune_id, day=day)
     return R11_KOMMUNE_GUIDANCE if decision is not None and decision.approves_each_letting else R11_GUIDANCE
 
@@ -74,10 +68,10 @@ def _offer_letter(*, actor, offer: Offer, vacancy: Vacancy, terms, guidance: str
             "rooms": dwelling.rooms,
             "area": f"{dwelling.gross_floor_area:.0f}" if dwelling.gross_floor_area is not None else "—",
             "rent": f"{dwelling.monthly_rent:.2f}".replace(".", ","),
-            "vacant_from": _letter_day(vacancy.move_out_date),
+            "vacant_from": letter_long_date(vacancy.move_out_date),
             "rank": offer.rank,
             "basis": offer.rule,
-            "answer_deadline": _letter_day(offer.round.answer_deadline),
+            "answer_deadline": letter_long_date(offer.round.answer_deadline),
             "passive_after": terms.passive_after_unanswered,
             "complaint_guidance": guidance,
         },

@@ -55,7 +55,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -64,6 +64,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from housing import scoping
 from housing.audit import audited_save, require_reason, system_user
 from letters import services as letters
+from letters.formatting import letter_amount, letter_date
 
 from .. import rules
 from ..models import (
@@ -90,16 +91,6 @@ BATCH_SIZE = 1000
 def _fee_name(kind: str) -> str:
     """The fee's name as the Danish letter says it (letter text is always Danish)."""
     return "opskrivningsgebyret" if kind == ChargeKind.REGISTRATION else "opdateringsgebyret"
-
-
-def letter_amount(amount: Decimal) -> str:
-    """Kroner as a Danish letter writes them, whatever the user's language: ``1.234,50``."""
-    return f"{amount:,.2f}".translate(str.maketrans({",": ".", ".": ","}))
-
-
-def letter_date(day: datetime.date) -> str:
-    """A date as a Danish letter writes it: ``d.m.Y`` (``01.03.2026``)."""
-    return dateformat.format(day, "d.m.Y")
 
 
 def _ui_amount(amount: Decimal) -> str:
