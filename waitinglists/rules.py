@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 
+from housing import fees as housing_fees
+
 MINIMUM_AGE = 15  # R3.1
 KEEP_SENIORITY_DAYS = 8  # R3.6
 MAX_PREPAID_YEARS = 5  # R3.3
@@ -79,14 +81,10 @@ def update_fee_due(*, year: int, month: int, day: int) -> datetime.date:
     return datetime.date(year, month, day)
 
 
-def reminder_due(*, due_date: datetime.date, after_days: int) -> datetime.date:
-    """R3.3: an unpaid fee gets a reminder (here: this many days after the due date)."""
-    return due_date + datetime.timedelta(days=after_days)
-
-
-def deletion_due(*, reminded_on: datetime.date, pay_within_days: int) -> datetime.date:
-    """R3.3: still unpaid despite the reminder → deleted; the reminder names this date."""
-    return reminded_on + datetime.timedelta(days=pay_within_days)
+# R3.3: an unpaid fee gets a reminder; still unpaid despite the reminder → deleted. The date rules
+# are shared with the specific lists' fees (R21.2–R21.4) and live in ``housing.fees``.
+reminder_due = housing_fees.reminder_due
+deletion_due = housing_fees.deletion_due
 
 
 # --- Transfers (R32–R34) -----------------------------------------------------------------------

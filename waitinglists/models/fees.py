@@ -9,12 +9,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from housing.fees import AbstractFeeCharge, FeeTermsMixin, reminded_has_deadline
+from housing.fees import ChargeState as ChargeState  # re-exported: waitinglists.models.ChargeState
 from housing.models import Tenant
 
 from .lists import Entry
 
 
-class FeeSchedule(models.Model):
+class FeeSchedule(FeeTermsMixin, models.Model):
     """The fee rules of a list's controller from a date (a new row for every change, so the rules
     that applied to a charge can always be found)."""
 
@@ -42,12 +44,7 @@ class FeeSchedule(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(28)],
         help_text=_("1–28, so the day exists in every month."),
     )
-    reminder_after_days = models.PositiveSmallIntegerField(
-        _("reminder when unpaid this many days after the due date"), default=14
-    )
-    pay_within_days = models.PositiveSmallIntegerField(
-        _("days to pay after the reminder before deletion"), default=21, validators=[MinValueValidator(1)]
-    )
+    # reminder_after_days, pay_within_days: FeeTermsMixin (shared with the specific lists' fees).
     history = HistoricalRecords()
 
     class Meta:
@@ -67,15 +64,7 @@ class ChargeKind(models.TextChoices):
     UPDATE = "update", _("Update fee")
 
 
-class ChargeState(models.TextChoices):
-    OPEN = "open", _("Open")
-    REMINDED = "reminded", _("Reminder sent")
-    PAID = "paid", _("Paid")
-    CANCELLED = "cancelled", _("Cancelled")
-    DELETED = "deleted", _("Entry deleted for non-payment")
-
-
-class FeeCharge(models.Model):
+class FeeCharge(AbstractFeeCharge):
     """One fee for one entry and period. The unique key (entry, kind, period) is what makes the
     yearly cycle idempotent: charging twice on the same day finds the charge already there."""
 
@@ -84,12 +73,7 @@ class FeeCharge(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=20, choices=ChargeKind.choices)
     period = models.PositiveSmallIntegerField(_("fee year"))
-    amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
-    due_date = models.DateField(_("due"))
-    state = models.CharField(_("state"), max_length=20, choices=ChargeState.choices, default=ChargeState.OPEN)
-    reminded_on = models.DateField(_("reminder sent"), null=True, blank=True)
-    reminder_deadline = models.DateField(_("pay at the latest (after reminder)"), null=True, blank=True)
-    paid_on = models.DateField(_("paid"), null=True, blank=True)
+    # amount, due_date, state, reminded_on, reminder_deadline, paid_on: AbstractFeeCharge.
     history = HistoricalRecords()
 
     class Meta:
@@ -100,11 +84,7 @@ class FeeCharge(models.Model):
             models.UniqueConstraint(
                 fields=["entry", "kind", "period"], name="one_charge_per_entry_and_period"
             ),
-            models.CheckConstraint(
-                condition=~Q(state="reminded")
-                | Q(reminded_on__isnull=False, reminder_deadline__isnull=False),
-                name="reminded_charge_has_deadline",
-            ),
+            reminded_has_deadline("reminded_charge_has_deadline"),
         ]
         indexes = [models.Index(fields=["state", "due_date"], name="charge_cycle_idx")]
 

@@ -47,20 +47,19 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone, translation
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from housing import fees as housing_fees
 from housing import scoping
 from housing.audit import audited_save, require_reason, system_user
 from letters import services as letters
@@ -80,9 +79,9 @@ from ..models import (
 )
 from .registration import fee_schedule_on
 
-OPEN_STATES = (ChargeState.OPEN, ChargeState.REMINDED)
+OPEN_STATES = housing_fees.OPEN_STATES
 LIVING_STATUSES = (EntryStatus.ACTIVE, EntryStatus.PASSIVE)
-BATCH_SIZE = 1000
+BATCH_SIZE = housing_fees.BATCH_SIZE
 
 
 # --- Formatting --------------------------------------------------------------------------------
@@ -93,12 +92,8 @@ def _fee_name(kind: str) -> str:
     return "opskrivningsgebyret" if kind == ChargeKind.REGISTRATION else "opdateringsgebyret"
 
 
-def _ui_amount(amount: Decimal) -> str:
-    return number_format(amount, decimal_pos=2, force_grouping=True)
-
-
-def _ui_date(day: datetime.date) -> str:
-    return date_format(day, "SHORT_DATE_FORMAT")
+_ui_amount = housing_fees.ui_amount
+_ui_date = housing_fees.ui_date
 
 
 def _danish(message: str) -> str:
@@ -443,16 +438,6 @@ def bank_file_import(*, actor, file_text: str, dry_run: bool = False) -> BankImp
 # --- The yearly cycle --------------------------------------------------------------------------
 
 
-def _claim_ids(queryset: QuerySet, size: int = BATCH_SIZE) -> list[int]:
-    """Ids of the next ``size`` candidates, locked for this transaction. On PostgreSQL rows that
-    another worker (or a caseworker's payment) holds are skipped — they are done by that worker,
-    or by tomorrow's run."""
-    ids = queryset.order_by("id").values_list("id", flat=True)
-    if connection.features.has_select_for_update_skip_locked:
-        ids = ids.select_for_update(skip_locked=True, of=("self",))
-    return list(ids[:size])
-
-
 def _controllers_with_schedules(today: datetime.date) -> list[int]:
     return list(
         FeeSchedule.objects.filter(valid_from__lte=today)
@@ -462,20 +447,7 @@ def _controllers_with_schedules(today: datetime.date) -> list[int]:
     )
 
 
-def _batches(candidates: QuerySet, progress) -> Iterable[list[int]]:
-    """Claim the candidates batch by batch. The caller's loop body runs inside the batch's
-    transaction (an exception rolls the batch back); keyset pagination on id, so each batch query
-    starts where the last one ended instead of rescanning the rows already done."""
-    last_id = 0
-    while True:
-        with transaction.atomic():
-            ids = _claim_ids(candidates.filter(id__gt=last_id))
-            if not ids:
-                return
-            last_id = ids[-1]
-            yield ids
-        if progress is not None:
-            progress.advance(len(ids))
+_batches = housing_fees.claim_batches
 
 
 def _update_fee_candidates(controller_id: int, year: int, due: datetime.date) -> QuerySet[Entry]:
@@ -536,10 +508,9 @@ def _reminder_plans(today: datetime.date) -> list[tuple[FeeSchedule, QuerySet[Fe
         versions = list(FeeSchedule.objects.filter(controller_id=controller_id).order_by("valid_from"))
         for index, schedule in enumerate(versions):
             charges = FeeCharge.objects.filter(
+                housing_fees.reminder_candidates(today=today, after_days=schedule.reminder_after_days),
                 entry__controller_id=controller_id,
                 entry__status__in=LIVING_STATUSES,
-                state=ChargeState.OPEN,
-                due_date__lte=today - datetime.timedelta(days=schedule.reminder_after_days),
             )
             if index > 0:
                 charges = charges.filter(due_date__gte=schedule.valid_from)
@@ -561,7 +532,7 @@ def fee_cycle_remind(*, today: datetime.date, progress=None) -> int:
         progress.set_total(sum(charges.count() for _schedule, charges in plans))
     reminded = 0
     for schedule, candidates in plans:
-        deadline = rules.deletion_due(reminded_on=today, pay_within_days=schedule.pay_within_days)
+        deadline = housing_fees.deletion_due(reminded_on=today, pay_within_days=schedule.pay_within_days)
         for ids in _batches(candidates, progress):
             charges = list(
                 FeeCharge.objects.filter(id__in=ids)
@@ -612,9 +583,7 @@ def fee_cycle_delete(*, today: datetime.date, progress=None) -> int:
     Returns the number of entries deleted."""
     actor = system_user()
     reason = _danish(gettext_noop("Deleted from the list: fee unpaid despite a reminder (R3.3)"))
-    expired = FeeCharge.objects.filter(
-        entry=OuterRef("pk"), state=ChargeState.REMINDED, reminder_deadline__lt=today
-    )
+    expired = FeeCharge.objects.filter(housing_fees.expired_reminders(today=today), entry=OuterRef("pk"))
     # Entries, not charges, are claimed: an entry with two expired charges is deleted once, and
     # the lock on the entry is the one payment_register takes, so a payment being registered
     # right now is either committed first (then the charge is paid) or skipped until tomorrow.
@@ -625,7 +594,7 @@ def fee_cycle_delete(*, today: datetime.date, progress=None) -> int:
     for ids in _batches(candidates, progress):
         charges = list(
             FeeCharge.objects.select_for_update()
-            .filter(entry_id__in=ids, state=ChargeState.REMINDED, reminder_deadline__lt=today)
+            .filter(housing_fees.expired_reminders(today=today), entry_id__in=ids)
             .order_by("entry_id", "due_date", "id")
         )
         first_charge: dict[int, FeeCharge] = {}
@@ -729,7 +698,7 @@ def entry_reinstate(*, actor, reason: str, entry: Entry) -> Entry:
     for charge in entry.charges.select_for_update().filter(state=ChargeState.DELETED):
         charge.state = ChargeState.REMINDED
         if schedule is not None:
-            fresh = rules.deletion_due(reminded_on=today, pay_within_days=schedule.pay_within_days)
+            fresh = housing_fees.deletion_due(reminded_on=today, pay_within_days=schedule.pay_within_days)
             charge.reminder_deadline = max(charge.reminder_deadline or fresh, fresh)
         audited_save(charge, actor=actor, reason=reason)
     return entry

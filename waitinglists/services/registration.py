@@ -17,6 +17,7 @@ from housing.audit import audited_save, require_reason
 from housing.models import Department, Household, Person
 from housing.services import reserve_numbers
 from letters import services as letters
+from letters.formatting import letter_amount, letter_long_date
 
 from .. import rules
 from ..models import (
@@ -267,10 +268,11 @@ def registration_letter(*, actor, entry: Entry, schedule: FeeSchedule):
         kind="registration_confirmation",
         context={
             "list_name": entry.waiting_list.name,
-            "seniority_date": date_format(entry.seniority_date, "j. F Y"),
-            "registration_fee": f"{schedule.registration_fee:.2f}".replace(".", ","),
-            "update_fee": f"{schedule.update_fee:.2f}".replace(".", ","),
-            "update_due": date_format(next_due, "j. F"),
+            "seniority_date": letter_long_date(entry.seniority_date),
+            "registration_fee": letter_amount(schedule.registration_fee),
+            "update_fee": letter_amount(schedule.update_fee),
+            # Day and month only, in Danish whatever the language of the user registering.
+            "update_due": letter_long_date(next_due).rsplit(" ", 1)[0],
             "reminder_days": schedule.pay_within_days,
         },
         idempotency_key=f"registration:{entry.pk}",

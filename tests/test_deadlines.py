@@ -1,0 +1,95 @@
+"""``housing.deadlines``: calendar months and working days (hverdage) with the Danish public
+holidays and a kommune's closing days — the R42.3 edges across Easter and Christmas."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from housing.deadlines import (
+    add_calendar_months,
+    add_working_days,
+    is_danish_public_holiday,
+    is_working_day,
+    working_days_between,
+)
+
+D = datetime.date
+
+
+@pytest.mark.rule("R42.3")
+def test_fifth_working_day_across_easter_2026():
+    # Thu 2 April skærtorsdag, Fri 3 langfredag, Mon 6 2. påskedag: 7, 8, 9, 10, 13 April.
+    assert add_working_days(D(2026, 4, 1), 5) == D(2026, 4, 13)
+    # One day earlier it is still Friday 10 April: the 4th working day.
+    assert add_working_days(D(2026, 4, 1), 4) == D(2026, 4, 10)
+
+
+@pytest.mark.rule("R42.3")
+def test_fifth_working_day_across_easter_with_a_closing_day():
+    assert add_working_days(D(2026, 4, 1), 5, closing_days=[D(2026, 4, 7)]) == D(2026, 4, 14)
+    # A closing day after the deadline changes nothing.
+    assert add_working_days(D(2026, 4, 1), 5, closing_days=[D(2026, 4, 14)]) == D(2026, 4, 13)
+
+
+@pytest.mark.rule("R42.3")
+def test_fifth_working_day_across_christmas_2026():
+    # 24 December is no public holiday (a working day unless the kommune closes); 25 and 26 are.
+    assert add_working_days(D(2026, 12, 21), 5) == D(2026, 12, 29)
+    assert add_working_days(D(2026, 12, 23), 5) == D(2026, 12, 31)
+
+
+@pytest.mark.rule("R42.3")
+def test_fifth_working_day_across_christmas_with_closing_days_24_and_31_december():
+    closed = [D(2026, 12, 24), D(2026, 12, 31)]
+    assert add_working_days(D(2026, 12, 21), 5, closing_days=closed) == D(2026, 12, 30)
+    # 28, 29, 30 December; 31 closed; 1 January nytårsdag; Monday 4 and Tuesday 5 January 2027.
+    assert add_working_days(D(2026, 12, 23), 5, closing_days=closed) == D(2027, 1, 5)
+
+
+@pytest.mark.rule("R42.3")
+def test_the_day_of_receipt_does_not_count_and_weekends_are_skipped():
+    # Received on a Friday: Monday is the first working day, the next Friday the 5th.
+    assert add_working_days(D(2026, 11, 20), 5) == D(2026, 11, 27)
+    # Received on a Saturday: Monday to Friday.
+    assert add_working_days(D(2026, 11, 21), 5) == D(2026, 11, 27)
+    assert add_working_days(D(2026, 11, 20), 0) == D(2026, 11, 20)
+    with pytest.raises(ValueError):
+        add_working_days(D(2026, 11, 20), -1)
+
+
+def test_closing_days_may_be_any_iterable_and_are_read_once():
+    closing = (d for d in [D(2026, 4, 7), D(2026, 4, 8)])
+    assert add_working_days(D(2026, 4, 1), 5, closing_days=closing) == D(2026, 4, 15)
+
+
+def test_public_holidays_and_store_bededag():
+    assert is_danish_public_holiday(D(2026, 5, 14))  # Kristi himmelfartsdag
+    assert is_danish_public_holiday(D(2026, 5, 25))  # 2. pinsedag
+    assert is_danish_public_holiday(D(2027, 1, 1))
+    # Store Bededag was abolished from 2024: Friday 16 May 2025 is a working day, 5 May 2023 was not.
+    assert is_working_day(D(2025, 5, 16))
+    assert not is_working_day(D(2023, 5, 5))
+    # Grundlovsdag and juleaften are no public holidays: only a kommune's closing day makes them so.
+    assert is_working_day(D(2026, 6, 5))
+    assert not is_working_day(D(2026, 6, 5), closing_days=[D(2026, 6, 5)])
+    assert not is_working_day(D(2026, 11, 22))  # a Sunday
+
+
+def test_working_days_between_counts_after_start_up_to_end():
+    assert working_days_between(D(2026, 4, 1), D(2026, 4, 13)) == 5
+    assert working_days_between(D(2026, 4, 1), D(2026, 4, 13), closing_days=[D(2026, 4, 9)]) == 4
+    assert working_days_between(D(2026, 4, 13), D(2026, 4, 13)) == 0
+    assert working_days_between(D(2026, 4, 13), D(2026, 4, 1)) == 0
+    # Consistent with add_working_days.
+    start = D(2026, 12, 18)
+    for n in range(12):
+        assert working_days_between(start, add_working_days(start, n)) == n
+
+
+def test_calendar_months_clamp_to_the_end_of_a_shorter_month():
+    assert add_calendar_months(D(2026, 12, 31), 2) == D(2027, 2, 28)
+    assert add_calendar_months(D(2027, 12, 31), 2) == D(2028, 2, 29)
+    assert add_calendar_months(D(2026, 1, 15), 2) == D(2026, 3, 15)
+    assert add_calendar_months(D(2026, 8, 31), 1) == D(2026, 9, 30)
