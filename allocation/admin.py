@@ -5,7 +5,12 @@ from django.contrib import admin
 
 from housing.admin import AuditedAdmin
 
-from .models import KommuneLettingDecision, LettingAgreement, OrganisationLettingPolicy
+from .models import (
+    CombinedLettingPetition,
+    KommuneLettingDecision,
+    LettingAgreement,
+    OrganisationLettingPolicy,
+)
 
 
 @admin.register(LettingAgreement)
@@ -55,6 +60,21 @@ class KommuneLettingDecisionAdmin(AuditedAdmin):
         "r40_r6_off",
         "r40_r8_2_off",
         "approves_each_letting",
+        "approves_each_youth_letting",
+        "r36_1_combined_letting",
     ]
     list_filter = ["kommune"]
     autocomplete_fields = ["kommune"]
+
+
+@admin.register(CombinedLettingPetition)
+class CombinedLettingPetitionAdmin(AuditedAdmin):
+    """R36.3: an organisation's petition that the kommune decide on kombineret udlejning; a refusal
+    needs the kommune's reasons (checked by the model and the database)."""
+
+    list_display = ["organisation", "kommune", "requested_on", "state", "decided_on"]
+    list_filter = ["state", "kommune"]
+    autocomplete_fields = ["organisation", "kommune"]
+
+
+from . import admin_rejections  # noqa: E402, F401  (issue 7: rejection settings, the R35 area list)

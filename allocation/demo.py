@@ -49,6 +49,10 @@ def _policies(command) -> int:
 
 def seed(*, command) -> dict[str, int]:
     counts = _seed(command)
+    # Issue 7: closing days and lettings waiting for the kommune's approval (R12.1, R42.3).
+    from .demo_approvals import seed as seed_approvals
+
+    counts.update(seed_approvals(command=command))
     return {what: n for what, n in counts.items() if n}
 
 

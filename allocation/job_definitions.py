@@ -19,3 +19,33 @@ from .services import offers
 )
 def offer_rounds_expire(progress: JobProgress) -> None:
     progress.count("closed", offers.rounds_expire(today=timezone.localdate(), progress=progress))
+
+
+@job(
+    "allocation.approvals_lapse",
+    label=_("Approve lettings the kommune did not refuse in time"),
+    description=_(
+        "Marks kommune approval requests past their 5-working-day deadline as lapsed, which counts as "
+        "approved (R42.3), and tells the applicant in writing."
+    ),
+)
+def approvals_lapse(progress: JobProgress) -> None:
+    from .services import approvals
+
+    progress.count("lapsed", approvals.approvals_lapse(today=timezone.localdate(), progress=progress))
+
+
+@job(
+    "allocation.rejection_reports",
+    label=_("Make the yearly report of R37.2 dispensations (R37.3)"),
+    description=_(
+        "From 1 July: for each kommune with a hårdt ghettoområde or a dispensation, the number of "
+        "dispensations granted and refused in the past year. Runs daily; one report per kommune and year."
+    ),
+)
+def rejection_reports(progress: JobProgress) -> None:
+    from .services import rejections
+
+    progress.count(
+        "reports", rejections.dispensation_reports_make(today=timezone.localdate(), progress=progress)
+    )

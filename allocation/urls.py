@@ -8,4 +8,7 @@ urlpatterns = [
     path("", include("allocation.urls_vacancies")),
     path("", include("allocation.urls_adverts")),
     path("", include("allocation.urls_nominations")),
+    path("", include("allocation.urls_approvals")),
+    path("", include("allocation.urls_rejections")),
+    path("", include("allocation.urls_needs")),
 ]

@@ -19,6 +19,7 @@ from .models import (
     HousingArea,
     HousingOrganisation,
     Kommune,
+    KommuneClosingDay,
     Membership,
     SharedListAssociation,
     Tenant,
@@ -131,6 +132,16 @@ class HousingOrganisationAdmin(AuditedAdmin):
 class HousingAreaAdmin(AuditedAdmin):
     list_display = ["name", "kommune"]
     search_fields = ["name"]
+    autocomplete_fields = ["kommune"]
+
+
+@admin.register(KommuneClosingDay)
+class KommuneClosingDayAdmin(AuditedAdmin):
+    """The kommune's closing days (lukkedage): not working days in its deadlines (R42.3)."""
+
+    list_display = ["kommune", "day", "note"]
+    list_filter = ["kommune"]
+    date_hierarchy = "day"
     autocomplete_fields = ["kommune"]
 
 

@@ -1,9 +1,33 @@
 from .adverts import Advert, Interest, LotteryDraw
 from .agreements import AgreementKind, LettingAgreement, VacancyCounter
+from .approvals import (
+    ApprovalRequest,
+    ApprovalState,
+    BenefitFinding,
+    CombinedLettingPetition,
+    PetitionState,
+    RefusalGround,
+)
 from .needs import GuaranteeState, HousingGuarantee, PriorityNeed, SeparationPriority
 from .nominations import Nomination
 from .offers import Answer, Offer, OfferRound, RoundState
 from .policies import KommuneLettingDecision, OrganisationLettingPolicy
+from .rejections import (
+    AreaListImport,
+    Complaint,
+    ComplaintBody,
+    ComplaintOutcome,
+    DebtOrigin,
+    Dispensation,
+    DispensationReport,
+    DispensationState,
+    R28Report,
+    RejectionCase,
+    RejectionGround,
+    RejectionSettings,
+    RejectionState,
+    TerminationGround,
+)
 from .tenancies import Lease
 from .vacancies import LettingChannel, Vacancy, VacancyState
 
@@ -11,6 +35,18 @@ __all__ = [
     "Advert",
     "AgreementKind",
     "Answer",
+    "ApprovalRequest",
+    "ApprovalState",
+    "AreaListImport",
+    "BenefitFinding",
+    "CombinedLettingPetition",
+    "Complaint",
+    "ComplaintBody",
+    "ComplaintOutcome",
+    "DebtOrigin",
+    "Dispensation",
+    "DispensationReport",
+    "DispensationState",
     "GuaranteeState",
     "HousingGuarantee",
     "Interest",
@@ -23,9 +59,17 @@ __all__ = [
     "Offer",
     "OfferRound",
     "OrganisationLettingPolicy",
+    "PetitionState",
     "PriorityNeed",
+    "R28Report",
+    "RefusalGround",
+    "RejectionCase",
+    "RejectionGround",
+    "RejectionSettings",
+    "RejectionState",
     "RoundState",
     "SeparationPriority",
+    "TerminationGround",
     "Vacancy",
     "VacancyCounter",
     "VacancyState",

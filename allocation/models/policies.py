@@ -109,6 +109,19 @@ class KommuneLettingDecision(models.Model):
         _("approves each letting of family dwellings (R42.1; complaints go to the kommune, R11)"),
         default=False,
     )
+    # Issue 7 (kommune approvals): the rest of the kommune's approval duties, dated like the above.
+    # R12.1 (startboliger) and R12.4/R14.4 (letting out of kind) need no decision: the law demands
+    # the approval, so ``allocation.rules.approvals`` always asks for it.
+    approves_each_youth_letting = models.BooleanField(
+        _("approves each letting of youth dwellings (R42.1)"), default=False
+    )
+    r36_1_combined_letting = models.BooleanField(
+        _(
+            "has decided on kombineret udlejning: approves each letting of family dwellings in areas on "
+            "the ministry's list and refuses recipients of the listed benefits (R36.1)"
+        ),
+        default=False,
+    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     history = HistoricalRecords()
 

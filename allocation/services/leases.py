@@ -141,7 +141,6 @@ def _confirmation_letter(*, actor, lease: Lease, entry: Entry | None):
     )
 
 
-@transaction.atomic
 def lease_sign(
     *,
     actor,
@@ -154,6 +153,38 @@ def lease_sign(
     basis: str = "",
 ) -> Lease:
     """Make the lease between the applicant and the organisation (R1.10) for an open vacancy."""
+    # Issue 7: no lease to an applicant with a decided rejection for this vacancy, and R37.1 (§ 37,
+    # almenboligloven § 51 c) is mandatory: in a department of a hårdt ghettoområde a list applicant
+    # whose household receives the listed benefits cannot be let to unless the kommune granted an
+    # R37.2 dispensation. The guard runs in its own transaction first, so the access-log rows of
+    # the benefit read survive a refusal.
+    from .rejections import lease_guard
+
+    lease_guard(actor=actor, vacancy=vacancy, person=person, offer=offer, day=starts_on)
+    return _lease_sign(
+        actor=actor,
+        reason=reason,
+        vacancy=vacancy,
+        person=person,
+        signed_on=signed_on,
+        starts_on=starts_on,
+        offer=offer,
+        basis=basis,
+    )
+
+
+@transaction.atomic
+def _lease_sign(
+    *,
+    actor,
+    reason: str,
+    vacancy: Vacancy,
+    person: Person,
+    signed_on: datetime.date,
+    starts_on: datetime.date,
+    offer: Offer | None = None,
+    basis: str = "",
+) -> Lease:
     require_reason(reason)
     vacancy = _lock_open_vacancy(vacancy)
     if not scoping.can_write_organisation(actor, vacancy.organisation_id):
@@ -184,6 +215,10 @@ def lease_sign(
             "why": offer.explanation,
         }
     _check_channel(vacancy, person, offer)
+    # Issue 7: no lease while the kommune's approval is missing (R42.1, R36.1, R12.1, R12.4, R14.4).
+    from .approvals import lease_check
+
+    lease_check(vacancy=vacancy, person=person, day=signed_on)
     lease = Lease(
         dwelling=vacancy.dwelling,
         landlord_id=vacancy.organisation_id,
@@ -252,6 +287,15 @@ def guarantee_issue(
     if relocation_grant:
         raise ValidationError(
             _("A tenant who received a relocation grant (almenboligloven § 63 c) cannot get one (R6.2).")
+        )
+    from .rejections import r6_2_barred  # issue 7: applicants to be rejected under § 51 c (R37)
+
+    if r6_2_barred(person=lease.person, organisation_id=lease.landlord_id):
+        raise ValidationError(
+            _(
+                "The applicant is to be rejected under almenboligloven § 51 c (R37.1): "
+                "no boliggarantibevis (R6.2)."
+            )
         )
     if lease.ends_on is None or moved_out_on < lease.starts_on:
         raise ValidationError({"moved_out_on": _("Record the end of the tenancy first.")})

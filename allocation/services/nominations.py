@@ -116,6 +116,8 @@ def r4_hint(vacancy: Vacancy, *, day: datetime.date | None = None) -> str:
     """A non-binding hint (R1.4): with a § 4 agreement in force (R4) and 3+ rooms, the kommune
     should let households with children go first where possible. Empty when nothing applies."""
     dwelling = vacancy.dwelling
+    if vacancy.channel_reason.startswith("R5.5"):
+        return ""  # let like an elder dwelling (R5.5): under R5.1 a § 4 priority is ignored (R5.4)
     if dwelling.rooms is None or dwelling.rooms < R4_MIN_ROOMS:
         return ""
     if agreement_in_force(AgreementKind.CHILDREN_PRIORITY, dwelling, day or timezone.localdate()) is None:
@@ -234,7 +236,11 @@ def nomination_lease(
             cpr_number=cpr.decrypt(nomination.cpr_encrypted),
             person=Person(first_name=nomination.first_name, last_name=nomination.last_name),
         )
-    basis = _("Kommunal anvisning (R1.4): named by %(kommune)s Kommune on %(day)s.") % {
+    basis = (
+        _("Let like an elder dwelling (R5.5, R14.1): named by %(kommune)s Kommune on %(day)s.")
+        if vacancy.channel_reason.startswith("R5.5")
+        else _("Kommunal anvisning (R1.4): named by %(kommune)s Kommune on %(day)s.")
+    ) % {
         "kommune": nomination.kommune.name,
         "day": date_format(nomination.nominated_on, "SHORT_DATE_FORMAT"),
     }

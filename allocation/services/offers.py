@@ -24,7 +24,7 @@ from django.utils.translation import override
 from housing import scoping
 from housing.audit import audited_save, require_reason, system_user
 from letters import services as letters
-from letters.formatting import letter_long_date
+from letters.formatting import letter_amount, letter_long_date
 from waitinglists.models import Entry, EntryStatus
 
 from ..models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
@@ -46,8 +46,13 @@ def _require_write(actor, vacancy: Vacancy) -> None:
 
 
 def previously_offered(vacancy: Vacancy) -> set[int]:
-    """Entries offered this vacancy in earlier rounds: the next round goes further down the list."""
-    return set(Offer.objects.filter(round__vacancy=vacancy).values_list("entry_id", flat=True))
+    """Entries offered this vacancy in earlier rounds: the next round goes further down the list.
+    Entries with a decided rejection for the vacancy (§§ 26–30, § 37) are skipped too; an
+    overturned rejection is no longer decided, so the candidate's place comes back."""
+    from .rejections import rejected_entry_ids
+
+    offered = set(Offer.objects.filter(round__vacancy=vacancy).values_list("entry_id", flat=True))
+    return offered | rejected_entry_ids(vacancy.pk)
 
 
 def _complaint_guidance(vacancy: Vacancy, day: datetime.date) -> str:
@@ -67,7 +72,7 @@ def _offer_letter(*, actor, offer: Offer, vacancy: Vacancy, terms, guidance: str
             "dwelling_address": dwelling.address_line,
             "rooms": dwelling.rooms,
             "area": f"{dwelling.gross_floor_area:.0f}" if dwelling.gross_floor_area is not None else "—",
-            "rent": f"{dwelling.monthly_rent:.2f}".replace(".", ","),
+            "rent": letter_amount(dwelling.monthly_rent),
             "vacant_from": letter_long_date(vacancy.move_out_date),
             "rank": offer.rank,
             "basis": offer.rule,
@@ -175,7 +180,12 @@ def round_outcome(offer_round: OfferRound, *, today: datetime.date | None = None
     offers = list(offer_round.offers.order_by("rank"))
     past_deadline = today > offer_round.answer_deadline
     waiting: list[Offer] = []
+    from .rejections import rejected_entry_ids
+
+    rejected = rejected_entry_ids(offer_round.vacancy_id)
     for offer in offers:
+        if offer.entry_id in rejected:
+            continue  # a decided rejection for this vacancy: the candidate neither wins nor holds up others
         if offer.answer == Answer.ACCEPTED:
             return RoundOutcome(offer_round, None if waiting else offer, waiting)
         if offer.answer == Answer.PENDING and not past_deadline:
@@ -265,6 +275,19 @@ def _close_round(*, actor, reason: str, offer_round: OfferRound, today: datetime
     offer_round.state = RoundState.DECIDED if outcome.winner is not None else RoundState.EXHAUSTED
     offer_round.closed_at = timezone.now()
     audited_save(offer_round, actor=actor, reason=reason)
+    if outcome.winner is not None:
+        # Issue 7: a letting that needs the kommune's approval (R42.1, R36.1, R12.1) goes to the
+        # kommune as soon as the winner is known; lease_sign waits for the approval.
+        from .approvals import request_if_needed
+
+        request_if_needed(
+            actor=actor,
+            reason=reason,
+            vacancy=vacancy,
+            person=outcome.winner.entry.person,
+            offer=outcome.winner,
+            day=today,
+        )
     if outcome.winner is None:
         try:
             with transaction.atomic():

@@ -14,9 +14,11 @@ logs that with ``health_reads_log``.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Collection
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +34,7 @@ from housing.models import (
 from waitinglists.models import ListKind
 
 from ..models import AgreementKind, LettingAgreement, Vacancy
-from ..rules.ranking import DwellingFacts, Excluded, LettingRules, Ranking, rank
+from ..rules.ranking import DwellingFacts, Excluded, LettingRules, Placed, Ranking, rank
 from . import candidates as sql
 from .policies import kommune_decision_in_force, policy_in_force
 
@@ -54,7 +56,12 @@ class VacancyRanking:
     in list order, at most ``excluded_limit`` per list kind; ``excluded_total`` counts them all
     (each kind of exclusion counted up to ``candidates.COUNT_CAP``; ``excluded_total_capped``
     says a count stopped there). ``person_ids`` maps each entry shown to its person, for the
-    access log."""
+    access log.
+
+    The count is deferred: when more were passed over than were read, counting them walks the
+    list behind the ones shown (on an internal list of 100,000 that costs more than the whole
+    ranking), so it is asked for — one query — only when ``excluded_total`` (or ``counts``) is
+    first read. The vacancy page does not show it; the API does."""
 
     vacancy_id: int
     day: datetime.date
@@ -62,9 +69,29 @@ class VacancyRanking:
     facts: DwellingFacts
     rules: LettingRules
     ranking: Ranking
-    excluded_total: int
-    excluded_total_capped: bool
     person_ids: dict[int, int]
+    # Known at once, or the query that counts them (run on first use).
+    _total: tuple[int, bool] | None = field(default=None, repr=False)
+    _count: Callable[[], tuple[int, bool]] | None = field(default=None, repr=False, compare=False)
+
+    def _counted(self) -> tuple[int, bool]:
+        if self._total is None:
+            self._total = self._count()
+            self._count = None
+        return self._total
+
+    @property
+    def excluded_total(self) -> int:
+        return self._counted()[0]
+
+    @property
+    def excluded_total_capped(self) -> bool:
+        return self._counted()[1]
+
+    @property
+    def excluded_total_known(self) -> bool:
+        """Whether the count is known without a further query."""
+        return self._total is not None
 
     @property
     def counts(self) -> dict[str, int | bool]:
@@ -216,6 +243,58 @@ def _passed_over(
     return shown
 
 
+@functools.lru_cache(maxsize=256)
+def _statement(
+    plan: sql.Plan, kinds: tuple[str, ...], limit: int, excluded_limit: int, vendor: str
+) -> tuple[tuple[sql.Slice, ...], int, tuple[str, tuple]]:
+    """The slices of the lists of ``kinds`` that hold their part of the top ``limit``, then the
+    first passed over on each of them that may be shown (from the top of the list; cut at the
+    last placed after ranking), and the one statement that reads them all.
+
+    Building and compiling the statement costs more than running it (a dozen subqueries through
+    the ORM), and it depends on nothing but the plan — the dwelling, the decisions in force, the
+    day, the lists and the entries skipped — never on the rows. So it is compiled once per plan
+    and kept; a new day, decision, skipped entry or dwelling fact is a new plan."""
+    placed = sql.placed_slices(plan, limit, kinds=kinds)
+    excluded = sql.excluded_slices(plan, dict.fromkeys(kinds), excluded_limit) if excluded_limit else []
+    text, params = sql.union_sql(placed + excluded)
+    return tuple(placed + excluded), len(placed), (text, tuple(params))
+
+
+def _read(
+    plan: sql.Plan, kinds: tuple[str, ...], limit: int, excluded_limit: int
+) -> tuple[list[sql.Slice], list[sql.Slice], list[sql.Found]]:
+    """Read the slices of the lists of ``kinds`` (placed, then passed over) in one statement."""
+    slices, n_placed, statement = _statement(plan, kinds, limit, excluded_limit, connection.vendor)
+    return list(slices[:n_placed]), list(slices[n_placed:]), sql.fetch(list(slices), statement=statement)
+
+
+def _count_passed_over(
+    plan: sql.Plan,
+    bounds: dict[str, sql.QueueKey | None],
+    placed: list[Placed],
+    limit: int,
+    excluded_limit: int,
+) -> tuple[int, bool]:
+    """How many were passed over ahead of the last placed (one query). With fewer than ``limit``
+    placed, everybody eligible was placed: count every candidate ahead of the bounds and take the
+    placed away. Otherwise an eligible candidate may stand ahead unplaced (a lower tier), so each
+    kind of exclusion is counted by its own test."""
+    if len(placed) < limit:
+        ahead, capped = sql.count_excluded(sql.ahead_slices(plan, bounds))
+        placed_ahead = sum(
+            1
+            for p in placed
+            if p.candidate.list_kind in bounds
+            and (
+                bounds[p.candidate.list_kind] is None
+                or sql.queue_key(p.candidate) < bounds[p.candidate.list_kind]
+            )
+        )
+        return ahead - placed_ahead, capped
+    return sql.count_excluded(sql.excluded_slices(plan, bounds, excluded_limit))
+
+
 def vacancy_ranking(
     vacancy: Vacancy,
     *,
@@ -231,11 +310,12 @@ def vacancy_ranking(
     answer) — left out altogether, so the ranks count the others. ``excluded_limit``: how many
     passed-over candidates to show per list (0: none).
 
-    Costs at most 10 queries whatever the number of candidates — the decisions in force (3–4),
-    the lists, one statement for all the slices, the facts, the wishes, on the internal turn the
-    dwellings given up, and when more were passed over than shown, their count; one more when
-    ``vacancy`` comes without its dwelling (``RANKING_RELATED``). See ``candidates`` for why the
-    cut is exact (R9.4's precedence included)."""
+    Costs at most 9 queries whatever the number of candidates — the decisions in force (3–4),
+    the lists, one statement for the slices (two on an internal turn that falls back to the
+    general list), the facts, the wishes, on the internal turn the dwellings given up; one more
+    when ``vacancy`` comes without its dwelling (``RANKING_RELATED``), and one when the count of
+    those passed over is read and more were passed over than shown. See ``candidates`` for why
+    the cut is exact (R9.4's precedence included)."""
     if limit < 1 or excluded_limit < 0:
         raise ValueError("limit must be positive and excluded_limit not negative")
     day = day or timezone.localdate()
@@ -244,22 +324,33 @@ def vacancy_ranking(
     rules = letting_rules_for(vacancy, day)
     plan = sql.plan_for(vacancy, facts, rules, skip_entry_ids)
 
-    # One read for both: the slices that hold the top ``limit``, and the first passed over on
-    # each list that may be shown (from the top of the list; cut at the last placed below).
-    placed_slices = sql.placed_slices(plan, limit)
     kinds = _shown_kinds(facts, rules)
-    excluded_slices = (
-        sql.excluded_slices(plan, dict.fromkeys(kinds), excluded_limit) if excluded_limit else []
-    )
-    slices = placed_slices + excluded_slices
-    found = sql.fetch(slices)
+    if kinds == (ListKind.INTERNAL, ListKind.GENERAL):
+        # The internal turn (§ 7). The internal list's slices hold only eligible § 7 / R8.2 / R10
+        # priority holders, so whether they found anybody *is* whether ``rank`` keeps the turn:
+        # read the general list only when it takes over (R7), not on every internal turn.
+        placed_slices, excluded_slices, found = _read(plan, (ListKind.INTERNAL,), limit, excluded_limit)
+        if not any(row.slice < len(placed_slices) for row in found):
+            more_placed, more_excluded, more = _read(plan, (ListKind.GENERAL,), limit, excluded_limit)
+            offset = len(placed_slices) + len(excluded_slices)
+            found += [sql.Found(row.entry_id, row.slice + offset, row.key) for row in more]
+            placed_indexes = set(range(len(placed_slices))) | {offset + i for i in range(len(more_placed))}
+            slices = placed_slices + excluded_slices + more_placed + more_excluded
+        else:
+            placed_indexes = set(range(len(placed_slices)))
+            slices = placed_slices + excluded_slices
+    else:
+        placed_slices, excluded_slices, found = _read(plan, kinds, limit, excluded_limit)
+        placed_indexes = set(range(len(placed_slices)))
+        slices = placed_slices + excluded_slices
+
     # Of the passed over, only the first ``excluded_limit`` of each list kind can be shown:
     # facts are read for those alone; the others are counted by their place in the list.
     passed_over: dict[str, dict[int, sql.QueueKey]] = {}
     for row in found:
-        if row.slice >= len(placed_slices):
+        if row.slice not in placed_indexes:
             passed_over.setdefault(slices[row.slice].list_kind, {})[row.entry_id] = row.key
-    wanted = [row.entry_id for row in found if row.slice < len(placed_slices)]
+    wanted = [row.entry_id for row in found if row.slice in placed_indexes]
     for keyed in passed_over.values():
         wanted += sorted(keyed, key=keyed.__getitem__)[:excluded_limit]
     loaded = sql.load(plan, list(dict.fromkeys(wanted)))
@@ -275,15 +366,14 @@ def vacancy_ranking(
         for key in keyed.values()
         if bounds[kind] is None or key < bounds[kind]
     )
-    capped = False
     keys_by_slice: dict[int, list[sql.QueueKey]] = {}
     for row in found:
         keys_by_slice.setdefault(row.slice, []).append(row.key)
-    if any(
-        _more_behind(piece, keys_by_slice.get(len(placed_slices) + index, []), bounds)
-        for index, piece in enumerate(excluded_slices)
-    ):
-        total, capped = sql.count_excluded(sql.excluded_slices(plan, bounds, excluded_limit))
+    more_behind = any(
+        _more_behind(piece, keys_by_slice.get(index, []), bounds)
+        for index, piece in enumerate(slices)
+        if index not in placed_indexes
+    )
 
     shown_ids = {p.candidate.entry_id for p in placed} | {x.candidate.entry_id for x in shown}
     return VacancyRanking(
@@ -299,9 +389,11 @@ def vacancy_ranking(
             fallback=final.fallback,
             notes=final.notes,
         ),
-        excluded_total=total,
-        excluded_total_capped=capped,
         person_ids={pk: loaded.person_ids[pk] for pk in shown_ids},
+        _total=None if more_behind else (total, False),
+        _count=functools.partial(_count_passed_over, plan, bounds, placed, limit, excluded_limit)
+        if more_behind
+        else None,
     )
 
 

@@ -18,6 +18,7 @@ from housing.models import Dwelling, DwellingKind
 
 from ..models import AgreementKind, Lease, LettingAgreement, LettingChannel, Vacancy, VacancyCounter
 from ..rules.channels import ChannelFacts, choose_channel
+from .policies import kommune_decision_in_force
 
 
 def _count(key: str) -> int:
@@ -77,7 +78,11 @@ def vacancy_open(
     is_family = dwelling.kind == DwellingKind.FAMILY
     share = None
     share_due = False
-    if is_family and not rehousing and not dwelling.lease_scope:
+    decision = kommune_decision_in_force(kommune_id=dwelling.department.kommune_id, day=day)
+    let_as_elder = bool(
+        is_family and dwelling.fitted_elderly_disabled and decision is not None and decision.r5_5_let_as_elder
+    )
+    if is_family and not rehousing and not dwelling.lease_scope and not let_as_elder:
         share = agreement_in_force(AgreementKind.KOMMUNE_SHARE, dwelling, day)
         if share is not None:
             share_due = _count(f"share:{share.pk}") % share.every_nth == 0
@@ -92,6 +97,8 @@ def vacancy_open(
             kommune_share_nth=share.every_nth if share else None,
             advertising_agreement=advertising is not None,
             flexible_agreement=flexible is not None,
+            fitted_elderly_disabled=dwelling.fitted_elderly_disabled,
+            r5_5_let_as_elder=let_as_elder,
         )
     )
     agreement = {
@@ -158,7 +165,9 @@ def vacancy_let_outside(*, actor, reason: str, vacancy: Vacancy, rule: str, why:
     if rule not in FALLBACK_RULES:
         raise ValidationError({"rule": _("Choose the rule that allows letting outside the eligible group.")})
     kind = FALLBACK_RULES[rule]
-    if kind is not None and vacancy.dwelling.kind != kind:
+    # R5.5: a dwelling the kommune nominates to like an elder dwelling follows R14.3 too.
+    let_as_elder = vacancy.channel_reason.startswith("R5.5") and rule == "R14.3"
+    if kind is not None and vacancy.dwelling.kind != kind and not let_as_elder:
         raise ValidationError(
             {"rule": _("%(rule)s does not apply to this kind of dwelling.") % {"rule": rule}}
         )

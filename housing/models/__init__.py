@@ -1,4 +1,6 @@
 from .access_log import AccessKind, AccessPurpose, PersonalDataAccess
+from .benefits import LISTED_BENEFIT_KINDS, BenefitKind, BenefitSource, BenefitStatus
+from .closing_days import KommuneClosingDay
 from .persons import DigitalPostConsentMethod, Household, HouseholdMember, HouseholdRelation, Person
 from .register import (
     AreaStatusKind,
@@ -18,9 +20,13 @@ from .staff import Membership, Role
 from .tenants import NumberSeries, Tenant
 
 __all__ = [
+    "LISTED_BENEFIT_KINDS",
     "AccessKind",
     "AccessPurpose",
     "AreaStatusKind",
+    "BenefitKind",
+    "BenefitSource",
+    "BenefitStatus",
     "Department",
     "DepartmentAreaStatus",
     "DigitalPostConsentMethod",
@@ -32,6 +38,7 @@ __all__ = [
     "HousingArea",
     "HousingOrganisation",
     "Kommune",
+    "KommuneClosingDay",
     "LeaseScope",
     "Membership",
     "NumberSeries",

@@ -1,0 +1,38 @@
+"""The daily job that marks kommune approval requests past their R42.3 deadline as lapsed
+(approved); editable in the admin (django-celery-beat)."""
+
+import json
+
+from django.conf import settings
+from django.db import migrations
+
+SCHEDULES = [
+    (
+        "Godkend udlejninger, som kommunen ikke har afvist inden 5 hverdage",
+        "allocation.approvals_lapse",
+        {"minute": "20", "hour": "1"},
+    ),
+]
+
+
+def seed(apps, schema_editor):
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    for name, job, spec in SCHEDULES:
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        crontab, _ = CrontabSchedule.objects.get_or_create(
+            timezone=settings.TIME_ZONE, day_of_week="*", day_of_month="*", month_of_year="*", **spec
+        )
+        PeriodicTask.objects.create(
+            name=name, task="letters.run_job", args=json.dumps([job]), enabled=True, crontab=crontab
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("allocation", "0004_kommune_approvals"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]

@@ -1,0 +1,845 @@
+"""Kommune approval of lettings (§§ 12, 14, 36 and 42; R12.1, R12.4, R14.4, R36.1, R36.3, R42.1–R42.4).
+
+The flow:
+
+1. When an offer round is decided (``offers._close_round``) and the letting needs the kommune's
+   approval (``allocation.rules.approvals.approval_grounds``), ``request_if_needed`` creates the
+   request. The kommune receives it the same day; the R42.3 deadline (5 working days, Danish
+   public holidays and the kommune's closing days excluded) is computed by ``housing.deadlines``
+   and stored on the row. Where R36.1 applies, the applicant's benefit status is read (logged).
+2. ``lease_sign`` calls ``lease_check``: no lease until the request is approved or has lapsed.
+3. The kommune officer decides (``approval_decide``): approve, or refuse on a ground with reasons
+   (R42.2 needs the household income and the concrete assessment; R42.4 a refugee; R36.1 a listed
+   benefit). A refusal after the deadline is refused by the service. The applicant is told in
+   writing with the Ankestyrelsen complaint guidance (R24); the letter is the organisation's copy
+   too (it is filed under the organisation's data controller and shown on the vacancy page).
+4. A refused winner makes the next acceptance in the round win (a new request is sent for them),
+   or, with none left, the round is closed and the next round is opened.
+5. The daily job ``approvals_lapse`` marks requests past their deadline as lapsed — approved.
+
+Concurrency: the request row is locked while it is decided or lapses; the database allows one
+pending request per vacancy.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from housing import scoping
+from housing.audit import audited_save, require_reason, system_user
+from housing.models import (
+    AccessKind,
+    AccessPurpose,
+    AreaStatusKind,
+    DepartmentAreaStatus,
+    Person,
+    PersonalDataAccess,
+)
+from housing.models.closing_days import KommuneClosingDay, kommune_closing_days
+from letters import services as letters
+from letters.formatting import letter_long_date
+
+from ..models import (
+    Answer,
+    ApprovalRequest,
+    ApprovalState,
+    BenefitFinding,
+    CombinedLettingPetition,
+    LettingChannel,
+    Nomination,
+    Offer,
+    OfferRound,
+    PetitionState,
+    RefusalGround,
+    RoundState,
+    Vacancy,
+    VacancyState,
+)
+from ..rules import approvals as rules
+from .policies import kommune_decision_in_force
+
+# Letters are Danish (the templates are); the complaint guidance of a kommune decision (R24).
+R24_GUIDANCE = (
+    "Du kan klage over kommunens afgørelse til Ankestyrelsen (bekendtgørelsens § 24). Klagen sendes "
+    "til kommunen inden 4 uger efter, at du har modtaget afgørelsen. Kommunen genvurderer sagen og "
+    "sender den videre til Ankestyrelsen, hvis den fastholder afgørelsen."
+)
+GROUND_TEXT_DA = {
+    "R42.1": "kommunen godkender hver udlejning (bekendtgørelsens § 42, stk. 1)",
+    "R36.1": "kombineret udlejning (bekendtgørelsens § 36, stk. 1)",
+    "R12.1": "boligen er en startbolig (bekendtgørelsens § 12, stk. 1)",
+    "R12.4": "en ungdomsbolig udlejes som familie- eller ældrebolig (bekendtgørelsens § 12, stk. 4)",
+    "R14.4": "en ældrebolig udlejes som familie- eller ungdomsbolig (bekendtgørelsens § 14, stk. 4)",
+}
+REFUSAL_TEXT_DA = {
+    RefusalGround.INCOME: "der er et åbenbart misforhold mellem husstandens indkomst og huslejen "
+    "(bekendtgørelsens § 42, stk. 2)",
+    RefusalGround.REFUGEE: "kommunen afviser udlejning til flygtninge efter almenboliglovens § 62, stk. 1 "
+    "(bekendtgørelsens § 42, stk. 4)",
+    RefusalGround.BENEFITS: "du og din eventuelle ægtefælle modtager integrationsydelse, uddannelseshjælp "
+    "eller kontanthjælp, og kommunen har besluttet kombineret udlejning (bekendtgørelsens § 36, stk. 1)",
+    RefusalGround.STARTBOLIG: "betingelserne for en startbolig er ikke opfyldt "
+    "(bekendtgørelsens § 12, stk. 1)",
+    RefusalGround.OUT_OF_KIND: "kommunen godkender ikke, at boligen udlejes som en anden boligtype "
+    "(bekendtgørelsens § 12, stk. 4, eller § 14, stk. 4)",
+}
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+def visible_requests(user) -> QuerySet[ApprovalRequest]:
+    """Requests the user may see: a kommune officer those to their kommune(s), the organisation's
+    staff (its data controller) their own. Everybody else none."""
+    scope = scoping.scope_for(user)
+    if not scope.kommune_ids and not scope.tenant_ids:
+        return ApprovalRequest.objects.none()
+    return ApprovalRequest.objects.filter(
+        Q(kommune_id__in=scope.kommune_ids) | Q(controller_id__in=scope.tenant_ids)
+    )
+
+
+@dataclass
+class QueueRow:
+    request: ApprovalRequest
+    days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+def _closing_days_by_kommune(kommune_ids: set[int], start: datetime.date, end: datetime.date) -> dict:
+    found: dict[int, set[datetime.date]] = {k: set() for k in kommune_ids}
+    rows = KommuneClosingDay.objects.filter(kommune_id__in=kommune_ids, day__gte=start, day__lte=end)
+    for kommune_id, day in rows.values_list("kommune_id", "day"):
+        found[kommune_id].add(day)
+    return found
+
+
+def kommune_queue(user, *, today: datetime.date | None = None) -> list[QueueRow]:
+    """The kommune officer's pending requests, the earliest deadline first, each with its
+    countdown in working days (negative: calendar days overdue). Three queries, however many rows."""
+    today = today or timezone.localdate()
+    kommune_ids = scoping.scope_for(user).kommune_ids
+    if not kommune_ids:
+        return []
+    requests = list(
+        ApprovalRequest.objects.filter(
+            kommune_id__in=kommune_ids, state=ApprovalState.PENDING, vacancy__state=VacancyState.OPEN
+        )
+        .select_related("vacancy__dwelling__department", "organisation", "person", "kommune")
+        .order_by("deadline", "pk")
+    )
+    if not requests:
+        return []
+    last = max(r.deadline for r in requests)
+    closing = _closing_days_by_kommune({r.kommune_id for r in requests}, today, max(today, last))
+    return [
+        QueueRow(
+            r, rules.working_days_left(today=today, deadline=r.deadline, closing_days=closing[r.kommune_id])
+        )
+        for r in requests
+    ]
+
+
+def recent_decisions(user, *, limit: int = 20) -> QuerySet[ApprovalRequest]:
+    kommune_ids = scoping.scope_for(user).kommune_ids
+    return (
+        ApprovalRequest.objects.filter(kommune_id__in=kommune_ids)
+        .exclude(state=ApprovalState.PENDING)
+        .select_related("vacancy__dwelling", "organisation", "person")
+        .order_by("-decided_on", "-pk")[:limit]
+    )
+
+
+def waiting_count(user) -> int:
+    """For the kommune officer's dashboard: pending requests to their kommune(s)."""
+    kommune_ids = scoping.scope_for(user).kommune_ids
+    if not kommune_ids:
+        return 0
+    return ApprovalRequest.objects.filter(
+        kommune_id__in=kommune_ids, state=ApprovalState.PENDING, vacancy__state=VacancyState.OPEN
+    ).count()
+
+
+def request_detail(*, user, pk: int) -> ApprovalRequest:
+    """One request the user may see (raises ``ApprovalRequest.DoesNotExist`` otherwise)."""
+    return (
+        visible_requests(user)
+        .select_related(
+            "vacancy__dwelling__department__kommune",
+            "organisation",
+            "person",
+            "kommune",
+            "offer__round",
+            "decided_by",
+            "applicant_letter",
+        )
+        .get(pk=pk)
+    )
+
+
+def vacancy_requests(user, vacancy: Vacancy) -> list[ApprovalRequest]:
+    """The requests of one vacancy for its page (the caseworker sees the state)."""
+    return list(
+        visible_requests(user).filter(vacancy=vacancy).select_related("person", "kommune").order_by("pk")
+    )
+
+
+def is_officer_for(user, request: ApprovalRequest) -> bool:
+    scope = scoping.scope_for(user)
+    return request.kommune_id in scope.kommune_ids and request.kommune.tenant_id in scope.writable_tenant_ids
+
+
+def log_benefit_finding_read(user, request: ApprovalRequest) -> None:
+    """The R36.1 finding is benefit data: showing it is a logged read."""
+    if not request.benefit_finding:
+        return
+    PersonalDataAccess.objects.create(
+        person=request.person,
+        user=user,
+        kind=AccessKind.SENSITIVE_READ,
+        purpose=AccessPurpose.CASE_HANDLING,
+        purpose_text=_("Approval of a letting (R36.1), request %(id)s") % {"id": request.pk},
+        detail=_("Benefit status (R36.1)"),
+    )
+
+
+def countdown(request: ApprovalRequest, *, today: datetime.date | None = None) -> int:
+    today = today or timezone.localdate()
+    closing = kommune_closing_days(request.kommune_id, today, max(today, request.deadline))
+    return rules.working_days_left(today=today, deadline=request.deadline, closing_days=closing)
+
+
+# --- When approval is needed --------------------------------------------------------------------
+
+
+def _in_listed_area(department_id: int, day: datetime.date) -> bool:
+    """The department is in an area on the ministry's list (R35, § 51 b) on the day."""
+    return (
+        DepartmentAreaStatus.objects.filter(
+            department_id=department_id, kind=AreaStatusKind.HIGH_OUTSIDE_LABOUR, valid_from__lte=day
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .exists()
+    )
+
+
+def letting_facts(vacancy: Vacancy, *, day: datetime.date, let_as: str = "") -> rules.LettingFacts:
+    dwelling = vacancy.dwelling
+    department = dwelling.department
+    decision = kommune_decision_in_force(kommune_id=department.kommune_id, day=day)
+    return rules.LettingFacts(
+        dwelling_kind=dwelling.kind,
+        youth_kind=dwelling.youth_kind or "",
+        owner_kind=dwelling.owner_kind,
+        far_reaching_fitted=dwelling.fitted_far_reaching_disability,
+        let_as=let_as,
+        channel=vacancy.channel,
+        in_listed_area=_in_listed_area(department.pk, day),
+        approves_family=bool(decision and decision.approves_each_letting),
+        approves_youth=bool(decision and decision.approves_each_youth_letting),
+        combined_letting=bool(decision and decision.r36_1_combined_letting),
+    )
+
+
+def _benefit_finding(*, actor, person: Person, day: datetime.date, request_text: str) -> str:
+    """R36.1: the kommune refuses recipients of the listed benefits — read (and log) the status."""
+    from housing import benefits
+
+    found = benefits.household_benefits_on(
+        actor=actor,
+        person=person,
+        day=day,
+        purpose=AccessPurpose.CASE_HANDLING,
+        purpose_text=request_text,
+        check_scope=False,
+    )
+    if benefits.r37_benefit_condition(found, applicant=person):
+        return BenefitFinding.LISTED
+    if any(b.is_listed for b in found):
+        return BenefitFinding.PARTLY
+    return BenefitFinding.NONE
+
+
+def _create(
+    *,
+    actor,
+    reason: str,
+    vacancy: Vacancy,
+    person: Person,
+    offer: Offer | None,
+    grounds: list[str],
+    let_as: str,
+    day: datetime.date,
+) -> ApprovalRequest:
+    kommune_id = vacancy.dwelling.department.kommune_id
+    deadline = rules.refusal_deadline(day, kommune_closing_days(kommune_id, day))
+    request = ApprovalRequest(
+        vacancy=vacancy,
+        kommune_id=kommune_id,
+        organisation_id=vacancy.organisation_id,
+        controller_id=vacancy.controller_id,
+        person=person,
+        offer=offer,
+        grounds=grounds,
+        let_as=let_as,
+        received_on=day,
+        deadline=deadline,
+        monthly_rent=vacancy.dwelling.monthly_rent,
+    )
+    if "R36.1" in grounds:
+        request.benefit_finding = _benefit_finding(
+            actor=actor,
+            person=person,
+            day=day,
+            request_text=_("Kommune approval of the letting of %(dwelling)s (R36.1)")
+            % {"dwelling": vacancy.dwelling.address_line},
+        )
+        request.benefit_checked_on = day
+    try:
+        with transaction.atomic():
+            return audited_save(request, actor=actor, reason=reason)
+    except IntegrityError as exc:
+        raise ValidationError(_("The kommune already has a pending request for this vacancy.")) from exc
+
+
+def request_if_needed(
+    *,
+    actor,
+    reason: str,
+    vacancy: Vacancy,
+    person: Person,
+    offer: Offer | None = None,
+    day: datetime.date | None = None,
+) -> ApprovalRequest | None:
+    """Send the letting to the kommune when it needs approval (called by the caller holding the
+    vacancy or round lock, who has checked the rights). Returns the request, or None."""
+    day = day or timezone.localdate()
+    grounds = rules.approval_grounds(letting_facts(vacancy, day=day))
+    if not grounds:
+        return None
+    existing = (
+        ApprovalRequest.objects.filter(vacancy=vacancy, person=person)
+        .exclude(state__in=[ApprovalState.WITHDRAWN, ApprovalState.REFUSED])
+        .first()
+    )
+    if existing is not None:
+        return existing
+    return _create(
+        actor=actor,
+        reason=reason,
+        vacancy=vacancy,
+        person=person,
+        offer=offer,
+        grounds=grounds,
+        let_as="",
+        day=day,
+    )
+
+
+@transaction.atomic
+def approval_request_create(
+    *,
+    actor,
+    reason: str,
+    vacancy: Vacancy,
+    person: Person,
+    let_as: str = "",
+    day: datetime.date | None = None,
+) -> ApprovalRequest:
+    """The organisation asks the kommune to approve a letting: needed for letting a youth or elder
+    dwelling out of kind (R12.4, R14.4; ``let_as``) and for lettings outside an offer round."""
+    require_reason(reason)
+    day = day or timezone.localdate()
+    vacancy = (
+        Vacancy.objects.select_for_update(of=("self",))
+        .select_related("dwelling__department", "organisation__shared_list")
+        .get(pk=vacancy.pk)
+    )
+    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+        raise PermissionDenied
+    if vacancy.state != VacancyState.OPEN:
+        raise ValidationError(_("The vacancy is no longer open."))
+    # The organisation's own register, or its shared list's (whose applicants it lets to).
+    if person.controller_id not in (vacancy.controller_id, vacancy.organisation.list_tenant_id):
+        raise ValidationError({"person": _("The applicant is not in the organisation's register.")})
+    facts = letting_facts(vacancy, day=day, let_as=let_as)
+    problem = rules.out_of_kind_problem(facts)
+    if problem == "R14.5":
+        raise ValidationError(
+            {
+                "let_as": _(
+                    "Elder dwellings owned by a kommune or a self-governing institution cannot be let out "
+                    "of kind (R14.5)."
+                )
+            }
+        )
+    if problem == "R14.2":
+        raise ValidationError(
+            {
+                "let_as": _(
+                    "An elder dwelling fitted for far-reaching disabilities goes only to that group; it "
+                    "cannot be let out of kind (R14.2, R14.4)."
+                )
+            }
+        )
+    if problem:
+        raise ValidationError(
+            {
+                "let_as": _(
+                    "Only youth dwellings (R12.4) and elder dwellings (R14.4) can be let as another kind."
+                )
+            }
+        )
+    grounds = rules.approval_grounds(facts)
+    if not grounds:
+        raise ValidationError(_("This letting does not need the kommune's approval."))
+    if ApprovalRequest.objects.filter(vacancy=vacancy, state=ApprovalState.PENDING).exists():
+        raise ValidationError(_("The kommune already has a pending request for this vacancy."))
+    return _create(
+        actor=actor,
+        reason=reason,
+        vacancy=vacancy,
+        person=person,
+        offer=None,
+        grounds=grounds,
+        let_as=let_as,
+        day=day,
+    )
+
+
+def applicant_for(*, vacancy: Vacancy, applicant_number: str) -> Person | None:
+    """The applicant with this number in the organisation's register or its shared list's."""
+    number = (applicant_number or "").strip()
+    if not number:
+        return None
+    organisation = vacancy.organisation
+    return Person.objects.filter(
+        controller_id__in=[vacancy.controller_id, organisation.list_tenant_id], applicant_number=number
+    ).first()
+
+
+def lease_check(*, vacancy: Vacancy, person: Person, day: datetime.date) -> None:
+    """Called by ``lease_sign``: refuse the lease while the kommune's approval is missing."""
+    latest = (
+        ApprovalRequest.objects.filter(vacancy=vacancy, person=person)
+        .exclude(state=ApprovalState.WITHDRAWN)
+        .order_by("-pk")
+        .first()
+    )
+    if latest is not None:
+        if latest.allows_letting:
+            return
+        if latest.state == ApprovalState.PENDING:
+            raise ValidationError(
+                _(
+                    "The kommune has not yet approved the letting (%(grounds)s). It may refuse until "
+                    "%(day)s; the lease can be signed when it approves or the deadline has passed (R42.3)."
+                )
+                % {
+                    "grounds": ", ".join(latest.grounds),
+                    "day": date_format(latest.deadline, "SHORT_DATE_FORMAT"),
+                }
+            )
+        raise ValidationError(_("The kommune refused to approve the letting to this applicant."))
+    grounds = rules.approval_grounds(letting_facts(vacancy, day=day))
+    if grounds:
+        raise ValidationError(
+            _(
+                "The letting needs the kommune's approval (%(grounds)s): send the request to the "
+                "kommune first."
+            )
+            % {"grounds": ", ".join(grounds)}
+        )
+
+
+# --- The kommune's decision --------------------------------------------------------------------
+
+
+def _decision_letter(*, actor, reason: str, request: ApprovalRequest, text: str, key: str):
+    return letters.letter_create(
+        actor=actor,
+        reason=reason,
+        sender=request.kommune.tenant,
+        recipient=request.person,
+        kind="kommune_decision",
+        context={"decision_text": text, "complaint_guidance": R24_GUIDANCE},
+        idempotency_key=f"approval:{request.pk}:{key}",
+    )
+
+
+def _grounds_da(request: ApprovalRequest) -> str:
+    return "; ".join(GROUND_TEXT_DA.get(g, g) for g in request.grounds)
+
+
+def _lock(request: ApprovalRequest) -> ApprovalRequest:
+    return (
+        ApprovalRequest.objects.select_for_update(of=("self",))
+        .select_related("vacancy__dwelling__department", "kommune", "person")
+        .get(pk=request.pk)
+    )
+
+
+def _refusal_errors(request: ApprovalRequest, *, ground: str, reasons: str) -> dict:
+    errors: dict[str, list[str]] = {}
+    if not ground:
+        errors["refusal_ground"] = [_("Choose the ground of the refusal.")]
+    if not reasons.strip():
+        errors["decision_reasons"] = [
+            _("A refusal must give its reasons to the organisation and the applicant (R36.3, R42.3).")
+        ]
+    if ground == RefusalGround.INCOME:
+        if request.household_income is None:
+            errors["household_income"] = [_("Record the household income the assessment rests on (R42.2).")]
+        if not request.income_assessment.strip():
+            errors["income_assessment"] = [
+                _("A refusal on income needs a concrete assessment of the applicant's circumstances (R42.2).")
+            ]
+    if ground == RefusalGround.REFUGEE and not request.is_refugee:
+        errors["is_refugee"] = [_("Only a refugee can be refused on this ground (R42.4).")]
+    if ground == RefusalGround.BENEFITS and request.benefit_finding != BenefitFinding.LISTED:
+        errors["refusal_ground"] = [
+            _(
+                "R36.1 applies only when kombineret udlejning applies and the applicant receives a "
+                "listed benefit."
+            )
+        ]
+    if ground == RefusalGround.STARTBOLIG and "R12.1" not in request.grounds:
+        errors["refusal_ground"] = [_("The dwelling is not let as a startbolig.")]
+    if ground == RefusalGround.OUT_OF_KIND and not ({"R12.4", "R14.4"} & set(request.grounds)):
+        errors["refusal_ground"] = [_("The dwelling is not let out of kind.")]
+    return errors
+
+
+@transaction.atomic
+def approval_decide(
+    *,
+    actor,
+    reason: str,
+    request: ApprovalRequest,
+    approve: bool,
+    refusal_ground: str = "",
+    decision_reasons: str = "",
+    household_income: Decimal | None = None,
+    income_assessment: str = "",
+    is_refugee: bool = False,
+    today: datetime.date | None = None,
+) -> ApprovalRequest:
+    """The kommune officer approves the letting, or refuses it on a ground with reasons while the
+    R42.3 deadline has not passed. The applicant is told in writing with complaint guidance (R24)."""
+    require_reason(reason)
+    today = today or timezone.localdate()
+    request = _lock(request)
+    if not is_officer_for(actor, request):
+        raise PermissionDenied
+    if request.state != ApprovalState.PENDING:
+        raise ValidationError(
+            _("The request has already been decided: %(state)s.") % {"state": request.get_state_display()}
+        )
+    if request.vacancy.state != VacancyState.OPEN:
+        raise ValidationError(_("The vacancy is no longer open."))
+    request.household_income = household_income
+    request.income_assessment = (income_assessment or "").strip()
+    request.is_refugee = bool(is_refugee)
+    request.decision_reasons = (decision_reasons or "").strip()
+    request.decided_on = today
+    request.decided_by = actor
+    dwelling = request.vacancy.dwelling
+    if approve:
+        if request.benefit_finding == BenefitFinding.LISTED and "R36.1" in request.grounds:
+            raise ValidationError(
+                _(
+                    "The applicant and any spouse receive a listed benefit: under kombineret udlejning the "
+                    "kommune must refuse the letting (R36.1)."
+                )
+            )
+        request.state = ApprovalState.APPROVED
+        request.refusal_ground = ""
+        text = (
+            f"Kommunen har godkendt udlejningen af {dwelling.address_line} til dig ({_grounds_da(request)}). "
+            "Boligorganisationen kan nu indgå lejekontrakten med dig."
+        )
+    else:
+        if not rules.may_refuse(today=today, deadline=request.deadline):
+            raise ValidationError(
+                _(
+                    "The deadline for a refusal was %(day)s: the kommune can no longer refuse, and the "
+                    "letting counts as approved (R42.3)."
+                )
+                % {"day": date_format(request.deadline, "SHORT_DATE_FORMAT")}
+            )
+        errors = _refusal_errors(request, ground=refusal_ground, reasons=request.decision_reasons)
+        if errors:
+            raise ValidationError(errors)
+        request.state = ApprovalState.REFUSED
+        request.refusal_ground = refusal_ground
+        text = (
+            f"Kommunen afviser udlejningen af {dwelling.address_line} til dig, fordi "
+            f"{REFUSAL_TEXT_DA.get(refusal_ground, refusal_ground)}.</p><p>Begrundelse: "
+            f"{request.decision_reasons}"
+        )
+    audited_save(request, actor=actor, reason=reason)
+    request.applicant_letter = _decision_letter(
+        actor=actor, reason=reason, request=request, text=text, key=request.state
+    )
+    audited_save(request, actor=actor, reason=reason, validate=False)
+    if request.state == ApprovalState.REFUSED:
+        _after_refusal(actor=actor, reason=reason, request=request, today=today)
+    return request
+
+
+def _after_refusal(*, actor, reason: str, request: ApprovalRequest, today: datetime.date) -> None:
+    """A refused winner: the next acceptance in the round wins (and goes to the kommune), or the
+    round is closed and the next one opened."""
+    if request.offer_id is None:
+        return
+    from .offers import _open_round
+
+    offer_round = OfferRound.objects.select_for_update().get(pk=request.offer.round_id)
+    offer = Offer.objects.get(pk=request.offer_id)
+    if offer.answer == Answer.ACCEPTED:
+        offer.answer = Answer.KOMMUNE_REFUSED
+        audited_save(offer, actor=actor, reason=reason, validate=False)
+    if offer_round.state != RoundState.DECIDED:
+        return
+    # Those who accepted but were withdrawn when the round was decided (an answer date tells an
+    # acceptance from an offer still pending at the time), best-ranked first.
+    runner_up = (
+        offer_round.offers.filter(answer=Answer.WITHDRAWN, answered_on__isnull=False)
+        .select_related("entry__person")
+        .order_by("rank")
+        .first()
+    )
+    if runner_up is not None:
+        runner_up.answer = Answer.ACCEPTED
+        audited_save(
+            runner_up, actor=actor, reason=_("The kommune refused the winner: the next acceptance wins")
+        )
+        request_if_needed(
+            actor=actor,
+            reason=_("The kommune refused the winner: the next acceptance wins"),
+            vacancy=offer_round.vacancy,
+            person=runner_up.entry.person,
+            offer=runner_up,
+            day=today,
+        )
+        return
+    offer_round.state = RoundState.EXHAUSTED
+    audited_save(offer_round, actor=actor, reason=reason)
+    vacancy = (
+        Vacancy.objects.select_for_update(of=("self",))
+        .select_related("dwelling__department")
+        .get(pk=offer_round.vacancy_id)
+    )
+    try:
+        with transaction.atomic():
+            _open_round(actor=actor, reason=reason, vacancy=vacancy, day=today)
+    except ValidationError:
+        pass  # nobody left to offer: the vacancy page shows the fallback
+
+
+def approvals_lapse(*, today: datetime.date, progress=None) -> int:
+    """The daily job: a request not refused by its deadline has lapsed — the kommune can no
+    longer refuse, and the letting counts as approved (R42.3). The applicant is told."""
+    actor = system_user()
+    lapsed = 0
+    due = ApprovalRequest.objects.filter(state=ApprovalState.PENDING, deadline__lt=today).values_list(
+        "pk", flat=True
+    )
+    for pk in list(due):
+        with transaction.atomic():
+            request = (
+                ApprovalRequest.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("vacancy__dwelling", "kommune", "person")
+                .filter(pk=pk)
+                .first()
+            )
+            if request is None or request.state != ApprovalState.PENDING:
+                continue  # another worker had it, or the kommune decided meanwhile
+            if request.vacancy.state != VacancyState.OPEN:
+                # The vacancy was cancelled (or let otherwise): nothing left to approve.
+                request.state = ApprovalState.WITHDRAWN
+                request.decided_on = today
+                request.decided_by = actor
+                audited_save(request, actor=actor, reason=_("The vacancy is no longer open"))
+                continue
+            reason = _("The kommune did not refuse within 5 working days (R42.3)")
+            request.state = ApprovalState.LAPSED
+            request.decided_on = today
+            request.decided_by = actor
+            audited_save(request, actor=actor, reason=reason)
+            text = (
+                f"Kommunen har ikke afvist udlejningen af {request.vacancy.dwelling.address_line} til dig "
+                f"inden fristen den {letter_long_date(request.deadline)} (5 hverdage efter, at kommunen "
+                "modtog sagen, bekendtgørelsens § 42, stk. 3). Udlejningen er derfor godkendt, og "
+                "boligorganisationen kan indgå lejekontrakten med dig."
+            )
+            request.applicant_letter = _decision_letter(
+                actor=actor, reason=reason, request=request, text=text, key="lapsed"
+            )
+            audited_save(request, actor=actor, reason=reason, validate=False)
+            lapsed += 1
+        if progress is not None:
+            progress.advance()
+    return lapsed
+
+
+# --- R36.3: the organisation's petition for kombineret udlejning --------------------------------
+
+
+@transaction.atomic
+def petition_decide(
+    *, actor, reason: str, petition: CombinedLettingPetition, grant: bool, reasons: str = ""
+) -> CombinedLettingPetition:
+    """The kommune answers an organisation's petition to decide on kombineret udlejning; a refusal
+    gives reasons (§ 36, stk. 3, R36.3)."""
+    require_reason(reason)
+    petition = (
+        CombinedLettingPetition.objects.select_for_update().select_related("kommune").get(pk=petition.pk)
+    )
+    scope = scoping.scope_for(actor)
+    if (
+        petition.kommune_id not in scope.kommune_ids
+        or petition.kommune.tenant_id not in scope.writable_tenant_ids
+    ):
+        raise PermissionDenied
+    if petition.state != PetitionState.PENDING:
+        raise ValidationError(_("The petition has already been answered."))
+    reasons = (reasons or "").strip()
+    if not grant and not reasons:
+        raise ValidationError(
+            {"reasons": _("A kommune that refuses the organisation's request gives its reasons (R36.3).")}
+        )
+    petition.state = PetitionState.GRANTED if grant else PetitionState.REFUSED
+    petition.reasons = reasons
+    petition.decided_on = timezone.localdate()
+    petition.decided_by = actor
+    return audited_save(petition, actor=actor, reason=reason)
+
+
+# --- R36.2: the annual report to the ministry ---------------------------------------------------
+
+
+@dataclass
+class AnnualReportRow:
+    kommune: object
+    rejections: int = 0  # refusals under kombineret udlejning (§ 51 b; R36.1)
+    replacement_dwellings: int = 0  # kommunal anvisning to a person refused under R36.1 that year
+    kommunal_anvisning: int = 0  # dwellings named by the kommune (§ 59, stk. 4; R1.4)
+    other_refusals: int = 0  # refusals under R42.2, R42.4, R12.1, R12.4/R14.4 (for the kommune's own use)
+    lapsed: int = 0
+    approved: int = 0
+    details: list = field(default_factory=list)
+
+
+def annual_report(*, user, year: int) -> list[AnnualReportRow]:
+    """R36.2 (§ 36, stk. 2): each year the kommune reports its rejections under § 51 b, the
+    replacement dwellings it named and its kommunal anvisning. One row per kommune the user is an
+    officer of; counts only (no personal data). A fixed number of queries."""
+    from housing.models import Kommune
+
+    kommune_ids = scoping.scope_for(user).kommune_ids
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    rows = {
+        k.pk: AnnualReportRow(kommune=k) for k in Kommune.objects.filter(pk__in=kommune_ids).order_by("name")
+    }
+    decided = ApprovalRequest.objects.filter(
+        kommune_id__in=kommune_ids, decided_on__gte=start, decided_on__lte=end
+    ).values_list("kommune_id", "state", "refusal_ground", "person__cpr_hash")
+    refused_hashes: dict[int, set[str]] = {k: set() for k in rows}
+    for kommune_id, state, ground, cpr_hash in decided:
+        row = rows[kommune_id]
+        if state == ApprovalState.REFUSED and ground == RefusalGround.BENEFITS:
+            row.rejections += 1
+            refused_hashes[kommune_id].add(cpr_hash)
+        elif state == ApprovalState.REFUSED:
+            row.other_refusals += 1
+        elif state == ApprovalState.LAPSED:
+            row.lapsed += 1
+        elif state == ApprovalState.APPROVED:
+            row.approved += 1
+    nominations = Nomination.objects.filter(
+        kommune_id__in=kommune_ids,
+        nominated_on__gte=start,
+        nominated_on__lte=end,
+        vacancy__channel=LettingChannel.KOMMUNAL_ANVISNING,
+    ).values_list("kommune_id", "cpr_hash")
+    for kommune_id, cpr_hash in nominations:
+        rows[kommune_id].kommunal_anvisning += 1
+        if cpr_hash in refused_hashes[kommune_id]:
+            rows[kommune_id].replacement_dwellings += 1
+    return list(rows.values())
+
+
+def annual_report_table(rows: list[AnnualReportRow], *, year: int) -> tuple[list[str], list[list]]:
+    """The report as a header and rows, for the CSV and the PDF."""
+    header = [
+        _("Year"),
+        _("Kommune code"),
+        _("Kommune"),
+        _("Rejections under kombineret udlejning (R36.1)"),
+        _("Replacement dwellings"),
+        _("Kommunal anvisning"),
+        _("Other refusals"),
+        _("Approved"),
+        _("Approved by lapse (R42.3)"),
+    ]
+    body = [
+        [
+            year,
+            row.kommune.code,
+            row.kommune.name,
+            row.rejections,
+            row.replacement_dwellings,
+            row.kommunal_anvisning,
+            row.other_refusals,
+            row.approved,
+            row.lapsed,
+        ]
+        for row in rows
+    ]
+    return header, body
+
+
+def annual_report_csv(rows: list[AnnualReportRow], *, year: int) -> str:
+    header, body = annual_report_table(rows, year=year)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(header)
+    writer.writerows(body)
+    return out.getvalue()
+
+
+def annual_report_pdf(rows: list[AnnualReportRow], *, year: int) -> bytes:
+    """The report as PDF, in Danish (it goes to the ministry), rendered like the letters."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from letters.rendering import render_pdf
+
+    with translation.override("da"):
+        header, body = annual_report_table(rows, year=year)
+        html = render_to_string(
+            "allocation/approvals/report_pdf.html",
+            {
+                "title": _("Annual report to the ministry (R36.2)"),
+                "year": year,
+                "header": header,
+                "rows": body,
+                "generated": timezone.localdate(),
+            },
+        )
+    pdf, _pages = render_pdf(html)
+    return pdf

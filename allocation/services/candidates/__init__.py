@@ -1,0 +1,126 @@
+"""The candidates for a vacancy, read from the database a slice at a time.
+
+``allocation.rules.ranking.rank`` is the law; this module only decides *which* entries it needs
+to see so that its top ``limit`` is the same as on every candidate. A candidate is an entry that
+is not deleted, stands on one of the vacancy's lists and wants the department: its wished
+departments include it, or it wished for none (the pure function reads no wish as "any
+department of the list"). The lists are the organisation's general list — its own or the shared
+list it belongs to (R3.2) — and, on the § 7 turn, its internal list (*oprykningsventeliste*);
+a youth dwelling has the youth list(s) instead.
+
+**Slices.** The ranking orders the eligible candidates by a key whose tail is the list order:
+``(tier, seniority_date, id)`` on the general list, ``(tier, r4, not precedes_r93,
+seniority_date, id)`` on the internal list (R9.4), ``(seniority_date, id)`` on a youth list.
+A *slice* is a set S of eligible candidates with a key prefix k such that every candidate whose
+prefix is k lies in S and everything in S has a prefix ≤ k. Take the first ``limit`` of S in list
+order. If candidate c is among the overall top ``limit``, every member of c's slice that comes
+before c in list order has a prefix ≤ k and an earlier list position, so it also comes before c
+overall: fewer than ``limit`` of them exist and c is in the slice's first ``limit``. So the union
+U of the slices' heads holds the overall top ``limit``, and since every other member of U ranks
+below all of them, ``rank(U)`` places exactly the same candidates first, with the same ranks
+and explanations. Splitting a slice into parts and taking each part's head keeps this true
+(the internal list is split by ``precedes_r93`` so each part walks the queue index in order),
+and adding any further candidates to U (the sparse tiers, read whole) does no harm.
+
+R9.4 does not break this: on the internal list the key is ``(tier, r4, not precedes_r93,
+seniority_date, id)``, so within one prefix (tier, r4) everyone on the list before the R9.3
+decision comes first. Each slice is split into its ``precedes_r93`` parts; inside a part the key
+order *is* the seniority order the index gives, so each part's head is exact by the argument
+above, and the union of the parts' heads holds the slice's head.
+
+* Dense slices — everyone eligible (R2.1 / R9 / youth), R4 households with children, § 7
+  holders the § 4 agreement does not put back — are "the first ``limit`` in list order
+  satisfying a predicate": PostgreSQL
+  walks ``entry_queue_idx (waiting_list, status, seniority_date, id)`` and stops early. The
+  predicate is written so that it must: subqueries as scalar probes (``_probe``; an ``EXISTS``
+  may be turned into a join that reads a whole table first) inside one opaque ``CASE``
+  (``_opaque``; the planner would otherwise guess that few rows pass and sort the whole list).
+  On the internal list the parts walk an index on ``(waiting_list, status, precedes_r93,
+  seniority_date, id)`` when there is one; without it the ``precedes_r93 = true`` part reads the
+  whole list (fine for the internal lists of life, slow for one of 100,000 entries).
+* Sparse tiers — documented needs (R5.1–R5.3, R10.2–R10.4, only for a dwelling fitted so),
+  boliggarantibeviser for this department (R6), separation priorities (R8.2) — are read whole,
+  driven from their own tables (a few rows each), never by walking the list; so are the
+  tenants of the vacancy's own department (R10.1: one current lease per dwelling). The § 7
+  holders' slices name the organisation's tenants too, so the planner may start from the
+  leases when few on the internal list are tenants.
+
+The eligibility predicate (``_fits``) mirrors the pure function's exclusions exactly (passive,
+R3.3 fee arrears, wishes, R26, and the youth groups of R12.1/R13), because a slice's head must
+be its first ``limit`` *eligible* members. The facts handed to ``rank`` are computed by the same
+SQL expressions, so the predicate and the facts cannot disagree about a household's size or
+children, a guarantee or the dwelling given up. (``tests/test_ranking_db.py`` compares it all
+with ``rank`` over every candidate read the slow way.)
+
+**Passed over.** The same statement reads, per list that may be shown, the first ``cap`` of each
+kind of exclusion from the top of the list (passive; active but excluded; on the internal list
+without § 7 or R8.2 priority). Only the first ``cap`` of their union in list order can be shown,
+so only they are read in full and given their reasons by ``rank``; after ranking, those behind
+the last placed one are dropped and the rest counted by their list position — exactly, unless a
+kind came back full with all of it still ahead of the last placed one. Then the count needs one
+more query, which ``vacancy_ranking`` defers until somebody reads it (the API does, the vacancy
+page does not): with fewer than ``limit`` placed, every candidate ahead of the last placed is
+counted with the wish test alone and the placed taken away (``ahead_slices``); otherwise each kind
+of exclusion by its own test (``excluded_slices``); each part up to ``COUNT_CAP``.
+
+**The internal turn** reads the internal list first: its slices hold only eligible priority
+holders, so if they find anybody the turn stays internal and the general list is not read at all;
+only when they find nobody (R7) is the general list read, in a second statement.
+
+Only standard SQL is used (subqueries in ``FROM`` with ``ORDER BY``/``LIMIT``, ``UNION ALL``,
+``CASE``), so it runs on SQLite as well; the JSON wish for dwelling kinds has a portable
+fallback. Conditions are compiled by Django once per ranking (``_sql``) and joined as text.
+
+The modules: ``plan`` (the lists, rules and thresholds one ranking shares; ``queue_key``),
+``conditions`` (each fact as an SQL condition on an entry row), ``slices`` (the slices, the one
+statement that reads them, the counts) and ``facts`` (the candidates' facts for ``rank``).
+"""
+
+from .conditions import ANY, Sql
+from .facts import FACT_FIELDS, Loaded, load
+from .plan import (
+    COUNT_CAP,
+    R8_1_KINDS,
+    Plan,
+    QueueKey,
+    born_on_or_before,
+    moved_in_on_or_before,
+    plan_for,
+    queue_key,
+)
+from .slices import (
+    KEY_FIELDS,
+    Found,
+    Slice,
+    ahead_slices,
+    count_excluded,
+    excluded_slices,
+    fetch,
+    placed_slices,
+    union_sql,
+)
+
+__all__ = [
+    "ANY",
+    "COUNT_CAP",
+    "FACT_FIELDS",
+    "KEY_FIELDS",
+    "R8_1_KINDS",
+    "Found",
+    "Loaded",
+    "Plan",
+    "QueueKey",
+    "Slice",
+    "Sql",
+    "ahead_slices",
+    "born_on_or_before",
+    "count_excluded",
+    "excluded_slices",
+    "fetch",
+    "load",
+    "moved_in_on_or_before",
+    "placed_slices",
+    "plan_for",
+    "queue_key",
+    "union_sql",
+]

@@ -1,0 +1,46 @@
+from django.urls import path
+
+from .views import rejections
+
+urlpatterns = [
+    path("udlejning/afvisninger/", rejections.rejection_list, name="rejection_list"),
+    path("udlejning/<int:pk>/afvis/", rejections.rejection_open, name="rejection_open"),
+    path("udlejning/afvisninger/<int:pk>/", rejections.rejection_detail, name="rejection_detail"),
+    path("udlejning/afvisninger/<int:pk>/historik/", rejections.rejection_history, name="rejection_history"),
+    path("udlejning/afvisninger/<int:pk>/straffeattest/", rejections.rejection_r29, name="rejection_r29"),
+    path(
+        "udlejning/afvisninger/<int:pk>/dispensation/",
+        rejections.rejection_dispensation,
+        name="rejection_dispensation",
+    ),
+    path("udlejning/afvisninger/<int:pk>/klage/", rejections.rejection_complaint, name="rejection_complaint"),
+    path("udlejning/afvisninger/<int:pk>/luk/", rejections.rejection_withdraw, name="rejection_withdraw"),
+    path("udlejning/klager/<int:pk>/udfald/", rejections.complaint_outcome, name="complaint_outcome"),
+    path("udlejning/dispensationer/", rejections.dispensation_list, name="dispensation_list"),
+    path("udlejning/dispensationer/<int:pk>/", rejections.dispensation_detail, name="dispensation_detail"),
+    path(
+        "udlejning/dispensationer/<int:pk>/historik/",
+        rejections.dispensation_history,
+        name="dispensation_history",
+    ),
+    path(
+        "udlejning/dispensationer/<int:pk>/afgoerelse/",
+        rejections.dispensation_decide,
+        name="dispensation_decide",
+    ),
+    path(
+        "udlejning/dispensationer/<int:pk>/klage/",
+        rejections.dispensation_complaint,
+        name="dispensation_complaint",
+    ),
+    path("udlejning/afvisninger/rapporter/r28/", rejections.r28_reports, name="r28_reports"),
+    path(
+        "udlejning/afvisninger/rapporter/r28/<int:pk>/videresendt/",
+        rejections.r28_forward,
+        name="r28_forward",
+    ),
+    path(
+        "udlejning/afvisninger/rapporter/r37-3/", rejections.dispensation_reports, name="dispensation_reports"
+    ),
+    path("personer/<int:pk>/ydelser/", rejections.person_benefits, name="person_benefits"),
+]

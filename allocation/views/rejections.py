@@ -1,0 +1,731 @@
+"""Rejection pages: the caseworker's rejection form (choose the ground, then its facts), the list of
+the organisation's cases, the case page with the R29 assessment, the R37.2 request and complaints,
+its history; the kommune officer's R37.2 dispensations; the R28.2 and R37.3 reports (page, CSV and
+PDF); the benefit status of a person. Views are thin: form → service → redirect or render, and a
+service's ValidationError is shown next to the fields."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from housing import benefits as benefit_services
+from housing import scoping
+from housing.audit import history_rows
+from housing.models import AccessPurpose, Person
+from housing.views.common import apply_service_errors, paginate
+from housing.views.persons import person_or_404, person_tabs
+from waitinglists.models import Entry
+
+from .. import selectors, selectors_rejections
+from ..forms_rejections import (
+    BenefitStatusForm,
+    ComplaintForm,
+    ComplaintOutcomeForm,
+    DispensationDecideForm,
+    DispensationRequestForm,
+    ForwardForm,
+    GroundChoiceForm,
+    R29AssessForm,
+    RejectionOpenForm,
+)
+from ..forms_vacancies import ReasonOnlyForm
+from ..models import (
+    Complaint,
+    Dispensation,
+    DispensationState,
+    Offer,
+    RejectionCase,
+    RejectionGround,
+    RejectionState,
+    Vacancy,
+    VacancyState,
+)
+from ..services import rejections as services
+
+FORM_ERRORS = _("The form has errors. Correct the fields marked below.")
+
+
+def _case_or_404(request, pk: int) -> RejectionCase:
+    try:
+        return selectors_rejections.rejection_detail(user=request.user, pk=pk)
+    except RejectionCase.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _dispensation_or_404(request, pk: int) -> Dispensation:
+    try:
+        return selectors_rejections.dispensation_detail(user=request.user, pk=pk)
+    except Dispensation.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _case_tabs(case: RejectionCase, active: str) -> list[dict]:
+    url = reverse("allocation:rejection_detail", args=[case.pk])
+    return [
+        {"url": url, "label": _("Overview"), "active": active == "overview"},
+        {"url": url + "historik/", "label": _("History"), "active": active == "history"},
+    ]
+
+
+def _dispensation_tabs(dispensation: Dispensation, active: str) -> list[dict]:
+    url = reverse("allocation:dispensation_detail", args=[dispensation.pk])
+    return [
+        {"url": url, "label": _("Overview"), "active": active == "overview"},
+        {"url": url + "historik/", "label": _("History"), "active": active == "history"},
+    ]
+
+
+# --- The list -------------------------------------------------------------------------------------
+
+
+@require_GET
+def rejection_list(request):
+    scope = scoping.scope_for(request.user)
+    if not scope.organisation_ids:
+        raise PermissionDenied
+    state = request.GET.get("state") or ""
+    ground = request.GET.get("ground") or ""
+    if state not in RejectionState.values:
+        state = ""
+    if ground not in RejectionGround.values:
+        ground = ""
+    return render(
+        request,
+        "allocation/rejections/list.html",
+        {
+            "page": paginate(
+                request, selectors_rejections.rejection_list(user=request.user, state=state, ground=ground)
+            ),
+            "states": RejectionState.choices,
+            "grounds": RejectionGround.choices,
+            "state": state,
+            "ground": ground,
+            "nav_section": "allocation",
+        },
+    )
+
+
+# --- Opening a case --------------------------------------------------------------------------------
+
+
+def _vacancy_for_write(request, pk: int) -> Vacancy:
+    try:
+        vacancy = selectors.vacancy_detail(user=request.user, pk=pk)
+    except Vacancy.DoesNotExist as exc:
+        raise Http404 from exc
+    if not selectors.can_write_vacancy(request.user, vacancy):
+        raise PermissionDenied
+    return vacancy
+
+
+def _candidates(vacancy: Vacancy) -> list[tuple[int, str]]:
+    """The applicants offered the dwelling in its rounds (entry id, label), best rank first."""
+    offers = (
+        Offer.objects.filter(round__vacancy=vacancy)
+        .select_related("entry__person", "round")
+        .order_by("round__number", "rank")
+    )
+    seen, choices = set(), []
+    for offer in offers:
+        if offer.entry_id in seen:
+            continue
+        seen.add(offer.entry_id)
+        person = offer.entry.person
+        label = _("%(name)s (%(number)s), round %(round)s, rank %(rank)s") % {
+            "name": person.full_name,
+            "number": person.applicant_number,
+            "round": offer.round.number,
+            "rank": offer.rank,
+        }
+        choices.append((offer.entry_id, label))
+    return choices
+
+
+def _resolve_candidate(request, form: RejectionOpenForm, vacancy: Vacancy) -> tuple[Person, Entry | None]:
+    data = form.cleaned_data
+    if data.get("candidate"):
+        offered = {entry_id for entry_id, _label in _candidates(vacancy)}
+        if data["candidate"] not in offered:
+            raise ValidationError({"candidate": _("Choose one of the candidates of this vacancy.")})
+        entry = Entry.objects.select_related("person").get(pk=data["candidate"])
+        return entry.person, entry
+    number = data["applicant_number"].strip()
+    person = scoping.persons_for(request.user).filter(applicant_number=number).first()
+    if person is None:
+        raise ValidationError(
+            {"applicant_number": _("No person with this applicant number in your register.")}
+        )
+    entry = Entry.objects.filter(person=person).order_by("seniority_date").first()
+    return person, entry
+
+
+@require_http_methods(["GET", "POST"])
+def rejection_open(request, pk: int):
+    vacancy = _vacancy_for_write(request, pk)
+    if vacancy.state != VacancyState.OPEN:
+        messages.error(request, _("The vacancy is no longer open."))
+        return redirect("allocation:vacancy_detail", vacancy.pk)
+    ground_form = GroundChoiceForm(request.GET or None)
+    ground = ground_form.cleaned_data["ground"] if ground_form.is_valid() else None
+    if request.method == "POST":
+        ground = request.POST.get("ground")
+        if ground not in RejectionGround.values:
+            ground = None
+    form = None
+    status = 200
+    if ground:
+        form = RejectionOpenForm(
+            request.POST if request.method == "POST" else None,
+            ground=ground,
+            candidates=_candidates(vacancy),
+            vacancy=vacancy,
+            initial={
+                "takeover_date": vacancy.move_out_date,
+                "certificates_requested_on": timezone.localdate(),
+            },
+        )
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    person, entry = _resolve_candidate(request, form, vacancy)
+                    case = services.rejection_open(
+                        actor=request.user,
+                        reason=form.cleaned_data["change_reason"],
+                        vacancy=vacancy,
+                        person=person,
+                        entry=entry,
+                        ground=ground,
+                        takeover_date=form.cleaned_data["takeover_date"],
+                        reasoning=form.cleaned_data.get("reasoning") or "",
+                        facts=form.facts(),
+                    )
+                except ValidationError as error:
+                    apply_service_errors(form, error)
+                else:
+                    if case.state == RejectionState.DECIDED:
+                        messages.success(
+                            request, _("The rejection is decided and the decision letter queued.")
+                        )
+                    else:
+                        messages.success(
+                            request, _("The case is opened: record the certificates when they arrive.")
+                        )
+                    return redirect(case.get_absolute_url())
+            messages.error(request, FORM_ERRORS)
+            status = 400
+    elif request.method == "POST":
+        messages.error(request, _("Choose the legal ground."))
+        status = 400
+    return render(
+        request,
+        "allocation/rejections/open.html",
+        {
+            "vacancy": vacancy,
+            "dwelling": vacancy.dwelling,
+            "ground_form": ground_form if not ground else GroundChoiceForm(initial={"ground": ground}),
+            "ground": ground,
+            "ground_label": RejectionGround(ground).label if ground else "",
+            "form": form,
+            "nav_section": "allocation",
+        },
+        status=status,
+    )
+
+
+# --- The case page ---------------------------------------------------------------------------------
+
+
+def _case_page(request, case: RejectionCase, *, status: int = 200, **bound):
+    can_write = scoping.can_write_organisation(request.user, case.organisation_id)
+    services.log_sensitive_read(actor=request.user, case=case)
+    complaints = selectors_rejections.complaints_of(case)
+    today = timezone.localdate()
+    context = {
+        "case": case,
+        "tabs": _case_tabs(case, "overview"),
+        "can_write": can_write,
+        "complaints": complaints,
+        "dispensations": list(case.dispensations.order_by("-requested_on")),
+        "r28_report": getattr(case, "r28_report", None),
+        "nav_section": "allocation",
+    }
+    if can_write:
+        context.update(
+            {
+                "r29_form": bound.get("r29_form")
+                or R29AssessForm(prefix="r29", initial={"received_on": today}),
+                "dispensation_form": bound.get("dispensation_form") or DispensationRequestForm(prefix="disp"),
+                "complaint_form": bound.get("complaint_form")
+                or ComplaintForm(prefix="complaint", initial={"received_on": today}),
+                "outcome_form": bound.get("outcome_form")
+                or ComplaintOutcomeForm(prefix="outcome", initial={"outcome_on": today}),
+                "withdraw_form": bound.get("withdraw_form") or ReasonOnlyForm(prefix="withdraw"),
+            }
+        )
+    return render(request, "allocation/rejections/detail.html", context, status=status)
+
+
+@require_GET
+def rejection_detail(request, pk: int):
+    return _case_page(request, _case_or_404(request, pk))
+
+
+@require_GET
+def rejection_history(request, pk: int):
+    case = _case_or_404(request, pk)
+    return render(
+        request,
+        "allocation/rejections/history.html",
+        {
+            "case": case,
+            "tabs": _case_tabs(case, "history"),
+            "history_rows": history_rows(case),
+            "nav_section": "allocation",
+        },
+    )
+
+
+def _case_action(request, pk: int, *, form_class, prefix: str, key: str, run, success: str):
+    case = _case_or_404(request, pk)
+    if not scoping.can_write_organisation(request.user, case.organisation_id):
+        raise PermissionDenied
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            run(case, form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(case.get_absolute_url())
+    messages.error(request, FORM_ERRORS)
+    return _case_page(request, _case_or_404(request, pk), status=400, **{key: form})
+
+
+@require_POST
+def rejection_r29(request, pk: int):
+    return _case_action(
+        request,
+        pk,
+        form_class=R29AssessForm,
+        prefix="r29",
+        key="r29_form",
+        run=lambda case, d: services.rejection_r29_assess(
+            actor=request.user,
+            reason=d["change_reason"],
+            case=case,
+            received_on=d["received_on"],
+            relevant=d["relevant"],
+            assessment=d["assessment"],
+        ),
+        success=_("The assessment is recorded."),
+    )
+
+
+@require_POST
+def rejection_dispensation(request, pk: int):
+    return _case_action(
+        request,
+        pk,
+        form_class=DispensationRequestForm,
+        prefix="disp",
+        key="dispensation_form",
+        run=lambda case, d: services.dispensation_request(
+            actor=request.user, reason=d["change_reason"], case=case, request_text=d["request_text"]
+        ),
+        success=_("The request for a dispensation is sent to the kommune."),
+    )
+
+
+@require_POST
+def rejection_complaint(request, pk: int):
+    return _case_action(
+        request,
+        pk,
+        form_class=ComplaintForm,
+        prefix="complaint",
+        key="complaint_form",
+        run=lambda case, d: services.complaint_record(
+            actor=request.user,
+            reason=d["change_reason"],
+            case=case,
+            received_on=d["received_on"],
+            sent_to_body_on=d["sent_to_body_on"],
+            summary=d["summary"],
+        ),
+        success=_("The complaint is recorded."),
+    )
+
+
+@require_POST
+def rejection_withdraw(request, pk: int):
+    return _case_action(
+        request,
+        pk,
+        form_class=ReasonOnlyForm,
+        prefix="withdraw",
+        key="withdraw_form",
+        run=lambda case, d: services.rejection_withdraw(
+            actor=request.user, reason=d["change_reason"], case=case
+        ),
+        success=_("The case is closed without a rejection."),
+    )
+
+
+@require_POST
+def complaint_outcome(request, pk: int):
+    """The outcome of a complaint (against a rejection or a dispensation decision)."""
+    complaint = Complaint.objects.select_related("rejection", "dispensation").filter(pk=pk).first()
+    if complaint is None:
+        raise Http404
+    if complaint.rejection_id:
+        visible = selectors_rejections.rejections_for(request.user).filter(pk=complaint.rejection_id).exists()
+    else:
+        visible = (
+            selectors_rejections.dispensations_for(request.user).filter(pk=complaint.dispensation_id).exists()
+        )
+    if not visible:
+        raise Http404
+    if not services.can_write_complaint(request.user, complaint):
+        raise PermissionDenied
+    form = ComplaintOutcomeForm(request.POST, prefix="outcome")
+    target = (
+        reverse("allocation:rejection_detail", args=[complaint.rejection_id])
+        if complaint.rejection_id
+        else reverse("allocation:dispensation_detail", args=[complaint.dispensation_id])
+    )
+    if form.is_valid():
+        try:
+            services.complaint_outcome_record(
+                actor=request.user,
+                reason=form.cleaned_data["change_reason"],
+                complaint=complaint,
+                outcome=form.cleaned_data["outcome"],
+                outcome_on=form.cleaned_data["outcome_on"],
+                outcome_text=form.cleaned_data["outcome_text"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The outcome of the complaint is recorded."))
+            return redirect(target)
+    messages.error(request, FORM_ERRORS)
+    if complaint.rejection_id:
+        return _case_page(
+            request, _case_or_404(request, complaint.rejection_id), status=400, outcome_form=form
+        )
+    return _dispensation_page(
+        request, _dispensation_or_404(request, complaint.dispensation_id), status=400, outcome_form=form
+    )
+
+
+# --- R37.2 dispensations --------------------------------------------------------------------------
+
+
+@require_GET
+def dispensation_list(request):
+    scope = scoping.scope_for(request.user)
+    if not (scope.organisation_ids or scope.kommune_ids):
+        raise PermissionDenied
+    state = request.GET.get("state") or ""
+    if state not in DispensationState.values:
+        state = ""
+    return render(
+        request,
+        "allocation/rejections/dispensation_list.html",
+        {
+            "page": paginate(request, selectors_rejections.dispensation_list(user=request.user, state=state)),
+            "states": DispensationState.choices,
+            "state": state,
+            "nav_section": "dispensations" if scope.is_kommune_officer else "allocation",
+        },
+    )
+
+
+def _dispensation_page(request, dispensation: Dispensation, *, status: int = 200, **bound):
+    can_decide = services.can_decide_dispensation(request.user, dispensation)
+    today = timezone.localdate()
+    context = {
+        "dispensation": dispensation,
+        "tabs": _dispensation_tabs(dispensation, "overview"),
+        "can_decide": can_decide,
+        "complaints": list(dispensation.complaints.select_related("recorded_by")),
+        "nav_section": "dispensations"
+        if scoping.scope_for(request.user).is_kommune_officer
+        else "allocation",
+    }
+    if can_decide:
+        context.update(
+            {
+                "decide_form": bound.get("decide_form") or DispensationDecideForm(prefix="decide"),
+                "complaint_form": bound.get("complaint_form")
+                or ComplaintForm(prefix="complaint", initial={"received_on": today}),
+                "outcome_form": bound.get("outcome_form")
+                or ComplaintOutcomeForm(prefix="outcome", initial={"outcome_on": today}),
+            }
+        )
+    return render(request, "allocation/rejections/dispensation_detail.html", context, status=status)
+
+
+@require_GET
+def dispensation_detail(request, pk: int):
+    return _dispensation_page(request, _dispensation_or_404(request, pk))
+
+
+@require_GET
+def dispensation_history(request, pk: int):
+    dispensation = _dispensation_or_404(request, pk)
+    return render(
+        request,
+        "allocation/rejections/dispensation_history.html",
+        {
+            "dispensation": dispensation,
+            "tabs": _dispensation_tabs(dispensation, "history"),
+            "history_rows": history_rows(dispensation),
+        },
+    )
+
+
+def _dispensation_action(request, pk: int, *, form_class, prefix: str, key: str, run, success: str):
+    dispensation = _dispensation_or_404(request, pk)
+    if not services.can_decide_dispensation(request.user, dispensation):
+        raise PermissionDenied
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            run(dispensation, form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(dispensation.get_absolute_url())
+    messages.error(request, FORM_ERRORS)
+    return _dispensation_page(request, _dispensation_or_404(request, pk), status=400, **{key: form})
+
+
+@require_POST
+def dispensation_decide(request, pk: int):
+    def run(dispensation, d):
+        services.dispensation_decide(
+            actor=request.user,
+            reason=d["change_reason"],
+            dispensation=dispensation,
+            grant=d["decision"] == "grant",
+            work_or_education_prospect=d["work_or_education_prospect"],
+            pension_prospect=d["pension_prospect"],
+            housing_elsewhere_prospect=d["housing_elsewhere_prospect"],
+            other_circumstances=d["other_circumstances"],
+            decision_reasoning=d["decision_reasoning"],
+        )
+
+    return _dispensation_action(
+        request,
+        pk,
+        form_class=DispensationDecideForm,
+        prefix="decide",
+        key="decide_form",
+        run=run,
+        success=_("The decision is recorded and the letter queued."),
+    )
+
+
+@require_POST
+def dispensation_complaint(request, pk: int):
+    return _dispensation_action(
+        request,
+        pk,
+        form_class=ComplaintForm,
+        prefix="complaint",
+        key="complaint_form",
+        run=lambda dispensation, d: services.complaint_record(
+            actor=request.user,
+            reason=d["change_reason"],
+            dispensation=dispensation,
+            received_on=d["received_on"],
+            sent_to_body_on=d["sent_to_body_on"],
+            summary=d["summary"],
+        ),
+        success=_("The complaint is recorded."),
+    )
+
+
+# --- Reports ------------------------------------------------------------------------------------
+
+
+def _csv_response(header: list[str], rows: list[list], filename: str) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _pdf_response(request, template: str, context: dict, filename: str) -> HttpResponse:
+    from letters.rendering import render_pdf
+
+    pdf, _pages = render_pdf(render_to_string(template, context, request=request))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+def r28_reports(request):
+    """R28.2: the reports of § 28 rejections — only the fact of the rejection on that ground."""
+    scope = scoping.scope_for(request.user)
+    if not (scope.kommune_ids or scope.organisation_ids):
+        raise PermissionDenied
+    reports = list(selectors_rejections.r28_reports_for(request.user))
+    header = [
+        _("Kommune"),
+        _("Housing organisation"),
+        _("Ground"),
+        _("Rejected on"),
+        _("Reported on"),
+        _("Forwarded on"),
+    ]
+    rows = [
+        [
+            r.kommune.name,
+            r.organisation.name,
+            "§ 28, stk. 1",
+            r.rejected_on.isoformat(),
+            r.reported_on.isoformat(),
+            r.forwarded_on.isoformat() if r.forwarded_on else "",
+        ]
+        for r in reports
+    ]
+    context = {"header": header, "rows": rows, "title": _("R28.2 reports of rejections under § 28")}
+    fmt = request.GET.get("format")
+    if fmt == "csv":
+        return _csv_response(header, rows, "indberetning-28-2.csv")
+    if fmt == "pdf":
+        return _pdf_response(
+            request, "allocation/rejections/report_pdf.html", context, "indberetning-28-2.pdf"
+        )
+    forwardable = {r.pk for r in reports if r.forwarded_on is None and r.kommune_id in scope.kommune_ids}
+    return render(
+        request,
+        "allocation/rejections/r28_reports.html",
+        {
+            "reports": reports,
+            "forwardable": forwardable,
+            "forward_form": ForwardForm(prefix="forward", initial={"forwarded_on": timezone.localdate()}),
+            "nav_section": "approvals" if scope.is_kommune_officer else "allocation",
+        },
+    )
+
+
+@require_POST
+def r28_forward(request, pk: int):
+    report = selectors_rejections.r28_reports_for(request.user).filter(pk=pk).first()
+    if report is None:
+        raise Http404
+    form = ForwardForm(request.POST, prefix="forward")
+    if form.is_valid():
+        try:
+            services.r28_report_forward(
+                actor=request.user,
+                reason=form.cleaned_data["change_reason"],
+                report=report,
+                forwarded_on=form.cleaned_data["forwarded_on"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The forwarding is recorded."))
+            return redirect("allocation:r28_reports")
+    for message in [m for errors in form.errors.values() for m in errors]:
+        messages.error(request, message)
+    return redirect("allocation:r28_reports")
+
+
+@require_GET
+def dispensation_reports(request):
+    """R37.3: the yearly reports of dispensations (made by the job from 1 July)."""
+    scope = scoping.scope_for(request.user)
+    if not scope.kommune_ids:
+        raise PermissionDenied
+    reports = list(selectors_rejections.dispensation_reports_for(request.user))
+    header = [_("Kommune"), _("From"), _("To"), _("Dispensations granted"), _("Requests refused")]
+    rows = [
+        [r.kommune.name, r.period_start.isoformat(), r.period_end.isoformat(), r.granted, r.refused]
+        for r in reports
+    ]
+    context = {"header": header, "rows": rows, "title": _("R37.3 reports of dispensations")}
+    fmt = request.GET.get("format")
+    if fmt == "csv":
+        return _csv_response(header, rows, "indberetning-37-3.csv")
+    if fmt == "pdf":
+        return _pdf_response(
+            request, "allocation/rejections/report_pdf.html", context, "indberetning-37-3.pdf"
+        )
+    return render(
+        request,
+        "allocation/rejections/dispensation_reports.html",
+        {"reports": reports, "nav_section": "dispensations"},
+    )
+
+
+# --- Benefit status --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def person_benefits(request, pk: int):
+    """The person's *Ydelser* tab: the benefit periods (a logged read) and the form to record one
+    (R36.1, R37.1)."""
+    person = person_or_404(request, pk)
+    can_write = scoping.can_write_person(request.user, person)
+    form = BenefitStatusForm(request.POST or None) if can_write else None
+    status = 200
+    if request.method == "POST":
+        if not can_write:
+            raise PermissionDenied
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                benefit_services.benefit_status_record(
+                    actor=request.user,
+                    reason=d["change_reason"],
+                    person=person,
+                    kind=d["kind"],
+                    valid_from=d["valid_from"],
+                    valid_until=d["valid_until"],
+                    source=d["source"],
+                    note=d["note"],
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("The benefit status is recorded."))
+                back = request.GET.get("next", "")
+                if back.startswith("/") and not back.startswith("//"):
+                    return redirect(back)
+                return redirect("allocation:person_benefits", person.pk)
+        messages.error(request, FORM_ERRORS)
+        status = 400
+    statuses = benefit_services.person_benefits(
+        actor=request.user,
+        person=person,
+        purpose=AccessPurpose.CASE_HANDLING,
+        purpose_text=_("Benefit status page"),
+    )
+    return render(
+        request,
+        "allocation/rejections/benefits.html",
+        {"person": person, "tabs": person_tabs(person, "benefits"), "statuses": statuses, "form": form},
+        status=status,
+    )

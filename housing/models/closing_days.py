@@ -1,0 +1,47 @@
+"""A kommune's closing days (*lukkedage*): days on which the kommune's offices are closed although
+they are no Danish public holiday (e.g. Grundlovsdag, 24 and 31 December, a bridge day). They do
+not count as working days (*hverdage*) in the kommune's legal deadlines, such as the 5 working
+days in which it may refuse a letting (bekendtgørelsens § 42, stk. 3, R42.3)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .register import Kommune
+
+
+class KommuneClosingDay(models.Model):
+    kommune = models.ForeignKey(
+        Kommune, verbose_name=_("kommune"), on_delete=models.PROTECT, related_name="closing_days"
+    )
+    day = models.DateField(_("day"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("kommune closing day")
+        verbose_name_plural = _("kommune closing days")
+        ordering = ["kommune", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["kommune", "day"], name="one_closing_day_per_kommune_and_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kommune.name}: {self.day.isoformat()}"
+
+
+def kommune_closing_days(
+    kommune_id: int, start: datetime.date, end: datetime.date | None = None
+) -> frozenset[datetime.date]:
+    """The kommune's closing days from ``start`` (inclusive) to ``end`` (inclusive; default: 60
+    days on, which covers any deadline counted in working days here), for ``add_working_days``."""
+    end = end or start + datetime.timedelta(days=60)
+    return frozenset(
+        KommuneClosingDay.objects.filter(kommune_id=kommune_id, day__gte=start, day__lte=end).values_list(
+            "day", flat=True
+        )
+    )

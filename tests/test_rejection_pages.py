@@ -1,0 +1,385 @@
+"""The rejection pages: the ground chooser and the ground's fields, guards shown next to the fields
+(never a 500, nothing saved), the case page with its history, the kommune officer's R37.2 page,
+the R28.2 and R37.3 reports as page, CSV and PDF, and the benefit status page."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone, translation
+
+from allocation.models import (
+    Dispensation,
+    DispensationState,
+    RejectionCase,
+    RejectionGround,
+    RejectionState,
+)
+from allocation.services import rejections, vacancies
+from housing.audit import audited_save, system_user
+from housing.benefits import benefit_status_record
+from housing.models import AccessKind, AreaStatusKind, BenefitStatus, DepartmentAreaStatus, PersonalDataAccess
+from tests.factories import DwellingFactory
+from tests.factories_waitinglists import EntryFactory, WaitingListFactory
+
+TODAY = timezone.localdate()
+REASONING = "A very special case: documented threats against the caretaker in writing, twice."
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client_for(client_for, settings):
+    """The pages in English (the source language), whatever the compiled catalogue says."""
+
+    def make(user):
+        client = client_for(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return make
+
+
+@pytest.fixture
+def vacancy(caseworker_a, department_a):
+    return vacancies.vacancy_open(
+        actor=caseworker_a,
+        reason="Test",
+        dwelling=DwellingFactory(department=department_a, rooms=2),
+        notice_date=TODAY - datetime.timedelta(days=30),
+        move_out_date=TODAY + datetime.timedelta(days=30),
+    )
+
+
+@pytest.fixture
+def applicant(org_a):
+    return EntryFactory(waiting_list=WaitingListFactory(controller=org_a.tenant)).person
+
+
+def _post(client, vacancy, ground, **data):
+    payload = {
+        "ground": ground,
+        "takeover_date": vacancy.move_out_date.isoformat(),
+        "change_reason": "Afvisning",
+        **data,
+    }
+    return client.post(f"/udlejning/{vacancy.pk}/afvis/", payload)
+
+
+def test_vacancy_page_links_to_the_rejection_form_and_the_ground_chooser_shows_its_fields(
+    caseworker_a, client_for, vacancy
+):
+    client = client_for(caseworker_a)
+    body = client.get(vacancy.get_absolute_url()).content.decode()
+    assert f"/udlejning/{vacancy.pk}/afvis/" in body
+    chooser = client.get(f"/udlejning/{vacancy.pk}/afvis/")
+    assert chooser.status_code == 200 and 'id="ground-form"' in chooser.content.decode()
+    assert 'id="rejection-form"' not in chooser.content.decode()
+    r27 = client.get(f"/udlejning/{vacancy.pk}/afvis/", {"ground": "R27"}).content.decode()
+    assert 'name="debt_amount"' in r27 and 'name="termination_date"' not in r27
+    r28 = client.get(f"/udlejning/{vacancy.pk}/afvis/", {"ground": "R28"}).content.decode()
+    assert 'name="termination_ground"' in r28 and 'name="debt_amount"' not in r28
+    # An unknown ground just shows the chooser again.
+    assert client.get(f"/udlejning/{vacancy.pk}/afvis/", {"ground": "R99"}).status_code == 200
+
+
+@pytest.mark.rule("R30")
+def test_bad_input_gives_messages_next_to_the_fields_and_saves_nothing(
+    caseworker_a, client_for, vacancy, applicant
+):
+    client = client_for(caseworker_a)
+    response = _post(client, vacancy, "R30", applicant_number=applicant.applicant_number, reasoning="Short")
+    assert response.status_code == 400
+    assert "at least 40 characters" in response.content.decode()
+    response = _post(client, vacancy, "R30", reasoning=REASONING)
+    assert response.status_code == 400 and "Choose the candidate" in response.content.decode()
+    response = _post(client, vacancy, "R30", applicant_number="nobody", reasoning=REASONING)
+    assert response.status_code == 400 and "No person with this applicant number" in response.content.decode()
+    response = _post(client, vacancy, "R99")
+    assert response.status_code == 400
+    response = _post(
+        client,
+        vacancy,
+        "R27",
+        applicant_number=applicant.applicant_number,
+        debt_amount="-5",
+        debt_due_date="x",
+    )
+    assert response.status_code == 400
+    assert not RejectionCase.objects.exists()
+
+
+@pytest.mark.rule("R27.2")
+def test_r27_exception_is_shown_on_the_form(caseworker_a, client_for, vacancy, applicant):
+    response = _post(
+        client_for(caseworker_a),
+        vacancy,
+        "R27",
+        applicant_number=applicant.applicant_number,
+        debt_amount="5000",
+        debt_due_date=(TODAY - datetime.timedelta(days=40)).isoformat(),
+        debt_origin="former",
+        debt_plan_kept="on",
+    )
+    assert response.status_code == 400
+    assert "instalment plan or settlement: no rejection" in response.content.decode()
+    assert not RejectionCase.objects.exists()
+
+
+@pytest.mark.rule("R30", "R11")
+def test_a_decided_rejection_page_with_letter_history_and_complaint(
+    caseworker_a, client_for, vacancy, applicant
+):
+    client = client_for(caseworker_a)
+    response = _post(client, vacancy, "R30", applicant_number=applicant.applicant_number, reasoning=REASONING)
+    case = RejectionCase.objects.get()
+    assert response.status_code == 302 and response["Location"] == case.get_absolute_url()
+    assert case.state == RejectionState.DECIDED and case.person == applicant
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert REASONING in page and case.letter.subject in page
+    history = client.get(case.get_absolute_url() + "historik/")
+    assert history.status_code == 200 and "Afvisning" in history.content.decode()
+    listing = client.get("/udlejning/afvisninger/", {"ground": "R30"}).content.decode()
+    assert applicant.last_name in listing
+    # A complaint with a date before the decision is refused next to the field.
+    bad = client.post(
+        f"/udlejning/afvisninger/{case.pk}/klage/",
+        {
+            "complaint-received_on": (TODAY - datetime.timedelta(days=3)).isoformat(),
+            "complaint-summary": "Disagrees",
+            "complaint-change_reason": "Klage",
+        },
+    )
+    assert bad.status_code == 400 and "before the decision" in bad.content.decode()
+    ok = client.post(
+        f"/udlejning/afvisninger/{case.pk}/klage/",
+        {
+            "complaint-received_on": TODAY.isoformat(),
+            "complaint-summary": "Disagrees",
+            "complaint-change_reason": "K",
+        },
+    )
+    assert ok.status_code == 302
+    complaint = case.complaints.get()
+    done = client.post(
+        f"/udlejning/klager/{complaint.pk}/udfald/",
+        {
+            "outcome-outcome": "overturned",
+            "outcome-outcome_on": TODAY.isoformat(),
+            "outcome-outcome_text": "Overturned",
+            "outcome-change_reason": "Udfald",
+        },
+    )
+    assert done.status_code == 302
+    case.refresh_from_db()
+    assert case.state == RejectionState.OVERTURNED
+
+
+@pytest.mark.rule("R27.1")
+def test_the_debt_case_page_logs_the_read(caseworker_a, client_for, vacancy, applicant):
+    case = rejections.rejection_open(
+        actor=caseworker_a,
+        reason="Test",
+        vacancy=vacancy,
+        person=applicant,
+        ground=RejectionGround.R27,
+        facts={
+            "debt_amount": Decimal("3000"),
+            "debt_due_date": TODAY - datetime.timedelta(days=90),
+            "debt_origin": "current",
+        },
+    )
+    client_for(caseworker_a).get(case.get_absolute_url())
+    assert PersonalDataAccess.objects.filter(
+        person=applicant, kind=AccessKind.SENSITIVE_READ, detail__contains="debt"
+    ).exists()
+
+
+@pytest.mark.rule("R37.2")
+def test_the_kommune_officer_decides_a_dispensation_on_his_page(
+    caseworker_a, kommune_officer, caseworker_b, client_for, vacancy, applicant, department_a
+):
+    audited_save(
+        DepartmentAreaStatus(
+            department=department_a, kind=AreaStatusKind.HARD_GHETTO, valid_from=datetime.date(2020, 12, 1)
+        ),
+        actor=system_user(),
+        reason="Test",
+    )
+    benefit_status_record(
+        actor=caseworker_a,
+        reason="Test",
+        person=applicant,
+        kind="kontanthjaelp",
+        valid_from=datetime.date(2024, 1, 1),
+        source="kommune",
+    )
+    client = client_for(caseworker_a)
+    response = _post(client, vacancy, "R37", applicant_number=applicant.applicant_number)
+    case = RejectionCase.objects.get()
+    assert response.status_code == 302 and case.state == RejectionState.DECIDED
+    client.post(
+        f"/udlejning/afvisninger/{case.pk}/dispensation/",
+        {"disp-request_text": "Starts work next month", "disp-change_reason": "Anmodning"},
+    )
+    dispensation = Dispensation.objects.get()
+    officer = client_for(kommune_officer)
+    queue = officer.get("/udlejning/dispensationer/").content.decode()
+    assert applicant.last_name in queue
+    url = f"/udlejning/dispensationer/{dispensation.pk}/afgoerelse/"
+    bad = officer.post(url, {"decide-decision": "grant", "decide-change_reason": "Afgørelse"})
+    assert bad.status_code == 400 and "This field is required" in bad.content.decode()
+    assert client_for(caseworker_b).post(url, {}).status_code == 404
+    assert client.post(url, {}).status_code == 403  # the organisation cannot decide for the kommune
+    good = officer.post(
+        url,
+        {
+            "decide-decision": "grant",
+            "decide-work_or_education_prospect": "Contract signed",
+            "decide-pension_prospect": "Not relevant",
+            "decide-housing_elsewhere_prospect": "Poor",
+            "decide-other_circumstances": "None",
+            "decide-decision_reasoning": "Very special case",
+            "decide-change_reason": "Afgørelse",
+        },
+    )
+    assert good.status_code == 302
+    dispensation.refresh_from_db()
+    assert dispensation.state == DispensationState.GRANTED
+    assert officer.get(f"/udlejning/dispensationer/{dispensation.pk}/historik/").status_code == 200
+
+
+@pytest.mark.rule("R37.3")
+def test_the_r37_3_report_page_csv_and_pdf(kommune_officer, caseworker_a, client_for, department_a):
+    audited_save(
+        DepartmentAreaStatus(
+            department=department_a, kind=AreaStatusKind.HARD_GHETTO, valid_from=datetime.date(2020, 12, 1)
+        ),
+        actor=system_user(),
+        reason="Test",
+    )
+    assert rejections.dispensation_reports_make(today=datetime.date(TODAY.year, 7, 1)) == 1
+    client = client_for(kommune_officer)
+    page = client.get("/udlejning/afvisninger/rapporter/r37-3/")
+    assert page.status_code == 200 and "Aarhus" in page.content.decode()
+    csv = client.get("/udlejning/afvisninger/rapporter/r37-3/", {"format": "csv"})
+    assert csv["Content-Type"].startswith("text/csv") and f"{TODAY.year - 1}-07-01" in csv.content.decode()
+    pdf = client.get("/udlejning/afvisninger/rapporter/r37-3/", {"format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert client_for(caseworker_a).get("/udlejning/afvisninger/rapporter/r37-3/").status_code == 403
+
+
+@pytest.mark.rule("R28.2")
+def test_the_r28_report_page_and_forwarding_form(
+    kommune_officer, client_for, vacancy, applicant, caseworker_a
+):
+    case = rejections.rejection_open(
+        actor=caseworker_a,
+        reason="Test",
+        vacancy=vacancy,
+        person=applicant,
+        ground="R30",
+        reasoning=REASONING,
+    )
+    from allocation.models import R28Report
+
+    report = audited_save(
+        R28Report(
+            rejection=case,
+            kommune=vacancy.dwelling.department.kommune,
+            organisation=vacancy.organisation,
+            rejected_on=TODAY,
+            reported_on=TODAY,
+        ),
+        actor=system_user(),
+        reason="Test",
+    )
+    client = client_for(kommune_officer)
+    page = client.get("/udlejning/afvisninger/rapporter/r28/").content.decode()
+    assert (
+        "Alfa Boligselskab" in page
+        and applicant.last_name not in page
+        and 'class="app-form forward-form"' in page
+    )
+    bad = client.post(
+        f"/udlejning/afvisninger/rapporter/r28/{report.pk}/videresendt/",
+        {
+            "forward-forwarded_on": (TODAY + datetime.timedelta(days=3)).isoformat(),
+            "forward-change_reason": "V",
+        },
+        follow=True,
+    )
+    assert "between the report date and today" in bad.content.decode()
+    client.post(
+        f"/udlejning/afvisninger/rapporter/r28/{report.pk}/videresendt/",
+        {"forward-forwarded_on": TODAY.isoformat(), "forward-change_reason": "Videresendt"},
+    )
+    report.refresh_from_db()
+    assert report.forwarded_on == TODAY
+    pdf = client.get("/udlejning/afvisninger/rapporter/r28/", {"format": "pdf"})
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_benefit_status_page_records_and_logs(caseworker_a, caseworker_b, client_for, applicant):
+    client = client_for(caseworker_a)
+    url = f"/personer/{applicant.pk}/ydelser/"
+    bad = client.post(
+        url,
+        {
+            "kind": "kontanthjaelp",
+            "valid_from": "2025-05-01",
+            "valid_until": "2025-01-01",
+            "source": "kommune",
+            "change_reason": "Ydelse",
+        },
+    )
+    assert bad.status_code == 400 and "cannot be before the start date" in bad.content.decode()
+    bad_source = client.post(
+        url,
+        {"kind": "kontanthjaelp", "valid_from": "2025-05-01", "source": "other", "change_reason": "Ydelse"},
+    )
+    assert bad_source.status_code == 400 and "Describe the source" in bad_source.content.decode()
+    ok = client.post(
+        url, {"kind": "kontanthjaelp", "valid_from": "2025-05-01", "source": "kommune", "change_reason": "Y"}
+    )
+    assert ok.status_code == 302 and BenefitStatus.objects.filter(person=applicant).count() == 1
+    page = client.get(url).content.decode()
+    assert "Kontanthjælp" in page
+    assert PersonalDataAccess.objects.filter(person=applicant, detail__startswith="Benefit status").exists()
+    assert client_for(caseworker_b).get(url).status_code == 404
+
+
+def test_the_rejection_list_costs_a_fixed_number_of_queries(caseworker_a, client_for, vacancy, org_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    waiting_list = WaitingListFactory(controller=org_a.tenant)
+
+    def reject_one():
+        person = EntryFactory(waiting_list=waiting_list).person
+        rejections.rejection_open(
+            actor=caseworker_a,
+            reason="Test",
+            vacancy=vacancy,
+            person=person,
+            ground="R30",
+            reasoning=REASONING,
+        )
+
+    client = client_for(caseworker_a)
+    reject_one()
+    client.get("/udlejning/afvisninger/")  # warm the session and scope
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/udlejning/afvisninger/").status_code == 200
+    for _ in range(3):
+        reject_one()
+    with CaptureQueriesContext(connection) as four:
+        body = client.get("/udlejning/afvisninger/").content.decode()
+    assert body.count('href="/udlejning/afvisninger/') >= 4
+    assert len(four) == len(one)
