@@ -18,5 +18,7 @@ urlpatterns = [
     path("", include("letters.urls")),
     path("", include("waitinglists.urls")),
     path("", include("allocation.urls")),
+    path("", include("eldercare.urls")),
+    path("offentlig/aeldreboliger/", include("eldercare.urls_public")),
     path("api/v1/", include("allocation.api_urls")),
 ]

@@ -260,6 +260,7 @@ def _restore_reference_data(request) -> None:
     import_module("letters.migrations.0003_fee_letters_name_the_fee").add_version(apps, None)
     import_module("waitinglists.migrations.0003_fee_cycle_schedules").seed(apps, None)
     import_module("allocation.migrations.0003_letting_letters_and_schedules").seed(apps, None)
+    import_module("eldercare.migrations.0003_elder_letters_and_schedule").seed(apps, None)
 
 
 # --- Browser ---------------------------------------------------------------------------------

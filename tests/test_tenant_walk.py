@@ -59,10 +59,24 @@ def _object_for(url_name: str, world: dict) -> int:
         ("letters:person_", "person"),
         ("letters:job_run_", "job_run"),
         ("allocation:lease_detail", "lease"),
+        ("allocation:person_", "person"),
         ("allocation:advert_", "advert_vacancy"),
         ("allocation:nomination_", "nomination_vacancy"),
+        ("allocation:approval_", "approval"),
+        ("allocation:rejection_open", "vacancy"),
+        ("allocation:rejection_", "rejection"),
+        ("allocation:dispensation_", "dispensation"),
+        ("allocation:complaint_", "complaint"),
+        ("allocation:r28_", "r28_report"),
         ("allocation:", "vacancy"),
         ("api_vacancy", "vacancy"),
+        ("eldercare:specific_", "specific_list"),
+        ("eldercare:free_choice_", "free_choice"),
+        ("eldercare:outsiders_", "refuse_decision"),
+        ("eldercare:need_", "need_decision"),
+        ("eldercare:guarantee_", "guarantee_entry"),
+        ("eldercare:vacancy_", "elder_vacancy"),
+        ("eldercare:offer_", "elder_vacancy"),
     ):
         if (url_name or "").startswith(prefix):
             return world[key].pk
@@ -75,6 +89,10 @@ def _fill(route: str, url_name: str, world: dict) -> str:
         name = match.group("name") or match.group("rname")
         if name in ("pk", "object_id", "id", "vacancy_pk"):
             return str(_object_for(url_name, world))
+        if name == "entry_pk":
+            return str(world["specific_entry"].pk)
+        if name == "code":  # the public § 25 pages of a kommune
+            return "0751"
         if name == "round_pk":
             return str(world["offer"].round_id)
         if name == "offer_pk":
@@ -96,6 +114,12 @@ def _fill(route: str, url_name: str, world: dict) -> str:
 
 # Job runs belong to no tenant and hold no personal data (counts only): every staff user sees them.
 NOT_TENANT_OWNED = {"letters:job_run_detail", "letters:job_run_progress"}
+# The public § 25 pages of a kommune (no login, counts and averages only, R25).
+NOT_TENANT_OWNED |= {
+    "eldercare_public:kommune",
+    "eldercare_public:kommune_json",
+    "eldercare_public:kommune_csv",
+}
 
 
 @pytest.fixture
@@ -155,10 +179,42 @@ def world_a(org_a, person_a, system_user, settings, tmp_path):
     vacancy, advert_vacancy, nomination_vacancy, offer, lease = _letting_world(
         org_a, department, dwelling, person_a, caseworker, system_user
     )
+    # Issue 7: a startbolig letting waiting for the kommune's approval (R12.1).
+    from allocation.services.approvals import request_if_needed
+    from allocation.services.vacancies import vacancy_open
+
+    approval = request_if_needed(
+        actor=caseworker,
+        reason="Test",
+        vacancy=vacancy_open(
+            actor=caseworker,
+            reason="Test",
+            dwelling=DwellingFactory(department=department, kind="youth", youth_kind="startbolig", rooms=1),
+            notice_date=datetime.date.today() - datetime.timedelta(days=30),
+            move_out_date=datetime.date.today() + datetime.timedelta(days=30),
+        ),
+        person=person_a,
+    )
+    from allocation.models import PriorityNeed
+
+    audited_save(
+        PriorityNeed(
+            person=person_a,
+            controller=person_a.controller,
+            mobility_impaired=True,
+            documentation="Walk-lægeerklæring",
+            documented_on=datetime.date(2025, 1, 1),
+        ),
+        actor=system_user,
+        reason="Test",
+    )
+    rejection_objects = _rejection_world(vacancy, person_a, caseworker, system_user)
     return {
+        **rejection_objects,
         "vacancy": vacancy,
         "advert_vacancy": advert_vacancy,
         "nomination_vacancy": nomination_vacancy,
+        "approval": approval,
         "offer": offer,
         "lease": lease,
         "organisation": org_a,
@@ -170,6 +226,8 @@ def world_a(org_a, person_a, system_user, settings, tmp_path):
         "job_run": job_run,
         "waiting_list": waiting_list,
         "entry": entry,
+        **_eldercare_world(department.kommune),
+        **_eldercare_lists_world(department.kommune),
     }
 
 
@@ -240,6 +298,144 @@ def _letting_world(org_a, department, dwelling, person_a, caseworker, system_use
     return vacancy, advert_vacancy, nomination_vacancy, offer, lease
 
 
+def _eldercare_world(kommune):
+    """An elder of the kommune with a plejebolig needs decision on the general list, and a vacant
+    plejebolig offered to her (eldercare)."""
+    from eldercare.services.allocation import offer_make, vacancy_open
+    from tests.eldercare_support import decide, elder, elder_dwelling
+
+    officer = UserFactory(username="walk-elder-officer")
+    MembershipFactory(user=officer, tenant=kommune.tenant, role=Role.KOMMUNE_OFFICER)
+    person = elder(kommune, first_name="Ældre", last_name="Walkesen")
+    decision = decide(officer, kommune, person)
+    today = datetime.date.today()
+    vacancy = vacancy_open(
+        actor=officer,
+        reason="Test",
+        dwelling=elder_dwelling(kommune, address_line="Plejevej 3, st."),
+        vacant_from=today,
+        ready_on=today,
+    )
+    offer_make(
+        actor=officer,
+        reason="Test",
+        vacancy=vacancy,
+        candidate_key=f"general:{decision.guarantee_entry.pk}",
+        answer_by=today,
+    )
+    return {
+        "elder": person,
+        "need_decision": decision,
+        "guarantee_entry": decision.guarantee_entry,
+        "elder_vacancy": vacancy,
+    }
+
+
+def _eldercare_lists_world(kommune):
+    """A specific list with an applicant, a free-choice application and a refuse-outsiders decision."""
+    from eldercare.models import RefuseOutsidersDecision
+    from eldercare.services import free_choice, specific_lists
+    from tests.eldercare_lists_support import facility, resident_elsewhere, specific_list
+    from tests.eldercare_support import elder
+
+    officer = UserFactory(username="walk-lists-officer")
+    MembershipFactory(user=officer, tenant=kommune.tenant, role=Role.KOMMUNE_OFFICER)
+    sl = specific_list(facility(kommune, name="Walk-plejecenter"))
+    entry = specific_lists.entry_join(
+        actor=officer,
+        reason="Test",
+        specific_list=sl,
+        person=elder(kommune, first_name="Liste", last_name="Listewalkesen"),
+        joined_on=datetime.date.today(),
+    )
+    application = free_choice.free_choice_receive(
+        actor=officer,
+        reason="Test",
+        specific_list=sl,
+        person=resident_elsewhere(kommune, Kommune.objects.get(code="0101"), last_name="Fritvalgsen"),
+        home_kommune=Kommune.objects.get(code="0101"),
+        received_on=datetime.date.today(),
+    )
+    decision = audited_save(
+        RefuseOutsidersDecision(
+            kommune=kommune,
+            dwelling_kind="aeldreboliger",
+            decided_on=datetime.date(2026, 1, 5),
+            effective_from=datetime.date(2026, 2, 5),
+            lapses_on=datetime.date(2026, 8, 5),
+            own_average_wait_days=90,
+            baseline_average_wait_days=60,
+            increase_percent=50,
+            outsiders_joined_recent=4,
+            outsiders_joined_before=1,
+            justification="Walk-begrundelse",
+            decided_by=officer,
+        ),
+        actor=officer,
+        reason="Test",
+    )
+    return {
+        "specific_list": sl,
+        "specific_entry": entry,
+        "free_choice": application,
+        "refuse_decision": decision,
+    }
+
+
+def _rejection_world(vacancy, person_a, caseworker, system_user) -> dict:
+    """Issue 7: a decided rejection of person_a with a complaint, an R37.2 request, an R28.2
+    report and a benefit status."""
+    from allocation.models import Dispensation, R28Report
+    from allocation.services import rejections
+    from housing.benefits import benefit_status_record
+
+    case = rejections.rejection_open(
+        actor=caseworker,
+        reason="Test",
+        vacancy=vacancy,
+        person=person_a,
+        ground="R30",
+        reasoning="Walk-afvisningsbegrundelse: a very special case with reasonable grounds.",
+    )
+    complaint = rejections.complaint_record(
+        actor=caseworker, reason="Test", case=case, received_on=datetime.date.today(), summary="Walk-klage"
+    )
+    dispensation = audited_save(
+        Dispensation(
+            vacancy=vacancy,
+            person=person_a,
+            organisation=vacancy.organisation,
+            kommune=vacancy.dwelling.department.kommune,
+            request_text="Walk-dispensationsanmodning",
+            requested_by=caseworker,
+            requested_on=datetime.date.today(),
+        ),
+        actor=system_user,
+        reason="Test",
+    )
+    report = audited_save(
+        R28Report(
+            rejection=case,
+            kommune=vacancy.dwelling.department.kommune,
+            organisation=vacancy.organisation,
+            rejected_on=datetime.date.today(),
+            reported_on=datetime.date.today(),
+        ),
+        actor=system_user,
+        reason="Test",
+    )
+    benefit_status_record(
+        actor=caseworker,
+        reason="Test",
+        person=person_a,
+        kind="kontanthjaelp",
+        valid_from=datetime.date(2024, 1, 1),
+        source="kommune",
+        note="Walk-ydelsesnote",
+    )
+    return {"rejection": case, "complaint": complaint, "dispensation": dispensation, "r28_report": report}
+
+
 def _foreign_markers(world: dict) -> list[str]:
     person = world["person"]
     return [
@@ -256,6 +452,16 @@ def _foreign_markers(world: dict) -> list[str]:
         person.cpr_reveal().replace("-", ""),
         person.applicant_number,
         "Nomineresen",
+        "Walkesen",
+        "Listewalkesen",
+        "Fritvalgsen",
+        "Walk-begrundelse",
+        "Plejevej 3",
+        "Walk-lægeerklæring",
+        "Walk-afvisningsbegrundelse",
+        "Walk-klage",
+        "Walk-dispensationsanmodning",
+        "Walk-ydelsesnote",
     ]
 
 

@@ -28,6 +28,17 @@ class LetterKind(models.TextChoices):
     GUARANTEE_INFORMATION = "guarantee_information", _("Guarantee information")
     PAAKRAV = "paakrav", _("Påkrav (almenlejeloven § 89)")
     OPSIGELSE = "opsigelse", _("Opsigelse (almenlejeloven § 90, stk. 2)")
+    # Elder housing (eldercare): the plejebolig guarantee (§§ 15–18) and the kommune's allocation (§ 24).
+    ELDER_GENERAL_LIST = "elder_general_list", _("General list: the plejebolig guarantee and its deadline")
+    ELDER_NO_GUARANTEE = "elder_no_guarantee", _("The plejebolig guarantee does not apply (R15.2)")
+    ELDER_GUARANTEE_ENDED = "elder_guarantee_ended", _("The plejebolig guarantee has ended (R18)")
+    ELDER_OFFER = "elder_offer", _("Offer of an elder or nursing dwelling (with appeal guidance, R24)")
+    ELDER_ALLOCATION_DECISION = "elder_allocation_decision", _("Allocation decision, elder dwelling (R24)")
+    # Specific lists of elder housing (§ 21): the place on request, the fee reminder and the deletion.
+    ELDER_LIST_POSITION = "elder_list_position", _("Place on a specific list (R21.5)")
+    ELDER_LIST_FEE_REMINDER = "elder_list_fee_reminder", _("Specific list fee reminder (R21.3)")
+    ELDER_LIST_DELETION = "elder_list_deletion", _("Deleted from a specific list for non-payment (R21.3)")
+    ELDER_FREE_CHOICE_DECISION = "elder_free_choice_decision", _("Free-choice application decision (R19)")
     GENERAL = "general", _("General letter")
 
 
@@ -41,6 +52,12 @@ LEGAL_NOTICE_KINDS = frozenset(
         LetterKind.KOMMUNE_DECISION,
         LetterKind.PAAKRAV,
         LetterKind.OPSIGELSE,
+        LetterKind.ELDER_NO_GUARANTEE,
+        LetterKind.ELDER_GUARANTEE_ENDED,
+        LetterKind.ELDER_ALLOCATION_DECISION,
+        LetterKind.ELDER_LIST_FEE_REMINDER,
+        LetterKind.ELDER_LIST_DELETION,
+        LetterKind.ELDER_FREE_CHOICE_DECISION,
     }
 )
 

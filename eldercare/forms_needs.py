@@ -1,0 +1,129 @@
+"""Forms of the needs decision (*visitation*) and of the general list."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from housing import cpr
+from housing.forms import DateInput, ReasonFormMixin
+
+from .models import GuaranteeChoice, NeedKind, PartnerRelation
+
+SCORE_CHOICES = [
+    (0, _("0 – no special need")),
+    (1, _("1 – some need")),
+    (2, _("2 – considerable need")),
+    (3, _("3 – great need")),
+    (4, _("4 – very great need")),
+]
+
+
+def _score(label):
+    return forms.TypedChoiceField(label=label, choices=SCORE_CHOICES, coerce=int, initial=None)
+
+
+class NeedDecisionForm(ReasonFormMixin, forms.Form):
+    """A needs decision: who, which need, when, the assessment (§ 20, stk. 2), who moves along
+    (R19.3) and — for a plejebolig need — the general list or a specific dwelling (§ 15)."""
+
+    kommune = forms.ModelChoiceField(label=_("Kommune"), queryset=None, empty_label=None)
+    cpr = forms.CharField(label=_("CPR number"), max_length=11, help_text=_("DDMMYY-XXXX"))
+    first_name = forms.CharField(
+        label=_("First name(s)"),
+        max_length=100,
+        required=False,
+        help_text=_("Needed only when the citizen is not registered with the kommune yet."),
+    )
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    kind = forms.ChoiceField(label=_("Need"), choices=NeedKind.choices, widget=forms.RadioSelect)
+    decided_on = forms.DateField(label=_("Decision date"), widget=DateInput())
+    social_score = _score(_("Social conditions"))
+    physical_score = _score(_("Physical conditions"))
+    mental_score = _score(_("Mental conditions"))
+    economic_score = _score(_("Economic conditions"))
+    assessment_notes = forms.CharField(
+        label=_("Assessment notes"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Sensitive: every reading is written to the access log."),
+    )
+    far_reaching_disability = forms.BooleanField(
+        label=_("Far-reaching physical or mental disability (R14.2)"), required=False
+    )
+    partner_relation = forms.ChoiceField(
+        label=_("Spouse, registered partner or cohabitant moving along (R19.3)"),
+        choices=PartnerRelation.choices,
+        required=False,
+    )
+    partner_name = forms.CharField(label=_("Name of the person moving along"), max_length=200, required=False)
+    guarantee_choice = forms.ChoiceField(
+        label=_("For a plejebolig need: general list or a specific dwelling (§ 15)"),
+        choices=[c for c in GuaranteeChoice.choices if c[0]],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    chosen_dwelling = forms.CharField(
+        label=_("The specific dwelling or nursing home chosen"), max_length=200, required=False
+    )
+
+    field_order = [
+        "kommune",
+        "cpr",
+        "first_name",
+        "last_name",
+        "kind",
+        "decided_on",
+        "social_score",
+        "physical_score",
+        "mental_score",
+        "economic_score",
+        "assessment_notes",
+        "far_reaching_disability",
+        "partner_relation",
+        "partner_name",
+        "guarantee_choice",
+        "chosen_dwelling",
+        "change_reason",
+    ]
+
+    def __init__(self, *args, kommuner=None, changing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.changing = changing
+        if changing:
+            for name in ("kommune", "cpr", "first_name", "last_name"):
+                del self.fields[name]
+        else:
+            self.fields["kommune"].queryset = kommuner
+            only = list(kommuner[:2]) if kommuner is not None else []
+            if len(only) == 1:
+                self.fields["kommune"].initial = only[0].pk
+                self.fields["kommune"].widget = forms.HiddenInput()
+
+    def clean_cpr(self) -> str:
+        return cpr.normalise((self.cleaned_data.get("cpr") or "").strip())
+
+    def clean_decided_on(self):
+        day = self.cleaned_data["decided_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The decision date cannot be in the future."))
+        return day
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == NeedKind.NURSING and not data.get("guarantee_choice"):
+            self.add_error("guarantee_choice", _("Choose the general list or a specific dwelling (§ 15)."))
+        if kind and kind != NeedKind.NURSING:
+            data["guarantee_choice"] = ""
+        if data.get("partner_relation") and not (data.get("partner_name") or "").strip():
+            self.add_error("partner_name", _("Name the spouse, partner or cohabitant who moves along."))
+        if not data.get("partner_relation") and (data.get("partner_name") or "").strip():
+            self.add_error("partner_relation", _("Choose how the person named is related to the citizen."))
+        return data
+
+
+class BreachReportForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
