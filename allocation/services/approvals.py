@@ -47,6 +47,7 @@ from housing.models import (
     PersonalDataAccess,
 )
 from housing.models.closing_days import KommuneClosingDay, kommune_closing_days
+from letters import complaint_guidance
 from letters import services as letters
 from letters.formatting import letter_long_date
 
@@ -70,11 +71,7 @@ from ..rules import approvals as rules
 from .policies import kommune_decision_in_force
 
 # Letters are Danish (the templates are); the complaint guidance of a kommune decision (R24).
-R24_GUIDANCE = (
-    "Du kan klage over kommunens afgørelse til Ankestyrelsen (bekendtgørelsens § 24). Klagen sendes "
-    "til kommunen inden 4 uger efter, at du har modtaget afgørelsen. Kommunen genvurderer sagen og "
-    "sender den videre til Ankestyrelsen, hvis den fastholder afgørelsen."
-)
+R24_GUIDANCE = complaint_guidance.ANKESTYRELSEN
 GROUND_TEXT_DA = {
     "R42.1": "kommunen godkender hver udlejning (bekendtgørelsens § 42, stk. 1)",
     "R36.1": "kombineret udlejning (bekendtgørelsens § 36, stk. 1)",

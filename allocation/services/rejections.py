@@ -35,6 +35,7 @@ from housing.models import (
     Person,
     PersonalDataAccess,
 )
+from letters import complaint_guidance
 from letters import services as letters
 from letters.formatting import letter_amount, letter_long_date
 
@@ -59,11 +60,7 @@ from ..rules import rejection_grounds as rules
 
 DEFAULT_DEBT_THRESHOLD = Decimal("1000.00")
 
-R24_GUIDANCE = (
-    "Du kan klage over kommunens afgørelse til Ankestyrelsen (bekendtgørelsens § 24). Klagen sendes "
-    "til kommunen senest 4 uger efter, at du har modtaget afgørelsen. Kommunen genvurderer sagen, før "
-    "den sendes videre til Ankestyrelsen."
-)
+R24_GUIDANCE = complaint_guidance.ANKESTYRELSEN
 
 # The ground as the decision letter states it (Danish: the letter quotes the law).
 GROUND_LETTER_TEXT = {

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from housing.audit import audited_save, require_reason
+from letters import complaint_guidance
 from letters import services as letters
 from letters.formatting import letter_long_date
 
@@ -46,12 +47,7 @@ DEFAULT_WARNING_DAYS = 14
 MAX_WARNING_DAYS = 60
 
 #: The appeal guidance of § 24 (Ankestyrelsen; retssikkerhedslovens kapitel 10), in every decision letter.
-COMPLAINT_GUIDANCE = (
-    "Du kan klage over kommunens afgørelse til Ankestyrelsen (bekendtgørelsens § 24). Klagen sendes "
-    "til kommunen senest 4 uger efter, at du har modtaget afgørelsen. Kommunen vurderer afgørelsen "
-    "igen; fastholder kommunen den, sender den klagen videre til Ankestyrelsen (lov om retssikkerhed og "
-    "administration på det sociale område, kapitel 10). Du kan klage skriftligt eller mundtligt."
-)
+COMPLAINT_GUIDANCE = complaint_guidance.ANKESTYRELSEN
 
 NEED_KIND_DA = {
     NeedKind.ELDER_DWELLING: "en ældrebolig",
