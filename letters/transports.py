@@ -84,7 +84,15 @@ class FilesystemOutboxTransport:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp_name)
             raise
+        self._remove_orphans(message_uuid)
         return TransportResult(reference=str(target), delivered=True)
+
+    def _remove_orphans(self, message_uuid: str) -> None:
+        """A worker killed (SIGKILL) mid-write leaves its hidden temporary file behind; the letter is
+        claimed again and re-sent, and once that copy is in place the orphan of the same message goes."""
+        for orphan in self.directory.glob(f".{message_uuid}.*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                orphan.unlink()
 
     def flush(self) -> None:
         self._fsync_directory()

@@ -216,3 +216,20 @@ def test_a_rolled_back_request_does_not_block_the_next(django_capture_on_commit_
     with django_capture_on_commit_callbacks() as callbacks:
         services.request_dispatch()
     assert callbacks == [services._enqueue_dispatch]
+
+
+def test_the_outbox_removes_what_a_killed_worker_left_half_written(tmp_path):
+    """A SIGKILL mid-write leaves a hidden temporary file; re-sending the same message clears it."""
+    from letters.transports import FilesystemOutboxTransport
+
+    message_uuid = "0b9c1a4e-1111-4c1e-9c7e-2f1d3e4a5b6c"
+    transport = FilesystemOutboxTransport(tmp_path)
+    tmp_path.joinpath(f".{message_uuid}.abc123.tmp").write_bytes(b"<half")
+    other = tmp_path.joinpath(".0b9c1a4e-2222-4c1e-9c7e-2f1d3e4a5b6c.def456.tmp")
+    other.write_bytes(b"<another message still being written")
+
+    transport.send(message_uuid=message_uuid, memo_xml=b"<memo/>")
+
+    assert tmp_path.joinpath(f"{message_uuid}.xml").read_bytes() == b"<memo/>"
+    assert not list(tmp_path.glob(f".{message_uuid}.*"))
+    assert other.exists(), "another message's temporary file is not ours to remove"

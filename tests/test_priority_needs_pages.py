@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -48,6 +49,18 @@ REASON = "Lægeerklæring modtaget"
 def _english():
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def client_for(client_for):
+    """Pages in English (our source strings), whatever the Danish default."""
+
+    def english_client(user):
+        client = client_for(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return english_client
 
 
 @pytest.fixture
@@ -131,7 +144,7 @@ def test_a_need_recorded_on_the_page_places_the_person_before_r4_and_seniority(
     record = need.history.get()
     assert (record.history_user, record.history_change_reason) == (caseworker_a, REASON)
     logged = PersonalDataAccess.objects.get(person=impaired.person)
-    assert logged.kind == AccessKind.SENSITIVE_READ and "recorded" in logged.detail
+    assert logged.kind == AccessKind.SENSITIVE_WRITE and "recorded" in logged.detail
 
     plain = _ranking(vacancy_for(DwellingFactory(department=department_a, rooms=3)))
     assert [(p.candidate.entry_id, p.rule) for p in plain.placed] == [
