@@ -15,9 +15,19 @@ from .models import (
 
 @admin.register(LettingAgreement)
 class LettingAgreementAdmin(AuditedAdmin):
-    list_display = ["organisation", "kommune", "department", "kind", "every_nth", "valid_from", "valid_until"]
+    list_display = [
+        "organisation",
+        "kommune",
+        "department",
+        "dwelling",
+        "kind",
+        "every_nth",
+        "approved_by",
+        "valid_from",
+        "valid_until",
+    ]
     list_filter = ["kind", "kommune"]
-    autocomplete_fields = ["organisation", "kommune", "department"]
+    autocomplete_fields = ["organisation", "kommune", "department", "dwelling"]
 
 
 @admin.register(OrganisationLettingPolicy)

@@ -53,6 +53,9 @@ def seed(*, command) -> dict[str, int]:
     from .demo_approvals import seed as seed_approvals
 
     counts.update(seed_approvals(command=command))
+    from .demo_rejections import seed as seed_rejections  # rejections and an R37.2 request
+
+    counts.update(seed_rejections(command=command))
     return {what: n for what, n in counts.items() if n}
 
 

@@ -126,6 +126,10 @@ _FRAGMENTS: list[tuple[re.Pattern, object]] = [
         _("R8.3: has not yet lived %(n)s months in the current dwelling (moved in %(date)s)."),
     ),
     (
+        re.compile(rf"^R1\.8: the lease sets §§ 6–7 aside until {_DATE}\.$"),
+        _("R1.8: the lease sets §§ 6–7 aside until %(date)s."),
+    ),
+    (
         re.compile(r"^R12\.1: startboliger are for persons aged 18–24\.$"),
         _("R12.1: startboliger are for persons aged 18–24."),
     ),

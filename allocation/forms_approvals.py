@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from housing.forms import ReasonFormMixin
+from housing.forms import DateInput, ReasonFormMixin
 
 from .models import RefusalGround
 
@@ -74,3 +74,10 @@ class ApprovalRequestForm(ReasonFormMixin, forms.Form):
     let_as = forms.ChoiceField(label=_("Let the dwelling"), choices=LET_AS, required=False)
 
     field_order = ["applicant_number", "let_as", "change_reason"]
+
+
+class YouthReversionForm(ReasonFormMixin, forms.Form):
+    """R12.5: the youth dwelling is let as a youth dwelling again."""
+
+    valid_from = forms.DateField(label=_("Applies from"), widget=DateInput())
+    reasons = forms.CharField(label=_("The kommune's reasons"), widget=forms.Textarea(attrs={"rows": 3}))

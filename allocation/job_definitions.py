@@ -49,3 +49,18 @@ def rejection_reports(progress: JobProgress) -> None:
     progress.count(
         "reports", rejections.dispensation_reports_make(today=timezone.localdate(), progress=progress)
     )
+
+
+@job(
+    "allocation.r28_reports_send",
+    label=_("Send the month's R28.2 reports to the kommune"),
+    description=_(
+        "For each kommune, the rejections under § 28 of each past month (only the fact of each "
+        "rejection) are sent together as one report, which the kommune forwards to the ministry. Runs "
+        "daily; one report per kommune and month."
+    ),
+)
+def r28_reports_send(progress: JobProgress) -> None:
+    from .services import rejections
+
+    progress.count("reports", rejections.r28_reports_send(today=timezone.localdate(), progress=progress))

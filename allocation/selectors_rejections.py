@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from housing import scoping
 
-from .models import Complaint, Dispensation, DispensationReport, R28Report, RejectionCase
+from .models import Complaint, Dispensation, DispensationReport, R28Report, R28ReportBatch, RejectionCase
 
 
 def rejections_for(user) -> QuerySet[RejectionCase]:
@@ -88,9 +88,15 @@ def r28_reports_for(user) -> QuerySet[R28Report]:
         R28Report.objects.filter(
             Q(kommune_id__in=scope.kommune_ids) | Q(organisation_id__in=scope.organisation_ids)
         )
-        .select_related("kommune", "organisation", "forwarded_by")
+        .select_related("kommune", "organisation", "forwarded_by", "batch")
         .order_by("-rejected_on", "-id")
     )
+
+
+def r28_batches_for(user) -> QuerySet[R28ReportBatch]:
+    """The monthly R28.2 reports the job sent to the user's kommune(s)."""
+    scope = scoping.scope_for(user)
+    return R28ReportBatch.objects.filter(kommune_id__in=scope.kommune_ids).select_related("kommune")
 
 
 def dispensation_reports_for(user) -> QuerySet[DispensationReport]:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("allocation.urls_approvals")),
     path("", include("allocation.urls_rejections")),
     path("", include("allocation.urls_needs")),
+    path("", include("allocation.urls_supervision")),
 ]

@@ -9,6 +9,12 @@ urlpatterns = [
     path("kommune/godkendelser/indberetning/", approvals.approval_report, name="approval_report"),
     path("kommune/godkendelser/<int:pk>/", approvals.approval_detail, name="approval_detail"),
     path("kommune/godkendelser/<int:pk>/historik/", approvals.approval_history, name="approval_history"),
+    path("kommune/godkendelser/<int:pk>/klage/", approvals.approval_complaint, name="approval_complaint"),
+    path(
+        "kommune/godkendelser/<int:pk>/ungdomsbolig-igen/",
+        approvals.approval_youth_revert,
+        name="approval_youth_revert",
+    ),
     path(
         "udlejning/<int:pk>/kommunens-godkendelse/",
         approvals.approval_request_new,

@@ -40,8 +40,17 @@ class OfferForm(ReasonFormMixin, forms.Form):
 
     candidate = forms.ChoiceField(label=_("Offer the dwelling to"), widget=forms.RadioSelect)
     answer_by = forms.DateField(label=_("Answer by"), widget=DateInput())
+    offer_not_ready_in_time = forms.BooleanField(
+        label=_("Offer all the same if the dwelling is ready too late for the guarantee (R16.2)"),
+        required=False,
+        help_text=_(
+            "A general-list elder's dwelling must be ready at the latest 2 weeks after the deadline. An "
+            "offer of a dwelling ready later is recorded as not fulfilling the guarantee: a refusal does not "
+            "restart the 2 months."
+        ),
+    )
 
-    field_order = ["candidate", "answer_by", "change_reason"]
+    field_order = ["candidate", "answer_by", "offer_not_ready_in_time", "change_reason"]
 
     def __init__(self, *args, choices=(), **kwargs):
         super().__init__(*args, **kwargs)

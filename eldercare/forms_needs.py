@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from housing import cpr
 from housing.forms import DateInput, ReasonFormMixin
 
-from .models import GuaranteeChoice, NeedKind, PartnerRelation
+from .models import EndCause, GuaranteeChoice, NeedKind, PartnerRelation
 
 SCORE_CHOICES = [
     (0, _("0 – no special need")),
@@ -127,3 +127,30 @@ class NeedDecisionForm(ReasonFormMixin, forms.Form):
 
 class BreachReportForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+
+
+class GuaranteeLeaveForm(ReasonFormMixin, forms.Form):
+    """The place on the general list ends: the elder withdrew, has died, moved away, or the need lapsed.
+    A changed need for an elder dwelling or a botilbud is a new needs decision instead (R18)."""
+
+    cause = forms.ChoiceField(
+        label=_("Why does the place end?"),
+        choices=[c for c in EndCause.choices if c[0]],
+        widget=forms.RadioSelect,
+    )
+    day = forms.DateField(label=_("The place ends on"), widget=DateInput())
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 300}),
+        help_text=_("Written in the letter to the elder (not on death)."),
+    )
+
+    field_order = ["cause", "day", "note", "change_reason"]
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The place cannot end on a day in the future."))
+        return day

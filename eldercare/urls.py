@@ -12,6 +12,7 @@ staff_urlpatterns = [
     path("", guarantee.dashboard, name="dashboard"),
     path("garantibrud.csv", guarantee.breach_report, name="breach_report"),
     path("venteliste/<int:pk>/", guarantee.guarantee_detail, name="guarantee_detail"),
+    path("venteliste/<int:pk>/afslut/", guarantee.guarantee_leave, name="guarantee_leave"),
     path("visitation/", needs.need_list, name="need_list"),
     path("visitation/ny/", needs.need_create, name="need_create"),
     path("visitation/<int:pk>/", needs.need_detail, name="need_detail"),

@@ -151,12 +151,18 @@ def administrator(db):
 
 
 @pytest.fixture
-def client_for() -> Callable[..., Client]:
-    """``client_for(user)``: a test client logged in as ``user``."""
+def client_for(request, settings) -> Callable[..., Client]:
+    """``client_for(user)``: a test client logged in as ``user``.
+
+    The product speaks Danish by default; a test module that asserts on the English source strings
+    sets ``PAGE_LANGUAGE = "en"`` and its clients carry the language cookie."""
+    language = getattr(request.module, "PAGE_LANGUAGE", None)
 
     def make(user) -> Client:
         client = Client()
         client.force_login(user, backend=MODEL_BACKEND)
+        if language:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         return client
 
     return make
@@ -261,6 +267,8 @@ def _restore_reference_data(request) -> None:
     import_module("waitinglists.migrations.0003_fee_cycle_schedules").seed(apps, None)
     import_module("allocation.migrations.0003_letting_letters_and_schedules").seed(apps, None)
     import_module("eldercare.migrations.0003_elder_letters_and_schedule").seed(apps, None)
+    import_module("eldercare.migrations.0005_specific_list_letters_and_jobs").seed(apps, None)
+    import_module("eldercare.migrations.0008_general_list_left_letter").seed(apps, None)
 
 
 # --- Browser ---------------------------------------------------------------------------------

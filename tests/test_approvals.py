@@ -58,6 +58,10 @@ def _english():
         yield
 
 
+#: Pages in English, the source language (see ``client_for`` in conftest).
+PAGE_LANGUAGE = "en"
+
+
 @pytest.fixture
 def general_list(org_a):
     return WaitingListFactory(controller=org_a.tenant, name="Alfa venteliste")

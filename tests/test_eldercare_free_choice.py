@@ -291,6 +291,11 @@ def test_the_officer_handles_an_application_on_the_pages(
     )
     assert response.status_code == 302
     application = FreeChoiceApplication.objects.get()
+    # The new citizen lives in the home kommune, registered by the destination kommune (its data).
+    assert (application.person.kommune_id, application.person.controller_id) == (
+        kommune_odense.pk,
+        kommune_aarhus.tenant_id,
+    )
     need = decide(
         kommune_officer, kommune_aarhus, application.person, kind="elder_dwelling", decided_on=TODAY
     )

@@ -372,8 +372,16 @@ def test_the_officer_adds_and_removes_an_applicant_on_the_pages(
         kommune_odense,
         kommune_aarhus.tenant_id,
     )
+    assert e.person.kommune == kommune_odense  # the kommune of residence, not the list's kommune
     assert e.history.count() == 1
     assert e.history.first().history_change_reason == REASON
+    # An applicant living in the list's own kommune is registered with it as the residence.
+    inside = client.post(
+        url, {**data, "cpr": "020340-1242", "first_name": "Ib", "home_kommune": kommune_aarhus.pk}
+    )
+    assert inside.status_code == 302
+    local = SpecificListEntry.objects.get(person__first_name="Ib")
+    assert (local.lives_inside, local.person.kommune) == (True, kommune_aarhus)
     remove = client.post(
         reverse("eldercare:specific_entry_remove", args=[sl.pk, e.pk]),
         {"change_reason": "Ønsker ikke længere bolig", "left_on": "2026-06-01"},

@@ -13,6 +13,7 @@ from django.utils import translation
 from eldercare.models import GuaranteeEntry, NeedDecision, NeedState
 from eldercare.services import needs as services
 from housing.models import AccessKind, Person, PersonalDataAccess
+from tests.eldercare_lists_support import english
 from tests.eldercare_support import decide, elder
 
 pytestmark = pytest.mark.django_db
@@ -90,10 +91,9 @@ def test_every_read_of_the_assessment_is_logged(kommune_officer, kommune_aarhus,
 @pytest.mark.rule("R19.3")
 def test_a_spouse_moving_along_must_be_named(kommune_officer, kommune_aarhus, client_for):
     with translation.override("en"):
-        response = client_for(kommune_officer).post(
+        response = english(client_for(kommune_officer)).post(
             "/kommune/aeldre/visitation/ny/",
             _form_data(kommune=kommune_aarhus.pk, partner_relation="cohabitant", partner_name=""),
-            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert response.status_code == 400
     assert "Name the spouse, partner or cohabitant" in response.content.decode()

@@ -17,6 +17,7 @@ from eldercare.models import ElderOffer, ElderVacancy, GuaranteeEntry
 from eldercare.services import allocation as allocation_services
 from eldercare.services import guarantee as guarantee_services
 from housing.models import AccessKind, PersonalDataAccess
+from tests.eldercare_lists_support import english
 from tests.eldercare_support import decide, elder, elder_dwelling
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def test_the_dashboard_shows_every_elder_with_days_left_and_overdue_in_red(
     fresh = elder(kommune_aarhus, first_name="Ny", last_name="Jensen")
     decide(kommune_officer, kommune_aarhus, fresh, decided_on=TODAY)
     with translation.override("en"):
-        body = client_for(kommune_officer).get("/kommune/aeldre/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        body = english(client_for(kommune_officer)).get("/kommune/aeldre/").content.decode()
     late_entry = GuaranteeEntry.objects.get(person=overdue)
     fresh_entry = GuaranteeEntry.objects.get(person=fresh)
     assert body.index("Forsinket Olsen") < body.index("Ny Jensen")  # earliest deadline first
@@ -56,7 +57,7 @@ def test_the_dashboard_shows_every_elder_with_days_left_and_overdue_in_red(
 
 
 def test_the_dashboard_costs_a_fixed_number_of_queries(kommune_officer, kommune_aarhus, client_for):
-    client = client_for(kommune_officer)
+    client = english(client_for(kommune_officer))
     for days in (5, 70, 30):
         decide(
             kommune_officer,
@@ -76,7 +77,7 @@ def test_the_breach_report_is_a_csv_of_this_years_breaches(kommune_officer, komm
     late = elder(kommune_aarhus, first_name="Sen", last_name="Svendsen")
     decide(kommune_officer, kommune_aarhus, late, decided_on=TODAY - datetime.timedelta(days=65))
     decide(kommune_officer, kommune_aarhus, elder(kommune_aarhus, last_name="Rettid"), decided_on=TODAY)
-    response = client_for(kommune_officer).get(f"/kommune/aeldre/garantibrud.csv?year={TODAY.year}")
+    response = english(client_for(kommune_officer)).get(f"/kommune/aeldre/garantibrud.csv?year={TODAY.year}")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     entry = GuaranteeEntry.objects.get(person=late)
@@ -85,7 +86,7 @@ def test_the_breach_report_is_a_csv_of_this_years_breaches(kommune_officer, komm
         assert int(rows[1][-1]) == (TODAY - entry.deadline).days
         assert PersonalDataAccess.objects.filter(person=late, kind=AccessKind.EXPORT).count() == 1
     assert "Rettid" not in response.content.decode("utf-8-sig")
-    bad = client_for(kommune_officer).get("/kommune/aeldre/garantibrud.csv?year=abc")
+    bad = english(client_for(kommune_officer)).get("/kommune/aeldre/garantibrud.csv?year=abc")
     assert bad.status_code == 400
 
 
@@ -110,7 +111,7 @@ def test_menu_and_start_page_show_the_guarantee(kommune_officer, kommune_aarhus,
         kommune_officer, kommune_aarhus, elder(kommune_aarhus), decided_on=TODAY - datetime.timedelta(days=70)
     )
     with translation.override("en"):
-        body = client_for(kommune_officer).get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        body = english(client_for(kommune_officer)).get("/").content.decode()
     assert 'id="menu-eldercare"' in body
     link = body[body.index('id="guarantee-dashboard-link"') :][:300]
     assert "1 elder on the general list, 1 past the deadline" in link
@@ -118,7 +119,7 @@ def test_menu_and_start_page_show_the_guarantee(kommune_officer, kommune_aarhus,
 
 @pytest.mark.rule("R24")
 def test_the_vacancy_pages_take_bad_input_without_a_500(kommune_officer, kommune_aarhus, client_for):
-    client = client_for(kommune_officer)
+    client = english(client_for(kommune_officer))
     dwelling = elder_dwelling(kommune_aarhus)
     person = elder(kommune_aarhus)
     decision = decide(kommune_officer, kommune_aarhus, person)
@@ -201,14 +202,16 @@ def test_the_entry_page_shows_periods_and_breaches(kommune_officer, kommune_aarh
     guarantee_services.guarantee_refusal_received(
         actor=kommune_officer, reason="Afslag", entry=entry, received_on=TODAY - datetime.timedelta(days=5)
     )
-    body = client_for(kommune_officer).get(f"/kommune/aeldre/venteliste/{entry.pk}/").content.decode()
+    body = (
+        english(client_for(kommune_officer)).get(f"/kommune/aeldre/venteliste/{entry.pk}/").content.decode()
+    )
     assert 'id="periods"' in body and body.count("badge-error") >= 1  # period 1 passed its deadline
 
 
 def test_a_second_offer_on_the_same_vacancy_is_refused_on_the_page(
     kommune_officer, kommune_aarhus, client_for
 ):
-    client = client_for(kommune_officer)
+    client = english(client_for(kommune_officer))
     first = decide(kommune_officer, kommune_aarhus, elder(kommune_aarhus)).guarantee_entry
     second = decide(kommune_officer, kommune_aarhus, elder(kommune_aarhus)).guarantee_entry
     vacancy = allocation_services.vacancy_open(

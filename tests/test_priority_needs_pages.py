@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -51,16 +50,8 @@ def _english():
         yield
 
 
-@pytest.fixture
-def client_for(client_for):
-    """Pages in English (our source strings), whatever the Danish default."""
-
-    def english_client(user):
-        client = client_for(user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return english_client
+#: Pages in English, the source language (see ``client_for`` in conftest).
+PAGE_LANGUAGE = "en"
 
 
 @pytest.fixture

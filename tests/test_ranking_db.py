@@ -122,6 +122,7 @@ def reference_candidates(vacancy: Vacancy, day: datetime.date, kinds: tuple[str,
                         fitted_elderly_disabled=lease.dwelling.fitted_elderly_disabled,
                         fitted_mobility_impaired=lease.dwelling.fitted_mobility_impaired,
                         fitted_large_household_mobility=lease.dwelling.fitted_large_household_mobility,
+                        sections_6_7_set_aside_until=lease.sections_6_7_set_aside_until,
                     )
             arrears = any(
                 c.state in (ChargeState.OPEN, ChargeState.REMINDED) and c.due_date < day
@@ -746,6 +747,42 @@ def test_the_internal_turn_goes_to_the_general_list_when_nobody_holds_an_interna
     # Skipping the one who was offered it already leaves nobody: R2.5.
     empty = assert_same(vacancy, skip=[applicant.pk])
     assert empty.ranking.fallback == "R2.5" and empty.ranking.placed == []
+
+
+@pytest.mark.rule("R1.8", "R7")
+def test_a_lease_that_sets_6_7_aside_gives_no_internal_priority_until_that_day():
+    org, _kommune, department, _general, internal = _org_with_lists()
+    elsewhere = DepartmentFactory(organisation=org, kommune=department.kommune)
+    udslusning = _entry(internal, "2001-01-01")
+    ordinary = _entry(internal, "2010-01-01")
+    home = DwellingFactory(department=elsewhere)
+    agreement = save(
+        LettingAgreement(
+            organisation=org,
+            kommune=department.kommune,
+            department=elsewhere,
+            dwelling=home,
+            kind=AgreementKind.UDSLUSNING,
+            valid_from=datetime.date(2020, 1, 1),
+            approved_by="Kriminalforsorgen",
+            approved_on=datetime.date(2020, 1, 1),
+        )
+    )
+    lease = _lease(udslusning.person, home, starts_on=TODAY - datetime.timedelta(days=100))
+    lease.r1_8_agreement = agreement
+    lease.sections_6_7_set_aside_until = TODAY  # the last day of the set-aside period
+    save(lease)
+    _lease(ordinary.person, DwellingFactory(department=elsewhere))
+    vacancy = vacancy_for(DwellingFactory(department=department), internal_turn=True)
+
+    result = assert_same(vacancy)
+    assert [p.candidate.entry_id for p in result.ranking.placed] == [ordinary.pk]
+    assert [(x.candidate.entry_id, x.rule) for x in result.ranking.excluded] == [(udslusning.pk, "R1.8")]
+    assert "sets §§ 6–7 aside until" in result.ranking.excluded[0].reason
+
+    # The day after the period, the tenant holds § 7 priority again and is first by seniority.
+    after = assert_same(vacancy, day=TODAY + datetime.timedelta(days=1))
+    assert [p.candidate.entry_id for p in after.ranking.placed] == [udslusning.pk, ordinary.pk]
 
 
 def test_skipped_entries_are_left_out_and_the_ranks_count_the_others():

@@ -34,16 +34,8 @@ def _english():
         yield
 
 
-@pytest.fixture
-def client_for(client_for, settings):
-    """The pages in English (the source language), whatever the compiled catalogue says."""
-
-    def make(user):
-        client = client_for(user)
-        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-        return client
-
-    return make
+#: Pages in English, the source language (see ``client_for`` in conftest).
+PAGE_LANGUAGE = "en"
 
 
 @pytest.fixture
@@ -383,3 +375,32 @@ def test_the_rejection_list_costs_a_fixed_number_of_queries(caseworker_a, client
         body = client.get("/udlejning/afvisninger/").content.decode()
     assert body.count('href="/udlejning/afvisninger/') >= 4
     assert len(four) == len(one)
+
+
+@pytest.mark.rule("R27.1", "R30", "R37.1", "R37.2")
+def test_the_demo_has_rejection_cases_and_a_dispensation_request(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from allocation.models import (
+        Dispensation,
+        DispensationState,
+        RejectionCase,
+        RejectionGround,
+        RejectionState,
+    )
+
+    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    decided = RejectionCase.objects.filter(state=RejectionState.DECIDED)
+    assert set(decided.values_list("ground", flat=True)) == {
+        RejectionGround.R27,
+        RejectionGround.R30,
+        RejectionGround.R37,
+    }
+    assert all(case.letter_id for case in decided)
+    dispensation = Dispensation.objects.get()
+    assert dispensation.state == DispensationState.REQUESTED and dispensation.rejection.ground == "R37"
+    before = RejectionCase.objects.count()
+    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    assert RejectionCase.objects.count() == before  # idempotent

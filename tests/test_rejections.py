@@ -358,6 +358,47 @@ def test_r28_report_carries_only_the_fact_and_the_kommune_records_the_forwarding
         rejections.r28_report_forward(actor=kommune_officer, reason=REASON, report=report, forwarded_on=TODAY)
 
 
+@pytest.mark.rule("R28.2")
+def test_the_job_sends_each_months_r28_reports_to_the_kommune_once(
+    caseworker_a, kommune_officer, caseworker_b, vacancy, entry, area_setup, client_for
+):
+    from allocation.models import R28ReportBatch
+    from letters.jobs import registered_jobs
+
+    assert "allocation.r28_reports_send" in registered_jobs()
+    case = _open(
+        caseworker_a,
+        vacancy,
+        entry,
+        RejectionGround.R28,
+        reasoning=LONG_REASONING,
+        facts=_r28(area_setup, vacancy.move_out_date),
+    )
+    report = R28Report.objects.get(rejection=case)
+    # The month is not over: nothing is sent yet.
+    assert rejections.r28_reports_send(today=TODAY) == 0
+    assert not R28ReportBatch.objects.exists()
+    next_month = (TODAY.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    assert rejections.r28_reports_send(today=next_month) == 1
+    assert rejections.r28_reports_send(today=next_month) == 0  # idempotent
+    batch = R28ReportBatch.objects.get()
+    report.refresh_from_db()
+    assert report.batch == batch and batch.rejections == 1 and batch.sent_on == next_month
+    assert batch.kommune == vacancy.dwelling.department.kommune
+    assert (batch.period_start, batch.period_end) == (
+        TODAY.replace(day=1),
+        next_month - datetime.timedelta(days=1),
+    )
+    assert (
+        batch.history.count() == 2 and report.history.filter(history_change_reason__contains="R28.2").exists()
+    )
+    page = client_for(kommune_officer).get("/udlejning/afvisninger/rapporter/r28/").content.decode()
+    assert f'id="r28-batch-{batch.pk}"' in page
+    # Another organisation's staff see neither the report nor the month's report.
+    other = client_for(caseworker_b).get("/udlejning/afvisninger/rapporter/r28/").content.decode()
+    assert f'id="r28-batch-{batch.pk}"' not in other and f'id="r28-{report.pk}"' not in other
+
+
 # --- R29 --------------------------------------------------------------------------------------------
 
 

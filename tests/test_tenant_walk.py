@@ -584,3 +584,17 @@ def test_read_only_member_sees_but_cannot_change(read_only_a, client_for, person
     ):
         assert client.get(url).status_code == 403, url
         assert client.post(url, {"change_reason": "x"}).status_code == 403, url
+
+
+@pytest.mark.rule("R39")
+def test_supervision_shows_only_the_officers_own_kommune(
+    world_a, client_for, caseworker_a, kommune_officer, other_kommune_officer
+):
+    """The kommune's supervision page (R39): kommune officers only, and only their own kommune."""
+    url = "/kommune/tilsyn/?date_from=2000-01-01&date_to=2099-12-31"
+    assert client_for(caseworker_a).get(url).status_code == 403
+    own = client_for(kommune_officer).get(url)
+    assert own.status_code == 200 and world_a["organisation"].name in own.content.decode()
+    foreign = client_for(other_kommune_officer).get(url).content.decode()
+    for marker in _foreign_markers(world_a):
+        assert marker not in foreign

@@ -7,6 +7,7 @@ from .approvals import (
     CombinedLettingPetition,
     PetitionState,
     RefusalGround,
+    YouthReversion,
 )
 from .needs import GuaranteeState, HousingGuarantee, PriorityNeed, SeparationPriority
 from .nominations import Nomination
@@ -22,6 +23,7 @@ from .rejections import (
     DispensationReport,
     DispensationState,
     R28Report,
+    R28ReportBatch,
     RejectionCase,
     RejectionGround,
     RejectionSettings,
@@ -62,6 +64,7 @@ __all__ = [
     "PetitionState",
     "PriorityNeed",
     "R28Report",
+    "R28ReportBatch",
     "RefusalGround",
     "RejectionCase",
     "RejectionGround",
@@ -73,4 +76,5 @@ __all__ = [
     "Vacancy",
     "VacancyCounter",
     "VacancyState",
+    "YouthReversion",
 ]

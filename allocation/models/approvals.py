@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from housing.models import DwellingKind, HousingOrganisation, Kommune, Person, Tenant
+from housing.models import Dwelling, DwellingKind, HousingOrganisation, Kommune, Person, Tenant
 
 
 class ApprovalState(models.TextChoices):
@@ -198,3 +198,38 @@ class CombinedLettingPetition(models.Model):
             raise ValidationError(
                 {"reasons": _("A kommune that refuses the organisation's request gives its reasons (R36.3).")}
             )
+
+
+class YouthReversion(models.Model):
+    """R12.5 (§ 12, stk. 5, 2. pkt.): the kommune decides that a youth dwelling let as a family or
+    elder dwelling under § 12, stk. 4 (R12.4) is let as a youth dwelling again when it falls
+    vacant. From ``valid_from`` the kommune approves no more letting of it out of kind, and its next
+    vacancy goes to the youth lists."""
+
+    kommune = models.ForeignKey(
+        Kommune, verbose_name=_("kommune"), on_delete=models.PROTECT, related_name="+"
+    )
+    dwelling = models.OneToOneField(
+        Dwelling, verbose_name=_("youth dwelling"), on_delete=models.PROTECT, related_name="youth_reversion"
+    )
+    # The organisation's data controller (the dwelling's), so the organisation sees the decision.
+    controller = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    approval = models.ForeignKey(
+        ApprovalRequest,
+        verbose_name=_("the approval of the letting out of kind"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    valid_from = models.DateField(_("applies from"))
+    reasons = models.TextField(_("the kommune's reasons"))
+    decided_on = models.DateField(_("decided on"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("R12.5 reversion to youth letting")
+        verbose_name_plural = _("R12.5 reversions to youth letting")
+        ordering = ["-decided_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dwelling} ({self.valid_from})"

@@ -207,6 +207,35 @@ class RejectionCase(models.Model):
         return reverse("allocation:rejection_detail", args=[self.pk])
 
 
+class R28ReportBatch(models.Model):
+    """R28.2: the reports of one kommune for one calendar month, sent to the kommune together by
+    the job ``allocation.r28_reports_send`` for it to forward to the ministry. Counts only — the
+    law allows nothing but the fact of each rejection. One per kommune and month."""
+
+    kommune = models.ForeignKey(
+        Kommune, verbose_name=_("kommune"), on_delete=models.PROTECT, related_name="+"
+    )
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    rejections = models.PositiveIntegerField(_("rejections under § 28"))
+    sent_on = models.DateField(_("sent to the kommune on"))
+    generated_at = models.DateTimeField(_("generated"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("R28.2 report to the kommune")
+        verbose_name_plural = _("R28.2 reports to the kommune")
+        ordering = ["-period_start", "kommune__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kommune", "period_start"], name="one_r28_batch_per_kommune_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kommune} {self.period_start}–{self.period_end}"
+
+
 class R28Report(models.Model):
     """R28.2: the report to the kommune of a rejection under § 28 — only the fact that an
     applicant was rejected on that ground (no name, no CPR), which the kommune forwards to the
@@ -229,6 +258,14 @@ class R28Report(models.Model):
     forwarded_on = models.DateField(_("forwarded to the ministry on"), null=True, blank=True)
     forwarded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    batch = models.ForeignKey(
+        R28ReportBatch,
+        verbose_name=_("sent to the kommune in"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
     )
     history = HistoricalRecords()
 
@@ -360,7 +397,9 @@ class ComplaintOutcome(models.TextChoices):
 
 class Complaint(models.Model):
     """A complaint against a decision, with the body that handles it and its outcome. An overturned
-    rejection gives the candidate their place back (the case state becomes *overturned*)."""
+    rejection gives the candidate their place back (the case state becomes *overturned*); an
+    overturned kommune refusal of a letting makes the request approved and the applicant the one
+    to be let to again."""
 
     rejection = models.ForeignKey(
         RejectionCase,
@@ -373,6 +412,16 @@ class Complaint(models.Model):
     dispensation = models.ForeignKey(
         Dispensation,
         verbose_name=_("dispensation decision"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+    )
+    # The kommune's refusal to approve a letting (R42.2, R42.4, R36.1, R12.1, R12.4/R14.4): to
+    # Ankestyrelsen (R24). An overturned refusal makes the request approved.
+    approval = models.ForeignKey(
+        "allocation.ApprovalRequest",
+        verbose_name=_("kommune approval refusal"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -401,8 +450,9 @@ class Complaint(models.Model):
         ordering = ["-received_on", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(rejection__isnull=False, dispensation__isnull=True)
-                | Q(rejection__isnull=True, dispensation__isnull=False),
+                condition=Q(rejection__isnull=False, dispensation__isnull=True, approval__isnull=True)
+                | Q(rejection__isnull=True, dispensation__isnull=False, approval__isnull=True)
+                | Q(rejection__isnull=True, dispensation__isnull=True, approval__isnull=False),
                 name="complaint_against_one_decision",
             ),
             models.CheckConstraint(

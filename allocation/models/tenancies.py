@@ -1,12 +1,18 @@
 """Leases (R1.10): the tenancy made between the applicant and the organisation. A current lease
-(not yet ended) is also what an internal-list applicant gives up (§ 7)."""
+(not yet ended) is also what an internal-list applicant gives up (§ 7).
+
+In an udslusnings- or inklusionsbolig (§ 1, stk. 8, R1.8) the lease may set §§ 6–7 aside under an
+approved agreement; it then states until when — for an udslusningsbolig at most 2 years from the
+start of the tenancy."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -63,6 +69,15 @@ class Lease(models.Model):
     keep_seniority_until = models.DateField(
         _("may ask to keep the seniority until (R3.6–R3.7)"), null=True, blank=True
     )
+    r1_8_agreement = models.ForeignKey(
+        "allocation.LettingAgreement",
+        verbose_name=_("udslusnings- or inklusionsbolig agreement (R1.8)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="leases",
+    )
+    sections_6_7_set_aside_until = models.DateField(_("§§ 6–7 set aside until (R1.8)"), null=True, blank=True)
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
 
@@ -78,6 +93,10 @@ class Lease(models.Model):
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="lease_ends_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(sections_6_7_set_aside_until__isnull=True) | Q(r1_8_agreement__isnull=False),
+                name="lease_set_aside_needs_r1_8_agreement",
+            ),
         ]
         indexes = [models.Index(fields=["person", "ends_on"], name="lease_person_current_idx")]
 
@@ -86,3 +105,43 @@ class Lease(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("allocation:lease_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        """R1.8: how long §§ 6–7 are set aside, checked against the agreement's kind."""
+        from ..rules.channels import r1_8_latest_end, r1_8_problem
+
+        if self.r1_8_agreement_id is None:
+            if self.sections_6_7_set_aside_until is not None:
+                raise ValidationError(
+                    {
+                        "sections_6_7_set_aside_until": _(
+                            "§§ 6–7 can only be set aside under an udslusnings- or inklusionsbolig "
+                            "agreement (R1.8)."
+                        )
+                    }
+                )
+            return
+        if self.starts_on is None:
+            return
+        problem = r1_8_problem(
+            kind=self.r1_8_agreement.kind,
+            starts_on=self.starts_on,
+            set_aside_until=self.sections_6_7_set_aside_until,
+        )
+        messages = {
+            "missing": _(
+                "The lease of an udslusningsbolig must state until when §§ 6–7 are set aside (R1.8)."
+            ),
+            "before_start": _("§§ 6–7 cannot be set aside until a day before the tenancy starts."),
+            "too_long": _(
+                "§§ 6–7 can be set aside for at most 2 years from the start of the tenancy (R1.8): "
+                "at the latest until %(day)s."
+            )
+            % {"day": date_format(r1_8_latest_end(self.starts_on), "SHORT_DATE_FORMAT")},
+        }
+        if problem:
+            raise ValidationError({"sections_6_7_set_aside_until": messages[problem]})
+
+    def sets_aside_6_7_on(self, day) -> bool:
+        """R1.8: whether §§ 6–7 are set aside for this tenancy on ``day``."""
+        return self.sections_6_7_set_aside_until is not None and day <= self.sections_6_7_set_aside_until

@@ -62,6 +62,8 @@ class CurrentDwelling:
     fitted_elderly_disabled: bool = False
     fitted_mobility_impaired: bool = False
     fitted_large_household_mobility: bool = False
+    # R1.8: an udslusnings- or inklusionsbolig lease may set §§ 6–7 aside until this day.
+    sections_6_7_set_aside_until: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,9 @@ def _holds_r7(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> tup
     current = c.gives_up
     if current is None or current.organisation_id != dwelling.organisation_id:
         return False, "R7: does not give up a dwelling in the organisation."
+    set_aside = current.sections_6_7_set_aside_until
+    if set_aside is not None and set_aside >= rules.today:
+        return False, f"R1.8: the lease sets §§ 6–7 aside until {set_aside}."
     if rules.r8_1_no_r7_for_youth_and_elder_tenants and current.kind in ("youth", "elder", "plejebolig"):
         return (
             False,

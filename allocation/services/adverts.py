@@ -499,7 +499,20 @@ def lottery_draw(*, actor, reason: str, advert: Advert) -> LotteryDraw:
     draw.seed_revealed = True
     draw.drawn_at = timezone.now()
     draw.drawn_by = actor
-    return audited_save(draw, actor=actor, reason=reason)
+    audited_save(draw, actor=actor, reason=reason)
+    # Issue 7: the winner is known once the lots are drawn. A letting that needs the kommune's
+    # approval (R42.1, R12.1) goes to the kommune now, as an offer round's winner does, so the
+    # R42.3 deadline runs while the lease is prepared (the auditor acts; the lock is held here).
+    turn = advert_turn(advert)
+    if turn.interest is not None:
+        from .approvals import request_if_needed
+
+        try:
+            with transaction.atomic():
+                request_if_needed(actor=actor, reason=reason, vacancy=vacancy, person=turn.interest.person)
+        except ValidationError:
+            pass  # a request for another applicant is still pending: ``lease_sign`` asks again
+    return draw
 
 
 def lottery_record(draw: LotteryDraw) -> dict:
@@ -529,7 +542,6 @@ def lottery_verify(draw: LotteryDraw) -> lottery.VerifyResult | None:
 # --- Letting ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def advert_let(
     *,
     actor,
@@ -542,6 +554,25 @@ def advert_let(
     """Let the advertised dwelling (R1.10 via ``lease_sign``) to the only qualified applicant, or
     to the first in the drawn order who has not been passed over (R38.3)."""
     require_reason(reason)
+    basis = _advert_winner_basis(actor=actor, advert=advert, person=person)
+    # Issue 7: not one transaction with ``lease_sign`` — a letting that needs the kommune's
+    # approval (R42.1, R12.1, R12.4/R14.4) sends the request to the kommune there, and the request
+    # must stand when the lease is then refused pending the approval. ``lease_sign`` re-checks the
+    # winner under the vacancy lock (``_check_channel``).
+    return lease_sign(
+        actor=actor,
+        reason=reason,
+        vacancy=advert.vacancy,
+        person=person,
+        signed_on=signed_on,
+        starts_on=starts_on,
+        basis=basis,
+    )
+
+
+@transaction.atomic
+def _advert_winner_basis(*, actor, advert: Advert, person: Person) -> str:
+    """Check that ``person`` is the advert's winner; the basis of the lease."""
     advert = _lock_advert(advert)
     vacancy = advert.vacancy
     _require_writer(actor, vacancy)
@@ -569,12 +600,4 @@ def advert_let(
         }
     else:
         basis = _("Letting by advertising (§ 38): the only qualified applicant.")
-    return lease_sign(
-        actor=actor,
-        reason=reason,
-        vacancy=vacancy,
-        person=person,
-        signed_on=signed_on,
-        starts_on=starts_on,
-        basis=basis,
-    )
+    return basis

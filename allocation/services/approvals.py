@@ -13,9 +13,18 @@ The flow:
    benefit). A refusal after the deadline is refused by the service. The applicant is told in
    writing with the Ankestyrelsen complaint guidance (R24); the letter is the organisation's copy
    too (it is filed under the organisation's data controller and shown on the vacancy page).
-4. A refused winner makes the next acceptance in the round win (a new request is sent for them),
-   or, with none left, the round is closed and the next round is opened.
+   Lettings outside an offer round — the advertising winner (also when the lots are drawn) and a
+   letting outside the eligible group — are sent by ``approval_request_direct`` when the tenant is
+   chosen (``lease_sign``).
+4. A refused winner makes the next acceptance in the round win (a new request is sent for them, and
+   they are told in writing), or, with none left, the round is closed and the next round is opened.
+   A complaint to Ankestyrelsen that overturns the refusal (``approval_overturn``) approves the
+   request and makes the applicant the winner again.
 5. The daily job ``approvals_lapse`` marks requests past their deadline as lapsed — approved.
+6. R12.1: the kommune approves the startbolig *nomination* — after the ranking has named the
+   applicant; the ranking shows whether the approval is in (``candidates.facts``).
+7. R12.5: the kommune may decide that a youth dwelling let out of kind reverts
+   (``youth_reversion_decide``); R6.2: a § 51 b refusal bars a boliggarantibevis (``r6_2_barred_51b``).
 
 Concurrency: the request row is locked while it is decided or lapses; the database allows one
 pending request per vacancy.
@@ -66,6 +75,7 @@ from ..models import (
     RoundState,
     Vacancy,
     VacancyState,
+    YouthReversion,
 )
 from ..rules import approvals as rules
 from .policies import kommune_decision_in_force
@@ -400,6 +410,14 @@ def approval_request_create(
                 )
             }
         )
+    if let_as and youth_reversion_in_force(dwelling_id=vacancy.dwelling_id, day=day) is not None:
+        raise ValidationError(
+            {
+                "let_as": _(
+                    "The kommune has decided that this dwelling is let as a youth dwelling again (R12.5)."
+                )
+            }
+        )
     grounds = rules.approval_grounds(facts)
     if not grounds:
         raise ValidationError(_("This letting does not need the kommune's approval."))
@@ -417,6 +435,102 @@ def approval_request_create(
     )
 
 
+@transaction.atomic
+def approval_request_direct(
+    *, actor, reason: str, vacancy: Vacancy, person: Person, day: datetime.date | None = None
+) -> ApprovalRequest | None:
+    """A letting outside an offer round goes to the kommune automatically when its tenant is
+    chosen, as ``offers._close_round`` does for a round's winner: the advertising winner (§ 38 —
+    the only qualified applicant or the first in the drawn order) and a letting outside the
+    eligible group (R2.5, R12.3, R14.3, R41; ``vacancy_let_outside``). Called by ``lease_sign`` in
+    its own transaction, so the request stands while ``lease_check`` refuses the lease until the
+    kommune approves or the R42.3 deadline lapses. Returns the request, or None when none is due
+    (no ground, another channel, or the kommune already refused this applicant — ``lease_check``
+    then says so)."""
+    require_reason(reason)
+    vacancy = (
+        Vacancy.objects.select_for_update(of=("self",))
+        .select_related("dwelling__department", "organisation")
+        .get(pk=vacancy.pk)
+    )
+    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+        raise PermissionDenied
+    if vacancy.state != VacancyState.OPEN:
+        return None
+    if vacancy.channel == LettingChannel.ADVERTISING:
+        from .adverts import advert_turn
+
+        advert = getattr(vacancy, "advert", None)
+        turn = advert_turn(advert) if advert is not None else None
+        if turn is None or turn.interest is None or turn.interest.person_id != person.pk:
+            return None  # not the advert's winner: ``lease_sign`` refuses the lease itself
+    elif not vacancy.fallback_rule:
+        return None  # list lettings go through the round; kommunal anvisning is the kommune's own
+    if ApprovalRequest.objects.filter(vacancy=vacancy, person=person, state=ApprovalState.REFUSED).exists():
+        return None
+    return request_if_needed(actor=actor, reason=reason, vacancy=vacancy, person=person, day=day)
+
+
+# --- R12.5: youth dwellings let out of kind revert ---------------------------------------------------
+
+
+def youth_reversion_in_force(*, dwelling_id: int, day: datetime.date) -> YouthReversion | None:
+    """The kommune's R12.5 decision that the youth dwelling is let as a youth dwelling again."""
+    return YouthReversion.objects.filter(dwelling_id=dwelling_id, valid_from__lte=day).first()
+
+
+@transaction.atomic
+def youth_reversion_decide(
+    *, actor, reason: str, request: ApprovalRequest, valid_from: datetime.date, reasons: str
+) -> YouthReversion:
+    """R12.5 (§ 12, stk. 5, 2. pkt.): the kommune decides that a youth dwelling whose letting as a
+    family or elder dwelling it approved (R12.4) is let as a youth dwelling again when it falls
+    vacant. From ``valid_from`` no letting of it out of kind is approved (``approval_request_create``
+    refuses it) and its next vacancy says so; it goes to the youth lists."""
+    require_reason(reason)
+    request = _lock(request)
+    if not is_officer_for(actor, request):
+        raise PermissionDenied
+    dwelling = request.vacancy.dwelling
+    if not (
+        dwelling.kind == rules.YOUTH
+        and request.let_as in (rules.FAMILY, rules.ELDER)
+        and "R12.4" in request.grounds
+        and request.allows_letting
+    ):
+        raise ValidationError(
+            _(
+                "Only a youth dwelling whose letting as a family or elder dwelling the kommune approved "
+                "(R12.4) can be let as a youth dwelling again (R12.5)."
+            )
+        )
+    errors = {}
+    if not (reasons or "").strip():
+        errors["reasons"] = _("Give the reasons for the decision.")
+    if valid_from is None:
+        errors["valid_from"] = _("Enter the date the decision applies from.")
+    elif valid_from < request.received_on:
+        errors["valid_from"] = _("The decision cannot apply before the letting out of kind was approved.")
+    if errors:
+        raise ValidationError(errors)
+    if YouthReversion.objects.filter(dwelling=dwelling).exists():
+        raise ValidationError(_("The kommune has already decided that the dwelling reverts (R12.5)."))
+    return audited_save(
+        YouthReversion(
+            kommune_id=request.kommune_id,
+            dwelling=dwelling,
+            controller_id=request.controller_id,
+            approval=request,
+            valid_from=valid_from,
+            reasons=reasons.strip(),
+            decided_on=timezone.localdate(),
+            decided_by=actor,
+        ),
+        actor=actor,
+        reason=reason,
+    )
+
+
 def applicant_for(*, vacancy: Vacancy, applicant_number: str) -> Person | None:
     """The applicant with this number in the organisation's register or its shared list's."""
     number = (applicant_number or "").strip()
@@ -426,6 +540,18 @@ def applicant_for(*, vacancy: Vacancy, applicant_number: str) -> Person | None:
     return Person.objects.filter(
         controller_id__in=[vacancy.controller_id, organisation.list_tenant_id], applicant_number=number
     ).first()
+
+
+def r6_2_barred_51b(*, person: Person, kommune_id: int) -> bool:
+    """R6.2 (§ 6, stk. 2): no boliggarantibevis for an applicant to be rejected under
+    almenboligloven § 51 b — recorded as the kommune's refusal under kombineret udlejning (R36.1)
+    of a letting in the kommune, not overturned on complaint (the request is then approved)."""
+    return ApprovalRequest.objects.filter(
+        kommune_id=kommune_id,
+        person__cpr_hash=person.cpr_hash,
+        state=ApprovalState.REFUSED,
+        refusal_ground=RefusalGround.BENEFITS,
+    ).exists()
 
 
 def lease_check(*, vacancy: Vacancy, person: Person, day: datetime.date) -> None:
@@ -624,7 +750,7 @@ def _after_refusal(*, actor, reason: str, request: ApprovalRequest, today: datet
         audited_save(
             runner_up, actor=actor, reason=_("The kommune refused the winner: the next acceptance wins")
         )
-        request_if_needed(
+        promoted = request_if_needed(
             actor=actor,
             reason=_("The kommune refused the winner: the next acceptance wins"),
             vacancy=offer_round.vacancy,
@@ -632,6 +758,7 @@ def _after_refusal(*, actor, reason: str, request: ApprovalRequest, today: datet
             offer=runner_up,
             day=today,
         )
+        _promoted_letter(actor=actor, offer=runner_up, vacancy=offer_round.vacancy, request=promoted)
         return
     offer_round.state = RoundState.EXHAUSTED
     audited_save(offer_round, actor=actor, reason=reason)
@@ -645,6 +772,124 @@ def _after_refusal(*, actor, reason: str, request: ApprovalRequest, today: datet
             _open_round(actor=actor, reason=reason, vacancy=vacancy, day=today)
     except ValidationError:
         pass  # nobody left to offer: the vacancy page shows the fallback
+
+
+def _promoted_letter(*, actor, offer: Offer, vacancy: Vacancy, request: ApprovalRequest | None):
+    """The applicant who accepted after the refused winner is told in writing that they are now
+    the one the dwelling is to be let to — pending the kommune's decision when one is needed."""
+    address = vacancy.dwelling.address_line
+    text = (
+        f"Du har takket ja til boligen {address}. Kommunen har afvist udlejningen til den ansøger, "
+        "der stod før dig, og boligen skal derfor nu udlejes til dig."
+    )
+    if request is not None and request.state == ApprovalState.PENDING:
+        text += (
+            f"\n\nUdlejningen skal godkendes af kommunen ({_grounds_da(request)}). Kommunen kan afvise "
+            f"den senest den {letter_long_date(request.deadline)} (bekendtgørelsens § 42, stk. 3). "
+            "Vi kontakter dig om lejekontrakten, når kommunen har godkendt udlejningen, eller fristen "
+            "er udløbet."
+        )
+    else:
+        text += "\n\nVi kontakter dig om lejekontrakten."
+    return letters.letter_create(
+        actor=actor,
+        reason=_("The kommune refused the winner: the next acceptance wins"),
+        sender=vacancy.controller,
+        recipient=offer.entry.person,
+        kind="general",
+        context={"subject": f"Boligen {address} skal udlejes til dig", "text": text},
+        idempotency_key=f"approval-promoted:{offer.pk}",
+    )
+
+
+def approval_overturn(*, actor, reason: str, request: ApprovalRequest, day: datetime.date) -> ApprovalRequest:
+    """Ankestyrelsen overturned the kommune's refusal (R24; recorded by
+    ``rejections.complaint_outcome_record``, inside its transaction): the request is approved and,
+    while the vacancy is still open, the applicant is the one to be let to again — whoever took
+    their place after the refusal steps back (their request withdrawn, their acceptance withdrawn
+    as when a round is decided, a round opened since cancelled). Both are told in writing. Once the
+    dwelling is let, the decision cannot give it back; the request is approved all the same."""
+    require_reason(reason)
+    request = _lock(request)
+    if request.state != ApprovalState.REFUSED:
+        return request
+    request.state = ApprovalState.APPROVED
+    request.decided_on = day
+    request.decided_by = actor
+    audited_save(request, actor=actor, reason=reason)
+    vacancy = (
+        Vacancy.objects.select_for_update(of=("self",))
+        .select_related("dwelling__department")
+        .get(pk=request.vacancy_id)
+    )
+    if vacancy.state != VacancyState.OPEN:
+        return request
+    stepped_back: list[Person] = []
+    for other in (
+        ApprovalRequest.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .filter(vacancy=vacancy, state=ApprovalState.PENDING)
+        .exclude(pk=request.pk)
+    ):
+        other.state, other.decided_on, other.decided_by = ApprovalState.WITHDRAWN, day, actor
+        audited_save(other, actor=actor, reason=reason)
+        stepped_back.append(other.person)
+    if request.offer_id is not None:
+        offer = Offer.objects.select_for_update().get(pk=request.offer_id)
+        offer_round = OfferRound.objects.select_for_update().get(pk=offer.round_id)
+        for promoted in (
+            offer_round.offers.filter(answer=Answer.ACCEPTED)
+            .exclude(pk=offer.pk)
+            .select_related("entry__person")
+        ):
+            promoted.answer = Answer.WITHDRAWN
+            audited_save(promoted, actor=actor, reason=reason)
+            if promoted.entry.person not in stepped_back:
+                stepped_back.append(promoted.entry.person)
+        for later in vacancy.rounds.filter(state=RoundState.OPEN).exclude(pk=offer_round.pk):
+            later.state, later.closed_at = RoundState.CANCELLED, timezone.now()
+            audited_save(later, actor=actor, reason=reason)
+        offer.answer = Answer.ACCEPTED
+        audited_save(offer, actor=actor, reason=reason)
+        if offer_round.state != RoundState.DECIDED:
+            offer_round.state = RoundState.DECIDED
+            offer_round.closed_at = offer_round.closed_at or timezone.now()
+            audited_save(offer_round, actor=actor, reason=reason)
+    address = vacancy.dwelling.address_line
+    letters.letter_create(
+        actor=actor,
+        reason=reason,
+        sender=vacancy.controller,
+        recipient=request.person,
+        kind="general",
+        context={
+            "subject": f"Boligen {address} skal udlejes til dig",
+            "text": (
+                f"Ankestyrelsen har omgjort kommunens afvisning af udlejningen af {address} til dig. "
+                "Udlejningen er dermed godkendt, og boligen skal udlejes til dig. Vi kontakter dig om "
+                "lejekontrakten."
+            ),
+        },
+        idempotency_key=f"approval:{request.pk}:overturned",
+    )
+    for person in stepped_back:
+        letters.letter_create(
+            actor=actor,
+            reason=reason,
+            sender=vacancy.controller,
+            recipient=person,
+            kind="general",
+            context={
+                "subject": f"Boligen {address} udlejes ikke til dig",
+                "text": (
+                    f"Ankestyrelsen har omgjort kommunens afvisning af den ansøger, der stod før dig til "
+                    f"boligen {address}. Boligen skal derfor udlejes til denne ansøger og ikke til dig. "
+                    "Din plads på ventelisten og din anciennitet er uændret."
+                ),
+            },
+            idempotency_key=f"approval:{request.pk}:overturned:{person.pk}",
+        )
+    return request
 
 
 def approvals_lapse(*, today: datetime.date, progress=None) -> int:

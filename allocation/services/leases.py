@@ -39,6 +39,7 @@ from ..models import (
     VacancyState,
 )
 from .policies import kommune_decision_in_force, policy_in_force
+from .vacancies import r1_8_agreement_for
 
 
 def _lock_open_vacancy(vacancy: Vacancy) -> Vacancy:
@@ -151,8 +152,10 @@ def lease_sign(
     starts_on: datetime.date,
     offer: Offer | None = None,
     basis: str = "",
+    sections_6_7_set_aside_until: datetime.date | None = None,
 ) -> Lease:
-    """Make the lease between the applicant and the organisation (R1.10) for an open vacancy."""
+    """Make the lease between the applicant and the organisation (R1.10) for an open vacancy. In an
+    udslusnings- or inklusionsbolig (R1.8) the lease states until when §§ 6–7 are set aside."""
     # Issue 7: no lease to an applicant with a decided rejection for this vacancy, and R37.1 (§ 37,
     # almenboligloven § 51 c) is mandatory: in a department of a hårdt ghettoområde a list applicant
     # whose household receives the listed benefits cannot be let to unless the kommune granted an
@@ -161,6 +164,13 @@ def lease_sign(
     from .rejections import lease_guard
 
     lease_guard(actor=actor, vacancy=vacancy, person=person, offer=offer, day=starts_on)
+    if offer is None:
+        # Issue 7: a letting outside an offer round (the advertising winner, a letting outside the
+        # eligible group) that needs the kommune's approval goes to the kommune now, in its own
+        # transaction — the request stands while ``lease_check`` refuses the lease until approval.
+        from .approvals import approval_request_direct
+
+        approval_request_direct(actor=actor, reason=reason, vacancy=vacancy, person=person)
     return _lease_sign(
         actor=actor,
         reason=reason,
@@ -170,6 +180,7 @@ def lease_sign(
         starts_on=starts_on,
         offer=offer,
         basis=basis,
+        sections_6_7_set_aside_until=sections_6_7_set_aside_until,
     )
 
 
@@ -184,6 +195,7 @@ def _lease_sign(
     starts_on: datetime.date,
     offer: Offer | None = None,
     basis: str = "",
+    sections_6_7_set_aside_until: datetime.date | None = None,
 ) -> Lease:
     require_reason(reason)
     vacancy = _lock_open_vacancy(vacancy)
@@ -219,6 +231,9 @@ def _lease_sign(
     from .approvals import lease_check
 
     lease_check(vacancy=vacancy, person=person, day=signed_on)
+    # R1.8: §§ 6–7 are set aside by the tenant's and the organisation's agreement in the lease, under
+    # an approved udslusnings- or inklusionsbolig agreement; a lease without a period sets nothing aside.
+    r1_8 = r1_8_agreement_for(vacancy.dwelling, signed_on) if sections_6_7_set_aside_until else None
     lease = Lease(
         dwelling=vacancy.dwelling,
         landlord_id=vacancy.organisation_id,
@@ -231,6 +246,8 @@ def _lease_sign(
         basis=(basis or vacancy.get_channel_display())[:300],
         signed_on=signed_on,
         starts_on=starts_on,
+        r1_8_agreement=r1_8,
+        sections_6_7_set_aside_until=sections_6_7_set_aside_until,
         signed_by=actor,
     )
     previous = vacancy.previous_lease
@@ -297,8 +314,22 @@ def guarantee_issue(
                 "no boliggarantibevis (R6.2)."
             )
         )
+    from .approvals import r6_2_barred_51b  # issue 7: refused under kombineret udlejning (R36.1)
+
+    if r6_2_barred_51b(person=lease.person, kommune_id=department.kommune_id):
+        raise ValidationError(
+            _(
+                "The kommune has refused the applicant under kombineret udlejning (almenboligloven § 51 b, "
+                "R36.1): no boliggarantibevis (R6.2)."
+            )
+        )
     if lease.ends_on is None or moved_out_on < lease.starts_on:
         raise ValidationError({"moved_out_on": _("Record the end of the tenancy first.")})
+    if lease.sets_aside_6_7_on(moved_out_on):
+        raise ValidationError(
+            _("The lease sets § 6 aside until %(day)s (udslusnings- or inklusionsbolig, R1.8).")
+            % {"day": date_format(lease.sections_6_7_set_aside_until, "SHORT_DATE_FORMAT")}
+        )
     if HousingGuarantee.objects.filter(lease=lease).exists():
         raise ValidationError(_("A boliggarantibevis has already been issued for this tenancy."))
     guarantee = audited_save(

@@ -39,11 +39,11 @@ def _require_write(actor, person: Person) -> None:
         raise PermissionDenied
 
 
-def _log(actor, person: Person, detail: str, purpose_text: str) -> None:
+def _log(actor, person: Person, detail: str, purpose_text: str, *, write: bool = False) -> None:
     PersonalDataAccess.objects.create(
         person=person,
         user=actor,
-        kind=AccessKind.SENSITIVE_READ,
+        kind=AccessKind.SENSITIVE_WRITE if write else AccessKind.SENSITIVE_READ,
         purpose=AccessPurpose.CASE_HANDLING,
         purpose_text=purpose_text.strip()[:300],
         detail=detail[:200],
@@ -103,6 +103,7 @@ def priority_need_save(
         if created
         else _("Documented priority need (R5, R10) changed"),
         reason,
+        write=True,
     )
     return need
 
@@ -116,7 +117,7 @@ def priority_need_remove(*, actor, reason: str, person: Person) -> None:
     if need is None:
         raise ValidationError(_("No documented need is recorded for this person."))
     audited_delete(need, actor=actor, reason=reason)
-    _log(actor, person, _("Documented priority need (R5, R10) removed"), reason)
+    _log(actor, person, _("Documented priority need (R5, R10) removed"), reason, write=True)
 
 
 def priority_need_history(*, actor, person: Person) -> QuerySet:

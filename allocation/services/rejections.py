@@ -40,6 +40,8 @@ from letters import services as letters
 from letters.formatting import letter_amount, letter_long_date
 
 from ..models import (
+    ApprovalRequest,
+    ApprovalState,
     Complaint,
     ComplaintBody,
     ComplaintOutcome,
@@ -49,6 +51,7 @@ from ..models import (
     Lease,
     LettingChannel,
     R28Report,
+    R28ReportBatch,
     RejectionCase,
     RejectionGround,
     RejectionSettings,
@@ -767,13 +770,72 @@ def r28_report_forward(*, actor, reason: str, report: R28Report, forwarded_on: d
     return audited_save(report, actor=actor, reason=reason)
 
 
+def r28_reports_send(*, today: datetime.date, progress=None) -> int:
+    """R28.2, the daily job: the reports of each past calendar month go to the kommune together,
+    as one report per kommune and month (``R28ReportBatch``, counts only) that the kommune sees on
+    its R28.2 page and forwards to the ministry. Idempotent: the database allows one report per
+    kommune and month, and each report row is claimed under a row lock while unsent — a second
+    run, or a second worker, finds nothing left. Returns the number of reports to kommuner made."""
+    from housing.deadlines import add_calendar_months
+
+    month_start = today.replace(day=1)
+    unsent = R28Report.objects.filter(batch__isnull=True, rejected_on__lt=month_start).values_list(
+        "kommune_id", "rejected_on"
+    )
+    periods = sorted({(kommune_id, day.replace(day=1)) for kommune_id, day in unsent})
+    actor = system_user()
+    reason = _("R28.2: the month's reports of rejections under § 28 sent to the kommune")
+    made = 0
+    for kommune_id, start in periods:
+        end = add_calendar_months(start, 1) - datetime.timedelta(days=1)
+        with transaction.atomic():
+            batch = (
+                R28ReportBatch.objects.select_for_update()
+                .filter(kommune_id=kommune_id, period_start=start)
+                .first()
+            )
+            if batch is None:
+                try:
+                    with transaction.atomic():
+                        batch = audited_save(
+                            R28ReportBatch(
+                                kommune_id=kommune_id,
+                                period_start=start,
+                                period_end=end,
+                                rejections=0,
+                                sent_on=today,
+                            ),
+                            actor=actor,
+                            reason=reason,
+                        )
+                except IntegrityError:
+                    continue  # another worker made it and sends the reports
+                made += 1
+            claimed = R28Report.objects.select_for_update(skip_locked=True).filter(
+                kommune_id=kommune_id, batch__isnull=True, rejected_on__gte=start, rejected_on__lte=end
+            )
+            added = 0
+            for report in claimed:
+                report.batch = batch
+                audited_save(report, actor=actor, reason=reason)
+                added += 1
+            if added:
+                batch.rejections += added
+                audited_save(batch, actor=actor, reason=reason)
+        if progress is not None:
+            progress.advance()
+    return made
+
+
 # --- Complaints --------------------------------------------------------------------------------
 
 
-def complaint_body_for(case: RejectionCase | None, dispensation: Dispensation | None) -> str:
-    """R11: the organisation's decisions go to the beboerklagenævn; R24: the kommune's to
-    Ankestyrelsen."""
-    return ComplaintBody.ANKESTYRELSEN if dispensation is not None else ComplaintBody.BEBOERKLAGENAEVN
+def complaint_body_for(case: RejectionCase | None, dispensation: Dispensation | None, approval=None) -> str:
+    """R11: the organisation's decisions go to the beboerklagenævn; R24: the kommune's (a
+    dispensation decision, a refusal to approve a letting) to Ankestyrelsen."""
+    if dispensation is not None or approval is not None:
+        return ComplaintBody.ANKESTYRELSEN
+    return ComplaintBody.BEBOERKLAGENAEVN
 
 
 @transaction.atomic
@@ -785,14 +847,26 @@ def complaint_record(
     summary: str,
     case: RejectionCase | None = None,
     dispensation: Dispensation | None = None,
+    approval: ApprovalRequest | None = None,
     sent_to_body_on: datetime.date | None = None,
 ) -> Complaint:
-    """Record a complaint against a decided rejection (beboerklagenævn, R11) or a kommune's
-    dispensation decision (Ankestyrelsen, R24)."""
+    """Record a complaint against a decided rejection (beboerklagenævn, R11), a kommune's
+    dispensation decision or a kommune's refusal to approve a letting (Ankestyrelsen, R24). A
+    complaint against a kommune decision is lodged with the kommune, which records it."""
     require_reason(reason)
-    if (case is None) == (dispensation is None):
+    if sum(x is not None for x in (case, dispensation, approval)) != 1:
         raise ValidationError(_("A complaint is against one decision."))
-    if case is not None:
+    if approval is not None:
+        from .approvals import is_officer_for
+
+        approval = ApprovalRequest.objects.select_for_update(of=("self",)).get(pk=approval.pk)
+        if not is_officer_for(actor, approval):
+            raise PermissionDenied
+        if approval.state != ApprovalState.REFUSED:
+            raise ValidationError(_("Only the kommune's refusal of a letting can be complained about."))
+        controller_id = approval.kommune.tenant_id
+        decided_on = approval.decided_on
+    elif case is not None:
         case = _lock_case(actor, case)
         if case.state not in (RejectionState.DECIDED, RejectionState.OVERTURNED):
             raise ValidationError(_("Only a decided rejection can be complained about."))
@@ -823,8 +897,9 @@ def complaint_record(
         Complaint(
             rejection=case,
             dispensation=dispensation,
+            approval=approval,
             controller_id=controller_id,
-            body=complaint_body_for(case, dispensation),
+            body=complaint_body_for(case, dispensation, approval),
             received_on=received_on,
             sent_to_body_on=sent_to_body_on,
             summary=summary.strip(),
@@ -839,6 +914,10 @@ def can_write_complaint(user, complaint: Complaint) -> bool:
     scope = scoping.scope_for(user)
     if complaint.rejection_id:
         return scoping.can_write_organisation(user, complaint.rejection.organisation_id)
+    if complaint.approval_id:
+        from .approvals import is_officer_for
+
+        return is_officer_for(user, complaint.approval)
     return scope.is_kommune_officer and complaint.dispensation.kommune_id in scope.kommune_ids
 
 
@@ -848,11 +927,12 @@ def complaint_outcome_record(
 ) -> Complaint:
     """The body's decision. An overturned rejection gives the candidate the place back (the case
     is *overturned*: the candidate may be offered and may win the vacancy again); an overturned
-    refusal of a dispensation grants it."""
+    refusal of a dispensation grants it; an overturned refusal of a letting approves it and makes
+    the applicant the one to be let to again (``approvals.approval_overturn``)."""
     require_reason(reason)
     complaint = (
         Complaint.objects.select_for_update(of=("self",))
-        .select_related("rejection", "dispensation")
+        .select_related("rejection", "dispensation", "approval")
         .get(pk=complaint.pk)
     )
     if not can_write_complaint(actor, complaint):
@@ -873,7 +953,11 @@ def complaint_outcome_record(
     )
     audited_save(complaint, actor=actor, reason=reason)
     if outcome == ComplaintOutcome.OVERTURNED:
-        if complaint.rejection_id:
+        if complaint.approval_id:
+            from .approvals import approval_overturn
+
+            approval_overturn(actor=actor, reason=reason, request=complaint.approval, day=outcome_on)
+        elif complaint.rejection_id:
             case = RejectionCase.objects.select_for_update().get(pk=complaint.rejection_id)
             if case.state == RejectionState.DECIDED:
                 case.state = RejectionState.OVERTURNED

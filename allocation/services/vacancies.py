@@ -17,7 +17,8 @@ from housing.audit import audited_save, require_reason
 from housing.models import Dwelling, DwellingKind
 
 from ..models import AgreementKind, Lease, LettingAgreement, LettingChannel, Vacancy, VacancyCounter
-from ..rules.channels import ChannelFacts, choose_channel
+from ..models.agreements import R1_8_KINDS
+from ..rules.channels import ChannelFacts, choose_channel, letting_scope
 from .policies import kommune_decision_in_force
 
 
@@ -51,6 +52,26 @@ def agreement_in_force(kind: str, dwelling: Dwelling, day: datetime.date) -> Let
     return (specific or found or [None])[0]
 
 
+def r1_8_agreement_for(dwelling: Dwelling, day: datetime.date) -> LettingAgreement | None:
+    """The approved udslusnings- or inklusionsbolig agreement (§ 1, stk. 8, R1.8) covering the
+    dwelling on ``day``: one naming the dwelling wins over one for its department, which wins over
+    one for all the organisation's departments in the kommune."""
+    department = dwelling.department
+    found = list(
+        LettingAgreement.objects.filter(
+            Q(dwelling=dwelling)
+            | Q(dwelling__isnull=True, department=department)
+            | Q(department__isnull=True),
+            kind__in=R1_8_KINDS,
+            organisation_id=department.organisation_id,
+            kommune_id=department.kommune_id,
+            valid_from__lte=day,
+        ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+    )
+    found.sort(key=lambda a: (a.dwelling_id is None, a.department_id is None, -a.valid_from.toordinal()))
+    return found[0] if found else None
+
+
 @transaction.atomic
 def vacancy_open(
     *,
@@ -82,16 +103,23 @@ def vacancy_open(
     let_as_elder = bool(
         is_family and dwelling.fitted_elderly_disabled and decision is not None and decision.r5_5_let_as_elder
     )
-    if is_family and not rehousing and not dwelling.lease_scope and not let_as_elder:
+    in_scope = letting_scope(
+        dwelling_kind=dwelling.kind, owner_kind=dwelling.owner_kind, lease_scope=dwelling.lease_scope
+    ).covered
+    if is_family and not rehousing and in_scope and not let_as_elder:
         share = agreement_in_force(AgreementKind.KOMMUNE_SHARE, dwelling, day)
         if share is not None:
             share_due = _count(f"share:{share.pk}") % share.every_nth == 0
     advertising = agreement_in_force(AgreementKind.ADVERTISING, dwelling, day)
     flexible = agreement_in_force(AgreementKind.FLEXIBLE, dwelling, day)
+    r1_8 = r1_8_agreement_for(dwelling, day)
     choice = choose_channel(
         ChannelFacts(
             dwelling_kind=dwelling.kind,
             lease_scope=dwelling.lease_scope,
+            owner_kind=dwelling.owner_kind,
+            r1_8_kind=r1_8.kind if r1_8 else "",
+            r1_8_approved_by=r1_8.approved_by if r1_8 else "",
             rehousing=rehousing,
             kommune_share_due=share_due,
             kommune_share_nth=share.every_nth if share else None,
@@ -120,6 +148,19 @@ def vacancy_open(
         agreement=agreement,
         opened_by=actor,
     )
+    if dwelling.kind == DwellingKind.YOUTH:
+        # Issue 7, R12.5: the kommune decided that this youth dwelling, let as a family or elder
+        # dwelling (R12.4), is let as a youth dwelling again — say so; no letting out of kind is
+        # approved for it any more (``approvals.approval_request_create``).
+        from .approvals import youth_reversion_in_force
+
+        reversion = youth_reversion_in_force(dwelling_id=dwelling.pk, day=day)
+        if reversion is not None:
+            vacancy.channel_reason = "{} {}".format(
+                vacancy.channel_reason,
+                _("R12.5: the kommune decided on %(day)s that the dwelling is let as a youth dwelling again.")
+                % {"day": reversion.decided_on.strftime("%d.%m.%Y")},
+            )[:500]
     if choice.channel == LettingChannel.LIST and is_family:
         number = _count(f"family:{organisation_id}")
         # § 7: the internal list's turn is every second vacant family dwelling (the 2nd, 4th, …).
@@ -184,6 +225,9 @@ def vacancy_let_outside(*, actor, reason: str, vacancy: Vacancy, rule: str, why:
                 % {"rule": rule}
             )
     vacancy.fallback_rule, vacancy.fallback_reason = rule, why.strip()
+    # Issue 7: the tenant is not known yet. When one is chosen, ``lease_sign`` sends a letting that
+    # needs the kommune's approval (R42.1, R12.1, R12.4/R14.4) to the kommune automatically
+    # (``approvals.approval_request_direct``) and waits for the approval.
     return audited_save(vacancy, actor=actor, reason=reason)
 
 

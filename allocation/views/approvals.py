@@ -16,17 +16,18 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from housing import scoping
-from housing.audit import history_rows
 from housing.views.common import apply_service_errors, object_tabs
 
 from .. import selectors
-from ..forms_approvals import ApprovalDecisionForm, ApprovalRequestForm
+from ..forms_approvals import ApprovalDecisionForm, ApprovalRequestForm, YouthReversionForm
+from ..forms_rejections import ComplaintForm, ComplaintOutcomeForm
 from ..models import ApprovalRequest, ApprovalState, Vacancy, VacancyState
 from ..rules import approvals as rules
 from ..services import approvals as services
+from .actions import history_page, post_action
 
 
 def _request_or_404(request, pk: int) -> ApprovalRequest:
@@ -57,10 +58,15 @@ def _tabs(approval: ApprovalRequest, active: str) -> list[dict]:
     return object_tabs(approval, active)
 
 
-def _page(request, approval: ApprovalRequest, *, form=None, status: int = 200):
+# Any reversion decided, whatever date it applies from, is shown on the request.
+date_max = datetime.date.max
+
+
+def _page(request, approval: ApprovalRequest, *, form=None, status: int = 200, **bound):
     is_officer = services.is_officer_for(request.user, approval)
     can_decide = is_officer and approval.state == ApprovalState.PENDING
     today = timezone.localdate()
+    complaints = list(approval.complaints.all())
     if can_decide and form is None:
         form = ApprovalDecisionForm(
             initial={
@@ -85,7 +91,32 @@ def _page(request, approval: ApprovalRequest, *, form=None, status: int = 200):
             monthly_rent=approval.monthly_rent, yearly_income=approval.household_income
         ),
         "nav_section": "approvals" if is_officer else "allocation",
+        # R24: a complaint against a refusal is lodged with the kommune, which records it and the
+        # outcome (an overturned refusal approves the letting).
+        "complaints": complaints,
+        "complaint_form": (
+            bound.get("complaint_form") or ComplaintForm(prefix="complaint", initial={"received_on": today})
+        )
+        if is_officer and approval.state == ApprovalState.REFUSED
+        else None,
+        "outcome_form": (
+            bound.get("outcome_form") or ComplaintOutcomeForm(prefix="outcome", initial={"outcome_on": today})
+        )
+        if is_officer and any(not c.outcome for c in complaints)
+        else None,
+        # R12.5: the youth dwelling let out of kind is let as a youth dwelling again.
+        "reversion": services.youth_reversion_in_force(dwelling_id=approval.vacancy.dwelling_id, day=date_max)
+        if "R12.4" in approval.grounds
+        else None,
     }
+    context["reversion_form"] = (
+        (bound.get("reversion_form") or YouthReversionForm(prefix="revert", initial={"valid_from": today}))
+        if is_officer
+        and "R12.4" in approval.grounds
+        and approval.allows_letting
+        and context["reversion"] is None
+        else None
+    )
     return render(request, "allocation/approvals/detail.html", context, status=status)
 
 
@@ -124,18 +155,62 @@ def approval_detail(request, pk: int):
     return _page(request, approval, form=form, status=400)
 
 
+def _officer_action(request, pk: int, **action):
+    return post_action(
+        request,
+        load=lambda: _request_or_404(request, pk),
+        allowed=lambda approval: services.is_officer_for(request.user, approval),
+        page=lambda approval, **bound: _page(request, approval, **bound),
+        **action,
+    )
+
+
+@require_POST
+def approval_youth_revert(request, pk: int):
+    """R12.5: the kommune officer decides that the youth dwelling is let as a youth dwelling again."""
+    return _officer_action(
+        request,
+        pk,
+        form_class=YouthReversionForm,
+        prefix="revert",
+        key="reversion_form",
+        run=lambda approval, d: services.youth_reversion_decide(
+            actor=request.user,
+            reason=d["change_reason"],
+            request=approval,
+            valid_from=d["valid_from"],
+            reasons=d["reasons"],
+        ),
+        success=_("The decision is recorded: the dwelling is let as a youth dwelling again."),
+    )
+
+
+@require_POST
+def approval_complaint(request, pk: int):
+    """The kommune officer records a complaint to Ankestyrelsen against a refusal (R24)."""
+    from .rejections import complaint_run
+
+    return _officer_action(
+        request,
+        pk,
+        form_class=ComplaintForm,
+        prefix="complaint",
+        key="complaint_form",
+        run=complaint_run(request, "approval"),
+        success=_("The complaint is recorded."),
+    )
+
+
 @require_GET
 def approval_history(request, pk: int):
     approval = _request_or_404(request, pk)
-    return render(
+    return history_page(
         request,
         "allocation/approvals/history.html",
-        {
-            "approval": approval,
-            "tabs": _tabs(approval, "history"),
-            "history_rows": history_rows(approval),
-            "nav_section": "approvals" if services.is_officer_for(request.user, approval) else "allocation",
-        },
+        name="approval",
+        obj=approval,
+        tabs=_tabs(approval, "history"),
+        nav_section="approvals" if services.is_officer_for(request.user, approval) else "allocation",
     )
 
 

@@ -17,11 +17,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from housing import benefits as benefit_services
 from housing import scoping
-from housing.audit import history_rows
 from housing.models import AccessPurpose, Person
 from housing.views.common import apply_service_errors, paginate
 from housing.views.persons import person_or_404, person_tabs
@@ -51,9 +51,11 @@ from ..models import (
     Vacancy,
     VacancyState,
 )
+from ..services import approvals as approval_services
 from ..services import rejections as services
+from .actions import history_page, post_action
 
-FORM_ERRORS = _("The form has errors. Correct the fields marked below.")
+FORM_ERRORS = gettext_lazy("The form has errors. Correct the fields marked below.")
 
 
 def _case_or_404(request, pk: int) -> RejectionCase:
@@ -284,33 +286,41 @@ def rejection_detail(request, pk: int):
 @require_GET
 def rejection_history(request, pk: int):
     case = _case_or_404(request, pk)
-    return render(
+    return history_page(
         request,
         "allocation/rejections/history.html",
-        {
-            "case": case,
-            "tabs": _case_tabs(case, "history"),
-            "history_rows": history_rows(case),
-            "nav_section": "allocation",
-        },
+        name="case",
+        obj=case,
+        tabs=_case_tabs(case, "history"),
+        nav_section="allocation",
     )
 
 
-def _case_action(request, pk: int, *, form_class, prefix: str, key: str, run, success: str):
-    case = _case_or_404(request, pk)
-    if not scoping.can_write_organisation(request.user, case.organisation_id):
-        raise PermissionDenied
-    form = form_class(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            run(case, form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(case.get_absolute_url())
-    messages.error(request, FORM_ERRORS)
-    return _case_page(request, _case_or_404(request, pk), status=400, **{key: form})
+def _case_action(request, pk: int, **action):
+    return post_action(
+        request,
+        load=lambda: _case_or_404(request, pk),
+        allowed=lambda case: scoping.can_write_organisation(request.user, case.organisation_id),
+        page=lambda case, **bound: _case_page(request, case, **bound),
+        **action,
+    )
+
+
+def complaint_run(request, against: str):
+    """The service call of a complaint form against the page's object — ``against`` names it:
+    "case", "dispensation" or "approval"."""
+
+    def run(obj, d):
+        return services.complaint_record(
+            actor=request.user,
+            reason=d["change_reason"],
+            received_on=d["received_on"],
+            sent_to_body_on=d["sent_to_body_on"],
+            summary=d["summary"],
+            **{against: obj},
+        )
+
+    return run
 
 
 @require_POST
@@ -356,14 +366,7 @@ def rejection_complaint(request, pk: int):
         form_class=ComplaintForm,
         prefix="complaint",
         key="complaint_form",
-        run=lambda case, d: services.complaint_record(
-            actor=request.user,
-            reason=d["change_reason"],
-            case=case,
-            received_on=d["received_on"],
-            sent_to_body_on=d["sent_to_body_on"],
-            summary=d["summary"],
-        ),
+        run=complaint_run(request, "case"),
         success=_("The complaint is recorded."),
     )
 
@@ -386,10 +389,14 @@ def rejection_withdraw(request, pk: int):
 @require_POST
 def complaint_outcome(request, pk: int):
     """The outcome of a complaint (against a rejection or a dispensation decision)."""
-    complaint = Complaint.objects.select_related("rejection", "dispensation").filter(pk=pk).first()
+    complaint = (
+        Complaint.objects.select_related("rejection", "dispensation", "approval").filter(pk=pk).first()
+    )
     if complaint is None:
         raise Http404
-    if complaint.rejection_id:
+    if complaint.approval_id:
+        visible = approval_services.visible_requests(request.user).filter(pk=complaint.approval_id).exists()
+    elif complaint.rejection_id:
         visible = selectors_rejections.rejections_for(request.user).filter(pk=complaint.rejection_id).exists()
     else:
         visible = (
@@ -400,11 +407,12 @@ def complaint_outcome(request, pk: int):
     if not services.can_write_complaint(request.user, complaint):
         raise PermissionDenied
     form = ComplaintOutcomeForm(request.POST, prefix="outcome")
-    target = (
-        reverse("allocation:rejection_detail", args=[complaint.rejection_id])
-        if complaint.rejection_id
-        else reverse("allocation:dispensation_detail", args=[complaint.dispensation_id])
-    )
+    if complaint.approval_id:
+        target = reverse("allocation:approval_detail", args=[complaint.approval_id])
+    elif complaint.rejection_id:
+        target = reverse("allocation:rejection_detail", args=[complaint.rejection_id])
+    else:
+        target = reverse("allocation:dispensation_detail", args=[complaint.dispensation_id])
     if form.is_valid():
         try:
             services.complaint_outcome_record(
@@ -421,6 +429,13 @@ def complaint_outcome(request, pk: int):
             messages.success(request, _("The outcome of the complaint is recorded."))
             return redirect(target)
     messages.error(request, FORM_ERRORS)
+    if complaint.approval_id:
+        from .approvals import _page as approval_page
+        from .approvals import _request_or_404
+
+        return approval_page(
+            request, _request_or_404(request, complaint.approval_id), status=400, outcome_form=form
+        )
     if complaint.rejection_id:
         return _case_page(
             request, _case_or_404(request, complaint.rejection_id), status=400, outcome_form=form
@@ -486,32 +501,23 @@ def dispensation_detail(request, pk: int):
 @require_GET
 def dispensation_history(request, pk: int):
     dispensation = _dispensation_or_404(request, pk)
-    return render(
+    return history_page(
         request,
         "allocation/rejections/dispensation_history.html",
-        {
-            "dispensation": dispensation,
-            "tabs": _dispensation_tabs(dispensation, "history"),
-            "history_rows": history_rows(dispensation),
-        },
+        name="dispensation",
+        obj=dispensation,
+        tabs=_dispensation_tabs(dispensation, "history"),
     )
 
 
-def _dispensation_action(request, pk: int, *, form_class, prefix: str, key: str, run, success: str):
-    dispensation = _dispensation_or_404(request, pk)
-    if not services.can_decide_dispensation(request.user, dispensation):
-        raise PermissionDenied
-    form = form_class(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            run(dispensation, form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(dispensation.get_absolute_url())
-    messages.error(request, FORM_ERRORS)
-    return _dispensation_page(request, _dispensation_or_404(request, pk), status=400, **{key: form})
+def _dispensation_action(request, pk: int, **action):
+    return post_action(
+        request,
+        load=lambda: _dispensation_or_404(request, pk),
+        allowed=lambda dispensation: services.can_decide_dispensation(request.user, dispensation),
+        page=lambda dispensation, **bound: _dispensation_page(request, dispensation, **bound),
+        **action,
+    )
 
 
 @require_POST
@@ -548,14 +554,7 @@ def dispensation_complaint(request, pk: int):
         form_class=ComplaintForm,
         prefix="complaint",
         key="complaint_form",
-        run=lambda dispensation, d: services.complaint_record(
-            actor=request.user,
-            reason=d["change_reason"],
-            dispensation=dispensation,
-            received_on=d["received_on"],
-            sent_to_body_on=d["sent_to_body_on"],
-            summary=d["summary"],
-        ),
+        run=complaint_run(request, "dispensation"),
         success=_("The complaint is recorded."),
     )
 
@@ -622,6 +621,7 @@ def r28_reports(request):
         "allocation/rejections/r28_reports.html",
         {
             "reports": reports,
+            "batches": list(selectors_rejections.r28_batches_for(request.user)[:24]),
             "forwardable": forwardable,
             "forward_form": ForwardForm(prefix="forward", initial={"forwarded_on": timezone.localdate()}),
             "nav_section": "approvals" if scope.is_kommune_officer else "allocation",

@@ -28,6 +28,7 @@ from ..forms_vacancies import (
 )
 from ..models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
 from ..services import leases, offers, vacancies
+from .actions import post_action
 
 STAGE_LABELS = {
     "new": _("Ready for an offer round"),
@@ -189,26 +190,21 @@ def vacancy_history(request, pk: int):
     )
 
 
-def _action(request, pk: int, *, form_class, prefix: str, context_key: str, run, success: str):
-    """The shared POST flow: validate, call the service, show its errors next to the fields."""
-    vacancy = _vacancy_or_404(request, pk)
-    _require_write(request, vacancy)
-    form = form_class(request.POST, prefix=prefix)
-    if form.is_valid():
-        try:
-            run(vacancy, form.cleaned_data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, success)
-            return redirect("allocation:vacancy_detail", vacancy.pk)
-    messages.error(request, _("The form has errors. Correct the fields marked below."))
-    vacancy = _vacancy_or_404(request, pk)
-    return render(
+def _action(request, pk: int, *, context_key: str, **action):
+    """The shared POST flow (``actions.post_action``): validate, call the service, show its errors
+    next to the fields."""
+    return post_action(
         request,
-        "allocation/vacancy_detail.html",
-        _detail_context(request, vacancy, **{context_key: form}),
-        status=400,
+        load=lambda: _vacancy_or_404(request, pk),
+        allowed=lambda vacancy: selectors.can_write_vacancy(request.user, vacancy),
+        page=lambda vacancy, *, status, **bound: render(
+            request,
+            "allocation/vacancy_detail.html",
+            _detail_context(request, vacancy, **bound),
+            status=status,
+        ),
+        key=context_key,
+        **action,
     )
 
 

@@ -12,6 +12,7 @@ from .free_choice import FreeChoiceApplication, FreeChoiceState
 from .guarantee import (
     DeadlineWarning,
     EldercarePolicy,
+    EndCause,
     GuaranteeEntry,
     GuaranteePeriod,
     GuaranteeState,
@@ -35,6 +36,7 @@ __all__ = [
     "ElderVacancy",
     "ElderVacancyState",
     "EldercarePolicy",
+    "EndCause",
     "Facility",
     "FacilityDwelling",
     "FacilityKind",

@@ -132,6 +132,9 @@ class ElderOffer(models.Model):
     decision_reason = models.TextField(_("the kommune's reasons (R20.2)"))
     offered_on = models.DateField(_("offered on"))
     answer_by = models.DateField(_("answer by"))
+    # R16.2: an offer from the general list of a dwelling ready after the elder's ready-by date
+    # (2 weeks after the deadline) does not fulfil the guarantee; None for specific-list offers.
+    meets_guarantee = models.BooleanField(_("fulfils the guarantee (R16.2)"), null=True, blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=ElderOfferState.choices, default=ElderOfferState.PENDING
     )

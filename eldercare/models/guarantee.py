@@ -34,6 +34,16 @@ class GuaranteeState(models.TextChoices):
     ENDED = "ended", _("Ended")
 
 
+class EndCause(models.TextChoices):
+    """Why a place on the general list ended other than by housing, R18 or R15.2 (``state=ended``)."""
+
+    NONE = "", _("—")
+    WITHDRAWN = "withdrawn", _("The elder withdrew from the list")
+    DIED = "died", _("The elder has died")
+    MOVED = "moved", _("The elder moved to another kommune")
+    NEED_LAPSED = "need_lapsed", _("The need for a plejebolig has lapsed")
+
+
 class GuaranteeEntry(models.Model):
     """One elder on the kommune's general list; the current period's deadlines are copied here
     so the dashboard reads one row per elder."""
@@ -66,6 +76,10 @@ class GuaranteeEntry(models.Model):
     end_letter = models.ForeignKey(
         "letters.Letter", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    end_cause = models.CharField(
+        _("why the place ended"), max_length=20, choices=EndCause.choices, blank=True, default=EndCause.NONE
+    )
+    end_note = models.CharField(_("note on the end"), max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -83,6 +97,10 @@ class GuaranteeEntry(models.Model):
                 condition=Q(state="waiting", ended_on__isnull=True)
                 | (~Q(state="waiting") & Q(ended_on__isnull=False)),
                 name="guarantee_ended_on_iff_not_waiting",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="ended") & ~Q(end_cause="") | ~Q(state="ended") & Q(end_cause=""),
+                name="guarantee_end_cause_iff_ended",
             ),
         ]
         indexes = [models.Index(fields=["kommune", "state", "deadline"], name="guarantee_dashboard")]

@@ -54,6 +54,12 @@ class Candidate:
     needs_two: bool = False
     far_reaching: bool = False
     deadline: datetime.date | None = None  # the guarantee deadline (general list only)
+    ready_by: datetime.date | None = None  # R16.2: ready to move into at the latest (general list only)
+
+    def ready_too_late(self, ready_on: datetime.date | None) -> bool:
+        """R16.2: a dwelling ready after the elder's ready-by date (2 weeks after the deadline) does
+        not fulfil the guarantee. The ready-by day itself is in time."""
+        return self.ready_by is not None and ready_on is not None and ready_on > self.ready_by
 
 
 @dataclass

@@ -130,6 +130,7 @@ def load_candidates(vacancy: ElderVacancy) -> tuple[list[Candidate], list[str]]:
                     needs_two=decision.needs_two_persons,
                     far_reaching=decision.far_reaching_disability,
                     deadline=entry.deadline,
+                    ready_by=entry.ready_by,
                 )
             )
     list_ids = _specific_lists_of(vacancy.dwelling)
@@ -241,10 +242,18 @@ def offer_make(
     candidate_key: str,
     answer_by: datetime.date,
     day: datetime.date | None = None,
+    offer_not_ready_in_time: bool = False,
 ) -> ElderOffer:
     """The officer decides, with the reasons, to offer the dwelling to one candidate (R20.2). The
     candidate must fit the dwelling; choosing another than the first ranked is possible (e.g. a
-    guarantee deadline, R16) but the reasons must say why. One offer awaits an answer at a time."""
+    guarantee deadline, R16) but the reasons must say why. One offer awaits an answer at a time.
+
+    R16.2: for a general-list candidate the dwelling must be ready to move into at the latest 2 weeks
+    after the deadline (the candidate's ``ready_by``; that day itself is in time). A dwelling ready
+    later is refused unless the officer confirms ``offer_not_ready_in_time``: the offer is then
+    recorded as not fulfilling the guarantee (``meets_guarantee=False``) — the running period keeps
+    its deadline, a refusal does not restart the 2 months (§ 17 concerns offers under § 16), and an
+    acceptance counts as an R16.2 breach."""
     reason = require_reason(reason)
     day = day or timezone.localdate()
     vacancy = _lock_open(vacancy, actor)
@@ -259,6 +268,23 @@ def offer_make(
     if not ranked.fits:
         raise ValidationError({"candidate": ranked.problems})
     c = ranked.candidate
+    meets_guarantee = None
+    if c.source == OfferSource.GENERAL:
+        meets_guarantee = not c.ready_too_late(vacancy.ready_on)
+        if not meets_guarantee and not offer_not_ready_in_time:
+            raise ValidationError(
+                {
+                    "candidate": _(
+                        "The dwelling is ready on %(ready_on)s, after %(ready_by)s — the latest day the "
+                        "elder's guarantee allows (2 weeks after the deadline, R16.2). The offer would not "
+                        "fulfil the guarantee: confirm below to offer it all the same."
+                    )
+                    % {
+                        "ready_on": vacancy.ready_on.strftime("%d.%m.%Y"),
+                        "ready_by": c.ready_by.strftime("%d.%m.%Y"),
+                    }
+                }
+            )
     offer = ElderOffer(
         vacancy=vacancy,
         person_id=c.person_id,
@@ -273,13 +299,14 @@ def offer_make(
         offered_on=day,
         answer_by=answer_by,
         offered_by=actor,
+        meets_guarantee=meets_guarantee,
     )
     try:
         with transaction.atomic():
             audited_save(offer, actor=actor, reason=reason)
     except IntegrityError as exc:
         raise ValidationError(_("An offer awaits an answer: record the answer first.")) from exc
-    if c.source == OfferSource.GENERAL:
+    if meets_guarantee:
         guarantee_services.guarantee_offer_made(
             actor=actor,
             reason=reason,
@@ -304,7 +331,8 @@ def offer_make(
             "landlord": landlord_of(dwelling),
             "answer_by": letter_long_date(answer_by),
             "reason": reason,
-            "on_general_list": c.source == OfferSource.GENERAL,
+            # The R17 paragraph (a refusal restarts the 2 months) only for an offer under § 16.
+            "on_general_list": bool(meets_guarantee),
             "complaint_guidance": guarantee_services.COMPLAINT_GUIDANCE,
         },
         idempotency_key=f"elder-offer:{offer.pk}",
@@ -327,7 +355,9 @@ def offer_refuse(*, actor, reason: str, offer: ElderOffer, received_on: datetime
     offer.state = ElderOfferState.REFUSED
     offer.answered_on = received_on
     audited_save(offer, actor=actor, reason=reason)
-    if offer.guarantee_entry_id:
+    # R16.2/§ 17: refusing a dwelling not ready in time is no refusal of a guarantee offer — the
+    # running deadline stands.
+    if offer.guarantee_entry_id and offer.meets_guarantee is not False:
         guarantee_services.guarantee_refusal_received(
             actor=actor, reason=reason, entry=offer.guarantee_entry, received_on=received_on
         )
@@ -380,6 +410,16 @@ def offer_accept(*, actor, reason: str, offer: ElderOffer, received_on: datetime
     audited_save(offer, actor=actor, reason=reason)
     # Everybody else's offers of this vacancy are closed; the person's other list places end.
     person_id = offer.person_id
+    if offer.guarantee_entry_id and offer.meets_guarantee is False:
+        # Accepting a dwelling not ready in time (R16.2): the period records the offer, so the
+        # breach is counted when the elder leaves the list housed.
+        guarantee_services.guarantee_offer_made(
+            actor=actor,
+            reason=reason,
+            entry=GuaranteeEntry(pk=offer.guarantee_entry_id),
+            offered_on=offer.offered_on,
+            ready_on=vacancy.ready_on,
+        )
     for entry in GuaranteeEntry.objects.filter(person_id=person_id, state=GuaranteeState.WAITING):
         guarantee_services.guarantee_end(
             actor=actor, reason=reason, entry=entry, state=GuaranteeState.HOUSED, day=housed_on

@@ -10,6 +10,10 @@
   practice says so flags a reassessment after the second refusal (admin option, off by default).
 * ``guarantee_end_need_changed`` — R18: a changed need before an offer ends the guarantee, with a
   letter.
+* ``guarantee_leave`` — the place ends for another cause: the elder withdraws, has died, moved to
+  another kommune, or no longer needs a plejebolig (the need lapsed; unlike R18 there is no new need
+  for an elder dwelling or botilbud). A letter where the elder should be told (not on death); the
+  needs decision ends with it. A place ended before its deadline is no breach (R16.1).
 * ``guarantee_warnings_send`` — the daily job: a notice to the kommune a configurable number of days
   before a deadline, once per entry and deadline.
 """
@@ -34,11 +38,13 @@ from ..models import (
     EldercarePolicy,
     ElderOffer,
     ElderOfferState,
+    EndCause,
     GuaranteeEntry,
     GuaranteePeriod,
     GuaranteeState,
     NeedDecision,
     NeedKind,
+    NeedState,
     PeriodOutcome,
 )
 from ..rules.deadlines import guarantee_deadlines
@@ -231,7 +237,15 @@ def _close_running(*, actor, reason: str, entry: GuaranteeEntry, outcome: str, d
 
 @transaction.atomic
 def guarantee_end(
-    *, actor, reason: str, entry: GuaranteeEntry, state: str, day: datetime.date, letter=None
+    *,
+    actor,
+    reason: str,
+    entry: GuaranteeEntry,
+    state: str,
+    day: datetime.date,
+    letter=None,
+    cause: str = "",
+    note: str = "",
 ) -> GuaranteeEntry:
     """Take the elder off the general list (housed, need changed, chose a specific dwelling, ended)."""
     require_reason(reason)
@@ -242,9 +256,97 @@ def guarantee_end(
     _close_running(actor=actor, reason=reason, entry=entry, outcome=outcome, day=day)
     entry.state = state
     entry.ended_on = day
+    entry.end_cause = cause if state == GuaranteeState.ENDED else EndCause.NONE
+    entry.end_note = (note or "").strip()[:300]
     if letter is not None:
         entry.end_letter = letter
     return audited_save(entry, actor=actor, reason=reason)
+
+
+#: Causes whose letter is a decision (the need lapsed) and so carries the appeal guidance (§ 24).
+DECISION_CAUSES = frozenset({EndCause.NEED_LAPSED})
+#: Nobody is written to when the elder has died.
+NO_LETTER_CAUSES = frozenset({EndCause.DIED})
+
+
+@transaction.atomic
+def guarantee_leave(
+    *,
+    actor,
+    reason: str,
+    entry: GuaranteeEntry,
+    cause: str,
+    day: datetime.date,
+    note: str = "",
+) -> GuaranteeEntry:
+    """End the elder's place on the general list for a cause other than housing, R18 or R15.2: the
+    elder withdrew, has died, moved to another kommune, or no longer needs a plejebolig.
+
+    The running period closes on ``day``: a place ended on or before its deadline without an offer
+    is no breach of R16.1; one ended after the deadline stays a breach. The needs decision ends on
+    the same day. An offer awaiting the answer must be answered first — except on death, when it is
+    withdrawn. The elder gets a letter, except on death; when the need lapsed, the letter is a
+    decision with the appeal guidance (§ 24). A changed need for an elder dwelling or a botilbud is
+    not this: it is a new needs decision (R18)."""
+    from .needs import require_officer
+
+    reason = require_reason(reason)
+    entry = _lock_waiting(entry)
+    require_officer(actor, entry.kommune_id)
+    errors = {}
+    if cause not in (EndCause.WITHDRAWN, EndCause.DIED, EndCause.MOVED, EndCause.NEED_LAPSED):
+        errors["cause"] = _("Choose why the place on the general list ends.")
+    period = running_period(entry, lock=True)
+    if day is None:
+        errors["day"] = _("Give the day the place ends.")
+    elif day > timezone.localdate():
+        errors["day"] = _("The place cannot end on a day in the future.")
+    elif day < period.started_on:
+        errors["day"] = _("The place cannot end before the running period started (%(day)s).") % {
+            "day": period.started_on.strftime("%d.%m.%Y")
+        }
+    if errors:
+        raise ValidationError(errors)
+    pending = list(
+        ElderOffer.objects.select_for_update().filter(guarantee_entry=entry, state=ElderOfferState.PENDING)
+    )
+    if pending and cause != EndCause.DIED:
+        raise ValidationError(_("An offer awaits the elder's answer: record the answer first."))
+    for offer in pending:
+        offer.state = ElderOfferState.WITHDRAWN
+        offer.answered_on = day
+        audited_save(offer, actor=actor, reason=reason)
+    letter = None
+    if cause not in NO_LETTER_CAUSES:
+        letter = letters.letter_create(
+            actor=actor,
+            reason=reason,
+            sender=entry.kommune.tenant,
+            recipient=entry.person,
+            kind="elder_general_list_left",
+            context={
+                "cause": str(cause),
+                "ended_on": letter_long_date(day),
+                "note": (note or "").strip()[:300],
+                "complaint_guidance": COMPLAINT_GUIDANCE if cause in DECISION_CAUSES else "",
+            },
+            idempotency_key=f"elder-general-list-left:{entry.pk}",
+        )
+    decision = NeedDecision.objects.select_for_update().get(pk=entry.need_decision_id)
+    if decision.state == NeedState.IN_FORCE:
+        decision.state = NeedState.ENDED
+        decision.ended_on = max(day, decision.decided_on)
+        audited_save(decision, actor=actor, reason=reason)
+    return guarantee_end(
+        actor=actor,
+        reason=reason,
+        entry=entry,
+        state=GuaranteeState.ENDED,
+        day=day,
+        letter=letter,
+        cause=cause,
+        note=note,
+    )
 
 
 @transaction.atomic

@@ -58,9 +58,20 @@ class Household:
 
 
 def citizen_find_or_register(
-    *, actor, reason: str, kommune: Kommune, cpr_number: str, first_name: str = "", last_name: str = ""
+    *,
+    actor,
+    reason: str,
+    kommune: Kommune,
+    cpr_number: str,
+    first_name: str = "",
+    last_name: str = "",
+    residence: Kommune | None = None,
 ) -> Person:
-    """The citizen in the kommune's own register (its tenant), registered when not there yet."""
+    """The citizen in the kommune's own register (its tenant), registered when not there yet.
+
+    ``kommune`` is the registering kommune (the data controller); ``residence`` the citizen's kommune
+    of residence when it is another one — an applicant to a specific list or a free-choice applicant
+    may live elsewhere (R19, R21.1). A citizen found in the register keeps the record as it is."""
     require_officer(actor, kommune.pk)
     person = housing_services.person_find_by_cpr(actor=actor, cpr_number=cpr_number)
     if person is not None and person.controller_id == kommune.tenant_id:
@@ -74,7 +85,9 @@ def citizen_find_or_register(
         reason=reason,
         controller=kommune.tenant,
         cpr_number=cpr_number,
-        person=Person(first_name=first_name.strip(), last_name=last_name.strip(), kommune=kommune),
+        person=Person(
+            first_name=first_name.strip(), last_name=last_name.strip(), kommune=residence or kommune
+        ),
     )
 
 

@@ -80,7 +80,7 @@ def vacancy_list(request):
     )
 
 
-def _candidate_label(ranked, names: dict) -> str:
+def _candidate_label(ranked, names: dict, ready_on=None) -> str:
     c = ranked.candidate
     source = _("general list") if c.source == OfferSource.GENERAL else _("specific list")
     text = _("%(name)s – need %(score)s, waiting since %(since)s (%(source)s)") % {
@@ -91,6 +91,8 @@ def _candidate_label(ranked, names: dict) -> str:
     }
     if c.deadline:
         text += " – " + _("guarantee deadline %(deadline)s") % {"deadline": c.deadline.strftime("%d.%m.%Y")}
+    if c.ready_too_late(ready_on):
+        text += " – " + _("the dwelling is ready too late for the guarantee (R16.2)")
     return text
 
 
@@ -101,8 +103,8 @@ def _names(person_ids) -> dict:
     }
 
 
-def _offer_choices(ranking, names: dict) -> list[tuple[str, str]]:
-    return [(r.candidate.key, _candidate_label(r, names)) for r in ranking.placed]
+def _offer_choices(ranking, names: dict, ready_on=None) -> list[tuple[str, str]]:
+    return [(r.candidate.key, _candidate_label(r, names, ready_on)) for r in ranking.placed]
 
 
 def _page(request, vacancy: ElderVacancy, *, status: int = 200, forms: dict | None = None):
@@ -130,13 +132,14 @@ def _page(request, vacancy: ElderVacancy, *, status: int = 200, forms: dict | No
                     "ranked": r,
                     "name": names.get(c.person_id, "?"),
                     "days_left": (c.deadline - today).days if c.deadline else None,
+                    "ready_too_late": c.ready_too_late(vacancy.ready_on),
                 }
             )
         can_offer = pending is None and accepted is None and bool(ranking.placed)
         if can_offer and "offer" not in forms:
             forms["offer"] = OfferForm(
                 prefix="offer",
-                choices=_offer_choices(ranking, names),
+                choices=_offer_choices(ranking, names, vacancy.ready_on),
                 initial={
                     "candidate": ranking.placed[0].candidate.key,
                     "answer_by": today + datetime.timedelta(days=services.ANSWER_DAYS),
@@ -197,27 +200,42 @@ def _failed(request, vacancy, key, form):
     return _page(request, vacancy, status=400, forms={key: form})
 
 
+def _submit(request, vacancy, key: str, form, call, success):
+    """The POST of one form on the vacancy page: valid input goes to the service ``call(data)``; a
+    ``ValidationError`` lands on the form, re-rendered with status 400; success redirects back with
+    ``success`` (a message, or a function of the data giving one)."""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            call(data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            return _done(request, vacancy, success(data) if callable(success) else success)
+    return _failed(request, vacancy, key, form)
+
+
 @require_POST
 def vacancy_offer(request, pk: int):
     vacancy = _vacancy_or_404(request, pk)
     ranking, _notes = services.vacancy_ranking(vacancy)
     names = _names(r.candidate.person_id for r in ranking.placed)
-    form = OfferForm(request.POST, prefix="offer", choices=_offer_choices(ranking, names))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.offer_make(
-                actor=request.user,
-                reason=data["change_reason"],
-                vacancy=vacancy,
-                candidate_key=data["candidate"],
-                answer_by=data["answer_by"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, vacancy, _("The offer was made and the letter sent."))
-    return _failed(request, vacancy, "offer", form)
+    form = OfferForm(request.POST, prefix="offer", choices=_offer_choices(ranking, names, vacancy.ready_on))
+    return _submit(
+        request,
+        vacancy,
+        "offer",
+        form,
+        lambda data: services.offer_make(
+            actor=request.user,
+            reason=data["change_reason"],
+            vacancy=vacancy,
+            candidate_key=data["candidate"],
+            answer_by=data["answer_by"],
+            offer_not_ready_in_time=data.get("offer_not_ready_in_time", False),
+        ),
+        _("The offer was made and the letter sent."),
+    )
 
 
 @require_POST
@@ -227,82 +245,82 @@ def offer_answer(request, pk: int, offer_pk: int):
         offer = ElderOffer.objects.get(pk=offer_pk, vacancy=vacancy)
     except ElderOffer.DoesNotExist as exc:
         raise Http404 from exc
-    form = AnswerForm(request.POST, prefix="answer")
-    if form.is_valid():
-        data = form.cleaned_data
-        answer = services.offer_accept if data["answer"] == "accepted" else services.offer_refuse
-        try:
-            answer(
-                actor=request.user, reason=data["change_reason"], offer=offer, received_on=data["answered_on"]
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            if data["answer"] == "accepted":
-                return _done(request, vacancy, _("The acceptance and the allocation decision were recorded."))
-            return _done(request, vacancy, _("The refusal was recorded."))
-    return _failed(request, vacancy, "answer", form)
+
+    def answer(data):
+        record = services.offer_accept if data["answer"] == "accepted" else services.offer_refuse
+        record(actor=request.user, reason=data["change_reason"], offer=offer, received_on=data["answered_on"])
+
+    return _submit(
+        request,
+        vacancy,
+        "answer",
+        AnswerForm(request.POST, prefix="answer"),
+        answer,
+        lambda data: (
+            _("The acceptance and the allocation decision were recorded.")
+            if data["answer"] == "accepted"
+            else _("The refusal was recorded.")
+        ),
+    )
 
 
 @require_POST
 def vacancy_lease(request, pk: int):
     vacancy = _vacancy_or_404(request, pk)
-    form = LeaseForm(request.POST, prefix="lease")
     accepted = ElderOffer.objects.filter(vacancy=vacancy, state=ElderOfferState.ACCEPTED).first()
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if accepted is None:
-                raise ValidationError(_("The lease is made with the person who accepted the offer."))
-            services.lease_record(
-                actor=request.user,
-                reason=data["change_reason"],
-                offer=accepted,
-                signed_on=data["signed_on"],
-                starts_on=data["starts_on"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, vacancy, _("The lease was recorded; the dwelling is let."))
-    return _failed(request, vacancy, "lease", form)
+
+    def lease(data):
+        if accepted is None:
+            raise ValidationError(_("The lease is made with the person who accepted the offer."))
+        services.lease_record(
+            actor=request.user,
+            reason=data["change_reason"],
+            offer=accepted,
+            signed_on=data["signed_on"],
+            starts_on=data["starts_on"],
+        )
+
+    return _submit(
+        request,
+        vacancy,
+        "lease",
+        LeaseForm(request.POST, prefix="lease"),
+        lease,
+        _("The lease was recorded; the dwelling is let."),
+    )
 
 
 @require_POST
 def vacancy_eligible_not_found(request, pk: int):
     vacancy = _vacancy_or_404(request, pk)
-    form = EligibleNotFoundForm(request.POST, prefix="eligible")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.vacancy_eligible_not_found(
-                actor=request.user, reason=data["change_reason"], vacancy=vacancy, note=data["note"]
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, vacancy, _("Recorded: the eligible group could not be found (R14.3)."))
-    return _failed(request, vacancy, "eligible", form)
+    return _submit(
+        request,
+        vacancy,
+        "eligible",
+        EligibleNotFoundForm(request.POST, prefix="eligible"),
+        lambda data: services.vacancy_eligible_not_found(
+            actor=request.user, reason=data["change_reason"], vacancy=vacancy, note=data["note"]
+        ),
+        _("Recorded: the eligible group could not be found (R14.3)."),
+    )
 
 
 @require_POST
 def vacancy_let_to_others(request, pk: int):
     vacancy = _vacancy_or_404(request, pk)
-    form = LetToOthersForm(request.POST, prefix="others")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.vacancy_let_to_others(
-                actor=request.user,
-                reason=data["change_reason"],
-                vacancy=vacancy,
-                basis=data["basis"],
-                note=data.get("note", ""),
-                approved_on=data.get("approved_on"),
-                approval_ref=data.get("approval_ref", ""),
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            return _done(request, vacancy, _("The dwelling is let outside the eligible group."))
-    return _failed(request, vacancy, "others", form)
+    return _submit(
+        request,
+        vacancy,
+        "others",
+        LetToOthersForm(request.POST, prefix="others"),
+        lambda data: services.vacancy_let_to_others(
+            actor=request.user,
+            reason=data["change_reason"],
+            vacancy=vacancy,
+            basis=data["basis"],
+            note=data.get("note", ""),
+            approved_on=data.get("approved_on"),
+            approval_ref=data.get("approval_ref", ""),
+        ),
+        _("The dwelling is let outside the eligible group."),
+    )

@@ -24,8 +24,7 @@ from ..forms_lists import (
 )
 from ..models import FreeChoiceApplication, NeedState
 from ..services import free_choice as services
-from ..services import needs as need_services
-from .lists import list_tabs
+from .lists import applicant_find_or_register, list_tabs
 from .needs import require_officer_page
 
 NAV = "eldercare"
@@ -80,15 +79,8 @@ def free_choice_create(request):
         data = form.cleaned_data
         specific_list = data["specific_list"]
         try:
-            with transaction.atomic():
-                person = need_services.citizen_find_or_register(
-                    actor=request.user,
-                    reason=data["change_reason"],
-                    kommune=specific_list.kommune,
-                    cpr_number=data["cpr"],
-                    first_name=data.get("first_name", ""),
-                    last_name=data.get("last_name", ""),
-                )
+            with transaction.atomic():  # the citizen is registered only together with the application
+                person = applicant_find_or_register(request, data, specific_list)
                 application = services.free_choice_receive(
                     actor=request.user,
                     reason=data["change_reason"],

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from housing.audit import history_rows
 from housing.models import AccessKind, AccessPurpose, PersonalDataAccess
-from housing.views.common import paginate
+from housing.views.common import apply_service_errors, paginate
 
 from .. import selectors
-from ..forms_needs import BreachReportForm
-from ..models import ElderOffer, GuaranteeEntry
+from ..forms_needs import BreachReportForm, GuaranteeLeaveForm
+from ..models import ElderOffer, ElderOfferState, GuaranteeEntry, GuaranteeState
 from ..rules.deadlines import days_left
+from ..services import guarantee as guarantee_services
 from ..services.guarantee import DEFAULT_WARNING_DAYS, policy_in_force
 from .needs import NAV, require_officer_page
 
@@ -174,4 +177,55 @@ def guarantee_detail(request, pk: int):
             "history_rows": history_rows(entry),
             "nav_section": NAV,
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def guarantee_leave(request, pk: int):
+    """End a place on the general list: the elder withdrew, has died, moved away, or the need lapsed."""
+    require_officer_page(request)
+    try:
+        entry = selectors.entry_detail(request.user, pk)
+    except GuaranteeEntry.DoesNotExist as exc:
+        raise Http404 from exc
+    if entry.state != GuaranteeState.WAITING:
+        messages.error(request, _("The elder is no longer on the general list."))
+        return redirect(entry.get_absolute_url())
+    today = timezone.localdate()
+    status = 200
+    if request.method == "POST":
+        form = GuaranteeLeaveForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                guarantee_services.guarantee_leave(
+                    actor=request.user,
+                    reason=data["change_reason"],
+                    entry=entry,
+                    cause=data["cause"],
+                    day=data["day"],
+                    note=data.get("note", ""),
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("The place on the general list has ended."))
+                return redirect(entry.get_absolute_url())
+        messages.error(request, _("The form has errors. Correct the fields marked below."))
+        status = 400
+    else:
+        form = GuaranteeLeaveForm(initial={"day": today})
+    return render(
+        request,
+        "eldercare/guarantee/leave.html",
+        {
+            "entry": entry,
+            "person": entry.person,
+            "form": form,
+            "pending_offer": ElderOffer.objects.filter(
+                guarantee_entry=entry, state=ElderOfferState.PENDING
+            ).exists(),
+            "nav_section": NAV,
+        },
+        status=status,
     )

@@ -31,6 +31,22 @@ from .needs import require_officer_page
 NAV = "eldercare"
 
 
+def applicant_find_or_register(request, data: dict, specific_list: SpecificList):
+    """The applicant of a specific-list entry or a free-choice application: found in the list
+    kommune's register by CPR, or registered there with the home kommune as the kommune of residence
+    (the applicant may live in another kommune, R19, R21.1). Call inside the transaction that saves
+    the entry or application, so nobody is registered alone."""
+    return need_services.citizen_find_or_register(
+        actor=request.user,
+        reason=data["change_reason"],
+        kommune=specific_list.kommune,
+        cpr_number=data["cpr"],
+        first_name=data.get("first_name", ""),
+        last_name=data.get("last_name", ""),
+        residence=data["home_kommune"],
+    )
+
+
 def _list_or_404(request, pk: int) -> SpecificList:
     require_officer_page(request)
     try:
@@ -109,14 +125,7 @@ def entry_add(request, pk: int):
         data = form.cleaned_data
         try:
             with transaction.atomic():  # the citizen is registered only together with the entry
-                person = need_services.citizen_find_or_register(
-                    actor=request.user,
-                    reason=data["change_reason"],
-                    kommune=specific_list.kommune,
-                    cpr_number=data["cpr"],
-                    first_name=data.get("first_name", ""),
-                    last_name=data.get("last_name", ""),
-                )
+                person = applicant_find_or_register(request, data, specific_list)
                 entry = services.entry_join(
                     actor=request.user,
                     reason=data["change_reason"],

@@ -10,6 +10,7 @@ from .persons import Person
 class AccessKind(models.TextChoices):
     CPR_REVEALED = "cpr_revealed", _("Full CPR number shown")
     SENSITIVE_READ = "sensitive_read", _("Sensitive data read")
+    SENSITIVE_WRITE = "sensitive_write", _("Sensitive data written")
     EXPORT = "export", _("Personal data exported")
 
 

@@ -32,6 +32,10 @@ class LetterKind(models.TextChoices):
     ELDER_GENERAL_LIST = "elder_general_list", _("General list: the plejebolig guarantee and its deadline")
     ELDER_NO_GUARANTEE = "elder_no_guarantee", _("The plejebolig guarantee does not apply (R15.2)")
     ELDER_GUARANTEE_ENDED = "elder_guarantee_ended", _("The plejebolig guarantee has ended (R18)")
+    ELDER_GENERAL_LIST_LEFT = (
+        "elder_general_list_left",
+        _("Place on the general list ended (withdrawn, moved away, need lapsed)"),
+    )
     ELDER_OFFER = "elder_offer", _("Offer of an elder or nursing dwelling (with appeal guidance, R24)")
     ELDER_ALLOCATION_DECISION = "elder_allocation_decision", _("Allocation decision, elder dwelling (R24)")
     # Specific lists of elder housing (§ 21): the place on request, the fee reminder and the deletion.
@@ -54,6 +58,7 @@ LEGAL_NOTICE_KINDS = frozenset(
         LetterKind.OPSIGELSE,
         LetterKind.ELDER_NO_GUARANTEE,
         LetterKind.ELDER_GUARANTEE_ENDED,
+        LetterKind.ELDER_GENERAL_LIST_LEFT,
         LetterKind.ELDER_ALLOCATION_DECISION,
         LetterKind.ELDER_LIST_FEE_REMINDER,
         LetterKind.ELDER_LIST_DELETION,

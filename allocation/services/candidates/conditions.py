@@ -207,7 +207,8 @@ def _tenants(plan: Plan, *, department_id: int | None = None) -> Subquery:
 def _gives_up(plan: Plan, *conditions: Q) -> Q:
     """Holds the § 7 priority through the dwelling given up (R8.1 and R8.3 as decided), and that
     dwelling meets ``conditions``. Needs the ``gives_up_id`` alias on the query."""
-    holds = Q()
+    # R1.8: while an udslusnings- or inklusionsbolig lease sets §§ 6–7 aside, no § 7 priority.
+    holds = Q(sections_6_7_set_aside_until__isnull=True) | Q(sections_6_7_set_aside_until__lt=plan.day)
     if plan.rules.r8_1_no_r7_for_youth_and_elder_tenants:
         holds &= ~Q(dwelling__kind__in=R8_1_KINDS)
     if plan.r8_3_moved_in_by is not None:

@@ -14,7 +14,8 @@ from django.db.models.functions import JSONObject
 from waitinglists.models import Entry, ListKind
 from waitinglists.services.registration import WISH_FIELDS
 
-from ...models import GuaranteeState, HousingGuarantee, Lease, SeparationPriority
+from ...models import ApprovalRequest, GuaranteeState, HousingGuarantee, Lease, SeparationPriority
+from ...models.approvals import LETTING_ALLOWED_STATES
 from ...rules.ranking import Candidate, CurrentDwelling
 from .conditions import _charges_in_arrears, _children, _household_members, _probe_value
 from .plan import Plan
@@ -55,6 +56,7 @@ def _given_up_json(plan: Plan) -> Subquery:
         fitted_elderly_disabled=F("dwelling__fitted_elderly_disabled"),
         fitted_mobility_impaired=F("dwelling__fitted_mobility_impaired"),
         fitted_large_household_mobility=F("dwelling__fitted_large_household_mobility"),
+        sections_6_7_set_aside_until=F("sections_6_7_set_aside_until"),
     )
     leases = (
         Lease.objects.filter(
@@ -81,7 +83,15 @@ def _current_dwelling(value: dict | None) -> CurrentDwelling | None:
         fitted_elderly_disabled=bool(value["fitted_elderly_disabled"]),
         fitted_mobility_impaired=bool(value["fitted_mobility_impaired"]),
         fitted_large_household_mobility=bool(value["fitted_large_household_mobility"]),
+        sections_6_7_set_aside_until=_date_or_none(value.get("sections_6_7_set_aside_until")),
     )
+
+
+def _date_or_none(value) -> datetime.date | None:
+    """JSON gives dates as ISO text on PostgreSQL; SQLite's JSON may too."""
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(value)
 
 
 def load(plan: Plan, entry_ids: list[int]) -> Loaded:
@@ -116,6 +126,19 @@ def load(plan: Plan, entry_ids: list[int]) -> Loaded:
             .values("valid_until")[:1]
         ),
     }
+    if plan.dwelling.youth_kind == "startbolig" and plan.vacancy_id is not None:
+        # R12.1 (§ 12, stk. 1, 4. pkt.): the kommune approves each startbolig *nomination* — after
+        # the ranking names the applicant, through the approval request (``services.approvals``).
+        # The ranking does not wait for it; it shows whether the approval is in (approved, or the
+        # R42.3 deadline lapsed), and ``lease_check`` refuses the lease until it is.
+        facts["startbolig_approved"] = Exists(
+            ApprovalRequest.objects.filter(
+                vacancy_id=plan.vacancy_id,
+                person_id=OuterRef("person_id"),
+                state__in=LETTING_ALLOWED_STATES,
+                grounds__contains=["R12.1"],
+            )
+        )
     internal = set(plan.lists_of(ListKind.INTERNAL))
     if plan.rules.internal_turn and internal:
         facts["gives_up"] = _given_up_json(plan)
@@ -183,4 +206,5 @@ def _candidate(plan: Plan, row: dict, wishes: Iterable[int], gives_up: CurrentDw
         in_education=bool(row["education_institution"]) and (education_end is None or education_end >= day),
         special_need=bool(row["special_need"]),
         needs_support=row["needs_support"],
+        kommune_approved_startbolig=bool(row.get("startbolig_approved")),
     )

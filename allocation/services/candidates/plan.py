@@ -77,6 +77,7 @@ class Plan:
     r8_3_moved_in_by: datetime.date | None
     # Conditions compiled once per ranking (``_sql``), by name.
     compiled: dict = field(default_factory=dict, compare=False, repr=False)
+    vacancy_id: int | None = None  # R12.1: the kommune's approval of a startbolig nomination
 
     @property
     def day(self) -> datetime.date:
@@ -142,4 +143,5 @@ def plan_for(
         adult_born_by=born_on_or_before(rules.today, 18),
         aged_25_born_by=born_on_or_before(rules.today, 25),
         r8_3_moved_in_by=moved_in_on_or_before(rules.today, months) if months else None,
+        vacancy_id=vacancy.pk,
     )

@@ -21,10 +21,8 @@ import random
 import statistics
 import time
 
-from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections, transaction
+from django.core.management.base import CommandError
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -42,14 +40,22 @@ from eldercare.models import (
 )
 from eldercare.rules.deadlines import guarantee_deadlines
 from eldercare.rules.ranking import need_score
-from housing import cpr
 from housing.audit import system_user
 from housing.models import Kommune, Membership, Person, Role
 
-REASON = "Benchmarkdata"
+from ..bench_seed import (
+    BATCH,
+    REASON,
+    BenchCommand,
+    all_kommuner,
+    analyze,
+    bench_person,
+    history_defaults,
+    percentile,
+)
+
 MARKER_PREFIX = "B"  # applicant numbers of benchmark elders: B0000001 …
 SEED = 2_026
-BATCH = 5_000
 OFFICER = "bench-eldercare-officer"
 FIRST = [
     "Anna",
@@ -68,72 +74,21 @@ FIRST = [
 LAST = ["Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen", "Madsen"]
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Time the kommune officer's guarantee dashboard with 100,000 elders in a database of its own."
-
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("--elders", type=int, default=100_000)
-        parser.add_argument("--runs", type=int, default=50)
-        parser.add_argument("--kommune", default="0751", help="The kommune code whose dashboard is timed.")
-        parser.add_argument("--database", default="", help="Database name (default: <configured>_eldbench).")
-        parser.add_argument(
-            "--reseed", action="store_true", help="Drop and build the benchmark database anew."
-        )
-
-    def handle(self, *args, elders: int, runs: int, kommune: str, database: str, reseed: bool, **options):
-        if connection.vendor != "postgresql":
-            raise CommandError("bench_eldercare_dashboard needs PostgreSQL (a database of its own).")
-        if runs < 30:
-            raise CommandError("Use at least 30 runs for a meaningful p95.")
-        name = database or f"{connection.settings_dict['NAME']}_eldbench"
-        self._use_database(name, reseed=reseed)
-        if not Person.objects.filter(applicant_number__startswith=MARKER_PREFIX).exists():
-            self._seed(elders)
-        else:
-            self.stdout.write(f"Reusing the benchmark data in {name}.")
-        self._bench(kommune, runs)
-
-    # --- The database of its own ----------------------------------------------------------------
-
-    def _use_database(self, name: str, *, reseed: bool) -> None:
-        import psycopg
-
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        params["dbname"] = "postgres"
-        with psycopg.connect(**params, autocommit=True) as admin:
-            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if exists and reseed:
-                admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-                exists = None
-            if not exists:
-                admin.execute(f'CREATE DATABASE "{name}"')
-                self.stdout.write(f"Created the database {name}.")
-        connections["default"].close()
-        connections["default"].settings_dict["NAME"] = name
-        settings.DATABASES["default"]["NAME"] = name
-        started = time.monotonic()
-        call_command("migrate", verbosity=0, interactive=False)
-        self.stdout.write(f"Database {name} migrated in {time.monotonic() - started:.1f} s.")
+    database_suffix = "_eldbench"
+    marker = MARKER_PREFIX
+    min_runs = 30
 
     # --- The data --------------------------------------------------------------------------------
 
-    def _seed(self, count: int) -> None:
+    def seed(self, count: int) -> None:
         rng = random.Random(SEED)
         today = timezone.localdate()
         system = system_user()
-        kommuner = list(Kommune.objects.select_related("tenant").order_by("code"))
-        if len(kommuner) < 98:
-            raise CommandError("The 98 kommuner are missing (housing migration 0002).")
+        kommuner = all_kommuner()
         started = time.monotonic()
-        history = {"default_user": system, "default_change_reason": REASON}
-        base_birth = datetime.date(1925, 1, 1)
+        history = history_defaults()
         made = 0
         while made < count:
             size = min(BATCH, count - made)
@@ -141,18 +96,14 @@ class Command(BaseCommand):
             for offset in range(size):
                 index = made + offset
                 kommune = kommuner[index % len(kommuner)]
-                born = base_birth + datetime.timedelta(days=index % 9000)
-                number = f"{born:%d%m%y}3{index // 9000:03d}"
                 persons.append(
-                    Person(
-                        controller_id=kommune.tenant_id,
-                        applicant_number=f"{MARKER_PREFIX}{index + 1:07d}",
-                        cpr_encrypted=cpr.encrypt(number),
-                        cpr_hash=cpr.lookup_hash(number),
-                        birth_date=born,
+                    bench_person(
+                        index=index,
+                        kommune=kommune,
+                        marker=MARKER_PREFIX,
+                        serial_digit="3",
                         first_name=rng.choice(FIRST),
                         last_name=rng.choice(LAST),
-                        kommune_id=kommune.pk,
                     )
                 )
                 roll = rng.random()
@@ -239,15 +190,14 @@ class Command(BaseCommand):
                 bulk_create_with_history(periods, GuaranteePeriod, batch_size=BATCH, **history)
             made += size
             self.stdout.write(f"  {made:,} elders written ({time.monotonic() - started:.0f} s)")
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        analyze()
         self.stdout.write(
             f"Seeded {count:,} elders across {len(kommuner)} kommuner in {time.monotonic() - started:.1f} s."
         )
 
     # --- The benchmark ---------------------------------------------------------------------------
 
-    def _bench(self, code: str, runs: int) -> None:
+    def bench(self, code: str, runs: int) -> None:
         from django.contrib.auth import get_user_model
 
         kommune = Kommune.objects.get(code=code)
@@ -274,7 +224,7 @@ class Command(BaseCommand):
                 raise CommandError(f"The dashboard answered {response.status_code}.")
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
-        p50, p95 = statistics.median(timings), _percentile(timings, 0.95)
+        p50, p95 = statistics.median(timings), percentile(timings, 0.95)
         self.stdout.write(
             f"Guarantee dashboard of {kommune.name} ({waiting:,} waiting; {total:,} elders in all kommuner), "
             f"{runs} runs through the Django test client:"

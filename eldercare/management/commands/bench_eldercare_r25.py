@@ -22,10 +22,8 @@ import random
 import statistics
 import time
 
-from django.conf import settings
-from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections, transaction
+from django.core.management.base import CommandError
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -33,14 +31,20 @@ from simple_history.utils import bulk_create_with_history
 
 from eldercare.models import Facility, SpecificEntryStatus, SpecificList, SpecificListEntry
 from eldercare.services import outsiders, published
-from housing import cpr
-from housing.audit import system_user
 from housing.models import Kommune, OwnerKind, Person
 
-REASON = "Benchmarkdata"
+from ..bench_seed import (
+    BATCH,
+    BenchCommand,
+    all_kommuner,
+    analyze,
+    bench_person,
+    history_defaults,
+    percentile,
+)
+
 MARKER_PREFIX = "R"  # applicant numbers of benchmark elders: R0000001 …
 SEED = 2_525
-BATCH = 5_000
 BIG = {"0101": 8, "0751": 5, "0461": 3, "0851": 3}  # København, Aarhus, Odense, Aalborg
 KINDS = [("plejeboliger", 0.5), ("aeldreboliger", 0.35), ("plejehjem", 0.15)]
 NURSING_FACTS = {
@@ -53,57 +57,11 @@ NURSING_FACTS = {
 }
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-class Command(BaseCommand):
+class Command(BenchCommand):
     help = "Time the R25.4 figures of a kommune with 100,000 elders in a database of its own."
-
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("--elders", type=int, default=100_000)
-        parser.add_argument("--runs", type=int, default=50)
-        parser.add_argument("--kommune", default="0751", help="The kommune code whose figures are timed.")
-        parser.add_argument("--database", default="", help="Database name (default: <configured>_r25bench).")
-        parser.add_argument(
-            "--reseed", action="store_true", help="Drop and build the benchmark database anew."
-        )
-
-    def handle(self, *args, elders: int, runs: int, kommune: str, database: str, reseed: bool, **options):
-        if connection.vendor != "postgresql":
-            raise CommandError("bench_eldercare_r25 needs PostgreSQL (a database of its own).")
-        if runs < 10:
-            raise CommandError("Use at least 10 runs.")
-        name = database or f"{connection.settings_dict['NAME']}_r25bench"
-        self._use_database(name, reseed=reseed)
-        if not Person.objects.filter(applicant_number__startswith=MARKER_PREFIX).exists():
-            self._seed(elders)
-        else:
-            self.stdout.write(f"Reusing the benchmark data in {name}.")
-        self._bench(kommune, runs)
-
-    def _use_database(self, name: str, *, reseed: bool) -> None:
-        import psycopg
-
-        params = connection.get_connection_params()
-        params.pop("cursor_factory", None)
-        params.pop("context", None)
-        params["dbname"] = "postgres"
-        with psycopg.connect(**params, autocommit=True) as admin:
-            exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if exists and reseed:
-                admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-                exists = None
-            if not exists:
-                admin.execute(f'CREATE DATABASE "{name}"')
-                self.stdout.write(f"Created the database {name}.")
-        connections["default"].close()
-        connections["default"].settings_dict["NAME"] = name
-        settings.DATABASES["default"]["NAME"] = name
-        started = time.monotonic()
-        call_command("migrate", verbosity=0, interactive=False)
-        self.stdout.write(f"Database {name} migrated in {time.monotonic() - started:.1f} s.")
+    database_suffix = "_r25bench"
+    marker = MARKER_PREFIX
+    min_runs = 10
 
     # --- The data --------------------------------------------------------------------------------
 
@@ -145,40 +103,30 @@ class Command(BaseCommand):
             by_kommune.setdefault(sl.kommune_id, []).append(sl)
         return by_kommune
 
-    def _seed(self, count: int) -> None:
+    def seed(self, count: int) -> None:
         rng = random.Random(SEED)
         today = timezone.localdate()
-        system = system_user()
-        kommuner = list(Kommune.objects.select_related("tenant").order_by("code"))
-        if len(kommuner) < 98:
-            raise CommandError("The 98 kommuner are missing (housing migration 0002).")
+        kommuner = all_kommuner()
         weights = [BIG.get(k.code, 1) for k in kommuner]
         started = time.monotonic()
-        history = {"default_user": system, "default_change_reason": REASON}
+        history = history_defaults()
         lists = self._lists(kommuner, history)
         kinds, kind_weights = zip(*KINDS, strict=True)
-        base_birth = datetime.date(1925, 1, 1)
         made = entries_made = 0
         while made < count:
             size = min(BATCH, count - made)
             homes = rng.choices(kommuner, weights=weights, k=size)
-            persons = []
-            for offset, kommune in enumerate(homes):
-                index = made + offset
-                born = base_birth + datetime.timedelta(days=index % 9000)
-                number = f"{born:%d%m%y}4{index // 9000:03d}"
-                persons.append(
-                    Person(
-                        controller_id=kommune.tenant_id,
-                        applicant_number=f"{MARKER_PREFIX}{index + 1:07d}",
-                        cpr_encrypted=cpr.encrypt(number),
-                        cpr_hash=cpr.lookup_hash(number),
-                        birth_date=born,
-                        first_name="Bench",
-                        last_name=f"Ældre {index + 1}",
-                        kommune_id=kommune.pk,
-                    )
+            persons = [
+                bench_person(
+                    index=made + offset,
+                    kommune=kommune,
+                    marker=MARKER_PREFIX,
+                    serial_digit="4",
+                    first_name="Bench",
+                    last_name=f"Ældre {made + offset + 1}",
                 )
+                for offset, kommune in enumerate(homes)
+            ]
             with transaction.atomic():
                 persons = bulk_create_with_history(persons, Person, batch_size=BATCH, **history)
                 entries = []
@@ -215,8 +163,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {made:,} elders, {entries_made:,} list entries ({time.monotonic() - started:.0f} s)"
             )
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        analyze()
         self.stdout.write(
             f"Seeded {count:,} elders ({entries_made:,} list entries) across {len(kommuner)} kommuner "
             f"in {time.monotonic() - started:.1f} s."
@@ -224,7 +171,7 @@ class Command(BaseCommand):
 
     # --- The benchmark ---------------------------------------------------------------------------
 
-    def _bench(self, code: str, runs: int) -> None:
+    def bench(self, code: str, runs: int) -> None:
         kommune = Kommune.objects.get(code=code)
         today = timezone.localdate()
         entries = SpecificListEntry.objects.filter(specific_list__kommune=kommune).count()
@@ -266,10 +213,10 @@ class Command(BaseCommand):
             ("R22 monitor (outsiders.outsiders_monitor)", monitor_timings, 1),
         ):
             self.stdout.write(
-                f"{label}: p50 {statistics.median(values):.1f} ms, p95 {_percentile(values, 0.95):.1f} ms, "
+                f"{label}: p50 {statistics.median(values):.1f} ms, p95 {percentile(values, 0.95):.1f} ms, "
                 f"max {max(values):.1f} ms over {runs} runs; {count} queries."
             )
-        p95 = _percentile(timings, 0.95)
+        p95 = percentile(timings, 0.95)
         verdict = "met" if p95 < 200 else "NOT met"
         self.stdout.write(f"Target R25.4 figures < 200 ms (p95): {verdict}.")
         for f in figures:
