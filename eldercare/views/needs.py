@@ -84,6 +84,18 @@ def _household(data: dict) -> services.Household:
     )
 
 
+def _decision_fields(data: dict) -> dict:
+    """What a new and a changed needs decision both take from the form."""
+    return {
+        "kind": data["kind"],
+        "decided_on": data["decided_on"],
+        "assessment": _assessment(data),
+        "household": _household(data),
+        "guarantee_choice": data.get("guarantee_choice", ""),
+        "chosen_dwelling": data.get("chosen_dwelling", ""),
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def need_create(request):
     require_officer_page(request)
@@ -113,12 +125,7 @@ def need_create(request):
                     reason=data["change_reason"],
                     kommune=data["kommune"],
                     person=person,
-                    kind=data["kind"],
-                    decided_on=data["decided_on"],
-                    assessment=_assessment(data),
-                    household=_household(data),
-                    guarantee_choice=data.get("guarantee_choice", ""),
-                    chosen_dwelling=data.get("chosen_dwelling", ""),
+                    **_decision_fields(data),
                 )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -187,12 +194,7 @@ def need_change(request, pk: int):
                 actor=request.user,
                 reason=data["change_reason"],
                 decision=decision,
-                kind=data["kind"],
-                decided_on=data["decided_on"],
-                assessment=_assessment(data),
-                household=_household(data),
-                guarantee_choice=data.get("guarantee_choice", ""),
-                chosen_dwelling=data.get("chosen_dwelling", ""),
+                **_decision_fields(data),
             )
         except ValidationError as error:
             apply_service_errors(form, error)

@@ -256,7 +256,7 @@ def payment_register(
             code="amount_mismatch",
         )
     for charge in quote.open_charges:
-        charge.state, charge.paid_on = ChargeState.PAID, paid_on
+        charge.mark_paid(paid_on=paid_on)
         audited_save(charge, actor=actor, reason=reason)
     payment = Payment(
         entry=entry,
@@ -447,9 +447,6 @@ def _controllers_with_schedules(today: datetime.date) -> list[int]:
     )
 
 
-_batches = housing_fees.claim_batches
-
-
 def _update_fee_candidates(controller_id: int, year: int, due: datetime.date) -> QuerySet[Entry]:
     already_charged = FeeCharge.objects.filter(entry=OuterRef("pk"), kind=ChargeKind.UPDATE, period=year)
     return Entry.objects.filter(
@@ -479,7 +476,7 @@ def fee_cycle_charge(*, today: datetime.date, progress=None) -> int:
         progress.set_total(sum(candidates.count() for _schedule, _due_date, candidates in plans))
     created = 0
     for schedule, due, candidates in plans:
-        for ids in _batches(candidates, progress):
+        for ids in housing_fees.claim_batches(candidates, progress):
             charges = [
                 FeeCharge(
                     entry_id=entry_id,
@@ -532,17 +529,14 @@ def fee_cycle_remind(*, today: datetime.date, progress=None) -> int:
         progress.set_total(sum(charges.count() for _schedule, charges in plans))
     reminded = 0
     for schedule, candidates in plans:
-        deadline = housing_fees.deletion_due(reminded_on=today, pay_within_days=schedule.pay_within_days)
-        for ids in _batches(candidates, progress):
+        for ids in housing_fees.claim_batches(candidates, progress):
             charges = list(
                 FeeCharge.objects.filter(id__in=ids)
                 .select_related("entry__person", "entry__controller__organisation", "entry__waiting_list")
                 .order_by("id")
             )
             for charge in charges:
-                charge.state = ChargeState.REMINDED
-                charge.reminded_on = today
-                charge.reminder_deadline = deadline
+                charge.mark_reminded(today=today, pay_within_days=schedule.pay_within_days)
             bulk_update_with_history(
                 charges,
                 FeeCharge,
@@ -562,7 +556,7 @@ def fee_cycle_remind(*, today: datetime.date, progress=None) -> int:
                         "fee_name": _fee_name(charge.kind),
                         "amount": letter_amount(charge.amount),
                         "due_date": letter_date(charge.due_date),
-                        "deadline": letter_date(deadline),
+                        "deadline": letter_date(charge.reminder_deadline),
                         "list_name": charge.entry.waiting_list.name,
                     },
                     idempotency_key=f"fee-reminder:{charge.pk}",
@@ -591,7 +585,7 @@ def fee_cycle_delete(*, today: datetime.date, progress=None) -> int:
     if progress is not None:
         progress.set_total(candidates.count())
     deleted = 0
-    for ids in _batches(candidates, progress):
+    for ids in housing_fees.claim_batches(candidates, progress):
         charges = list(
             FeeCharge.objects.select_for_update()
             .filter(housing_fees.expired_reminders(today=today), entry_id__in=ids)
