@@ -1,7 +1,7 @@
 """Version 2 of the letter that the plejebolig guarantee has ended (§ 18): since a changed need can now
-be recorded while an offer awaits the answer, the letter says that an offer the elder had not yet
-received when the need changed is withdrawn. Earlier versions stay as they were (letters keep the
-version they were rendered from)."""
+be recorded while an offer awaits the answer, the letter says that a general-list offer awaiting the
+answer, made on the plejebolig need the new decision replaced, is withdrawn. Earlier versions stay
+as they were (letters keep the version they were rendered from)."""
 
 from django.conf import settings
 from django.db import migrations
@@ -23,8 +23,8 @@ BODY = (
     "<p>Da dit behov er ændret, før du har modtaget et tilbud om en plejebolig, er du ikke længere "
     "omfattet af garantien for tilbud inden for 2 måneder (bekendtgørelsens § 18). Du er slettet fra "
     "den generelle venteliste den {{ ended_on }}.</p>"
-    "{% if withdrawn_offer %}<p>Kommunen havde sendt dig et tilbud om en plejebolig ({{ withdrawn_offer }}), "
-    "som du endnu ikke havde modtaget, da dit behov blev ændret. Tilbuddet er derfor trukket tilbage.</p>"
+    "{% if withdrawn_offer %}<p>Kommunens tilbud om en plejebolig ({{ withdrawn_offer }}) blev givet ud fra "
+    "dit tidligere behov. Tilbuddet er derfor trukket tilbage.</p>"
     "{% endif %}" + GUIDANCE + FOOTER
 )
 

@@ -421,10 +421,11 @@ def guarantee_end_need_changed(
     *, actor, reason: str, entry: GuaranteeEntry, decision: NeedDecision
 ) -> GuaranteeEntry:
     """R18: before an offer was received, the elder now needs an elder dwelling or a botilbud: the
-    guarantee no longer applies. A general-list offer awaiting the answer (made but not received
-    before the need changed) is withdrawn: it was made on the plejebolig need the new decision
-    replaced, and the vacancy goes back to the candidates (§ 20, stk. 2: to the greatest need). The
-    letter says so, with the appeal guidance."""
+    guarantee no longer applies. A general-list offer awaiting the answer — a § 16 offer not yet
+    received when the need changed, or an offer that never fulfilled the guarantee (R16.2) — is
+    withdrawn: it was made on the plejebolig need the new decision replaced, and the vacancy goes
+    back to the candidates (§ 20, stk. 2: to the greatest need). The letter says so, with the appeal
+    guidance (§ 24)."""
     require_reason(reason)
     entry = _lock_waiting(entry)
     if decision.kind == NeedKind.NURSING:
