@@ -214,7 +214,9 @@ def need_decision_change(
     require_officer(actor, old.kommune_id)
     if old.state != NeedState.IN_FORCE:
         raise ValidationError(_("Only the decision in force can be changed."))
-    if decided_on is not None and decided_on < old.decided_on:
+    if decided_on is None:
+        raise ValidationError({"decided_on": _("Give the decision date.")})
+    if decided_on < old.decided_on:
         raise ValidationError({"decided_on": _("A new decision cannot be dated before the one it replaces.")})
     entry = (
         GuaranteeEntry.objects.select_for_update()
