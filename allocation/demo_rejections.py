@@ -1,7 +1,8 @@
 """The rejection part of the demo world (called from ``allocation.demo.seed``).
 
 On an open vacancy of Kattegat Bolig two decided rejections — overdue debt (R27) and a very special
-case (R30), each with its decision letter — and in Hedeparken (a hårdt ghettoområde) the mandatory
+case (R30), each with its decision letter — and in Hedeparken (an omdannelsesområde, formerly hårdt
+ghettoområde) the mandatory
 R37.1 rejection of an applicant on kontanthjælp with the organisation's request to Aarhus Kommune
 for a dispensation (R37.2). Log in as ``sagsbehandler`` and open *Afvisninger*; as ``kommune`` the
 dispensation waits under *Dispensationer*. Idempotent: nothing is added when a rejection exists.
@@ -84,7 +85,8 @@ def seed(*, command) -> dict[str, int]:
             reasoning=R30_REASONING,
         )
         counts["rejection cases"] += 2
-    # R37.1 in Hedeparken (department 102, a hårdt ghettoområde since 1 December 2018).
+    # R37.1 in Hedeparken (department 102, on the list since 1 December 2018 — then hårdt ghettoområde,
+    # since 30 November 2021 omdannelsesområde).
     dwelling = (
         organisation.departments.get(number="102")
         .dwellings.filter(kind=DwellingKind.FAMILY, lease_scope="", leases__isnull=True)
@@ -116,7 +118,7 @@ def seed(*, command) -> dict[str, int]:
     try:
         case = rejections.rejection_open(
             actor=caseworker,
-            reason="Obligatorisk afvisning i hårdt ghettoområde",
+            reason="Obligatorisk afvisning i omdannelsesområde (§ 37)",
             vacancy=ghetto_vacancy,
             person=applicant.person,
             entry=applicant,

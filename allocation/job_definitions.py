@@ -39,7 +39,8 @@ def approvals_lapse(progress: JobProgress) -> None:
     "allocation.rejection_reports",
     label=_("Make the yearly report of R37.2 dispensations (R37.3)"),
     description=_(
-        "From 1 July: for each kommune with a hårdt ghettoområde or a dispensation, the number of "
+        "From 1 July: for each kommune with an omdannelsesområde (formerly: hårdt ghettoområde) or a "
+        "dispensation, the number of "
         "dispensations granted and refused in the past year. Runs daily; one report per kommune and year."
     ),
 )

@@ -102,7 +102,11 @@ class RefuseOutsidersDecisionAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
         "increase_percent",
         "outsiders_joined_recent",
         "outsiders_joined_before",
+        "outsiders_housed_recent",
         "justification",
+        "not_short_term",
+        "not_demographic",
+        "not_lenient_assessment",
         "decided_by",
     ]
 

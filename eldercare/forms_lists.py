@@ -141,27 +141,85 @@ class FreeChoiceDecideForm(ReasonLast, forms.Form):
     decided_on = forms.DateField(label=_("Decided on"), widget=DateInput())
 
 
-class DecisionForm(ReasonLast, forms.Form):
+class Bilag1Fields(forms.Form):
+    """The qualified reasons Bilag 1 asks for, each part required (the service says which is missing).
+    Fields are optional here so the service's specific message lands next to the field."""
+
+    justification = forms.CharField(
+        label=_("The influx of applicants from other kommuner is a decisive obstacle (Bilag 1)"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Document that applicants from other kommuner joining the lists for this dwelling kind — a "
+            "circumstance outside the kommune's control — is a decisive obstacle to offering the "
+            "kommune's own citizens a dwelling. A general reference to the own citizens' needs is not "
+            "enough."
+        ),
+    )
+    not_short_term = forms.CharField(
+        label=_("Not a short-term rise (Bilag 1)"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A short-term rise in the waiting time is no decisive obstacle."),
+    )
+    not_demographic = forms.CharField(
+        label=_("Not caused by demographic change (Bilag 1)"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "A rise caused by demographic change in the kommune's population is not caused by outsiders."
+        ),
+    )
+    not_lenient_assessment = forms.CharField(
+        label=_("Not caused by a more lenient assessment practice (Bilag 1)"),
+        max_length=10000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A rise caused by a more lenient visitation practice is not caused by outsiders."),
+    )
+
+    def documentation(self):
+        from .services.outsiders import Bilag1Documentation
+
+        data = self.cleaned_data
+        return Bilag1Documentation(
+            decisive_obstacle=data.get("justification", ""),
+            not_short_term=data.get("not_short_term", ""),
+            not_demographic=data.get("not_demographic", ""),
+            not_lenient_assessment=data.get("not_lenient_assessment", ""),
+        )
+
+
+class DecisionForm(ReasonLast, Bilag1Fields):
     kommune = forms.ModelChoiceField(label=_("Kommune"), queryset=None, empty_label=None)
     dwelling_kind = forms.ChoiceField(label=_("Dwelling kind"), choices=FacilityKind.choices)
     decided_on = forms.DateField(label=_("Decided on"), widget=DateInput())
-    justification = forms.CharField(
-        label=_("Justification"),
-        max_length=10000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_(
-            "Why the influx of applicants from other kommuner, and not demographic change or a more lenient "
-            "assessment practice, is what raised the waiting time (Bilag 1)."
-        ),
-    )
+
+    field_order = [
+        "kommune",
+        "dwelling_kind",
+        "decided_on",
+        "justification",
+        "not_short_term",
+        "not_demographic",
+        "not_lenient_assessment",
+    ]
 
     def __init__(self, *args, kommuner=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kommune"].queryset = kommuner
 
 
-class ExtensionForm(ReasonLast, forms.Form):
+class ExtensionForm(ReasonLast, Bilag1Fields):
     decided_on = forms.DateField(label=_("Extension decided on"), widget=DateInput())
-    justification = forms.CharField(
-        label=_("Justification"), max_length=10000, widget=forms.Textarea(attrs={"rows": 5})
-    )
+
+    field_order = [
+        "decided_on",
+        "justification",
+        "not_short_term",
+        "not_demographic",
+        "not_lenient_assessment",
+    ]

@@ -89,7 +89,7 @@ class NeedDecisionForm(ReasonFormMixin, forms.Form):
         "change_reason",
     ]
 
-    def __init__(self, *args, kommuner=None, changing: bool = False, **kwargs):
+    def __init__(self, *args, kommuner=None, changing: bool = False, pending_offer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.changing = changing
         if changing:
@@ -101,6 +101,29 @@ class NeedDecisionForm(ReasonFormMixin, forms.Form):
             if len(only) == 1:
                 self.fields["kommune"].initial = only[0].pk
                 self.fields["kommune"].widget = forms.HiddenInput()
+        if pending_offer is not None:
+            # R18: whether the need changed before the elder received the offer decides whether the
+            # guarantee ends; the officer records the day (or that it has not been received).
+            self.fields["offer_received_on"] = forms.DateField(
+                label=_("The elder received the pending offer on"),
+                required=False,
+                widget=DateInput(),
+                help_text=_(
+                    "An offer of %(dwelling)s made on %(day)s awaits the answer. A changed need dated before "
+                    "the day the elder received it ends the guarantee and withdraws the offer; a change on "
+                    "or after that day does not (§ 18)."
+                )
+                % {
+                    "dwelling": pending_offer.vacancy.dwelling.address_line,
+                    "day": pending_offer.offered_on.strftime("%d.%m.%Y"),
+                },
+            )
+            self.fields["offer_not_received"] = forms.BooleanField(
+                label=_("The elder has not received the offer yet"), required=False
+            )
+            self.order_fields(
+                [*self.field_order[:-1], "offer_received_on", "offer_not_received", "change_reason"]
+            )
 
     def clean_cpr(self) -> str:
         return cpr.normalise((self.cleaned_data.get("cpr") or "").strip())
@@ -118,6 +141,11 @@ class NeedDecisionForm(ReasonFormMixin, forms.Form):
             self.add_error("guarantee_choice", _("Choose the general list or a specific dwelling (§ 15)."))
         if kind and kind != NeedKind.NURSING:
             data["guarantee_choice"] = ""
+        if data.get("offer_received_on") and data.get("offer_not_received"):
+            self.add_error(
+                "offer_not_received",
+                _("Either give the day the offer was received or tick this box, not both."),
+            )
         if data.get("partner_relation") and not (data.get("partner_name") or "").strip():
             self.add_error("partner_name", _("Name the spouse, partner or cohabitant who moves along."))
         if not data.get("partner_relation") and (data.get("partner_name") or "").strip():

@@ -218,3 +218,19 @@ def vacancy_offers(vacancy: ElderVacancy) -> list[ElderOffer]:
         .select_related("person", "offer_letter", "decision_letter")
         .order_by("offered_on", "pk")
     )
+
+
+def pending_guarantee_offer(decision: NeedDecision) -> ElderOffer | None:
+    """The offer under § 16 (from the general list, fulfilling the guarantee) awaiting the answer of
+    the elder whose decision is changed: R18 turns on whether it was received before the change."""
+    return (
+        ElderOffer.objects.filter(
+            guarantee_entry__need_decision=decision,
+            guarantee_entry__state=GuaranteeState.WAITING,
+            state=ElderOfferState.PENDING,
+            meets_guarantee=True,
+        )
+        .select_related("vacancy__dwelling", "offer_letter")
+        .order_by("offered_on", "pk")
+        .first()
+    )

@@ -11,7 +11,7 @@ from eldercare.models import FreeChoiceApplication, RefuseOutsidersDecision
 from eldercare.services import free_choice as free_choice_services
 from eldercare.services import outsiders as outsider_services
 from tests.eldercare_lists_support import english, facility, on_day, resident_elsewhere, specific_list
-from tests.test_eldercare_outsiders import DECIDED, JUSTIFICATION, rising_waits
+from tests.test_eldercare_outsiders import DECIDED, DOCUMENTATION, JUSTIFICATION, rising_waits
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def rows(kommune_officer, kommune_aarhus, kommune_odense, monkeypatch):
         kommune=kommune_aarhus,
         dwelling_kind="aeldreboliger",
         decided_on=DECIDED,
-        justification=JUSTIFICATION,
+        documentation=DOCUMENTATION,
     )
     person = resident_elsewhere(kommune_aarhus, kommune_odense, first_name="Frida", last_name="Fynbo")
     application = free_choice_services.free_choice_receive(

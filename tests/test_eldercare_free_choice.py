@@ -17,6 +17,7 @@ from eldercare.services import outsiders as outsider_services
 from letters.models import Letter
 from tests.eldercare_lists_support import english, entry, facility, on_day, resident_elsewhere, specific_list
 from tests.eldercare_support import decide
+from tests.test_eldercare_outsiders import DOCUMENTATION
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +233,7 @@ def test_a_refuse_outsiders_decision_in_force_on_the_day_the_application_is_rece
         kommune=kommune_aarhus,
         dwelling_kind="aeldreboliger",
         decided_on=D(2026, 7, 1),
-        justification="Tilgang udefra.",
+        documentation=DOCUMENTATION,
     )
     on_day(monkeypatch, D(2026, 8, 20))
     results = {}

@@ -4,6 +4,7 @@ expiry), the intake that refuses outsiders while a decision is in force, and the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from decimal import Decimal
 
@@ -27,6 +28,13 @@ DECIDED = D(2026, 7, 1)  # recent window 1 Apr–30 Jun, comparison window 1 Jan
 JUSTIFICATION = (
     "Tilgangen fra nabokommunerne er tredoblet efter lukningen af to plejecentre dér; "
     "befolkningsudviklingen og visitationspraksis er uændret."
+)
+# Bilag 1: the qualified reasons, each part.
+DOCUMENTATION = services.Bilag1Documentation(
+    decisive_obstacle=JUSTIFICATION,
+    not_short_term="Ventetiden er steget måned for måned siden januar og falder ikke.",
+    not_demographic="Antallet af borgere over 80 år er uændret (Danmarks Statistik, BY1).",
+    not_lenient_assessment="Visitationsretningslinjerne er uændrede siden 2024; samme antal bevillinger.",
 )
 
 
@@ -73,7 +81,7 @@ def test_the_monitor_computes_the_own_citizens_waiting_level_in_one_query(
     assert (f.baseline_average_days, f.baseline_housed) == (Decimal("60.0"), 2)
     assert f.increase_percent == Decimal("50.0")
     assert (f.outsiders_joined_recent, f.outsiders_joined_before, f.outsiders_housed_recent) == (3, 1, 1)
-    assert f.increase_qualifies and f.outsider_influx and f.outsiders_indicated
+    assert f.increase_qualifies and f.outsider_influx
     assert figures["plejeboliger"].recent_average_days == Decimal("900.0")
     assert figures["plejehjem"].recent_average_days is None
 
@@ -87,9 +95,7 @@ def test_at_least_50_percent_increase(recent, qualifies):
 
 
 @pytest.mark.rule("R22.1", "R22.2")
-def test_a_decision_needs_the_increase_and_the_influx_of_outsiders(
-    kommune_officer, kommune_aarhus, aeldre, monkeypatch
-):
+def test_a_decision_needs_a_rise_of_at_least_50_percent(kommune_officer, kommune_aarhus, aeldre, monkeypatch):
     on_day(monkeypatch, DECIDED)
     rising_waits(aeldre, recent=(80, 98))
     with pytest.raises(ValidationError) as error:
@@ -99,29 +105,143 @@ def test_a_decision_needs_the_increase_and_the_influx_of_outsiders(
             kommune=kommune_aarhus,
             dwelling_kind="aeldreboliger",
             decided_on=DECIDED,
-            justification=JUSTIFICATION,
+            documentation=DOCUMENTATION,
         )
     assert error.value.error_dict["dwelling_kind"][0].code == "condition_not_met"
     assert "50 %" in str(error.value)
     assert not RefuseOutsidersDecision.objects.exists()
 
 
-@pytest.mark.rule("R22.2")
-def test_an_increase_not_caused_by_outsiders_is_no_ground(
+@pytest.mark.rule("R22.1", "R22.2")
+def test_a_rise_in_outside_applicants_is_shown_not_demanded(
     kommune_officer, kommune_aarhus, aeldre, monkeypatch
 ):
+    """§ 22, stk. 2 asks for the rise "som følge af tilgang af borgere fra andre kommuner"; Bilag 1 has
+    the kommune document that cause. The count of outside applicants is information: as many joined
+    in the last 3 months as in the 3 before, and the decision can still be made on the documentation."""
     on_day(monkeypatch, DECIDED)
     rising_waits(aeldre, outsiders_recent=1, outsiders_before=1)
-    with translation.override("en"), pytest.raises(ValidationError) as error:
-        services.decision_make(
+    figures = services.outsiders_monitor(kommune_id=kommune_aarhus.pk, day=DECIDED)["aeldreboliger"]
+    assert figures.increase_qualifies and not figures.outsider_influx
+    made = services.decision_make(
+        actor=kommune_officer,
+        reason="Byrådsbeslutning",
+        kommune=kommune_aarhus,
+        dwelling_kind="aeldreboliger",
+        decided_on=DECIDED,
+        documentation=DOCUMENTATION,
+    )
+    assert (made.outsiders_joined_recent, made.outsiders_joined_before, made.outsiders_housed_recent) == (
+        1,
+        1,
+        1,
+    )
+
+
+@pytest.mark.rule("R22.1")
+@pytest.mark.parametrize(
+    "missing", ["decisive_obstacle", "not_short_term", "not_demographic", "not_lenient_assessment"]
+)
+def test_the_bilag_1_documentation_is_required_and_recorded(
+    kommune_officer, kommune_aarhus, aeldre, monkeypatch, missing
+):
+    on_day(monkeypatch, DECIDED)
+    rising_waits(aeldre)
+    field = services.FORM_FIELDS[missing]
+
+    def make(documentation):
+        return services.decision_make(
             actor=kommune_officer,
             reason="Byrådsbeslutning",
             kommune=kommune_aarhus,
             dwelling_kind="aeldreboliger",
             decided_on=DECIDED,
-            justification=JUSTIFICATION,
+            documentation=documentation,
         )
-    assert "not shown to be caused by outsiders" in str(error.value)
+
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        make(dataclasses.replace(DOCUMENTATION, **{missing: "  "}))
+    assert list(error.value.error_dict) == [field] and "Bilag 1" in str(error.value)
+    assert not RefuseOutsidersDecision.objects.exists()
+    made = make(DOCUMENTATION)
+    assert made.justification == DOCUMENTATION.decisive_obstacle
+    assert (made.not_short_term, made.not_demographic, made.not_lenient_assessment) == (
+        DOCUMENTATION.not_short_term,
+        DOCUMENTATION.not_demographic,
+        DOCUMENTATION.not_lenient_assessment,
+    )
+
+
+@pytest.mark.rule("R22.2", "R22.5")
+def test_the_monitor_shows_the_figures_of_stk_2_and_stk_5_on_a_hand_built_case(
+    kommune_officer, kommune_aarhus, client_for, monkeypatch
+):
+    """Computed by hand from the law's definitions. The level of waiting time is the own citizens'
+    average wait over the preceding 3 months (Bilag 1).
+
+    Decision on 1 October 2026 — stk. 2: housed 1 July–30 September waited 70, 90 and 110 days (level
+    90); housed 1 April–30 June waited 30, 50 and 70 days (level 50): 90 is 80 % above 50.
+
+    Extension considered on 1 April 2027 — stk. 5: housed 1 January–31 March 2027 waited 80 and 70 days
+    (level 75). The comparison level is the level "på det tidspunkt, der ligger 3 måneder før" the
+    decision, i.e. on 1 July 2026: the 3 months before it, 50 days. 75 is exactly 50 % above 50 —
+    enough. (Against the level at the decision itself, 90, it would be a fall.)"""
+    sl = specific_list(facility(kommune_aarhus, kind="aeldreboliger"))
+    for on, wait in ((D(2026, 4, 20), 30), (D(2026, 5, 20), 50), (D(2026, 6, 30), 70)):
+        housed(sl, on=on, waited=wait)
+    for on, wait in ((D(2026, 7, 1), 70), (D(2026, 8, 15), 90), (D(2026, 9, 30), 110)):
+        housed(sl, on=on, waited=wait)
+    for on, wait in ((D(2027, 1, 1), 80), (D(2027, 3, 31), 70)):
+        housed(sl, on=on, waited=wait)
+    housed(sl, on=D(2026, 10, 1), waited=999)  # the decision day itself is not in the preceding 3 months
+    housed(sl, on=D(2026, 8, 1), waited=999, inside=False)  # not an own citizen
+    for day in (D(2026, 5, 1), D(2026, 8, 1)):  # one outsider joined in each window: information only
+        entry(sl, joined_on=day, inside=False)
+
+    decided = D(2026, 10, 1)
+    on_day(monkeypatch, decided)
+    stk2 = services.outsiders_monitor(kommune_id=kommune_aarhus.pk, day=decided)["aeldreboliger"]
+    assert (stk2.recent_average_days, stk2.recent_housed) == (Decimal("90.0"), 3)
+    assert (stk2.baseline_average_days, stk2.baseline_housed) == (Decimal("50.0"), 3)
+    assert stk2.increase_percent == Decimal("80.0") and stk2.increase_qualifies
+    assert (stk2.outsiders_joined_recent, stk2.outsiders_joined_before) == (1, 1) and not stk2.outsider_influx
+    decision = services.decision_make(
+        actor=kommune_officer,
+        reason="Byrådsbeslutning",
+        kommune=kommune_aarhus,
+        dwelling_kind="aeldreboliger",
+        decided_on=decided,
+        documentation=DOCUMENTATION,
+    )
+    assert (decision.effective_from, decision.lapses_on) == (D(2026, 11, 1), D(2027, 5, 1))
+
+    on_day(monkeypatch, D(2027, 4, 1))
+    [stk5] = services.extension_monitor(kommune_id=kommune_aarhus.pk, day=D(2027, 4, 1))
+    assert stk5.decision == decision and stk5.comparison_on == D(2026, 7, 1)
+    assert stk5.comparison_window == (D(2026, 4, 1), D(2026, 7, 1))
+    assert stk5.comparison_average_days == Decimal("50.0")
+    assert stk5.recent.recent_average_days == Decimal("75.0")
+    assert stk5.increase_percent == Decimal("50.0") and stk5.increase_qualifies
+
+    page = english(client_for(kommune_officer)).get(reverse("eldercare:outsiders")).content.decode()
+    row = page.split(f'id="stk5-{decision.pk}"')[1].split("</tr>")[0]
+    assert "50.0" in row and "75.0" in row and "50.0 %" in row and "Yes" in row
+    extension = services.decision_extend(
+        actor=kommune_officer,
+        reason="Forlængelse",
+        decision=decision,
+        decided_on=D(2027, 4, 1),
+        documentation=DOCUMENTATION,
+    )
+    assert (
+        extension.baseline_average_wait_days,
+        extension.own_average_wait_days,
+        extension.increase_percent,
+    ) == (
+        Decimal("50.0"),
+        Decimal("75.0"),
+        Decimal("50.0"),
+    )
 
 
 # --- Dates (R22.2, R22.3) --------------------------------------------------------------------
@@ -151,7 +271,7 @@ def decision(kommune_officer, kommune_aarhus, aeldre, monkeypatch):
         kommune=kommune_aarhus,
         dwelling_kind="aeldreboliger",
         decided_on=DECIDED,
-        justification=JUSTIFICATION,
+        documentation=DOCUMENTATION,
     )
 
 
@@ -190,7 +310,7 @@ def test_a_second_decision_while_one_applies_is_refused(
             kommune=kommune_aarhus,
             dwelling_kind="aeldreboliger",
             decided_on=D(2026, 9, 1),
-            justification=JUSTIFICATION,
+            documentation=DOCUMENTATION,
         )
     assert "decided_on" in error.value.message_dict
 
@@ -275,7 +395,7 @@ def _still_high(sl, waits=(95, 100)):
 
 def _extend(officer, decision, day):
     return services.decision_extend(
-        actor=officer, reason="Forlængelse", decision=decision, decided_on=day, justification=JUSTIFICATION
+        actor=officer, reason="Forlængelse", decision=decision, decided_on=day, documentation=DOCUMENTATION
     )
 
 
@@ -362,17 +482,21 @@ def test_the_officer_makes_a_decision_on_the_page(
     url = reverse("eldercare:outsiders")
     page = client.get(url)
     assert page.status_code == 200
-    assert "Yes: the condition of § 22, stk. 2 may be met" in page.content.decode()
+    assert "Yes: the figure of § 22, stk. 2 is met; document the cause (Bilag 1)" in page.content.decode()
     data = {
         "kommune": kommune_aarhus.pk,
         "dwelling_kind": "aeldreboliger",
         "decided_on": "2026-07-01",
-        "justification": "",
+        "justification": JUSTIFICATION,
+        "not_short_term": DOCUMENTATION.not_short_term,
+        "not_demographic": "",
+        "not_lenient_assessment": DOCUMENTATION.not_lenient_assessment,
         "change_reason": "Byrådsbeslutning",
     }
-    assert client.post(url, data).status_code == 400
+    response = client.post(url, data)
+    assert response.status_code == 400 and 'id="id_not_demographic_error"' in response.content.decode()
     assert not RefuseOutsidersDecision.objects.exists()
-    assert client.post(url, {**data, "justification": JUSTIFICATION}).status_code == 302
+    assert client.post(url, {**data, "not_demographic": DOCUMENTATION.not_demographic}).status_code == 302
     made = RefuseOutsidersDecision.objects.get()
     assert made.effective_from == D(2026, 8, 1)
     extend_page = client.get(reverse("eldercare:outsiders_extend", args=[made.pk]))

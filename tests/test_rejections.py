@@ -561,7 +561,7 @@ def test_r37_not_outside_a_hard_ghetto_nor_for_a_tenant_of_the_department(
         AreaStatusKind.HARD_GHETTO,
         valid_until=vacancy.move_out_date - datetime.timedelta(days=1),
     )
-    with pytest.raises(ValidationError, match="not part of a hårdt ghettoområde"):
+    with pytest.raises(ValidationError, match=r"not part of an omdannelsesområde \(formerly: hårdt"):
         _open(caseworker_a, vacancy, entry, RejectionGround.R37)
     assert not PersonalDataAccess.objects.filter(detail__startswith="Benefit status").exists()
     _status(department_a, AreaStatusKind.HARD_GHETTO, valid_from=vacancy.move_out_date)

@@ -54,7 +54,10 @@ class RejectionGround(models.TextChoices):
     R28 = "R28", _("R28 – tenancy terminated in the same housing area (§ 28)")
     R29 = "R29", _("R29 – criminal record in an udsat boligområde (§ 29)")
     R30 = "R30", _("R30 – very special case with reasonable grounds (§ 30)")
-    R37 = "R37", _("R37 – hårdt ghettoområde, listed benefits (§ 37, mandatory)")
+    R37 = (
+        "R37",
+        _("R37 – omdannelsesområde (formerly: hårdt ghettoområde), listed benefits (§ 37, mandatory)"),
+    )
 
 
 class RejectionState(models.TextChoices):

@@ -276,7 +276,13 @@ def check_r37(facts: R37Facts) -> list[Problem]:
     problems: list[Problem] = []
     if not facts.hard_ghetto_on_takeover:
         problems.append(
-            (None, _("The department is not part of a hårdt ghettoområde on the takeover date (R37.1)."))
+            (
+                None,
+                _(
+                    "The department is not part of an omdannelsesområde (formerly: hårdt ghettoområde) "
+                    "on the takeover date (R37.1)."
+                ),
+            )
         )
     if not facts.from_waiting_list:
         problems.append((None, _("R37.1 concerns applicants from the waiting list.")))

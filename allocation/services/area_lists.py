@@ -1,13 +1,14 @@
 """R35: the ministry's area list, published each 1 December, applied to departments as dated area
 statuses (``housing.DepartmentAreaStatus``), which R29 (udsat boligområde), R36.1 and R37
-(hårdt ghettoområde) read on the takeover day.
+(omdannelsesområde, until 30 November 2021 *hårdt ghettoområde*) read on the takeover day.
 
 The CSV (UTF-8, ``;`` or ``,`` separated, a header row) has the columns
 
     cvr;afdeling;status
 
 ``cvr`` is the organisation's CVR number, ``afdeling`` the department number, ``status`` one of
-``haardt_ghettoomraade`` / ``hard_ghetto``, ``udsat`` / ``vulnerable``, ``hoej_andel`` /
+``omdannelsesomraade`` (lists before 30 November 2021: ``haardt_ghettoomraade``) /
+``hard_ghetto``, ``udsat`` / ``vulnerable``, ``hoej_andel`` /
 ``high_outside_labour``. The import covers the kinds chosen for it: a department on the list gets
 a status from the list's date (an open status of the same kind is kept), and an open status of a
 covered kind for a department no longer on the list ends the day before. Every bad row is reported
@@ -32,6 +33,9 @@ from housing.models import AreaStatusKind, Department, DepartmentAreaStatus
 from ..models import AreaListImport
 
 STATUS_WORDS = {
+    "omdannelsesomraade": AreaStatusKind.HARD_GHETTO,
+    "omdannelsesområde": AreaStatusKind.HARD_GHETTO,
+    # The 2018 word, as on lists published before the 2021 amendment.
     "haardt_ghettoomraade": AreaStatusKind.HARD_GHETTO,
     "hårdt_ghettoområde": AreaStatusKind.HARD_GHETTO,
     "hard_ghetto": AreaStatusKind.HARD_GHETTO,

@@ -89,7 +89,8 @@ GROUND_LETTER_TEXT = {
         "udlejningen (bekendtgørelsens § 30)."
     ),
     RejectionGround.R37: (
-        "Boligen ligger i en afdeling, der er en del af et hårdt ghettoområde, og du og din eventuelle "
+        "Boligen ligger i en afdeling, der er en del af et omdannelsesområde (tidligere: hårdt "
+        "ghettoområde), og du og din eventuelle "
         "ægtefælle modtager integrationsydelse, uddannelseshjælp eller kontanthjælp. Boligorganisationen "
         "skal derfor afvise udlejningen (bekendtgørelsens § 37, stk. 1). Kommunen kan i helt særlige "
         "tilfælde dispensere (§ 37, stk. 2)."
@@ -208,7 +209,8 @@ def _lease_refusal(*, actor, vacancy: Vacancy, person: Person, offer, day: datet
     )
     if rules.r37_applies(facts):
         return _(
-            "The department is part of a hårdt ghettoområde and the applicant and any spouse receive "
+            "The department is part of an omdannelsesområde (formerly: hårdt ghettoområde) and the "
+            "applicant and any spouse receive "
             "integrationsydelse, uddannelseshjælp or kontanthjælp: the organisation must reject the "
             "applicant (R37.1) unless the kommune grants a dispensation (R37.2)."
         )

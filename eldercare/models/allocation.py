@@ -139,6 +139,10 @@ class ElderOffer(models.Model):
         _("state"), max_length=10, choices=ElderOfferState.choices, default=ElderOfferState.PENDING
     )
     answered_on = models.DateField(_("answer received on"), null=True, blank=True)
+    # R18: the day the elder received the offer (recorded by the officer, or the day the offer letter
+    # was delivered by Digital Post); a changed need before this day ends the guarantee, one on or
+    # after it does not.
+    received_on = models.DateField(_("the elder received the offer on"), null=True, blank=True)
     offer_letter = models.ForeignKey(
         "letters.Letter", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -80,6 +80,11 @@ class GuaranteeEntry(models.Model):
         _("why the place ended"), max_length=20, choices=EndCause.choices, blank=True, default=EndCause.NONE
     )
     end_note = models.CharField(_("note on the end"), max_length=300, blank=True)
+    # R18: the need changed on this day, after the elder had received an offer under § 16: the
+    # guarantee was not ended by the change (it ends only for a change before an offer is received).
+    need_changed_after_offer_on = models.DateField(
+        _("need changed after an offer was received (R18 does not apply)"), null=True, blank=True
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -6,7 +6,8 @@ once with ``housing.deadlines.add_calendar_months`` and stored on the row: it ta
 after the decision (stk. 2) and lapses 6 months after taking effect (stk. 3). An extension (stk. 4)
 points at the decision it extends, may be adopted at the earliest 1 month before that one lapses
 (stk. 6), takes effect 1 month after adoption and lasts 6 months (stk. 7). The monitor's figures
-the decision was based on are kept on the row as its documentation (Bilag 1).
+the decision was based on are kept on the row, with the officer's documentation of Bilag 1 (the
+qualified reasons; the Bilag 1 fields are blank on rows made before they were recorded separately).
 """
 
 from __future__ import annotations
@@ -57,11 +58,39 @@ class RefuseOutsidersDecision(models.Model):
     increase_percent = models.DecimalField(_("increase (%)"), max_digits=8, decimal_places=1)
     outsiders_joined_recent = models.PositiveIntegerField(_("outside applicants joined, last 3 months"))
     outsiders_joined_before = models.PositiveIntegerField(_("outside applicants joined, the 3 months before"))
+    outsiders_housed_recent = models.PositiveIntegerField(
+        _("outside applicants housed, last 3 months"), null=True, blank=True
+    )
+    # Bilag 1: "en kvalificeret begrundelse" — documentation that the influx of outside applicants,
+    # a circumstance outside the kommune's control, is a decisive obstacle to offering its own
+    # citizens a dwelling of this kind; that the rise is no short-term rise; and that it is not
+    # caused by demographic change or a more lenient assessment (visitation) practice.
     justification = models.TextField(
-        _("justification"),
+        _("the influx of outside applicants is a decisive obstacle (Bilag 1)"),
         help_text=_(
-            "Why the influx of applicants from other kommuner, and not demographic change or a more lenient "
-            "assessment practice, is what raised the waiting time (Bilag 1)."
+            "Documentation that applicants from other kommuner joining the lists for this dwelling kind, "
+            "a circumstance outside the kommune's control, is a decisive obstacle to offering the "
+            "kommune's own citizens a dwelling. A general reference to the own citizens' needs is not "
+            "enough (Bilag 1)."
+        ),
+    )
+    not_short_term = models.TextField(
+        _("not a short-term rise (Bilag 1)"),
+        blank=True,
+        help_text=_("Why the rise in the own citizens' waiting time is not short-term (Bilag 1)."),
+    )
+    not_demographic = models.TextField(
+        _("not caused by demographic change (Bilag 1)"),
+        blank=True,
+        help_text=_(
+            "Why the rise is not caused by demographic change in the kommune's population (Bilag 1)."
+        ),
+    )
+    not_lenient_assessment = models.TextField(
+        _("not caused by a more lenient assessment practice (Bilag 1)"),
+        blank=True,
+        help_text=_(
+            "Why the rise is not caused by a more lenient assessment (visitation) practice (Bilag 1)."
         ),
     )
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

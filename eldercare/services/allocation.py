@@ -428,10 +428,18 @@ def offer_accept(*, actor, reason: str, offer: ElderOffer, received_on: datetime
         _mark_specific_housed(
             actor=actor, reason=reason, entry_id=offer.specific_entry_id, housed_on=housed_on
         )
-    decision = NeedDecision.objects.select_for_update().get(pk=offer.need_decision_id)
-    if decision.state == NeedState.IN_FORCE:
+    # The decision the offer was made on — or, when the need changed after the offer was received
+    # (R18: the offer stood), the decision that replaced it: the elder is housed either way.
+    decision = (
+        NeedDecision.objects.select_for_update()
+        .filter(person_id=person_id, kommune_id=vacancy.kommune_id, state=NeedState.IN_FORCE)
+        .first()
+    )
+    if decision is not None and (
+        decision.pk == offer.need_decision_id or offer.guarantee_entry_id is not None
+    ):
         decision.state = NeedState.HOUSED
-        decision.ended_on = housed_on
+        decision.ended_on = max(housed_on, decision.decided_on)
         audited_save(decision, actor=actor, reason=reason)
     return offer
 

@@ -8,8 +8,10 @@
 * ``guarantee_refusal_received`` — R17: the elder stays on the list, the deadline is cancelled and a
   new 2-month period runs from the day the kommune received the refusal. A kommune whose local
   practice says so flags a reassessment after the second refusal (admin option, off by default).
-* ``guarantee_end_need_changed`` — R18: a changed need before an offer ends the guarantee, with a
-  letter.
+* ``guarantee_end_need_changed`` — R18: a changed need before an offer is received ends the
+  guarantee, with a letter; a general-list offer still awaiting the answer is withdrawn.
+* ``guarantee_keep_after_offer`` — R18, the other side of the edge: a changed need after the elder
+  received an offer under § 16 does not end the guarantee; it is noted on the entry.
 * ``guarantee_leave`` — the place ends for another cause: the elder withdraws, has died, moved to
   another kommune, or no longer needs a plejebolig (the need lapsed; unlike R18 there is no new need
   for an elder dwelling or botilbud). A letter where the elder should be told (not on death); the
@@ -75,6 +77,71 @@ def policy_in_force(*, kommune_id: int, day: datetime.date) -> EldercarePolicy |
 
 def has_pending_offer(entry: GuaranteeEntry) -> bool:
     return ElderOffer.objects.filter(guarantee_entry=entry, state=ElderOfferState.PENDING).exists()
+
+
+def _received_by_digital_post(offer: ElderOffer) -> datetime.date | None:
+    """The day the offer letter was delivered to the elder's Digital Post inbox (then it reached the
+    elder); a physical letter's arrival is not known to the system."""
+    from letters.models import Channel
+
+    letter = offer.offer_letter
+    if letter is None or letter.channel != Channel.DIGITAL_POST or letter.delivered_at is None:
+        return None
+    return timezone.localdate(letter.delivered_at)
+
+
+def guarantee_offer_received_on(
+    *, actor, reason: str, entry: GuaranteeEntry, given: datetime.date | None, not_received: bool
+) -> datetime.date | None:
+    """R18: the day the elder received the pending offer under § 16, stk. 1, 1. pkt. (a general-list
+    offer that fulfils the guarantee), or None when no such offer has been received.
+
+    ``given`` (the officer's record) is stored on the offer; otherwise a day stored before or the day
+    the offer letter was delivered by Digital Post is used. When none is known the officer must
+    confirm that the offer has not been received — the system does not guess a fact that decides
+    whether the guarantee ends. An offer that does not fulfil the guarantee (not ready in time,
+    R16.2) is no offer under § 16 and does not keep the guarantee."""
+    offers = list(
+        ElderOffer.objects.select_for_update(of=("self",))
+        .select_related("offer_letter")
+        .filter(guarantee_entry=entry, state=ElderOfferState.PENDING, meets_guarantee=True)
+        .order_by("offered_on", "pk")
+    )
+    if not offers:
+        return None
+    offer = offers[0]
+    if given is not None:
+        if given < offer.offered_on:
+            raise ValidationError(
+                {
+                    "offer_received_on": _(
+                        "The offer cannot have been received before it was made (%(day)s)."
+                    )
+                    % {"day": offer.offered_on.strftime("%d.%m.%Y")}
+                }
+            )
+        if given > timezone.localdate():
+            raise ValidationError(
+                {"offer_received_on": _("The day the offer was received cannot be in the future.")}
+            )
+        if offer.received_on != given:
+            offer.received_on = given
+            audited_save(offer, actor=actor, reason=reason)
+        return given
+    known = offer.received_on or _received_by_digital_post(offer)
+    if known is not None:
+        return known
+    if not_received:
+        return None
+    raise ValidationError(
+        {
+            "offer_received_on": _(
+                "An offer awaits the elder's answer. Give the day the elder received it, or confirm that "
+                "it has not been received: only a change before the offer was received ends the "
+                "guarantee (R18)."
+            )
+        }
+    )
 
 
 def running_period(entry: GuaranteeEntry, *, lock: bool = False) -> GuaranteePeriod:
@@ -353,16 +420,26 @@ def guarantee_leave(
 def guarantee_end_need_changed(
     *, actor, reason: str, entry: GuaranteeEntry, decision: NeedDecision
 ) -> GuaranteeEntry:
-    """R18: before an offer, the elder now needs an elder dwelling or a botilbud: the guarantee no
-    longer applies. The letter says so, with the appeal guidance."""
+    """R18: before an offer was received, the elder now needs an elder dwelling or a botilbud: the
+    guarantee no longer applies. A general-list offer awaiting the answer — a § 16 offer not yet
+    received when the need changed, or an offer that never fulfilled the guarantee (R16.2) — is
+    withdrawn: it was made on the plejebolig need the new decision replaced, and the vacancy goes
+    back to the candidates (§ 20, stk. 2: to the greatest need). The letter says so, with the appeal
+    guidance (§ 24)."""
     require_reason(reason)
     entry = _lock_waiting(entry)
-    if has_pending_offer(entry):
-        raise ValidationError(
-            _("An offer awaits the elder's answer: record the answer before the need is changed.")
-        )
     if decision.kind == NeedKind.NURSING:
         raise ValidationError(_("The need is still a plejebolig need: the guarantee continues."))
+    withdrawn = []
+    for offer in (
+        ElderOffer.objects.select_for_update(of=("self",))
+        .select_related("vacancy__dwelling")
+        .filter(guarantee_entry=entry, state=ElderOfferState.PENDING)
+    ):
+        offer.state = ElderOfferState.WITHDRAWN
+        offer.answered_on = max(decision.decided_on, offer.offered_on)
+        audited_save(offer, actor=actor, reason=reason)
+        withdrawn.append(offer.vacancy.dwelling.address_line)
     letter = letters.letter_create(
         actor=actor,
         reason=reason,
@@ -373,6 +450,7 @@ def guarantee_end_need_changed(
             "decided_on": letter_long_date(decision.decided_on),
             "new_need": NEED_KIND_DA.get(decision.kind, decision.kind),
             "ended_on": letter_long_date(decision.decided_on),
+            "withdrawn_offer": ", ".join(withdrawn),
             "complaint_guidance": COMPLAINT_GUIDANCE,
         },
         idempotency_key=f"elder-guarantee-ended:{entry.pk}",
@@ -385,6 +463,22 @@ def guarantee_end_need_changed(
         day=decision.decided_on,
         letter=letter,
     )
+
+
+@transaction.atomic
+def guarantee_keep_after_offer(
+    *, actor, reason: str, entry: GuaranteeEntry, decision: NeedDecision
+) -> GuaranteeEntry:
+    """R18: the need changed on or after the day the elder received an offer under § 16, so the
+    elder is still covered by the guarantee ("inden et tilbud modtages" is not met). The offer stands
+    and may be accepted or refused; the running period keeps its deadlines, and a refusal starts a
+    new period under § 17. The entry stays on the plejebolig decision the guarantee rests on; the
+    day of the changed need is noted so the officer sees it (ending the place because the plejebolig
+    need has lapsed is a decision of its own, ``guarantee_leave``, with a letter and appeal guidance)."""
+    require_reason(reason)
+    entry = _lock_waiting(entry)
+    entry.need_changed_after_offer_on = decision.decided_on
+    return audited_save(entry, actor=actor, reason=reason)
 
 
 # --- The daily warning job ---------------------------------------------------------------------

@@ -3,8 +3,8 @@
 A kommune officer records that a citizen of the kommune needs an elder dwelling, a plejebolig /
 plejehjem place or a botilbud (R14.1, R15.1, R20.2). For a plejebolig need the elder either goes on
 the general list with the 2-month guarantee (R15.1) or has chosen a specific dwelling and is told
-the guarantee does not apply (R15.2). A changed need replaces the decision; before an offer, a
-change away from plejebolig ends the guarantee (R18).
+the guarantee does not apply (R15.2). A changed need replaces the decision at any time; a change
+away from plejebolig ends the guarantee only when it came before the elder received an offer (R18).
 
 The assessment (scores and notes) is sensitive: ``need_decision_read`` logs every read.
 """
@@ -187,14 +187,25 @@ def need_decision_change(
     household: Household = Household(),
     guarantee_choice: str = "",
     chosen_dwelling: str = "",
+    offer_received_on: datetime.date | None = None,
+    offer_not_received: bool = False,
 ) -> NeedDecision:
     """A new decision replaces the one in force (a reassessment or a changed need).
 
     * Still a plejebolig need on the general list: the entry moves to the new decision and keeps its
       deadline (the 2 months run from the decision that the elder needs a plejebolig, R16.1).
-    * Before an offer, a changed need for an elder dwelling or a botilbud ends the guarantee (R18),
-      with a letter. With an offer awaiting the answer, the answer comes first.
-    * A plejebolig need now choosing a specific dwelling: R15.2, with a letter.
+    * A changed need for an elder dwelling or a botilbud is recorded at any time, also while an
+      offer awaits the answer. § 18: "inden et tilbud modtages" — only a change dated before the
+      elder received an offer under § 16, stk. 1, 1. pkt. ends the guarantee (with a letter; a
+      general-list offer not yet received is withdrawn, as its basis, the plejebolig need, is gone).
+      A change dated on or after the day the elder received the pending § 16 offer does not end
+      the guarantee: the offer stands, the running period keeps its deadlines (the kommune's duty
+      for the period was met by that offer), and a refusal starts a new period under § 17 as for
+      anybody. ``offer_received_on`` is that day when the officer knows it (otherwise the day the
+      offer letter was delivered by Digital Post); ``offer_not_received`` confirms it has not been
+      received — one of the two is needed when the receipt is not on record.
+    * A plejebolig need now choosing a specific dwelling: R15.2, with a letter (an offer awaiting
+      the answer is answered first: that is the elder's own choice, not a changed need).
     """
     from . import guarantee
 
@@ -203,7 +214,9 @@ def need_decision_change(
     require_officer(actor, old.kommune_id)
     if old.state != NeedState.IN_FORCE:
         raise ValidationError(_("Only the decision in force can be changed."))
-    if decided_on is not None and decided_on < old.decided_on:
+    if decided_on is None:
+        raise ValidationError({"decided_on": _("Give the decision date.")})
+    if decided_on < old.decided_on:
         raise ValidationError({"decided_on": _("A new decision cannot be dated before the one it replaces.")})
     entry = (
         GuaranteeEntry.objects.select_for_update()
@@ -222,10 +235,27 @@ def need_decision_change(
         guarantee_choice=guarantee_choice,
     )
     still_general = kind == NeedKind.NURSING and new.guarantee_choice == GuaranteeChoice.GENERAL_LIST
-    if entry is not None and not still_general and guarantee.has_pending_offer(entry):
-        raise ValidationError(
-            _("An offer awaits the elder's answer: record the answer before the need is changed.")
-        )
+    guarantee_continues = False
+    if entry is not None and not still_general:
+        if new.guarantee_choice == GuaranteeChoice.SPECIFIC:
+            if guarantee.has_pending_offer(entry):
+                raise ValidationError(
+                    _(
+                        "An offer awaits the elder's answer: record the answer before the elder chooses a "
+                        "specific dwelling (R15.2)."
+                    )
+                )
+        else:
+            received_on = guarantee.guarantee_offer_received_on(
+                actor=actor,
+                reason=reason,
+                entry=entry,
+                given=offer_received_on,
+                not_received=offer_not_received,
+            )
+            # § 18: the guarantee ends only when the need changed "inden et tilbud modtages". A change
+            # on the day the offer was received is not shown to have come before it.
+            guarantee_continues = received_on is not None and decided_on >= received_on
     old.state = NeedState.CHANGED
     old.ended_on = decided_on
     audited_save(old, actor=actor, reason=reason)
@@ -249,6 +279,8 @@ def need_decision_change(
             guarantee.guarantee_end(
                 actor=actor, reason=reason, entry=entry, state=GuaranteeState.CHOSE_SPECIFIC, day=decided_on
             )
+        elif guarantee_continues:
+            guarantee.guarantee_keep_after_offer(actor=actor, reason=reason, entry=entry, decision=new)
         else:
             guarantee.guarantee_end_need_changed(actor=actor, reason=reason, entry=entry, decision=new)
     elif new.guarantee_choice == GuaranteeChoice.GENERAL_LIST:

@@ -2,21 +2,30 @@
 
 **The monitor** computes, per dwelling kind of a kommune, the level of its own citizens' waiting
 time: the average time from joining a specific list to being housed, over the entries of applicants
-living in the kommune (R21.1) who were housed in the preceding 3 months — and the same level for the
-3 months before those (Bilag 1: *niveauet for ventetid ... den gennemsnitlige ventetid inden for et
-tidsrum af de forudgående 3 måneder*). The increase between the two is what R22.2 measures. Whether
-outsiders caused it is indicated by the intake of applicants from other kommuner in the same two
-windows (and how many of them were housed); the kommune states in the decision's justification why
-the influx — and not demographics or a more lenient assessment practice — is the cause (Bilag 1).
-One aggregate query per kommune, all kinds at once, computed in the database.
+living in the kommune (R21.1) who were housed in the preceding 3 months (Bilag 1: *niveauet for
+ventetid … den gennemsnitlige ventetid inden for et tidsrum af de forudgående 3 måneder*).
+
+* § 22, stk. 2 (a decision): that level against the level 3 months earlier (the average over the
+  3 months before those) — a rise of at least 50 %.
+* § 22, stk. 5 (an extension): the level over the 3 months before the extension against "den
+  gennemsnitlige ventetid … på det tidspunkt, der ligger 3 måneder før kommunalbestyrelsens
+  beslutning efter stk. 1" — the level at the point 3 months before the original decision, which is
+  the comparison level stored on that decision — still at least 50 % above it.
+
+The intake of applicants from other kommuner in the same windows (and how many of them were housed)
+is shown as information. It is not a condition: the law asks that the rise is "som følge af tilgang
+af borgere fra andre kommuner", and Bilag 1 asks the kommune to document that with qualified
+reasons — that the influx, a circumstance outside its control, is a decisive obstacle; that the rise
+is not short-term; and that it is not caused by demographic change or a more lenient assessment
+practice. The officer records that documentation with each decision and extension (all four parts
+are required). One aggregate query per kommune, all kinds at once, computed in the database.
 
 **A decision** (R22.1) records its date; it takes effect 1 month later (R22.2) and lapses 6 months
 after that (R22.3). It requires an increase of at least 50 %. **An extension** (R22.4–R22.7) may be
 adopted at the earliest 1 month before the decision lapses, takes effect 1 month after adoption
-and lasts 6 months; it requires that the own citizens' level over the 3 months before the extension
-still exceeds by at least 50 % the level 3 months before the original decision (stk. 5). Both are
-published on the kommune's public page (R22.8). While a decision is in force, the intake of the
-kind's specific lists refuses outside applicants unless an exemption of § 23 is recorded (R23).
+and lasts 6 months; it requires the stk. 5 figure above. Both are published on the kommune's public
+page (R22.8). While a decision is in force, the intake of the kind's specific lists refuses outside
+applicants unless an exemption of § 23 is recorded (R23).
 """
 
 from __future__ import annotations
@@ -77,13 +86,9 @@ class MonitorFigures:
 
     @property
     def outsider_influx(self) -> bool:
-        """More applicants from other kommuner joined in the last 3 months than in the 3 before."""
+        """More applicants from other kommuner joined in the last 3 months than in the 3 before —
+        information for the officer's Bilag 1 assessment, not a condition of § 22."""
         return self.outsiders_joined_recent > self.outsiders_joined_before
-
-    @property
-    def outsiders_indicated(self) -> bool:
-        """The figures point at outsiders as the cause: the level rose by 50 % and the influx rose."""
-        return self.increase_qualifies and self.outsider_influx
 
 
 def outsiders_monitor(*, kommune_id: int, day: datetime.date) -> dict[str, MonitorFigures]:
@@ -124,6 +129,112 @@ def outsiders_monitor(*, kommune_id: int, day: datetime.date) -> dict[str, Monit
             outsiders_housed_recent=row["out_housed"],
         )
     return figures
+
+
+@dataclass(frozen=True)
+class ExtensionFigures:
+    """§ 22, stk. 5 for a decision that can still be extended: the own citizens' level over the 3
+    months before ``day`` against the level at the point 3 months before the original decision."""
+
+    decision: RefuseOutsidersDecision
+    original: RefuseOutsidersDecision
+    comparison_on: datetime.date  # 3 months before the original decision (stk. 5, 2. pkt.)
+    comparison_window: tuple[datetime.date, datetime.date]  # the 3 months before that point
+    comparison_average_days: Decimal | None
+    recent: MonitorFigures
+    earliest_extension: datetime.date
+
+    @property
+    def increase_percent(self) -> Decimal | None:
+        return rules.increase_percent(self.recent.recent_average_days, self.comparison_average_days)
+
+    @property
+    def increase_qualifies(self) -> bool:
+        return rules.increase_qualifies(self.increase_percent)
+
+
+def extension_monitor(*, kommune_id: int, day: datetime.date) -> list[ExtensionFigures]:
+    """The stk. 5 figures on ``day`` for each decision (or extension) of the kommune not yet lapsed
+    and not yet extended."""
+    open_decisions = list(
+        RefuseOutsidersDecision.objects.filter(
+            kommune_id=kommune_id, lapses_on__gt=day, extension__isnull=True
+        )
+        .select_related("extends__extends__extends")
+        .order_by("dwelling_kind", "-decided_on")
+    )
+    if not open_decisions:
+        return []
+    figures = outsiders_monitor(kommune_id=kommune_id, day=day)
+    result = []
+    for decision in open_decisions:
+        original = _original(decision)
+        comparison = rules.monitor_windows(original.decided_on)
+        result.append(
+            ExtensionFigures(
+                decision=decision,
+                original=original,
+                comparison_on=comparison.recent_start,
+                comparison_window=(comparison.baseline_start, comparison.baseline_end),
+                comparison_average_days=original.baseline_average_wait_days,
+                recent=figures[decision.dwelling_kind],
+                earliest_extension=rules.earliest_extension(decision.lapses_on),
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class Bilag1Documentation:
+    """The qualified reasons Bilag 1 asks for, recorded by the officer with each decision and
+    extension (*kvalificeret begrundelse*; a general reference to the own citizens' needs is not
+    enough)."""
+
+    decisive_obstacle: str  # the influx of outside applicants is a decisive obstacle, outside control
+    not_short_term: str  # "kortvarige forøgelser … ikke er en afgørende hindring"
+    not_demographic: str  # "forøgede ventetider som følge af demografiske ændringer … ikke udefrakommende"
+    not_lenient_assessment: str  # "… eller indførelse af lempeligere visitationspraksis"
+
+    def cleaned(self) -> Bilag1Documentation:
+        """The documentation with whitespace trimmed; every part is required (field errors)."""
+        values = {name: (getattr(self, name) or "").strip() for name in self.__dataclass_fields__}
+        messages = {
+            "decisive_obstacle": _(
+                "Document how the influx of applicants from other kommuner is a decisive obstacle to "
+                "offering the kommune's own citizens a dwelling of this kind (Bilag 1)."
+            ),
+            "not_short_term": _("Document why the rise is not a short-term rise (Bilag 1)."),
+            "not_demographic": _(
+                "Document why the rise is not caused by demographic change in the kommune's population "
+                "(Bilag 1)."
+            ),
+            "not_lenient_assessment": _(
+                "Document why the rise is not caused by a more lenient assessment practice (Bilag 1)."
+            ),
+        }
+        errors = {
+            FORM_FIELDS[name]: ValidationError(messages[name], code="bilag_1")
+            for name, value in values.items()
+            if not value
+        }
+        if errors:
+            raise ValidationError(errors)
+        return Bilag1Documentation(**values)
+
+    def apply_to(self, decision: RefuseOutsidersDecision) -> None:
+        decision.justification = self.decisive_obstacle
+        decision.not_short_term = self.not_short_term
+        decision.not_demographic = self.not_demographic
+        decision.not_lenient_assessment = self.not_lenient_assessment
+
+
+#: The form (and model) field each part of the documentation is recorded in.
+FORM_FIELDS = {
+    "decisive_obstacle": "justification",
+    "not_short_term": "not_short_term",
+    "not_demographic": "not_demographic",
+    "not_lenient_assessment": "not_lenient_assessment",
+}
 
 
 # --- Decisions -----------------------------------------------------------------------------------
@@ -178,17 +289,19 @@ def decision_make(
     kommune: Kommune,
     dwelling_kind: str,
     decided_on: datetime.date,
-    justification: str,
+    documentation: Bilag1Documentation,
 ) -> RefuseOutsidersDecision:
-    """R22.1–R22.3: decide that outsiders cannot join the kind's specific lists."""
+    """R22.1–R22.3: decide that outsiders cannot join the kind's specific lists. The condition the
+    system checks is the figure of stk. 2 (a rise of at least 50 %); that the rise is caused by the
+    influx of outside applicants is the kommune's documented assessment (Bilag 1), recorded here —
+    the intake figures are stored beside it as information."""
     reason = require_reason(reason)
     require_officer(actor, kommune.pk)
     if dwelling_kind not in FacilityKind.values:
         raise ValidationError({"dwelling_kind": _("Choose a dwelling kind.")})
     if decided_on > timezone.localdate():
         raise ValidationError({"decided_on": _("The decision date cannot be in the future.")})
-    if not (justification or "").strip():
-        raise ValidationError({"justification": _("Give the qualified justification Bilag 1 asks for.")})
+    documentation = documentation.cleaned()
     # Serialise decisions of the kommune, so two officers cannot make overlapping ones at once.
     Kommune.objects.select_for_update().get(pk=kommune.pk)
     period = rules.decision_period(decided_on)
@@ -204,16 +317,6 @@ def decision_make(
             % {"increase": _increase_text(figures.increase_percent)},
             "condition_not_met",
         )
-    if not figures.outsider_influx:
-        raise _field_error(
-            "dwelling_kind",
-            _(
-                "No increased influx of applicants from other kommuner in the preceding 3 months "
-                "(%(recent)s against %(before)s): the increase is not shown to be caused by outsiders."
-            )
-            % {"recent": figures.outsiders_joined_recent, "before": figures.outsiders_joined_before},
-            "not_outsiders",
-        )
     decision = RefuseOutsidersDecision(
         kommune=kommune,
         dwelling_kind=dwelling_kind,
@@ -225,9 +328,10 @@ def decision_make(
         increase_percent=figures.increase_percent,
         outsiders_joined_recent=figures.outsiders_joined_recent,
         outsiders_joined_before=figures.outsiders_joined_before,
-        justification=justification.strip(),
+        outsiders_housed_recent=figures.outsiders_housed_recent,
         decided_by=actor,
     )
+    documentation.apply_to(decision)
     return audited_save(decision, actor=actor, reason=reason)
 
 
@@ -253,17 +357,18 @@ def decision_extend(
     reason: str,
     decision: RefuseOutsidersDecision,
     decided_on: datetime.date,
-    justification: str,
+    documentation: Bilag1Documentation,
 ) -> RefuseOutsidersDecision:
-    """R22.4–R22.7: extend a decision by 6 months from 1 month after the extension decision."""
+    """R22.4–R22.7: extend a decision by 6 months from 1 month after the extension decision. Bilag 1
+    applies to an extension as to the decision ("beslutning om forlængelse … må baseres på sikker
+    viden"), so the documentation is recorded again."""
     reason = require_reason(reason)
     require_officer(actor, decision.kommune_id)
     Kommune.objects.select_for_update().get(pk=decision.kommune_id)
     decision = RefuseOutsidersDecision.objects.select_related("kommune").get(pk=decision.pk)
     if decided_on > timezone.localdate():
         raise ValidationError({"decided_on": _("The decision date cannot be in the future.")})
-    if not (justification or "").strip():
-        raise ValidationError({"justification": _("Give the qualified justification Bilag 1 asks for.")})
+    documentation = documentation.cleaned()
     if RefuseOutsidersDecision.objects.filter(extends=decision).exists():
         raise ValidationError(_("The decision is already extended; extend the extension."), code="extended")
     if not rules.extension_allowed_on(decided_on, lapses_on=decision.lapses_on):
@@ -307,7 +412,8 @@ def decision_extend(
         increase_percent=increase,
         outsiders_joined_recent=figures.outsiders_joined_recent,
         outsiders_joined_before=figures.outsiders_joined_before,
-        justification=justification.strip(),
+        outsiders_housed_recent=figures.outsiders_housed_recent,
         decided_by=actor,
     )
+    documentation.apply_to(extension)
     return audited_save(extension, actor=actor, reason=reason)

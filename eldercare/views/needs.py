@@ -163,6 +163,7 @@ def need_change(request, pk: int):
     if decision.state != "in_force":
         messages.error(request, _("Only the decision in force can be changed."))
         return redirect(decision.get_absolute_url())
+    pending_offer = selectors.pending_guarantee_offer(decision)
     context = {"decision": decision, "person": decision.person, "nav_section": NAV, "creating": False}
     if request.method == "GET":
         services.need_decision_read(
@@ -170,6 +171,7 @@ def need_change(request, pk: int):
         )
         form = NeedDecisionForm(
             changing=True,
+            pending_offer=pending_offer,
             initial={
                 "kind": decision.kind,
                 "decided_on": timezone.localdate(),
@@ -183,10 +185,11 @@ def need_change(request, pk: int):
                 "partner_name": decision.partner_name,
                 "guarantee_choice": decision.guarantee_choice,
                 "chosen_dwelling": decision.chosen_dwelling,
+                "offer_received_on": pending_offer and pending_offer.received_on,
             },
         )
         return render(request, "eldercare/needs/form.html", {**context, "form": form})
-    form = NeedDecisionForm(request.POST, changing=True)
+    form = NeedDecisionForm(request.POST, changing=True, pending_offer=pending_offer)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -194,6 +197,8 @@ def need_change(request, pk: int):
                 actor=request.user,
                 reason=data["change_reason"],
                 decision=decision,
+                offer_received_on=data.get("offer_received_on"),
+                offer_not_received=bool(data.get("offer_not_received")),
                 **_decision_fields(data),
             )
         except ValidationError as error:

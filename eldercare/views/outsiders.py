@@ -25,8 +25,14 @@ NAV = "eldercare"
 
 
 def _monitor(request, kommuner, today):
+    """Per kommune: the § 22, stk. 2 figures per dwelling kind, and the stk. 5 figures of each
+    decision that can still be extended."""
     return [
-        (kommune, list(services.outsiders_monitor(kommune_id=kommune.pk, day=today).values()))
+        (
+            kommune,
+            list(services.outsiders_monitor(kommune_id=kommune.pk, day=today).values()),
+            services.extension_monitor(kommune_id=kommune.pk, day=today),
+        )
         for kommune in kommuner
     ]
 
@@ -51,7 +57,7 @@ def outsiders(request):
                     kommune=data["kommune"],
                     dwelling_kind=data["dwelling_kind"],
                     decided_on=data["decided_on"],
-                    justification=data["justification"],
+                    documentation=form.documentation(),
                 )
             except ValidationError as error:
                 apply_service_errors(form, error)
@@ -92,13 +98,23 @@ def decision_extend(request, pk: int):
         decision = selectors_lists.decisions_for(request.user).select_related("kommune").get(pk=pk)
     except RefuseOutsidersDecision.DoesNotExist as exc:
         raise Http404 from exc
+    today = timezone.localdate()
+    stk5 = next(
+        (
+            x
+            for x in services.extension_monitor(kommune_id=decision.kommune_id, day=today)
+            if x.decision == decision
+        ),
+        None,
+    )
     context = {
         "decision": decision,
         "earliest": rules.earliest_extension(decision.lapses_on),
+        "stk5": stk5,
         "nav_section": NAV,
     }
     if request.method == "GET":
-        form = ExtensionForm(initial={"decided_on": timezone.localdate()})
+        form = ExtensionForm(initial={"decided_on": today})
         return render(request, "eldercare/lists/extension_form.html", {**context, "form": form})
     form = ExtensionForm(request.POST)
     if form.is_valid():
@@ -109,7 +125,7 @@ def decision_extend(request, pk: int):
                 reason=data["change_reason"],
                 decision=decision,
                 decided_on=data["decided_on"],
-                justification=data["justification"],
+                documentation=form.documentation(),
             )
         except ValidationError as error:
             apply_service_errors(form, error)

@@ -160,7 +160,10 @@ class Department(models.Model):
 
 
 class AreaStatusKind(models.TextChoices):
-    HARD_GHETTO = "hard_ghetto", _("Part of a hårdt ghettoområde (§ 51 b, R37)")
+    # The stored value keeps the 2018 word; since the amendment of almenboligloven in force 30 November
+    # 2021 the law says *omdannelsesområde* for *hårdt ghettoområde* (and *parallelsamfund* for
+    # *ghettoområde*): the label uses today's word with the old one beside it.
+    HARD_GHETTO = "hard_ghetto", _("Part of an omdannelsesområde (formerly: hårdt ghettoområde; R2.2, R37)")
     VULNERABLE = "vulnerable", _("Udsat boligområde (R29)")
     COMBINED_AREA = "combined_area", _("Part of a combined housing area (R28)")
     HIGH_OUTSIDE_LABOUR = "high_outside_labour", _("High share outside the labour market (R35)")
@@ -173,7 +176,15 @@ class DepartmentAreaStatus(models.Model):
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="area_statuses"
     )
-    kind = models.CharField(_("status"), max_length=30, choices=AreaStatusKind.choices)
+    kind = models.CharField(
+        _("status"),
+        max_length=30,
+        choices=AreaStatusKind.choices,
+        help_text=_(
+            "Omdannelsesområde: formerly hårdt ghettoområde, renamed by the amendment of almenboligloven in "
+            "force 30 November 2021. A status keeps the dates of the list it came from."
+        ),
+    )
     housing_area = models.ForeignKey(
         HousingArea, verbose_name=_("combined housing area"), on_delete=models.PROTECT, null=True, blank=True
     )

@@ -279,7 +279,7 @@ AREA_STATUSES = [
         ("kattegat", "102"),
         AreaStatusKind.HARD_GHETTO,
         datetime.date(2018, 12, 1),
-        "På listen over hårde ghettoområder fra 1. december 2018.",
+        "På listen fra 1. december 2018 som hårdt ghettoområde (nu: omdannelsesområde).",
     ),
     AreaStatusSpec(
         ("fyn", "301"),
