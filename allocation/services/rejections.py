@@ -89,7 +89,8 @@ GROUND_LETTER_TEXT = {
     ),
     RejectionGround.R37: (
         "Boligen ligger i en afdeling, der er en del af et hårdt ghettoområde, og du og din eventuelle "
-        "ægtefælle modtager integrationsydelse, uddannelseshjælp eller kontanthjælp. Boligorganisationen "
+        "ægtefælle (eller samlever gennem mindst 2 år) modtager selvforsørgelses- og hjemrejseydelse, "
+        "overgangsydelse, uddannelseshjælp eller kontanthjælp (almenboliglovens § 51 c). Boligorganisationen "
         "skal derfor afvise udlejningen (bekendtgørelsens § 37, stk. 1). Kommunen kan i helt særlige "
         "tilfælde dispensere (§ 37, stk. 2)."
     ),

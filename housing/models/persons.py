@@ -178,6 +178,9 @@ class HouseholdMember(models.Model):
     def __str__(self) -> str:
         return f"{self.person.full_name} ({self.get_relation_display()})"
 
+    def get_absolute_url(self) -> str:
+        return self.person.get_absolute_url()
+
     def clean(self) -> None:
         if self.cohabiting_since is not None and self.relation != HouseholdRelation.COHABITANT:
             raise ValidationError(
