@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from allocation import explanations
 from allocation.models import (
     Answer,
+    BenefitFinding,
     GuaranteeSetAside,
     GuaranteeState,
     KommuneLettingDecision,
@@ -39,7 +40,7 @@ from allocation.models import (
     RejectionGround,
     RejectionState,
 )
-from allocation.services import leases, offers, rejections, vacancies
+from allocation.services import approvals, leases, offers, rejections, vacancies
 from allocation.services.benefit_rejection import benefit_rejection
 from housing.audit import audited_save, system_user
 from housing.benefits import benefit_status_record, whole_months_received
@@ -232,6 +233,26 @@ def test_whole_calendar_months_count_back_from_the_month_before_the_day():
         whole_months_received([(D(2023, 9, 1), D(2024, 2, 28)), (D(2024, 2, 29), None)], D(2024, 3, 5)) == 6
     )
     assert whole_months_received([(D(2023, 9, 1), D(2024, 2, 28)), (D(2024, 3, 1), None)], D(2024, 3, 5)) == 0
+
+
+@pytest.mark.rule("R36.1")
+def test_the_kommunes_approval_under_kombineret_udlejning_asks_the_same_question(
+    caseworker_a, kombineret_udlejning, dwelling, applicant
+):
+    first_of_month = TODAY.replace(day=1)
+    spouse = _partner(applicant)
+    _benefit(caseworker_a, applicant, first_of_month - relativedelta(months=6))
+    _benefit(caseworker_a, spouse, first_of_month - relativedelta(months=5))
+    vacancy = _vacancy(caseworker_a, dwelling)
+    request = approvals.request_if_needed(
+        actor=caseworker_a, reason=REASON, vacancy=vacancy, person=applicant
+    )
+    assert request.grounds == ["R36.1"] and request.benefit_finding == BenefitFinding.PARTLY
+    alone = PersonFactory(controller=applicant.controller)
+    _benefit(caseworker_a, alone, first_of_month - relativedelta(months=6))
+    other = _vacancy(caseworker_a, DwellingFactory(department=dwelling.department, rooms=2))
+    request = approvals.request_if_needed(actor=caseworker_a, reason=REASON, vacancy=other, person=alone)
+    assert request.benefit_finding == BenefitFinding.LISTED
 
 
 # --- § 51 c: receives on the day ----------------------------------------------------------------------
