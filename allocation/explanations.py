@@ -61,6 +61,20 @@ _FRAGMENTS: list[tuple[re.Pattern, object]] = [
         re.compile(rf"^boliggarantibevis for this department, valid until {_DATE}$"),
         _("boliggarantibevis for this department, valid until %(date)s"),
     ),
+    (
+        re.compile(r"^R6\.2: boliggarantibevis not applied: to be rejected under almenboligloven § 51 b$"),
+        _(
+            "R6.2: the boliggarantibevis does not apply to this dwelling: the holder must be rejected under "
+            "almenboligloven § 51 b (kombineret udlejning)"
+        ),
+    ),
+    (
+        re.compile(r"^R6\.2: boliggarantibevis not applied: to be rejected under almenboligloven § 51 c$"),
+        _(
+            "R6.2: the boliggarantibevis does not apply to this dwelling: the holder must be rejected under "
+            "almenboligloven § 51 c (omdannelsesområde)"
+        ),
+    ),
     (re.compile(r"^left a dwelling after a separation$"), _("left a dwelling after a separation")),
     (re.compile(rf"^priority until {_DATE}$"), _("priority until %(date)s")),
     (re.compile(r"^household with children$"), _("household with children")),

@@ -20,6 +20,7 @@ from .models import (
     HousingOrganisation,
     Kommune,
     KommuneClosingDay,
+    ListedBenefit,
     Membership,
     SharedListAssociation,
     Tenant,
@@ -143,6 +144,17 @@ class KommuneClosingDayAdmin(AuditedAdmin):
     list_filter = ["kommune"]
     date_hierarchy = "day"
     autocomplete_fields = ["kommune"]
+
+
+@admin.register(ListedBenefit)
+class ListedBenefitAdmin(AuditedAdmin):
+    """The benefits almenboligloven §§ 51 b and 51 c name, dated (R36.1, R37.1): a case is judged
+    by the rows in force on its date, so a change of the law is a new row from its date, not an edit
+    of the old one."""
+
+    list_display = ["provision", "kind", "valid_from", "valid_until", "legal_source"]
+    list_filter = ["provision", "kind"]
+    date_hierarchy = "valid_from"
 
 
 class DepartmentAreaStatusInline(admin.TabularInline):

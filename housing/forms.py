@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import cpr
@@ -10,6 +11,7 @@ from .models import (
     AccessPurpose,
     Department,
     Dwelling,
+    HouseholdMember,
     HousingOrganisation,
     Person,
     Tenant,
@@ -92,6 +94,22 @@ class DwellingForm(ReasonFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if departments is not None:
             self.fields["department"].queryset = departments.select_related("organisation")
+
+
+class CohabitationForm(ReasonFormMixin, forms.ModelForm):
+    """Since when a cohabitant has lived with the applicant: after 2 years the cohabitant counts as
+    a spouse under almenboligloven § 51 b, stk. 1, 4. pkt. and § 51 c, stk. 2 (R36.1, R37.1)."""
+
+    class Meta:
+        model = HouseholdMember
+        fields = ["cohabiting_since"]
+        widgets = {"cohabiting_since": DateInput()}
+
+    def clean_cohabiting_since(self):
+        since = self.cleaned_data.get("cohabiting_since")
+        if since is not None and since > timezone.localdate():
+            raise forms.ValidationError(_("The cohabitation cannot begin in the future."))
+        return since
 
 
 class PersonForm(ReasonFormMixin, forms.ModelForm):

@@ -163,6 +163,17 @@ def household_member_add(*, actor, reason: str, member: HouseholdMember) -> Hous
     return audited_save(member, actor=actor, reason=reason)
 
 
+@transaction.atomic
+def household_cohabitation_record(*, actor, reason: str, member: HouseholdMember) -> HouseholdMember:
+    """Record since when a cohabitant has lived with the applicant (``member.cohabiting_since``):
+    after 2 years the cohabitant counts as a spouse under almenboligloven §§ 51 b and 51 c (R36.1,
+    R37.1). Only a cohabitant's membership carries the date (``HouseholdMember.clean``)."""
+    if not scoping.can_write_person(actor, member.person):
+        raise PermissionDenied
+    require_reason(reason)
+    return audited_save(member, actor=actor, reason=reason)
+
+
 # --- The personal-data access log ------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("personer/ny/", persons.person_create, name="person_create"),
     path("personer/<int:pk>/", persons.person_detail, name="person_detail"),
     path("personer/<int:pk>/rediger/", persons.person_edit, name="person_edit"),
+    path("personer/<int:pk>/samliv/", persons.person_cohabitation, name="person_cohabitation"),
     path("personer/<int:pk>/cpr/", persons.person_reveal_cpr, name="person_reveal_cpr"),
     path("personer/<int:pk>/historik/", persons.person_history, name="person_history"),
     path("personer/<int:pk>/adgangslog/", persons.person_access_log, name="person_access_log"),

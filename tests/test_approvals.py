@@ -848,7 +848,7 @@ def test_the_annual_report_counts_rejections_replacement_dwellings_and_anvisning
         BenefitStatus(
             controller=org_a.tenant,
             person=person,
-            kind=BenefitKind.INTEGRATIONSYDELSE,
+            kind=BenefitKind.SELVFORSOERGELSESYDELSE,  # integrationsydelse's name since 1 July 2019
             valid_from=D(2025, 1, 1),
             source=BenefitSource.KOMMUNE,
             recorded_by=system_user(),
@@ -863,7 +863,7 @@ def test_the_annual_report_counts_rejections_replacement_dwellings_and_anvisning
         request=request,
         approve=False,
         refusal_ground=RefusalGround.BENEFITS,
-        decision_reasons="Modtager integrationsydelse.",
+        decision_reasons="Modtager selvforsørgelses- og hjemrejseydelse.",
     )
     # The kommune names the same person for another dwelling (a replacement dwelling) and someone else.
     from housing import cpr

@@ -1,7 +1,7 @@
 """Rejection cases (§§ 26–30, § 37): each ground's facts and guards with the edges the law names,
 the R28.2 report, the mandatory R37.1 with the kommune's R37.2 dispensation and the R37.3 report,
-the decision letter's complaint guidance (R11, R24), R6.2, complaints, and the offer round
-skipping a rejected candidate."""
+the decision letter's complaint guidance (R11, R24), R6.2 (no bar at move-out), complaints, and the
+offer round skipping a rejected candidate."""
 
 from __future__ import annotations
 
@@ -37,11 +37,13 @@ from housing.models import (
     AccessPurpose,
     AreaStatusKind,
     BenefitKind,
+    BenefitProvision,
     BenefitSource,
     DepartmentAreaStatus,
     HouseholdRelation,
     HousingArea,
     PersonalDataAccess,
+    listed_kinds_on,
 )
 from letters.models import Letter
 from tests.factories import (
@@ -589,9 +591,11 @@ def test_r37_mandatory_rejection_and_the_kommunes_dispensation(
 ):
     _policy(org_a, offer_round_size=1)
     _status(department_a, AreaStatusKind.HARD_GHETTO)
-    _benefit(caseworker_a, entry.person, kind=BenefitKind.INTEGRATIONSYDELSE)
+    # Integrationsydelse is called selvforsørgelses- og hjemrejseydelse since 1 July 2019 (issue 12).
+    _benefit(caseworker_a, entry.person, kind=BenefitKind.SELVFORSOERGELSESYDELSE)
     case = _open(caseworker_a, vacancy, entry, RejectionGround.R37)
-    assert case.state == RejectionState.DECIDED and "Integrationsydelse" in case.benefit_summary
+    assert case.state == RejectionState.DECIDED
+    assert "Selvforsørgelses- og hjemrejseydelse" in case.benefit_summary
     dispensation = rejections.dispensation_request(
         actor=caseworker_a, reason=REASON, case=case, request_text="Starts an apprenticeship in two weeks."
     )
@@ -671,9 +675,11 @@ def test_r37_3_the_yearly_report_from_1_july(
 
 
 @pytest.mark.rule("R6.2")
-def test_r6_2_no_guarantee_for_an_applicant_to_be_rejected_under_51_c(
+def test_r6_2_a_decided_51_c_rejection_does_not_bar_the_guarantee_at_move_out(
     caseworker_a, org_a, department_a, dwelling, vacancy, entry
 ):
+    # Issue 12: R6.2 is judged when the guarantee is used for a concrete dwelling, on that day's
+    # facts (tests/test_benefit_rejection.py), not from an old rejection.
     _policy(org_a, r6_guarantees=True)
     _status(department_a, AreaStatusKind.HARD_GHETTO)
     _benefit(caseworker_a, entry.person)
@@ -692,8 +698,8 @@ def test_r6_2_no_guarantee_for_an_applicant_to_be_rejected_under_51_c(
         actor=caseworker_a,
         reason=REASON,
     )
-    with pytest.raises(ValidationError, match=r"R6\.2"):
-        leases.guarantee_issue(actor=caseworker_a, reason=REASON, lease=old, moved_out_on=TODAY)
+    guarantee = leases.guarantee_issue(actor=caseworker_a, reason=REASON, lease=old, moved_out_on=TODAY)
+    assert guarantee.person == entry.person
 
 
 # --- The offer round, complaints -------------------------------------------------------------------
@@ -800,7 +806,10 @@ def test_benefit_read_is_scoped_and_logged(caseworker_a, caseworker_b, entry):
         day=datetime.date(2024, 6, 1),
         purpose=AccessPurpose.CASE_HANDLING,
     )
-    assert [b.status.kind for b in found] == [BenefitKind.KONTANTHJAELP] and found[0].is_listed
+    assert [b.status.kind for b in found] == [BenefitKind.KONTANTHJAELP]
+    assert found[0].status.kind in listed_kinds_on(
+        BenefitProvision.OMDANNELSESOMRAADE, datetime.date(2024, 6, 1)
+    )
     assert PersonalDataAccess.objects.filter(person=entry.person, user=caseworker_a).count() == 2
     with pytest.raises(ValidationError, match="already has this benefit"):
         _benefit(caseworker_a, entry.person, valid_from=datetime.date(2024, 6, 1))

@@ -9,7 +9,7 @@ from .approvals import (
     RefusalGround,
     YouthReversion,
 )
-from .needs import GuaranteeState, HousingGuarantee, PriorityNeed, SeparationPriority
+from .needs import GuaranteeSetAside, GuaranteeState, HousingGuarantee, PriorityNeed, SeparationPriority
 from .nominations import Nomination
 from .offers import Answer, Offer, OfferRound, RoundState
 from .policies import KommuneLettingDecision, OrganisationLettingPolicy
@@ -49,6 +49,7 @@ __all__ = [
     "Dispensation",
     "DispensationReport",
     "DispensationState",
+    "GuaranteeSetAside",
     "GuaranteeState",
     "HousingGuarantee",
     "Interest",

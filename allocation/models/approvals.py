@@ -49,8 +49,15 @@ class RefusalGround(models.TextChoices):
 class BenefitFinding(models.TextChoices):
     NOT_CHECKED = "", _("Not checked (R36.1 does not apply)")
     NONE = "none", _("No listed benefit recorded")
-    LISTED = "listed", _("The applicant (and spouse) receive a listed benefit")
-    PARTLY = "partly", _("A household member receives a listed benefit, not the applicant and spouse")
+    LISTED = (
+        "listed",
+        _("The applicant and any spouse receive a listed benefit, each for 6 whole calendar months (§ 51 b)"),
+    )
+    PARTLY = "partly", _("A listed benefit is received, but not as § 51 b requires of applicant and spouse")
+    # § 51 b, stk. 1, 4. pkt.: whether a cohabitant counts as a spouse turns on 2 years of
+    # cohabitation; the kommune obtains the date (§ 36, stk. 1: "om nødvendigt efter indhentning af
+    # oplysninger") before it refuses on this ground.
+    UNKNOWN = "unknown", _("The applicant meets the condition; the cohabitant's start date is not recorded")
 
 
 class ApprovalRequest(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from housing.models import Department, HousingOrganisation, Kommune, Person, Tenant
+from housing.models import BenefitProvision, Department, HousingOrganisation, Kommune, Person, Tenant
 
 
 class PriorityNeed(models.Model):
@@ -111,3 +111,39 @@ class HousingGuarantee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} → {self.valid_until}"
+
+
+class GuaranteeSetAside(models.Model):
+    """R6.2 (§ 6, stk. 2, 2. pkt.): "Fortrinsretten kan ikke gælde … for boligsøgende, der skal
+    afvises efter almenboliglovens § 51 b eller § 51 c." Asked when the guarantee would be used —
+    its holder placed by R6 for one vacancy — on that day's facts for that dwelling. When the
+    holder must be rejected, the priority does not apply to this vacancy (the ranking places the
+    holder by seniority, where the normal R36.1/R37.1 path meets them); the guarantee stays valid
+    for other dwellings. Records no benefit facts: only the provision and the day."""
+
+    guarantee = models.ForeignKey(
+        HousingGuarantee,
+        verbose_name=_("boliggarantibevis"),
+        on_delete=models.PROTECT,
+        related_name="set_asides",
+    )
+    vacancy = models.ForeignKey(
+        "allocation.Vacancy", verbose_name=_("vacancy"), on_delete=models.CASCADE, related_name="+"
+    )
+    controller = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    provision = models.CharField(_("provision"), max_length=3, choices=BenefitProvision.choices)
+    judged_on = models.DateField(_("judged on"))
+    judged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("boliggarantibevis not applied (R6.2)")
+        verbose_name_plural = _("boliggarantibeviser not applied (R6.2)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["guarantee", "vacancy"], name="one_set_aside_per_guarantee_vacancy"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guarantee} ✕ {self.vacancy_id} ({self.get_provision_display()})"

@@ -96,6 +96,9 @@ class Candidate:
     # General list
     guarantee_department_id: int | None = None  # R6 boliggarantibevis
     guarantee_valid_until: datetime.date | None = None
+    # R6.2: the holder must be rejected under almenboligloven § 51 b or § 51 c for this dwelling
+    # ("51b" / "51c", judged when the guarantee was to be used): the priority does not apply.
+    guarantee_set_aside: str = ""
     # Youth (R12–R13)
     birth_date: datetime.date | None = None
     in_education: bool = False
@@ -281,6 +284,7 @@ def _general_tier(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) ->
         and c.guarantee_department_id == dwelling.department_id
         and c.guarantee_valid_until is not None
         and c.guarantee_valid_until >= rules.today
+        and not c.guarantee_set_aside
     ):
         return 3, "R6", f"boliggarantibevis for this department, valid until {c.guarantee_valid_until}"
     if _holds_r8_2(c, dwelling, rules):
@@ -369,6 +373,11 @@ def rank(dwelling: DwellingFacts, candidates: list[Candidate], rules: LettingRul
             if r5 and rule == "R4":
                 # R5.4: letting under R5.1–R5.3 ignores the R4 priority.
                 tier, rule, facts = 6, "R2.1", "longest on the general list (R5.4: R4 does not apply)"
+            if c.guarantee_set_aside:
+                section = "§ 51 c" if c.guarantee_set_aside == "51c" else "§ 51 b"
+                facts += (
+                    f"; R6.2: boliggarantibevis not applied: to be rejected under almenboligloven {section}"
+                )
             keyed.append(((tier, c.seniority_date, c.entry_id), c, rule, facts))
         if not keyed:
             result.fallback = "R2.5"

@@ -256,8 +256,10 @@ class R37Facts:
     hard_ghetto_on_takeover: bool
     already_has_dwelling_in_department: bool
     from_waiting_list: bool
-    benefit_condition: bool  # applicant and any spouse receive a listed benefit
+    benefit_condition: bool  # applicant and any spouse receive a listed benefit (§ 51 c, stk. 1–2)
     dispensation_granted: bool
+    # The answer turns on a cohabitant whose start of cohabitation is not recorded (§ 51 c, stk. 2).
+    cohabitation_unknown: bool = False
 
 
 def r37_applies(facts: R37Facts) -> bool:
@@ -288,13 +290,23 @@ def check_r37(facts: R37Facts) -> list[Problem]:
         problems.append((None, _("R37.1 concerns applicants from the waiting list.")))
     if facts.already_has_dwelling_in_department:
         problems.append((None, _("The applicant already has a dwelling in the department (R37.1).")))
-    if not facts.benefit_condition:
+    if not facts.benefit_condition and facts.cohabitation_unknown:
         problems.append(
             (
                 None,
                 _(
-                    "The applicant and any spouse do not both receive integrationsydelse, "
-                    "uddannelseshjælp or kontanthjælp on the takeover date (R37.1)."
+                    "Record since when the cohabitant has lived with the applicant: after 2 years a "
+                    "cohabitant counts as a spouse (almenboligloven § 51 c, stk. 2; R37.1)."
+                ),
+            )
+        )
+    elif not facts.benefit_condition:
+        problems.append(
+            (
+                None,
+                _(
+                    "The applicant and any spouse do not both receive a benefit listed in almenboligloven "
+                    "§ 51 c on the takeover date (R37.1)."
                 ),
             )
         )

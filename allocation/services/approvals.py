@@ -24,7 +24,8 @@ The flow:
 6. R12.1: the kommune approves the startbolig *nomination* — after the ranking has named the
    applicant; the ranking shows whether the approval is in (``candidates.facts``).
 7. R12.5: the kommune may decide that a youth dwelling let out of kind reverts
-   (``youth_reversion_decide``); R6.2: a § 51 b refusal bars a boliggarantibevis (``r6_2_barred_51b``).
+   (``youth_reversion_decide``). R6.2 is judged when a boliggarantibevis is used for a concrete
+   dwelling, not from an old refusal (``benefit_rejection.guarantee_usage_check``).
 
 Concurrency: the request row is locked while it is decided or lapses; the database allows one
 pending request per vacancy.
@@ -94,8 +95,10 @@ REFUSAL_TEXT_DA = {
     "(bekendtgørelsens § 42, stk. 2)",
     RefusalGround.REFUGEE: "kommunen afviser udlejning til flygtninge efter almenboliglovens § 62, stk. 1 "
     "(bekendtgørelsens § 42, stk. 4)",
-    RefusalGround.BENEFITS: "du og din eventuelle ægtefælle modtager integrationsydelse, uddannelseshjælp "
-    "eller kontanthjælp, og kommunen har besluttet kombineret udlejning (bekendtgørelsens § 36, stk. 1)",
+    RefusalGround.BENEFITS: "du og din eventuelle ægtefælle (eller samlever gennem mindst 2 år) modtager "
+    "selvforsørgelses- og hjemrejseydelse, overgangsydelse, uddannelseshjælp eller kontanthjælp og hver "
+    "især har modtaget en af disse ydelser i 6 sammenhængende kalendermåneder, og kommunen har besluttet "
+    "kombineret udlejning (almenboliglovens § 51 b, stk. 1 og 2, og bekendtgørelsens § 36, stk. 1)",
     RefusalGround.STARTBOLIG: "betingelserne for en startbolig er ikke opfyldt "
     "(bekendtgørelsens § 12, stk. 1)",
     RefusalGround.OUT_OF_KIND: "kommunen godkender ikke, at boligen udlejes som en anden boligtype "
@@ -261,21 +264,26 @@ def letting_facts(vacancy: Vacancy, *, day: datetime.date, let_as: str = "") -> 
     )
 
 
-def _benefit_finding(*, actor, person: Person, day: datetime.date, request_text: str) -> str:
-    """R36.1: the kommune refuses recipients of the listed benefits — read (and log) the status."""
-    from housing import benefits
+def _benefit_finding(
+    *, actor, vacancy: Vacancy, person: Person, day: datetime.date, request_text: str
+) -> str:
+    """R36.1: the kommune refuses the applicants almenboligloven § 51 b names — asked through
+    ``benefit_rejection`` (the one answer to § 51 b / § 51 c: 6 whole consecutive calendar months,
+    each person on their own periods, a cohabitant of 2 years as a spouse, the benefits listed on
+    the day), which reads and logs the benefit status."""
+    from .benefit_rejection import benefit_rejection
 
-    found = benefits.household_benefits_on(
-        actor=actor,
-        person=person,
-        day=day,
-        purpose=AccessPurpose.CASE_HANDLING,
-        purpose_text=request_text,
-        check_scope=False,
+    answer = benefit_rejection(
+        actor=actor, person=person, dwelling=vacancy.dwelling, day=day, purpose_text=request_text
     )
-    if benefits.r37_benefit_condition(found, applicant=person):
+    test = answer.under_51b
+    if test is None:
+        return BenefitFinding.NONE
+    if test.must_reject:
         return BenefitFinding.LISTED
-    if any(b.is_listed for b in found):
+    if test.outcome == "unknown":
+        return BenefitFinding.UNKNOWN
+    if test.any_listed:
         return BenefitFinding.PARTLY
     return BenefitFinding.NONE
 
@@ -309,6 +317,7 @@ def _create(
     if "R36.1" in grounds:
         request.benefit_finding = _benefit_finding(
             actor=actor,
+            vacancy=vacancy,
             person=person,
             day=day,
             request_text=_("Kommune approval of the letting of %(dwelling)s (R36.1)")
@@ -540,18 +549,6 @@ def applicant_for(*, vacancy: Vacancy, applicant_number: str) -> Person | None:
     return Person.objects.filter(
         controller_id__in=[vacancy.controller_id, organisation.list_tenant_id], applicant_number=number
     ).first()
-
-
-def r6_2_barred_51b(*, person: Person, kommune_id: int) -> bool:
-    """R6.2 (§ 6, stk. 2): no boliggarantibevis for an applicant to be rejected under
-    almenboligloven § 51 b — recorded as the kommune's refusal under kombineret udlejning (R36.1)
-    of a letting in the kommune, not overturned on complaint (the request is then approved)."""
-    return ApprovalRequest.objects.filter(
-        kommune_id=kommune_id,
-        person__cpr_hash=person.cpr_hash,
-        state=ApprovalState.REFUSED,
-        refusal_ground=RefusalGround.BENEFITS,
-    ).exists()
 
 
 def lease_check(*, vacancy: Vacancy, person: Person, day: datetime.date) -> None:

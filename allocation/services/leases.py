@@ -283,7 +283,8 @@ def guarantee_issue(
 ) -> HousingGuarantee:
     """R6.1: on moving out, the organisation may give the departing tenant a boliggarantibevis —
     priority to a vacant dwelling in the department left, for at most 3 years — on its terms
-    (R6.2), unless the kommune has switched R6 off (R40)."""
+    (R6.2), unless the kommune has switched R6 off (R40) or the tenant received a relocation grant
+    (almenboligloven § 63 c)."""
     require_reason(reason)
     lease = Lease.objects.select_for_update().select_related("dwelling__department").get(pk=lease.pk)
     if not scoping.can_write_organisation(actor, lease.landlord_id):
@@ -305,24 +306,9 @@ def guarantee_issue(
         raise ValidationError(
             _("A tenant who received a relocation grant (almenboligloven § 63 c) cannot get one (R6.2).")
         )
-    from .rejections import r6_2_barred  # issue 7: applicants to be rejected under § 51 c (R37)
-
-    if r6_2_barred(person=lease.person, organisation_id=lease.landlord_id):
-        raise ValidationError(
-            _(
-                "The applicant is to be rejected under almenboligloven § 51 c (R37.1): "
-                "no boliggarantibevis (R6.2)."
-            )
-        )
-    from .approvals import r6_2_barred_51b  # issue 7: refused under kombineret udlejning (R36.1)
-
-    if r6_2_barred_51b(person=lease.person, kommune_id=department.kommune_id):
-        raise ValidationError(
-            _(
-                "The kommune has refused the applicant under kombineret udlejning (almenboligloven § 51 b, "
-                "R36.1): no boliggarantibevis (R6.2)."
-            )
-        )
+    # R6.2's other exclusion — applicants who "skal afvises efter almenboliglovens § 51 b eller
+    # § 51 c" — is not judged here from an old refusal: it is asked when the guarantee is used for a
+    # concrete dwelling, on that day's facts (``benefit_rejection.guarantee_usage_check``).
     if lease.ends_on is None or moved_out_on < lease.starts_on:
         raise ValidationError({"moved_out_on": _("Record the end of the tenancy first.")})
     if lease.sets_aside_6_7_on(moved_out_on):

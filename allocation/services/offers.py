@@ -94,10 +94,36 @@ def round_open(*, actor, reason: str, vacancy: Vacancy, day: datetime.date | Non
     return _open_round(actor=actor, reason=reason, vacancy=vacancy, day=day)
 
 
-def _open_round(*, actor, reason: str, vacancy: Vacancy, day: datetime.date) -> OfferRound:
-    """Open the next round on a vacancy locked by the caller (who has checked the rights)."""
+def _ranking_with_guarantees_judged(*, actor, reason: str, vacancy: Vacancy, day: datetime.date, size: int):
+    """The ranking for the round, with R6.2 asked for every boliggarantibevis about to be used.
+
+    "Fortrinsretten kan ikke gælde … for boligsøgende, der skal afvises efter almenboliglovens § 51 b
+    eller § 51 c" (§ 6, stk. 2): a holder placed by R6 among those to be offered is tested for this
+    dwelling on this day (``benefit_rejection``). A holder who must be rejected loses the R6 place
+    for this vacancy only — recorded, so the ranking and its explanation say so — and the ranking
+    is read again; each holder is asked once, so this ends."""
+    from .benefit_rejection import guarantee_usage_check
     from .ranking import vacancy_ranking
 
+    asked: set[int] = set()
+    while True:
+        result = vacancy_ranking(vacancy, day=day, limit=size, skip_entry_ids=previously_offered(vacancy))
+        ranking = getattr(result, "ranking", result)
+        holders = [p for p in ranking.placed[:size] if p.rule == "R6" and p.candidate.entry_id not in asked]
+        if not holders:
+            return ranking
+        set_aside = False
+        for placed in holders:
+            asked.add(placed.candidate.entry_id)
+            person = Entry.objects.select_related("person").get(pk=placed.candidate.entry_id).person
+            if guarantee_usage_check(actor=actor, reason=reason, vacancy=vacancy, person=person, day=day):
+                set_aside = True
+        if not set_aside:
+            return ranking
+
+
+def _open_round(*, actor, reason: str, vacancy: Vacancy, day: datetime.date) -> OfferRound:
+    """Open the next round on a vacancy locked by the caller (who has checked the rights)."""
     if vacancy.state != VacancyState.OPEN:
         raise ValidationError(_("The vacancy is no longer open."))
     if vacancy.channel != LettingChannel.LIST:
@@ -107,10 +133,9 @@ def _open_round(*, actor, reason: str, vacancy: Vacancy, day: datetime.date) -> 
     if vacancy.rounds.filter(state=RoundState.DECIDED).exists():
         raise ValidationError(_("The vacancy already has a winner; sign the lease."))
     terms = offer_terms(organisation_id=vacancy.organisation_id, day=day)
-    result = vacancy_ranking(
-        vacancy, day=day, limit=terms.offer_round_size, skip_entry_ids=previously_offered(vacancy)
+    ranking = _ranking_with_guarantees_judged(
+        actor=actor, reason=reason, vacancy=vacancy, day=day, size=terms.offer_round_size
     )
-    ranking = getattr(result, "ranking", result)
     if not ranking.placed:
         note = " ".join(ranking.notes) or _("Nobody on the lists can be offered the dwelling.")
         raise ValidationError(note)

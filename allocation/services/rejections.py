@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from housing import scoping
 from housing.audit import audited_save, require_reason, system_user
-from housing.benefits import household_benefits_on, r37_benefit_condition
 from housing.models import (
     AccessKind,
     AccessPurpose,
@@ -91,7 +90,8 @@ GROUND_LETTER_TEXT = {
     RejectionGround.R37: (
         "Boligen ligger i en afdeling, der er en del af et omdannelsesområde (tidligere: hårdt "
         "ghettoområde), og du og din eventuelle "
-        "ægtefælle modtager integrationsydelse, uddannelseshjælp eller kontanthjælp. Boligorganisationen "
+        "ægtefælle (eller samlever gennem mindst 2 år) modtager selvforsørgelses- og hjemrejseydelse, "
+        "overgangsydelse, uddannelseshjælp eller kontanthjælp (almenboliglovens § 51 c). Boligorganisationen "
         "skal derfor afvise udlejningen (bekendtgørelsens § 37, stk. 1). Kommunen kan i helt særlige "
         "tilfælde dispensere (§ 37, stk. 2)."
     ),
@@ -149,35 +149,33 @@ def dispensation_granted(vacancy: Vacancy, person: Person) -> bool:
     ).exists()
 
 
-def r37_facts(
+def omdannelsesomraade_facts(
     *, actor, vacancy: Vacancy, person: Person, from_waiting_list: bool, day: datetime.date
 ) -> tuple[rules.R37Facts, str]:
-    """The facts of R37.1 on the takeover ``day``, and a summary of the benefits found. Benefits are
-    read (and logged) only when the department is part of a hårdt ghettoområde that day."""
-    department_id = vacancy.dwelling.department_id
-    hard_ghetto = area_status_on(department_id, AreaStatusKind.HARD_GHETTO, day) is not None
-    benefit_condition, summary = False, ""
-    if hard_ghetto and from_waiting_list:
-        benefits = household_benefits_on(
-            actor=actor,
-            person=person,
-            day=day,
-            purpose=AccessPurpose.CASE_HANDLING,
-            purpose_text=_("R37.1 check for vacancy %(id)s") % {"id": vacancy.pk},
-            check_scope=False,  # the caller has checked the actor's right to let the vacancy
-        )
-        benefit_condition = r37_benefit_condition(benefits, applicant=person)
-        summary = ", ".join(
-            f"{b.person.first_name}: {b.status.get_kind_display()}" for b in benefits if b.is_listed
-        )[:300]
-    facts = rules.R37Facts(
-        hard_ghetto_on_takeover=hard_ghetto,
-        already_has_dwelling_in_department=has_dwelling_in_department(person, department_id, day),
+    """The facts of R37.1 (almenboligloven § 51 c) on the takeover ``day``, and a summary of the
+    benefits found — asked through ``benefit_rejection``, the one answer to § 51 b / § 51 c, which
+    reads (and logs) the benefit status only when the department is part of an omdannelsesområde
+    that day. The caller has checked the actor's right to let the vacancy."""
+    from .benefit_rejection import benefit_rejection
+
+    answer = benefit_rejection(
+        actor=actor,
+        person=person,
+        dwelling=vacancy.dwelling,
+        day=day,
+        purpose_text=_("R37.1 check for vacancy %(id)s") % {"id": vacancy.pk},
         from_waiting_list=from_waiting_list,
-        benefit_condition=benefit_condition,
-        dispensation_granted=dispensation_granted(vacancy, person),
     )
-    return facts, summary
+    under_51c = answer.under_51c
+    facts = rules.R37Facts(
+        hard_ghetto_on_takeover=answer.in_omdannelsesomraade,
+        already_has_dwelling_in_department=answer.already_has_dwelling_in_department,
+        from_waiting_list=from_waiting_list,
+        benefit_condition=bool(under_51c and under_51c.must_reject),
+        dispensation_granted=dispensation_granted(vacancy, person),
+        cohabitation_unknown=bool(under_51c and under_51c.outcome == "unknown"),
+    )
+    return facts, answer.summary()
 
 
 def lease_guard(*, actor, vacancy: Vacancy, person: Person, offer=None, day: datetime.date) -> None:
@@ -204,7 +202,7 @@ def _lease_refusal(*, actor, vacancy: Vacancy, person: Person, offer, day: datet
         vacancy=vacancy, person__cpr_hash=person.cpr_hash, state=RejectionState.DECIDED
     ).exists():
         return _("The applicant has been rejected for this dwelling; see the rejection case.")
-    facts, _summary = r37_facts(
+    facts, _summary = omdannelsesomraade_facts(
         actor=actor, vacancy=vacancy, person=person, from_waiting_list=from_waiting_list, day=day
     )
     if rules.r37_applies(facts):
@@ -213,6 +211,18 @@ def _lease_refusal(*, actor, vacancy: Vacancy, person: Person, offer, day: datet
             "applicant and any spouse receive "
             "integrationsydelse, uddannelseshjælp or kontanthjælp: the organisation must reject the "
             "applicant (R37.1) unless the kommune grants a dispensation (R37.2)."
+        )
+    if (
+        facts.cohabitation_unknown
+        and facts.hard_ghetto_on_takeover
+        and not facts.already_has_dwelling_in_department
+        and not facts.dispensation_granted
+    ):
+        # § 51 c is a duty ("skal afvise"): the lease waits until the facts that decide it are known.
+        return _(
+            "The applicant receives a benefit listed in almenboligloven § 51 c and lives with a cohabitant "
+            "whose start of cohabitation is not recorded: after 2 years the cohabitant counts as a spouse "
+            "(§ 51 c, stk. 2; R37.1). Record the date before the lease is signed."
         )
     return ""
 
@@ -232,17 +242,6 @@ def rejected_person_ids(vacancy_id: int) -> set[int]:
             "person_id", flat=True
         )
     )
-
-
-def r6_2_barred(*, person: Person, organisation_id: int) -> bool:
-    """R6.2: no boliggarantibevis for an applicant to be rejected under almenboligloven § 51 c
-    (R37.1) — recorded as a decided, not overturned or dispensed, R37 rejection."""
-    return RejectionCase.objects.filter(
-        organisation_id=organisation_id,
-        person__cpr_hash=person.cpr_hash,
-        ground=RejectionGround.R37,
-        state=RejectionState.DECIDED,
-    ).exists()
 
 
 def log_sensitive_read(*, actor, case: RejectionCase, purpose_text: str = "") -> None:
@@ -316,7 +315,7 @@ def rejection_open(
     require_reason(reason)
     r37 = None
     if ground == RejectionGround.R37:
-        r37 = _r37_precheck(
+        r37 = _benefit_precheck(
             actor=actor, vacancy=vacancy, person=person, entry=entry, takeover_date=takeover_date
         )
     return _rejection_open(
@@ -335,7 +334,7 @@ def rejection_open(
 
 
 @transaction.atomic
-def _r37_precheck(
+def _benefit_precheck(
     *, actor, vacancy: Vacancy, person: Person, entry, takeover_date: datetime.date | None
 ) -> tuple[rules.R37Facts, str]:
     vacancy = Vacancy.objects.select_related("dwelling__department").get(pk=vacancy.pk)
@@ -343,7 +342,7 @@ def _r37_precheck(
         raise PermissionDenied
     if person.controller_id not in scoping.scope_for(actor).tenant_ids:
         raise PermissionDenied
-    return r37_facts(
+    return omdannelsesomraade_facts(
         actor=actor,
         vacancy=vacancy,
         person=person,

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from housing import benefits as benefit_services
 from housing import scoping
-from housing.models import AccessPurpose, Person
+from housing.models import AccessPurpose, BenefitKind, BenefitProvision, Person, listed_kinds_on
 from housing.views.common import apply_service_errors, paginate
 from housing.views.persons import person_or_404, person_tabs
 from waitinglists.models import Entry
@@ -723,9 +723,21 @@ def person_benefits(request, pk: int):
         purpose=AccessPurpose.CASE_HANDLING,
         purpose_text=_("Benefit status page"),
     )
+    # Which benefits count is dated reference data (``ListedBenefit``): show today's list.
+    today, labels = timezone.localdate(), dict(BenefitKind.choices)
+    listed = [
+        (label, sorted(str(labels.get(k, k)) for k in listed_kinds_on(value, today)))
+        for value, label in BenefitProvision.choices
+    ]
     return render(
         request,
         "allocation/rejections/benefits.html",
-        {"person": person, "tabs": person_tabs(person, "benefits"), "statuses": statuses, "form": form},
+        {
+            "person": person,
+            "tabs": person_tabs(person, "benefits"),
+            "statuses": statuses,
+            "form": form,
+            "listed": listed,
+        },
         status=status,
     )

@@ -1,5 +1,12 @@
 from .access_log import AccessKind, AccessPurpose, PersonalDataAccess
-from .benefits import LISTED_BENEFIT_KINDS, BenefitKind, BenefitSource, BenefitStatus
+from .benefits import (
+    BenefitKind,
+    BenefitProvision,
+    BenefitSource,
+    BenefitStatus,
+    ListedBenefit,
+    listed_kinds_on,
+)
 from .closing_days import KommuneClosingDay
 from .persons import DigitalPostConsentMethod, Household, HouseholdMember, HouseholdRelation, Person
 from .register import (
@@ -20,11 +27,11 @@ from .staff import Membership, Role
 from .tenants import NumberSeries, Tenant
 
 __all__ = [
-    "LISTED_BENEFIT_KINDS",
     "AccessKind",
     "AccessPurpose",
     "AreaStatusKind",
     "BenefitKind",
+    "BenefitProvision",
     "BenefitSource",
     "BenefitStatus",
     "Department",
@@ -40,6 +47,7 @@ __all__ = [
     "Kommune",
     "KommuneClosingDay",
     "LeaseScope",
+    "ListedBenefit",
     "Membership",
     "NumberSeries",
     "OwnerKind",
@@ -49,4 +57,5 @@ __all__ = [
     "SharedListAssociation",
     "Tenant",
     "YouthKind",
+    "listed_kinds_on",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -150,6 +151,17 @@ class HouseholdMember(models.Model):
         Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="household_membership"
     )
     relation = models.CharField(_("relation"), max_length=20, choices=HouseholdRelation.choices)
+    # Almenboligloven § 51 b, stk. 1, 4. pkt. and § 51 c, stk. 2: "Med ægtefæller sidestilles andre
+    # personer, som i mindst 2 år har været samlevende med den boligsøgende" (R36.1, R37.1).
+    cohabiting_since = models.DateField(
+        _("cohabiting with the applicant since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For a cohabitant: the day the cohabitation began. After 2 years the cohabitant counts as "
+            "a spouse under almenboligloven §§ 51 b and 51 c (R36.1, R37.1)."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -165,6 +177,15 @@ class HouseholdMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person.full_name} ({self.get_relation_display()})"
+
+    def get_absolute_url(self) -> str:
+        return self.person.get_absolute_url()
+
+    def clean(self) -> None:
+        if self.cohabiting_since is not None and self.relation != HouseholdRelation.COHABITANT:
+            raise ValidationError(
+                {"cohabiting_since": _("Only a cohabitant has a date from which the cohabitation counts.")}
+            )
 
     def is_child_on(self, day: datetime.date) -> bool:
         """Children are members under 18 on the day in question."""

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import scoping, selectors, services
 from ..audit import history_rows
-from ..forms import CprSearchForm, PersonCreateForm, PersonForm, RevealCprForm
-from ..models import AccessKind, AccessPurpose, Person
+from ..forms import CohabitationForm, CprSearchForm, PersonCreateForm, PersonForm, RevealCprForm
+from ..models import AccessKind, AccessPurpose, HouseholdMember, HouseholdRelation, Person
 from ..person_tabs import extra_person_tabs
 from .common import audited_form_view, object_tabs, paginate
 
@@ -191,6 +191,31 @@ def person_create(request):
 
 
 @require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "POST"])
+def person_cohabitation(request, pk: int):
+    """Since when the person (a cohabitant in a household) has lived with the applicant (§ 51 b,
+    stk. 1, 4. pkt.; § 51 c, stk. 2)."""
+    person = person_or_404(request, pk)
+    if not scoping.can_write_person(request.user, person):
+        raise PermissionDenied
+    member = HouseholdMember.objects.filter(person=person, relation=HouseholdRelation.COHABITANT).first()
+    if member is None:
+        raise Http404
+    return audited_form_view(
+        request,
+        form=CohabitationForm(request.POST or None, instance=member),
+        save=lambda *, actor, reason, instance: services.household_cohabitation_record(
+            actor=actor, reason=reason, member=instance
+        ),
+        template="housing/form.html",
+        context={
+            "title": _("Cohabitation of %(name)s with the applicant") % {"name": person.full_name},
+            "object": person,
+        },
+        success_message=_("The start of the cohabitation is recorded."),
+    )
+
+
 def person_edit(request, pk: int):
     person = person_or_404(request, pk)
     if not scoping.can_write_person(request.user, person):

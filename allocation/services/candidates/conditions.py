@@ -163,10 +163,14 @@ def _need_holders(plan: Plan, *, internal: bool) -> Subquery | None:
 
 
 def _guarantee_holders(plan: Plan) -> Subquery:
+    # R6.2: a guarantee found not to apply to this vacancy (the holder must be rejected under
+    # almenboligloven § 51 b or § 51 c) places nobody by R6 here.
     return Subquery(
         HousingGuarantee.objects.filter(
             department_id=plan.dwelling.department_id, state=GuaranteeState.VALID, valid_until__gte=plan.day
-        ).values("person_id")
+        )
+        .exclude(set_asides__vacancy_id=plan.vacancy_id)
+        .values("person_id")
     )
 
 

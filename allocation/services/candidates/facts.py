@@ -14,7 +14,14 @@ from django.db.models.functions import JSONObject
 from waitinglists.models import Entry, ListKind
 from waitinglists.services.registration import WISH_FIELDS
 
-from ...models import ApprovalRequest, GuaranteeState, HousingGuarantee, Lease, SeparationPriority
+from ...models import (
+    ApprovalRequest,
+    GuaranteeSetAside,
+    GuaranteeState,
+    HousingGuarantee,
+    Lease,
+    SeparationPriority,
+)
 from ...models.approvals import LETTING_ALLOWED_STATES
 from ...rules.ranking import Candidate, CurrentDwelling
 from .conditions import _charges_in_arrears, _children, _household_members, _probe_value
@@ -116,6 +123,14 @@ def load(plan: Plan, entry_ids: list[int]) -> Loaded:
             .order_by("-valid_until")
             .values("valid_until")[:1]
         ),
+        # R6.2: the guarantee was found not to apply to this vacancy.
+        "guarantee_set_aside": Subquery(
+            GuaranteeSetAside.objects.filter(
+                guarantee__person_id=OuterRef("person_id"),
+                guarantee__department_id=plan.dwelling.department_id,
+                vacancy_id=plan.vacancy_id,
+            ).values("provision")[:1]
+        ),
         "separation_until": Subquery(
             SeparationPriority.objects.filter(
                 person_id=OuterRef("person_id"),
@@ -201,6 +216,7 @@ def _candidate(plan: Plan, row: dict, wishes: Iterable[int], gives_up: CurrentDw
         separation_kommune_id=d.kommune_id if row["separation_until"] else None,
         guarantee_department_id=d.department_id if row["guarantee_until"] else None,
         guarantee_valid_until=row["guarantee_until"],
+        guarantee_set_aside=row["guarantee_set_aside"] or "",
         birth_date=row["person__birth_date"],
         # As ``_in_education`` asks it in SQL.
         in_education=bool(row["education_institution"]) and (education_end is None or education_end >= day),
