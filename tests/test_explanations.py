@@ -10,7 +10,17 @@ from django.utils import translation
 
 from allocation import explanations
 from allocation.rules.ranking import LettingRules, rank
-from tests.test_ranking import DWELLING, GENERAL, INTERNAL, OTHER_DEPT, TODAY, applicant, tenant
+from tests.test_ranking import (
+    DWELLING,
+    GENERAL,
+    GUIDELINE,
+    INTERNAL,
+    OTHER_DEPT,
+    STUDENT,
+    TODAY,
+    applicant,
+    tenant,
+)
 
 FITTED = replace(
     DWELLING,
@@ -107,6 +117,14 @@ def _texts() -> list[str]:
             LettingRules(today=TODAY, internal_turn=False),
         ),
         rank(
+            YOUTH,
+            [
+                applicant(1, "2010-01-01", special_need=True, social_need=True),
+                applicant(2, "2011-01-01", **STUDENT),
+            ],
+            LettingRules(today=TODAY, internal_turn=False, youth_guideline=GUIDELINE),
+        ),
+        rank(
             replace(YOUTH, youth_kind="university_near"),
             [applicant(1, "2010-01-01", special_need=True)],
             LettingRules(today=TODAY, internal_turn=False),
@@ -134,3 +152,4 @@ def test_the_reasons_read_in_danish():
         reason = explanations.translate("R26: 7 persons in 3 rooms is more than 2 persons per room.")
     assert text.startswith("R10.3 — ") and "mobility" not in text and "02.03.2014" in text
     assert "7" in reason and "rooms" not in reason
+
