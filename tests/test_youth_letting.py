@@ -388,3 +388,60 @@ def test_the_vacancy_page_names_the_guideline_and_each_candidates_group(
     )
     assert 'id="youth-guideline-missing"' not in page and 'id="youth-guideline"' in page
     assert "§ 12, stk. 2: group 1 &#x27;Studerende&#x27;" in page
+
+
+@pytest.mark.rule("R12.1", "R1.6")
+def test_the_advert_page_shows_each_applicants_place_in_the_eligible_group(
+    advertised, caseworker_a, client_for, org_a, youth_list, set_today
+):
+    _interest(advertised, caseworker_a, _student(org_a, youth_list, "Asta"))
+    _interest(advertised, caseworker_a, _outsider(org_a, "Carl"))
+    set_today(AFTER_DEADLINE)
+    url = reverse("allocation:advert_detail", args=[advertised.vacancy_id])
+    page = client_for(caseworker_a).get(url).content.decode()
+    assert "Eligible group (§ 12)" in page and 'id="youth-group-note"' in page
+    assert page.count('class="youth-standing"') == 2
+    assert "youth dwellings are for young people in education or with a special need" in page
+
+
+@pytest.mark.rule("R12.2")
+def test_the_facts_a_guideline_weighs_are_recorded_on_the_youth_entry(
+    caseworker_a, client_for, org_a, youth_list
+):
+    person = _student(org_a, youth_list, "Asta")
+    entry = person.entries.get()
+    response = client_for(caseworker_a).post(
+        reverse("waitinglists:entry_edit", args=[entry.pk]),
+        {
+            "rooms_min": "1",
+            "rooms_max": "2",
+            "education_institution": "Aarhus Universitet",
+            "education_expected_end": "2029-06-30",
+            "education_level": "long_higher",
+            "annual_income": "-1",
+            "social_need": "",
+            "change_reason": "Dokumentation modtaget",
+        },
+    )
+    assert response.status_code == 400  # a negative income is refused next to the field
+    response = client_for(caseworker_a).post(
+        reverse("waitinglists:entry_edit", args=[entry.pk]),
+        {
+            "rooms_min": "1",
+            "rooms_max": "2",
+            "education_institution": "Aarhus Universitet",
+            "education_expected_end": "2029-06-30",
+            "education_level": "long_higher",
+            "annual_income": "98000",
+            "social_need": "Kommunens udtalelse af 1. februar 2026",
+            "change_reason": "Dokumentation modtaget",
+        },
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.education_level, entry.annual_income, entry.social_need) == (
+        "long_higher",
+        Decimal("98000"),
+        "Kommunens udtalelse af 1. februar 2026",
+    )
+    assert entry.history.first().history_change_reason == "Dokumentation modtaget"
