@@ -316,7 +316,8 @@ def vacancy_ranking(
     answer) — left out altogether, so the ranks count the others. ``excluded_limit``: how many
     passed-over candidates to show per list (0: none).
 
-    Costs at most 9 queries whatever the number of candidates — the decisions in force (3–4),
+    Costs at most 9 queries whatever the number of candidates — the decisions in force (3–4; for a
+    youth dwelling 1–2 more: the letting guideline with its groups),
     the lists, one statement for the slices (two on an internal turn that falls back to the
     general list), the facts, the wishes, on the internal turn the dwellings given up; one more
     when ``vacancy`` comes without its dwelling (``RANKING_RELATED``), and one when the count of

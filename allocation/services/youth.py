@@ -16,14 +16,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
 from django.utils.translation import gettext as _
 
 from housing.models import DwellingKind, Person
 from waitinglists.models import Entry, EntryStatus, ListKind
 
 from .. import explanations
-from ..models import Vacancy, YouthLettingGuideline
+from ..models import Vacancy, YouthLettingGuideline, YouthPriorityGroup
 from ..rules.ranking import Candidate, DwellingFacts, YouthGroup, YouthGuideline, youth_eligibility
 
 
@@ -38,8 +38,21 @@ def guideline_in_force(*, organisation_id: int, day: datetime.date) -> YouthLett
 
 
 def guideline_facts(*, organisation_id: int, day: datetime.date) -> YouthGuideline | None:
-    """The guideline in force as the pure ranking's ``YouthGuideline`` (two queries)."""
-    guideline = guideline_in_force(organisation_id=organisation_id, day=day)
+    """The guideline in force as the pure ranking's ``YouthGuideline``: one query when it has
+    priority groups (read with their guideline), a second only when it has none."""
+    latest = (
+        YouthLettingGuideline.objects.filter(organisation_id=organisation_id, valid_from__lte=day)
+        .order_by("-valid_from")
+        .values("pk")[:1]
+    )
+    groups = list(
+        YouthPriorityGroup.objects.filter(guideline_id=Subquery(latest))
+        .select_related("guideline")
+        .order_by("position")
+    )
+    guideline = (
+        groups[0].guideline if groups else guideline_in_force(organisation_id=organisation_id, day=day)
+    )
     if guideline is None:
         return None
     return YouthGuideline(
@@ -53,7 +66,7 @@ def guideline_facts(*, organisation_id: int, day: datetime.date) -> YouthGuideli
                 income_below=group.income_below,
                 social_need=group.social_need,
             )
-            for group in guideline.groups.order_by("position")
+            for group in groups
         ),
     )
 
