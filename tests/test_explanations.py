@@ -152,4 +152,3 @@ def test_the_reasons_read_in_danish():
         reason = explanations.translate("R26: 7 persons in 3 rooms is more than 2 persons per room.")
     assert text.startswith("R10.3 — ") and "mobility" not in text and "02.03.2014" in text
     assert "7" in reason and "rooms" not in reason
-
