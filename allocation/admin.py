@@ -1,15 +1,20 @@
 """Admin for the letting configuration: agreements with the kommune and the dated decisions of the
 organisation and the kommune that the ranking applies."""
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from housing.admin import AuditedAdmin
+from waitinglists.models import EducationLevel
 
 from .models import (
     CombinedLettingPetition,
     KommuneLettingDecision,
     LettingAgreement,
     OrganisationLettingPolicy,
+    YouthLettingGuideline,
+    YouthPriorityGroup,
 )
 
 
@@ -85,6 +90,39 @@ class CombinedLettingPetitionAdmin(AuditedAdmin):
     list_display = ["organisation", "kommune", "requested_on", "state", "decided_on"]
     list_filter = ["state", "kommune"]
     autocomplete_fields = ["organisation", "kommune"]
+
+
+class YouthPriorityGroupForm(forms.ModelForm):
+    education_levels = forms.MultipleChoiceField(
+        label=_("in education at one of these levels"),
+        choices=EducationLevel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: education level is not weighed."),
+    )
+
+    class Meta:
+        model = YouthPriorityGroup
+        fields = ["position", "name", "education_levels", "income_below", "social_need"]
+
+
+class YouthPriorityGroupInline(admin.TabularInline):
+    """The priority groups in order; each change is saved with the guideline's reason."""
+
+    model = YouthPriorityGroup
+    form = YouthPriorityGroupForm
+    extra = 1
+
+
+@admin.register(YouthLettingGuideline)
+class YouthLettingGuidelineAdmin(AuditedAdmin):
+    """§ 12, stk. 2 (R12.2): the organisation's written letting guidelines for ordinary, relabelled
+    and university-near youth dwellings — dated, with their priority groups."""
+
+    list_display = ["organisation", "title", "valid_from", "decided_on"]
+    list_filter = ["organisation"]
+    autocomplete_fields = ["organisation"]
+    inlines = [YouthPriorityGroupInline]
 
 
 from . import admin_rejections  # noqa: E402, F401  (issue 7: rejection settings, the R35 area list)

@@ -1,10 +1,11 @@
 """The letting part of the demo world (called by ``manage.py seed_demo``).
 
 Per organisation: its letting decisions (offer rounds of 3 with 7 days to answer; Boligforeningen
-Kattegat issues boliggarantibeviser). For Boligforeningen Kattegat: current leases for a few of its
-own tenants, and vacancies opened through the real services — one ready for an offer round, one
-with offers out, and one more so the § 7 alternation shows. Idempotent: nothing is added when the
-organisation already has vacancies.
+Kattegat issues boliggarantibeviser), and for an organisation with youth dwellings its written
+letting guidelines (§ 12, stk. 2, R12.2) with three priority groups. For Boligforeningen Kattegat:
+current leases for a few of its own tenants, and vacancies opened through the real services — one
+ready for an offer round, one with offers out, and one more so the § 7 alternation shows.
+Idempotent: nothing is added when the organisation already has vacancies (or a youth guideline).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.utils import timezone
 from housing.audit import audited_save
 from housing.models import Dwelling, DwellingKind, Person
 
-from .models import Lease, OrganisationLettingPolicy, Vacancy
+from .models import Lease, OrganisationLettingPolicy, Vacancy, YouthLettingGuideline, YouthPriorityGroup
 from .services import offers, vacancies
 
 REASON = "Demodata"
@@ -47,8 +48,70 @@ def _policies(command) -> int:
     return created
 
 
+# § 12, stk. 2: the guideline weighs educational, economic and social circumstances.
+YOUTH_GUIDELINE_TEXT = (
+    "Ungdomsboligerne udlejes efter disse retningslinjer, jf. § 12, stk. 2, i bekendtgørelse om udlejning "
+    "af almene boliger. 1) Studerende på en mellemlang eller lang videregående uddannelse med en "
+    "dokumenteret årsindkomst under 150.000 kr. 2) Unge med dokumenterede sociale forhold, der gør en "
+    "ungdomsbolig særlig påkrævet. 3) Øvrige unge under uddannelse. Inden for hver gruppe går den, der har "
+    "stået længst på ungdomsboliglisten, forud. Unge med et særligt behov, der ikke falder i en gruppe, "
+    "kommer derefter efter anciennitet."
+)
+YOUTH_GROUPS = (
+    ("Studerende med lav indkomst", ["medium_higher", "long_higher"], 150000, False),
+    ("Dokumenteret socialt behov", [], None, True),
+    (
+        "Øvrige under uddannelse",
+        ["youth_education", "vocational", "short_higher", "medium_higher", "long_higher", "other"],
+        None,
+        False,
+    ),
+)
+
+
+def _youth_guidelines(command) -> int:
+    """One guideline per organisation with ordinary or relabelled youth dwellings, unless it has one."""
+    created = 0
+    for organisation in command.organisations.values():
+        has_youth = (
+            Dwelling.objects.filter(department__organisation=organisation, kind=DwellingKind.YOUTH)
+            .exclude(youth_kind="startbolig")
+            .exists()
+        )
+        if not has_youth or YouthLettingGuideline.objects.filter(organisation=organisation).exists():
+            continue
+        guideline = audited_save(
+            YouthLettingGuideline(
+                organisation=organisation,
+                valid_from=datetime.date(2024, 1, 1),
+                decided_on=datetime.date(2023, 11, 15),
+                title="Retningslinjer for udlejning af ungdomsboliger",
+                text=YOUTH_GUIDELINE_TEXT,
+                kommune_rules="Kommunen har ikke fastsat nærmere regler (§ 12, stk. 2, 2. pkt.).",
+            ),
+            actor=command.system,
+            reason=REASON,
+        )
+        for position, (name, levels, income_below, social_need) in enumerate(YOUTH_GROUPS, start=1):
+            audited_save(
+                YouthPriorityGroup(
+                    guideline=guideline,
+                    position=position,
+                    name=name,
+                    education_levels=levels,
+                    income_below=income_below,
+                    social_need=social_need,
+                ),
+                actor=command.system,
+                reason=REASON,
+            )
+        created += 1
+    return created
+
+
 def seed(*, command) -> dict[str, int]:
     counts = _seed(command)
+    counts["youth letting guidelines"] = _youth_guidelines(command)
     # Issue 7: closing days and lettings waiting for the kommune's approval (R12.1, R42.3).
     from .demo_approvals import seed as seed_approvals
 

@@ -91,6 +91,16 @@ _FRAGMENTS: list[tuple[re.Pattern, object]] = [
         re.compile(r"^the kommune must approve the nomination before the lease$"),
         _("the kommune must approve the nomination before the lease"),
     ),
+    # § 12, stk. 2 (R12.2): the priority group of the organisation's letting guidelines.
+    (re.compile(r"^§ 12, stk\. 2: group (\d+) '(.*)'$"), None),  # handled in translate_fragment
+    (
+        re.compile(r"^§ 12, stk\. 2: in no priority group of the letting guidelines$"),
+        _("§ 12, stk. 2: in no priority group of the letting guidelines"),
+    ),
+    (
+        re.compile(r"^§ 12, stk\. 2: no letting guidelines in force — ordered by seniority only\.$"),
+        _("§ 12, stk. 2: no letting guidelines in force — ordered by seniority only."),
+    ),
     # Exclusions
     (re.compile(r"^The entry is passive \(i bero\)\.$"), _("The entry is passive (i bero).")),
     (
@@ -186,6 +196,9 @@ def translate_fragment(fragment: str) -> str | None:
         match = pattern.match(fragment)
         if not match:
             continue
+        if template is None and fragment.startswith("§ 12"):
+            number, name = match.groups()
+            return str(_("§ 12, stk. 2: group %(n)s '%(name)s'")) % {"n": number, "name": name}
         if template is None:
             kind, iso = match.groups()
             label = (

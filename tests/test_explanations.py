@@ -10,7 +10,17 @@ from django.utils import translation
 
 from allocation import explanations
 from allocation.rules.ranking import LettingRules, rank
-from tests.test_ranking import DWELLING, GENERAL, INTERNAL, OTHER_DEPT, TODAY, applicant, tenant
+from tests.test_ranking import (
+    DWELLING,
+    GENERAL,
+    GUIDELINE,
+    INTERNAL,
+    OTHER_DEPT,
+    STUDENT,
+    TODAY,
+    applicant,
+    tenant,
+)
 
 FITTED = replace(
     DWELLING,
@@ -105,6 +115,14 @@ def _texts() -> list[str]:
                 applicant(4, "2010-01-01", birth_date=datetime.date(2004, 1, 1)),
             ],
             LettingRules(today=TODAY, internal_turn=False),
+        ),
+        rank(
+            YOUTH,
+            [
+                applicant(1, "2010-01-01", special_need=True, social_need=True),
+                applicant(2, "2011-01-01", **STUDENT),
+            ],
+            LettingRules(today=TODAY, internal_turn=False, youth_guideline=GUIDELINE),
         ),
         rank(
             replace(YOUTH, youth_kind="university_near"),

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import replace
+from decimal import Decimal
 
 import pytest
 
-from allocation.rules.ranking import Candidate, CurrentDwelling, DwellingFacts, LettingRules, rank
+from allocation.rules.ranking import (
+    NO_GUIDELINE_NOTE,
+    Candidate,
+    CurrentDwelling,
+    DwellingFacts,
+    LettingRules,
+    YouthGroup,
+    YouthGuideline,
+    rank,
+)
 
 TODAY = datetime.date(2026, 11, 21)
 DEPT, OTHER_DEPT, ORG, KOMMUNE = 10, 11, 1, 751
@@ -356,7 +366,7 @@ def young(entry_id, seniority, **kw):
     return replace(applicant(entry_id, seniority, **kw), list_kind="youth")
 
 
-@pytest.mark.rule("R12.1", "R12.2")
+@pytest.mark.rule("R12.1")
 def test_youth_dwellings_for_education_or_special_need_by_seniority():
     ranking = rank(
         YOUTH,
@@ -369,6 +379,101 @@ def test_youth_dwellings_for_education_or_special_need_by_seniority():
     )
     assert order(ranking) == [3, 2]
     assert ranking.excluded[0].rule == "R12.1"
+
+
+# § 12, stk. 2: "Udlejning … skal ske efter retningslinjer, der tager hensyn til de boligsøgendes
+# uddannelsesmæssige, økonomiske og sociale forhold."
+GUIDELINE = YouthGuideline(
+    title="Udlejningsretningslinjer for ungdomsboliger",
+    valid_from=datetime.date(2026, 1, 1),
+    groups=(
+        YouthGroup(
+            number=1,
+            name="Studerende med lav indkomst",
+            education_levels=frozenset({"medium_higher", "long_higher"}),
+            income_below=Decimal("150000.00"),
+        ),
+        YouthGroup(number=2, name="Dokumenteret socialt behov", social_need=True),
+    ),
+)
+STUDENT = {"in_education": True, "education_level": "long_higher"}
+
+
+@pytest.mark.rule("R12.2")
+def test_the_letting_guidelines_order_by_priority_group_then_seniority():
+    candidates = [
+        young(1, "2015-01-01", **STUDENT),  # in no group (no documented income): after the groups
+        young(2, "2020-01-01", special_need=True, social_need=True),  # group 2
+        young(3, "2022-01-01", **STUDENT, annual_income=Decimal("90000")),  # group 1
+        # "below" 150,000: exactly 150,000 is not below — no group.
+        young(4, "2018-01-01", **STUDENT, annual_income=Decimal("150000.00")),
+        young(5, "2023-01-01", **STUDENT, annual_income=Decimal("149999.99")),  # group 1
+        # Group 1 asks for a medium- or long-cycle higher education; a youth education is not one.
+        young(
+            6, "2010-01-01", in_education=True, education_level="youth_education", annual_income=Decimal(1)
+        ),
+    ]
+    ranking = rank(
+        YOUTH, candidates, LettingRules(today=TODAY, internal_turn=False, youth_guideline=GUIDELINE)
+    )
+    assert order(ranking) == [3, 5, 2, 6, 1, 4]
+    assert ranking.placed[0].explanation == (
+        "R12.1 — in education; § 12, stk. 2: group 1 'Studerende med lav indkomst'; seniority 2022-01-01"
+    )
+    assert "§ 12, stk. 2: group 2 'Dokumenteret socialt behov'" in ranking.placed[2].explanation
+    assert "in no priority group" in ranking.placed[3].explanation
+    assert NO_GUIDELINE_NOTE not in ranking.notes
+
+
+@pytest.mark.rule("R12.2")
+def test_an_education_level_counts_only_while_in_education():
+    ended = young(1, "2010-01-01", in_education=False, special_need=True, education_level="long_higher")
+    ranking = rank(
+        YOUTH,
+        [ended, young(2, "2020-01-01", **STUDENT, annual_income=Decimal(0))],
+        LettingRules(today=TODAY, internal_turn=False, youth_guideline=GUIDELINE),
+    )
+    assert order(ranking) == [2, 1]
+
+
+@pytest.mark.rule("R12.2")
+def test_without_letting_guidelines_the_ranking_says_it_orders_by_seniority_only():
+    ranking = rank(
+        YOUTH, [young(1, "2020-01-01", in_education=True)], LettingRules(today=TODAY, internal_turn=False)
+    )
+    assert NO_GUIDELINE_NOTE in ranking.notes
+    assert NO_GUIDELINE_NOTE == "§ 12, stk. 2: no letting guidelines in force — ordered by seniority only."
+
+
+@pytest.mark.rule("R12.1", "R12.2")
+def test_startboliger_are_not_let_by_the_letting_guidelines():
+    """§ 12, stk. 2 names the dwellings of stk. 1, 1. and 2. pkt.: a startbolig (3. pkt.) is let
+    to 18–24-year-olds with a support need, without a guideline and without the warning."""
+    startbolig = replace(YOUTH, youth_kind="startbolig")
+    people = [
+        young(1, "2020-01-01", birth_date=datetime.date(2004, 1, 1), needs_support=True),
+        young(2, "2021-01-01", birth_date=datetime.date(2004, 1, 1), needs_support=True, social_need=True),
+    ]
+    for rules in (
+        LettingRules(today=TODAY, internal_turn=False),
+        LettingRules(today=TODAY, internal_turn=False, youth_guideline=GUIDELINE),
+    ):
+        ranking = rank(startbolig, people, rules)
+        assert order(ranking) == [1, 2] and NO_GUIDELINE_NOTE not in ranking.notes
+        assert "§ 12, stk. 2" not in ranking.placed[1].explanation
+
+
+@pytest.mark.rule("R13", "R12.2")
+def test_university_near_youth_dwellings_follow_the_letting_guidelines_too():
+    """§ 13, stk. 1 applies § 12, stk. 1–3 to a self-governing institution's youth dwellings; stk. 2
+    only narrows the group of the university-near ones to young people in education."""
+    near = replace(YOUTH, youth_kind="university_near")
+    ranking = rank(
+        near,
+        [young(1, "2020-01-01", **STUDENT), young(2, "2024-01-01", **STUDENT, annual_income=Decimal(10))],
+        LettingRules(today=TODAY, internal_turn=False, youth_guideline=GUIDELINE),
+    )
+    assert order(ranking) == [2, 1] and rules_of(ranking) == ["R13", "R13"]
 
 
 @pytest.mark.rule("R12.1")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import re
 from decimal import Decimal
 
 import pytest
@@ -28,6 +29,8 @@ from allocation.models import (
     PriorityNeed,
     SeparationPriority,
     Vacancy,
+    YouthLettingGuideline,
+    YouthPriorityGroup,
 )
 from allocation.rules.ranking import Candidate, CurrentDwelling, rank
 from allocation.services import ranking as service
@@ -161,6 +164,9 @@ def reference_candidates(vacancy: Vacancy, day: datetime.date, kinds: tuple[str,
                     and (entry.education_expected_end is None or entry.education_expected_end >= day),
                     special_need=bool(entry.special_need),
                     needs_support=entry.needs_support,
+                    education_level=entry.education_level,
+                    annual_income=entry.annual_income,
+                    social_need=bool(entry.social_need),
                 )
             )
     return out
@@ -307,6 +313,9 @@ class World:
 
     def __init__(self, seed: int, *, general=120, internal=70, youth=50):
         self.rng = rng = random.Random(seed)
+        # The § 12, stk. 2 facts of youth entries draw from their own generator, so the other
+        # facts of the world stay as they were.
+        self.youth_rng = random.Random(seed + 1000)
         self.kommune = aarhus()
         self.other_kommune = odense()
         self.org = HousingOrganisationFactory(name=f"Rangordning {seed}")
@@ -425,6 +434,7 @@ class World:
             education_expected_end=rng.choice([None, TODAY, TODAY - datetime.timedelta(days=1)]),
             special_need=rng.choice(["", "", "Autisme"]) if young else "",
             needs_support=young and rng.random() < 0.5,
+            **(self._youth_facts() if young else {}),
         )
         wish = rng.random()
         if wish < 0.45:
@@ -521,6 +531,17 @@ class World:
                 )
             )
         return entry
+
+    def _youth_facts(self) -> dict:
+        """The facts a youth letting guideline weighs (R12.2), with incomes at the ceilings."""
+        rng = self.youth_rng
+        return {
+            "education_level": rng.choice(["", "youth_education", "medium_higher", "long_higher", "other"]),
+            "annual_income": rng.choice(
+                [None, Decimal("0"), Decimal("99999.99"), Decimal("100000"), Decimal("250000")]
+            ),
+            "social_need": rng.choice(["", "", "Dokumenteret af kommunen"]),
+        }
 
     def _guarantee(self, person):
         rng = self.rng
@@ -691,6 +712,78 @@ def _lease(person, dwelling, *, starts_on=datetime.date(2015, 1, 1)):
             signed_by=system_user(),
         )
     )
+
+
+def set_youth_guideline(organisation, *, valid_from=datetime.date(2026, 1, 1), groups=()):
+    """The organisation's § 12, stk. 2 letting guideline from ``valid_from`` with ``groups``
+    (``(name, levels, income_below, social_need)`` in order)."""
+    guideline = save(
+        YouthLettingGuideline(
+            organisation=organisation,
+            valid_from=valid_from,
+            decided_on=valid_from,
+            title="Udlejningsretningslinjer",
+            text="Ungdomsboligerne udlejes efter uddannelse, økonomi og sociale forhold.",
+        )
+    )
+    for position, (name, levels, income_below, social_need) in enumerate(groups, start=1):
+        save(
+            YouthPriorityGroup(
+                guideline=guideline,
+                position=position,
+                name=name,
+                education_levels=list(levels),
+                income_below=income_below,
+                social_need=social_need,
+            )
+        )
+    return guideline
+
+
+YOUTH_GROUPS = (
+    ("Studerende med lav indkomst", ("medium_higher", "long_higher"), Decimal("100000"), False),
+    ("Dokumenteret socialt behov", (), None, True),
+    ("Lav indkomst", (), Decimal("100000"), False),
+)
+
+
+@pytest.mark.rule("R12.1", "R12.2", "R13")
+@pytest.mark.parametrize("seed", [1])
+def test_the_database_ranking_follows_the_youth_letting_guidelines_as_the_pure_ranking(seed):
+    world = World(seed, general=10, internal=5, youth=100)
+    set_youth_guideline(world.org, groups=YOUTH_GROUPS)
+    rng = random.Random(seed * 11)
+    seen_groups = set()
+    for dwelling in (
+        {"kind": "youth", "rooms": 1},
+        {"kind": "youth", "rooms": 2, "youth_kind": "relabelled"},
+        {"kind": "youth", "rooms": 1, "youth_kind": "university_near"},
+    ):
+        vacancy = world.vacancy(**dwelling)
+        everyone = every_candidate(vacancy)
+        assert service.letting_rules_for(vacancy, TODAY).youth_guideline is not None
+        for limit in (1, 2, 5, 13, 500):
+            result = assert_same(vacancy, limit=limit, excluded_limit=rng.choice([3, 100]), everyone=everyone)
+        seen_groups |= {
+            re.search(r"§ 12, stk\. 2: (group \d|in no priority group)", p.explanation).group(1)
+            for p in result.ranking.placed
+        }
+        assert_same(vacancy, limit=4, skip=rng.sample([e.pk for e in world.entries], 30), everyone=everyone)
+    # Every group, and the candidates in none, were placed somewhere: the comparison covered them.
+    assert {"group 1", "group 2", "group 3", "in no priority group"} <= seen_groups
+
+
+@pytest.mark.rule("R12.2")
+def test_a_youth_letting_guideline_dated_tomorrow_is_not_applied_today():
+    world = World(3, general=0, internal=0, youth=30)
+    set_youth_guideline(world.org, valid_from=TODAY + datetime.timedelta(days=1), groups=YOUTH_GROUPS)
+    vacancy = world.vacancy(kind="youth", rooms=1)
+    today = assert_same(vacancy, limit=5)
+    assert "§ 12, stk. 2: no letting guidelines in force — ordered by seniority only." in today.ranking.notes
+    assert all("§ 12, stk. 2" not in p.explanation for p in today.ranking.placed)
+    tomorrow = assert_same(vacancy, day=TODAY + datetime.timedelta(days=1), limit=5)
+    assert not any(note.startswith("§ 12") for note in tomorrow.ranking.notes)
+    assert all("§ 12, stk. 2: " in p.explanation for p in tomorrow.ranking.placed)
 
 
 @pytest.mark.rule("R3.2", "R2.1")

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db.models import Count, F, Q
 from stdnum.dk import cvr as stdnum_cvr
 
+from allocation.models import YouthLettingGuideline, YouthPriorityGroup
 from housing import cpr, scoping
 from housing.audit import system_user
 from housing.models import (
@@ -50,6 +51,9 @@ TRACKED_MODELS = [
     Household,
     HouseholdMember,
     Membership,
+    # § 12, stk. 2 (R12.2): the demo's youth letting guideline and its groups.
+    YouthLettingGuideline,
+    YouthPriorityGroup,
 ]
 
 
@@ -93,6 +97,17 @@ def test_seed_demo_builds_the_expected_world():
     assert dwellings.filter(fitted_large_household_mobility=True).exists()
     assert dwellings.filter(owner_kind=OwnerKind.KOMMUNE).exclude(owner_name="").exists()
     assert not dwellings.exclude(owner_kind=OwnerKind.ORGANISATION).filter(owner_name="").exists()
+    # R12.2: every organisation with ordinary or relabelled youth dwellings has a letting guideline.
+    youth_owners = set(
+        dwellings.filter(kind=DwellingKind.YOUTH)
+        .exclude(youth_kind=YouthKind.STARTBOLIG)
+        .values_list("department__organisation", flat=True)
+    )
+    assert (
+        youth_owners
+        and set(YouthLettingGuideline.objects.values_list("organisation", flat=True)) == youth_owners
+    )
+    assert YouthPriorityGroup.objects.count() == 3 * len(youth_owners)
 
     statuses = DepartmentAreaStatus.objects.all()
     assert set(statuses.values_list("kind", flat=True)) == set(AreaStatusKind.values)

@@ -13,7 +13,7 @@ from housing import cpr
 from housing.forms import DateInput, ReasonFormMixin
 from housing.models import Department, DigitalPostConsentMethod, DwellingKind, Kommune
 
-from .models import DeletionReason, Entry, EntryStatus, ListKind, Payment
+from .models import DeletionReason, EducationLevel, Entry, EntryStatus, ListKind, Payment
 from .services.registration import Wishes
 
 WISH_FORM_FIELDS = [
@@ -25,7 +25,15 @@ WISH_FORM_FIELDS = [
     "floor_max",
     "needs_elevator",
 ]
-YOUTH_FORM_FIELDS = ["education_institution", "education_expected_end", "special_need", "needs_support"]
+YOUTH_FORM_FIELDS = [
+    "education_institution",
+    "education_expected_end",
+    "education_level",
+    "special_need",
+    "needs_support",
+    "annual_income",
+    "social_need",
+]
 
 
 class ReasonForm(ReasonFormMixin, forms.Form):
@@ -62,6 +70,24 @@ class WishesMixin(forms.Form):
     )
     special_need = forms.CharField(label=_("Special need"), max_length=300, required=False)
     needs_support = forms.BooleanField(label=_("Needs support (startbolig, R12.1)"), required=False)
+    # § 12, stk. 2 (R12.2): the educational, economic and social facts the letting guidelines weigh.
+    education_level = forms.ChoiceField(
+        label=_("Education level"), choices=[("", "—"), *EducationLevel.choices], required=False
+    )
+    annual_income = forms.DecimalField(
+        label=_("Documented yearly income (DKK)"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        help_text=_("Empty: not documented (R12.2)."),
+    )
+    social_need = forms.CharField(
+        label=_("Documented social circumstances"),
+        max_length=300,
+        required=False,
+        help_text=_("Weighed by the organisation's letting guidelines (§ 12, stk. 2, R12.2)."),
+    )
 
     def setup_wishes(self, *, departments, youth: bool) -> None:
         self.fields["departments"].queryset = departments
@@ -93,6 +119,9 @@ class WishesMixin(forms.Form):
             education_expected_end=data.get("education_expected_end"),
             special_need=data.get("special_need") or "",
             needs_support=bool(data.get("needs_support")),
+            education_level=data.get("education_level") or "",
+            annual_income=data.get("annual_income"),
+            social_need=data.get("social_need") or "",
         )
 
     @staticmethod

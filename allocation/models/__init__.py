@@ -32,6 +32,7 @@ from .rejections import (
 )
 from .tenancies import Lease
 from .vacancies import LettingChannel, Vacancy, VacancyState
+from .youth import YouthLettingGuideline, YouthPriorityGroup
 
 __all__ = [
     "Advert",
@@ -77,5 +78,7 @@ __all__ = [
     "Vacancy",
     "VacancyCounter",
     "VacancyState",
+    "YouthLettingGuideline",
+    "YouthPriorityGroup",
     "YouthReversion",
 ]

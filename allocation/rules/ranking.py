@@ -15,8 +15,11 @@ General turn:
   R5.3 → R5.2 → R5.1 (R5.1 only when the kommune has decided so; under R5.1–R5.3 an R4 priority is
   ignored, R5.4) → R6 boliggarantibevis for the department left → R8.2 → R4 (households with
   children to dwellings of 3+ rooms) → R2.1 (longest on the general list). Nobody eligible: R2.5.
-Youth dwellings (§§ 12–13): the eligible group in order of seniority; startboliger need age 18–24
-  and a support need, and the kommune approves each nomination before the lease; nobody eligible: R12.3.
+Youth dwellings (§§ 12–13): only the eligible group (R12.1, R13); ordinary, relabelled and
+  university-near youth dwellings by the organisation's written letting guidelines in force (§ 12,
+  stk. 2, R12.2: its priority groups in order, seniority inside each group; without guidelines the
+  ranking says so and falls back on seniority alone); startboliger need age 18–24 and a support need,
+  and the kommune approves each nomination before the lease; nobody eligible: R12.3.
 
 No other priority exists (R31): a candidate's rank is decided by these tiers and seniority only.
 Exclusions come first and are final: passive entries, fee arrears, wishes that do not fit, and
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 
@@ -105,6 +109,33 @@ class Candidate:
     special_need: bool = False
     needs_support: bool = False
     kommune_approved_startbolig: bool = False
+    # The educational, economic and social facts a § 12, stk. 2 guideline weighs (R12.2).
+    education_level: str = ""
+    annual_income: Decimal | None = None
+    social_need: bool = False
+
+
+@dataclass(frozen=True)
+class YouthGroup:
+    """A priority group of a youth letting guideline (§ 12, stk. 2): every condition set must hold.
+    ``education_levels``: in education at one of them; ``income_below``: documented yearly income
+    below it; ``social_need``: documented social circumstances."""
+
+    number: int
+    name: str
+    education_levels: frozenset[str] = frozenset()
+    income_below: Decimal | None = None
+    social_need: bool = False
+
+
+@dataclass(frozen=True)
+class YouthGuideline:
+    """The organisation's written letting guideline in force (§ 12, stk. 2, R12.2): its priority
+    groups in order; inside a group, and after the last, the longest on the list goes first."""
+
+    title: str
+    valid_from: datetime.date
+    groups: tuple[YouthGroup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,6 +152,7 @@ class LettingRules:
     r8_3_departments: frozenset[int] | None = None  # None: all departments
     r6_guarantees: bool = False
     r40_switched_off: frozenset[str] = frozenset()  # {"R6", "R8.2"} switched off by the kommune
+    youth_guideline: YouthGuideline | None = None  # § 12, stk. 2 (R12.2), youth dwellings only
 
 
 # --- Results ------------------------------------------------------------------------------------
@@ -302,7 +334,10 @@ def _general_uses_r5(dwelling: DwellingFacts, rules: LettingRules) -> bool:
     )
 
 
-def _youth_eligibility(dwelling: DwellingFacts, c: Candidate, today: datetime.date) -> str | None:
+def youth_eligibility(dwelling: DwellingFacts, c: Candidate, today: datetime.date) -> str | None:
+    """Why the candidate is outside the group a youth dwelling goes to (R12.1, R13), or None.
+    § 12 holds in every channel the order governs: § 1, stk. 6 (advertising) sets aside §§ 2–11
+    only, and § 1, stk. 7 (flexible letting) § 2, stk. 1–2 and §§ 4–10 only."""
     if dwelling.youth_kind == "startbolig":
         age = relativedelta(today, c.birth_date).years if c.birth_date else None
         if age is None or not 18 <= age <= 24:
@@ -393,13 +428,43 @@ def rank(dwelling: DwellingFacts, candidates: list[Candidate], rules: LettingRul
     return result
 
 
+GUIDELINE_KINDS = ("", "relabelled", "university_near")
+NO_GUIDELINE_NOTE = "§ 12, stk. 2: no letting guidelines in force — ordered by seniority only."
+
+
+def guideline_applies(dwelling: DwellingFacts) -> bool:
+    """§ 12, stk. 2 names the dwellings of stk. 1, 1. and 2. pkt. (ordinary and relabelled youth
+    dwellings) — not startboliger (3. pkt.); § 13, stk. 1 applies it to a self-governing
+    institution's youth dwellings, the university-near ones (§ 13, stk. 2) included."""
+    return dwelling.kind == "youth" and dwelling.youth_kind in GUIDELINE_KINDS
+
+
+def youth_group(guideline: YouthGuideline, c: Candidate) -> int | None:
+    """The index of the first priority group whose every condition the candidate meets."""
+    for index, group in enumerate(guideline.groups):
+        if group.education_levels and not (c.in_education and c.education_level in group.education_levels):
+            continue
+        income = c.annual_income
+        if group.income_below is not None and (income is None or income >= group.income_below):
+            continue
+        if group.social_need and not c.social_need:
+            continue
+        return index
+    return None
+
+
 def _rank_youth(
     dwelling: DwellingFacts, eligible: list[Candidate], rules: LettingRules, result: Ranking
 ) -> Ranking:
     result.turn = "youth"
+    guideline = rules.youth_guideline if guideline_applies(dwelling) else None
+    if guideline_applies(dwelling) and guideline is None:
+        # R12.2: seniority alone is not a guideline weighing educational, economic and social
+        # circumstances — say so rather than present the order as the law's.
+        result.notes.append(NO_GUIDELINE_NOTE)
     keyed = []
     for c in eligible:
-        problem = _youth_eligibility(dwelling, c, rules.today)
+        problem = youth_eligibility(dwelling, c, rules.today)
         if problem:
             result.excluded.append(Excluded(c, problem.split(":")[0], problem))
             continue
@@ -412,7 +477,18 @@ def _rank_youth(
                 else "the kommune must approve the nomination before the lease"
             )
             basis = f"aged 18–24 with a support need; {approval}"
-        keyed.append(((c.seniority_date, c.entry_id), c, basis))
+        group = 0
+        if guideline is not None:
+            index = youth_group(guideline, c)
+            group = len(guideline.groups) if index is None else index
+            if index is None:
+                basis += "; § 12, stk. 2: in no priority group of the letting guidelines"
+            else:
+                chosen = guideline.groups[index]
+                # "; " separates the parts of an explanation: a group name must not add one.
+                name = chosen.name.replace(";", ",")
+                basis += f"; § 12, stk. 2: group {chosen.number} '{name}'"
+        keyed.append(((group, c.seniority_date, c.entry_id), c, basis))
     keyed.sort(key=lambda item: item[0])
     rule = "R13" if dwelling.youth_kind == "university_near" else "R12.1"
     for position, (_key, c, basis) in enumerate(keyed, start=1):

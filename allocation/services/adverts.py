@@ -15,6 +15,11 @@ Decisions taken here, next to the law:
   to a secret seed and the frozen list of qualified applicants (their applicant numbers) is
   published first; the draw then reveals the seed and the order. The advert row is locked while
   committing, so two auditors cannot commit twice.
+* § 12 holds for an advertised youth dwelling (§ 1, stk. 6 sets aside §§ 2–11 only): while any
+  qualified applicant is in the eligible group (R12.1, R13), the dwelling goes only to them — the
+  lottery's list holds them alone. Applicants outside the group come in only when none of the group
+  is left and the caseworker has recorded R12.3 ("kan udleje … til andre, hvis de ikke kan udlejes til
+  den berettigede personkreds") with reasons (``vacancies.vacancy_let_outside``).
 * A declined offer (or an applicant who turns out not to qualify after all) is recorded by setting
   the interest's ``qualified`` to false with the decline in ``assessment``; the history row keeps who
   and why. The published applicant list of the lottery is frozen and does not change; the dwelling
@@ -34,11 +39,12 @@ from django.utils.translation import gettext as _
 
 from housing import scoping
 from housing.audit import audited_save, require_reason
-from housing.models import Membership, Person, Role
+from housing.models import DwellingKind, Membership, Person, Role
 
 from ..models import Advert, Interest, Lease, LettingChannel, LotteryDraw, Vacancy, VacancyState
 from ..rules import lottery
 from .leases import lease_sign
+from .youth import YouthStanding, youth_standing
 
 # R38.1: "senest 8 dage efter, at aftalen er trådt i kraft".
 PUBLICATION_DAYS = 8
@@ -386,6 +392,8 @@ class Stage:
     NOBODY = "nobody"  # no qualified applicant (left)
     SINGLE = "single"  # one qualified applicant: no lottery (R38.3 needs several)
     LOTTERY_NEEDED = "lottery_needed"  # several qualified applicants: the auditor commits
+    # A youth dwelling: only applicants outside the § 12 eligible group qualify; R12.3 is recorded first.
+    OUTSIDE_GROUP = "outside_group"
     COMMITTED = "committed"  # commitment published, the auditor has not drawn yet
     DRAWN = "drawn"  # the order is drawn: the turn goes down it
     LET = "let"
@@ -398,6 +406,56 @@ class Turn:
     stage: str
     interest: Interest | None = None
     place: int | None = None  # place in the drawn order
+
+
+def youth_standings(advert: Advert, *, today: datetime.date | None = None) -> dict[int, YouthStanding] | None:
+    """For an advertised youth dwelling: each interest's place in or outside the eligible group
+    (R12.1, R13) on ``today``, by interest id. None for any other dwelling."""
+    vacancy = advert.vacancy
+    if vacancy.dwelling.kind != DwellingKind.YOUTH:
+        return None
+    day = today or timezone.localdate()
+    return {
+        interest.pk: youth_standing(vacancy=vacancy, person=interest.person, day=day)
+        for interest in advert.interests.select_related("person")
+    }
+
+
+def _pool(advert: Advert, qualified: list[Interest], *, today: datetime.date | None) -> list[Interest] | None:
+    """Whom the advertised dwelling may go to among the qualified: for a youth dwelling the
+    eligible group while any of it is there (§ 12), everyone qualified once R12.3 is recorded.
+    None: only applicants outside the group, and R12.3 not recorded."""
+    standings = youth_standings(advert, today=today)
+    if standings is None or advert.vacancy.fallback_rule == "R12.3":
+        return qualified
+    eligible = [i for i in qualified if standings[i.pk].eligible]
+    if eligible or not qualified:
+        return eligible
+    return None
+
+
+def youth_fallback_problem(advert: Advert | None, *, today: datetime.date | None = None) -> str:
+    """Why R12.3 cannot yet be recorded for an advertised youth dwelling ("" when it can): the
+    eligible group has had its chance only when the deadline for written interest has passed and
+    no qualified applicant in the group is left."""
+    if advert is None:
+        return _(
+            "Advertise the dwelling first: the eligible group must have had the chance to apply (R12.3)."
+        )
+    if _lottery(advert) is not None:
+        return _("Lots have been committed to: the published list of applicants decides (R38.3).")
+    if not interest_deadline_passed(advert, today=today):
+        return _(
+            "The deadline for written interest (%(day)s) has not passed: the eligible group may still "
+            "apply (R12.3)."
+        ) % {"day": _day(advert.interest_deadline)}
+    standings = youth_standings(advert, today=today) or {}
+    if any(i.qualified and standings[i.pk].eligible for i in advert.interests.all()):
+        return _(
+            "A qualified applicant in the eligible group (R12.1, R13) wants the dwelling: it goes to them, "
+            "not to others (R12.3)."
+        )
+    return ""
 
 
 def advert_turn(advert: Advert, *, today: datetime.date | None = None) -> Turn:
@@ -417,7 +475,9 @@ def advert_turn(advert: Advert, *, today: datetime.date | None = None) -> Turn:
         return Turn(Stage.NOBODY)
     if not interest_deadline_passed(advert, today=today):
         return Turn(Stage.COLLECTING)
-    qualified = [i for i in interests if i.qualified]
+    qualified = _pool(advert, [i for i in interests if i.qualified], today=today)
+    if qualified is None:
+        return Turn(Stage.OUTSIDE_GROUP)
     if not qualified:
         return Turn(Stage.NOBODY)
     if len(qualified) == 1:
@@ -444,10 +504,20 @@ def lottery_commit(*, actor, reason: str, advert: Advert) -> LotteryDraw:
             _("Lots are drawn after the deadline for written interest (%(day)s) has passed.")
             % {"day": _day(advert.interest_deadline)}
         )
-    applicants = [
-        i.person.applicant_number
-        for i in advert.interests.filter(qualified=True).select_related("person").order_by("id")
-    ]
+    pool = _pool(
+        advert,
+        list(advert.interests.filter(qualified=True).select_related("person").order_by("id")),
+        today=None,
+    )
+    if pool is None:
+        raise ValidationError(
+            _(
+                "Only applicants outside the eligible group of this youth dwelling qualify: record first "
+                "that the eligible group cannot take it (R12.3)."
+            )
+        )
+    # § 12: for a youth dwelling the list holds the eligible group alone while any of it applied.
+    applicants = [i.person.applicant_number for i in pool]
     if len(applicants) < 2:
         raise ValidationError(
             _("Lots are only drawn between several qualified applicants (R38.3); there are %(n)s.")
@@ -586,6 +656,13 @@ def _advert_winner_basis(*, actor, advert: Advert, person: Person) -> str:
     if turn.stage in (Stage.LOTTERY_NEEDED, Stage.COMMITTED):
         raise ValidationError(
             _("Several qualified applicants want the dwelling: the auditor draws lots first (R38.3).")
+        )
+    if turn.stage == Stage.OUTSIDE_GROUP:
+        raise ValidationError(
+            _(
+                "Only applicants outside the eligible group of this youth dwelling qualify: record first "
+                "that the eligible group cannot take it (R12.3)."
+            )
         )
     if turn.interest is None:
         raise ValidationError(_("No qualified applicant is left to let the dwelling to."))

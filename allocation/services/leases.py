@@ -40,6 +40,7 @@ from ..models import (
 )
 from .policies import kommune_decision_in_force, policy_in_force
 from .vacancies import r1_8_agreement_for
+from .youth import youth_standing
 
 
 def _lock_open_vacancy(vacancy: Vacancy) -> Vacancy:
@@ -66,6 +67,18 @@ def _check_channel(vacancy: Vacancy, person: Person, offer: Offer | None) -> Non
         if nomination is None or nomination.cpr_hash != person.cpr_hash:
             raise ValidationError(
                 _("The kommune names the tenant of this dwelling (R1.4): sign with the person it named.")
+            )
+    if vacancy.channel == LettingChannel.FLEXIBLE and not vacancy.fallback_rule:
+        # § 1, stk. 7 sets aside § 2, stk. 1–2 and §§ 4–10, not § 12: a flexibly let youth dwelling
+        # still goes to the eligible group (R12.1, R13) unless R12.3 is recorded.
+        standing = youth_standing(vacancy=vacancy, person=person, day=timezone.localdate())
+        if standing is not None and not standing.eligible:
+            raise ValidationError(
+                _(
+                    "%(reason)s A youth dwelling let by the agreed criteria (R1.7) still goes to the "
+                    "eligible group; record first that the group cannot take it (R12.3)."
+                )
+                % {"reason": standing.reason}
             )
     if vacancy.channel == LettingChannel.ADVERTISING:
         from .adverts import advert_turn  # adverts signs through this module

@@ -5,7 +5,8 @@ every candidate for the vacancy, at the cost of a fixed number of queries whatev
 the lists: the candidates that can reach the top are found slice by slice in SQL
 (``allocation.services.candidates`` explains why that is exact), and ``rank`` decides on them
 alone. The letting rules come from the decisions in force on the day: the organisation's
-(R6, R8.1–R8.3), the kommune's (R5.1, R40) and the § 4 agreement (R4).
+(R6, R8.1–R8.3), the kommune's (R5.1, R40), the § 4 agreement (R4) and for a youth dwelling the
+letting guideline (R12.2).
 
 Reading the ranking shows health facts (R5.1–R5.3, R10.2–R10.4 explanations); whoever shows it
 logs that with ``health_reads_log``.
@@ -37,6 +38,7 @@ from ..models import AgreementKind, LettingAgreement, Vacancy
 from ..rules.ranking import DwellingFacts, Excluded, LettingRules, Placed, Ranking, rank
 from . import candidates as sql
 from .policies import kommune_decision_in_force, policy_in_force
+from .youth import guideline_facts
 
 # Explanations under these rules reveal a documented health need (GDPR art. 9).
 HEALTH_RULES = frozenset({"R5.1", "R5.2", "R5.3", "R10.2", "R10.3", "R10.4"})
@@ -163,6 +165,10 @@ def letting_rules_for(vacancy: Vacancy, day: datetime.date) -> LettingRules:
         r8_3_departments=r8_3_departments,
         r6_guarantees=bool(policy and policy.r6_guarantees),
         r40_switched_off=frozenset(switched_off),
+        # § 12, stk. 2 (R12.2): the youth letting guideline in force (youth dwellings only).
+        youth_guideline=guideline_facts(organisation_id=vacancy.organisation_id, day=day)
+        if vacancy.dwelling.kind == DwellingKind.YOUTH
+        else None,
     )
 
 
@@ -310,7 +316,8 @@ def vacancy_ranking(
     answer) — left out altogether, so the ranks count the others. ``excluded_limit``: how many
     passed-over candidates to show per list (0: none).
 
-    Costs at most 9 queries whatever the number of candidates — the decisions in force (3–4),
+    Costs at most 9 queries whatever the number of candidates — the decisions in force (3–4; for a
+    youth dwelling 1–2 more: the letting guideline with its groups),
     the lists, one statement for the slices (two on an internal turn that falls back to the
     general list), the facts, the wishes, on the internal turn the dwellings given up; one more
     when ``vacancy`` comes without its dwelling (``RANKING_RELATED``), and one when the count of

@@ -216,7 +216,20 @@ def vacancy_let_outside(*, actor, reason: str, vacancy: Vacancy, rule: str, why:
         raise ValidationError({"why": _("Describe why the eligible group cannot take the dwelling.")})
     if vacancy.rounds.filter(state="open").exists():
         raise ValidationError(_("Close the open offer round first."))
-    if rule in ("R2.5", "R12.3") and vacancy.channel == LettingChannel.LIST:
+    if rule == "R12.3" and vacancy.channel == LettingChannel.ADVERTISING:
+        # § 12 holds in letting by advertising (§ 1, stk. 6 sets aside §§ 2–11 only): others only
+        # when no qualified applicant in the eligible group is left after the deadline.
+        from .adverts import youth_fallback_problem
+
+        problem = youth_fallback_problem(getattr(vacancy, "advert", None))
+        if problem:
+            raise ValidationError({"rule": problem})
+    # § 1, stk. 7 (flexible letting) sets aside § 2, stk. 1–2 and §§ 4–10 only: while the youth
+    # lists hold someone in the eligible group who can take the dwelling, R12.3 is not open either.
+    ranked_channels = (
+        (LettingChannel.LIST, LettingChannel.FLEXIBLE) if rule == "R12.3" else (LettingChannel.LIST,)
+    )
+    if rule in ("R2.5", "R12.3") and vacancy.channel in ranked_channels:
         result = vacancy_ranking(vacancy, limit=1, skip_entry_ids=previously_offered(vacancy))
         ranking = getattr(result, "ranking", result)
         if ranking.placed:

@@ -141,8 +141,13 @@ def _context(request, vacancy: Vacancy, **bound) -> dict:
     interests = list(advert.interests.select_related("person").order_by("received_on", "id"))
     draw = LotteryDraw.objects.filter(advert=advert).first()
     turn = services.advert_turn(advert)
+    standings = services.youth_standings(advert)
+    for interest in interests:
+        interest.youth_standing = standings.get(interest.pk) if standings is not None else None
     context.update(
         interests=interests,
+        # § 12 (R12.1, R13): each applicant's place in or outside the eligible group of a youth dwelling.
+        youth_rows=standings is not None,
         qualified_count=sum(1 for i in interests if i.qualified),
         publication=services.advert_publication_status(advert),
         deadline_passed=services.interest_deadline_passed(advert),

@@ -27,6 +27,7 @@ from ..forms_vacancies import (
     VacancyOpenForm,
 )
 from ..models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
+from ..rules.ranking import NO_GUIDELINE_NOTE, guideline_applies
 from ..services import leases, offers, vacancies
 from .actions import post_action
 
@@ -123,7 +124,21 @@ def _ranking_rows(request, vacancy: Vacancy):
         for p in ranked.placed
     ]
     excluded = [{"excluded": e, "text": explanations.translate(e.reason)} for e in ranked.excluded]
-    return {"result": result, "ranking": ranked, "placed": placed, "excluded": excluded}
+    # The § 12, stk. 2 note is shown as a warning of its own (below); the others as they come.
+    notes = [explanations.translate_fragment(n) or n for n in ranked.notes if n != NO_GUIDELINE_NOTE]
+    facts = getattr(result, "facts", None)
+    rules = getattr(result, "rules", None)
+    # § 12, stk. 2 (R12.2): which letting guideline orders a youth dwelling — or, plainly, none.
+    youth_guidelines = facts is not None and guideline_applies(facts)
+    return {
+        "result": result,
+        "ranking": ranked,
+        "placed": placed,
+        "excluded": excluded,
+        "notes": notes,
+        "youth_guidelines": youth_guidelines,
+        "youth_guideline": rules.youth_guideline if youth_guidelines and rules is not None else None,
+    }
 
 
 def _detail_context(request, vacancy: Vacancy, **bound) -> dict:

@@ -1,11 +1,12 @@
 from .fees import ChargeKind, ChargeState, FeeCharge, FeeSchedule, Payment, PaymentSource
-from .lists import DeletionReason, Entry, EntryStatus, ListKind, SeniorityBasis, WaitingList
+from .lists import DeletionReason, EducationLevel, Entry, EntryStatus, ListKind, SeniorityBasis, WaitingList
 from .seniority import LettingRecord, SchemeKind, SeniorityScheme, SeniorityTransfer, TransferKind
 
 __all__ = [
     "ChargeKind",
     "ChargeState",
     "DeletionReason",
+    "EducationLevel",
     "Entry",
     "EntryStatus",
     "FeeCharge",

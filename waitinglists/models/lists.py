@@ -19,6 +19,18 @@ class ListKind(models.TextChoices):
     YOUTH = "youth", _("Youth dwelling list")
 
 
+class EducationLevel(models.TextChoices):
+    """The level of the education a youth-list applicant is in — one of the educational facts a
+    § 12, stk. 2 letting guideline may weigh."""
+
+    YOUTH_EDUCATION = "youth_education", _("Youth education (ungdomsuddannelse)")
+    VOCATIONAL = "vocational", _("Vocational education (erhvervsuddannelse)")
+    SHORT_HIGHER = "short_higher", _("Short-cycle higher education (kort videregående)")
+    MEDIUM_HIGHER = "medium_higher", _("Medium-cycle higher education (mellemlang videregående)")
+    LONG_HIGHER = "long_higher", _("Long-cycle higher education (lang videregående)")
+    OTHER = "other", _("Other education")
+
+
 class WaitingList(models.Model):
     """A list run by one data controller. The general list is one list for all the
     organisation's departments, or one list shared by several organisations (R3.2); the internal
@@ -164,6 +176,25 @@ class Entry(models.Model):
     education_expected_end = models.DateField(_("education expected to end"), null=True, blank=True)
     special_need = models.CharField(_("special need"), max_length=300, blank=True)
     needs_support = models.BooleanField(_("needs support (startbolig, R12.1)"), default=False)
+    # The educational, economic and social facts a § 12, stk. 2 letting guideline weighs (R12.2).
+    education_level = models.CharField(
+        _("education level"), max_length=20, choices=EducationLevel.choices, blank=True
+    )
+    annual_income = models.DecimalField(
+        _("documented yearly income (DKK)"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_("As documented by the applicant; empty: not documented (R12.2)."),
+    )
+    social_need = models.CharField(
+        _("documented social circumstances"),
+        max_length=300,
+        blank=True,
+        help_text=_("The documented social circumstances a letting guideline weighs (§ 12, stk. 2, R12.2)."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+"
     )

@@ -48,6 +48,10 @@ class Wishes:
     education_expected_end: datetime.date | None = None
     special_need: str = ""
     needs_support: bool = False
+    # § 12, stk. 2 (R12.2): the facts a youth letting guideline weighs.
+    education_level: str = ""
+    annual_income: Decimal | None = None
+    social_need: str = ""
 
 
 WISH_FIELDS = [
@@ -61,6 +65,9 @@ WISH_FIELDS = [
     "education_expected_end",
     "special_need",
     "needs_support",
+    "education_level",
+    "annual_income",
+    "social_need",
 ]
 
 

@@ -10,7 +10,8 @@ a youth dwelling has the youth list(s) instead.
 
 **Slices.** The ranking orders the eligible candidates by a key whose tail is the list order:
 ``(tier, seniority_date, id)`` on the general list, ``(tier, r4, not precedes_r93,
-seniority_date, id)`` on the internal list (R9.4), ``(seniority_date, id)`` on a youth list.
+seniority_date, id)`` on the internal list (R9.4), ``(group, seniority_date, id)`` on a youth list
+(the priority group of the § 12, stk. 2 letting guideline in force, R12.2; one group without one).
 A *slice* is a set S of eligible candidates with a key prefix k such that every candidate whose
 prefix is k lies in S and everything in S has a prefix ≤ k. Take the first ``limit`` of S in list
 order. If candidate c is among the overall top ``limit``, every member of c's slice that comes
@@ -28,7 +29,8 @@ decision comes first. Each slice is split into its ``precedes_r93`` parts; insid
 order *is* the seniority order the index gives, so each part's head is exact by the argument
 above, and the union of the parts' heads holds the slice's head.
 
-* Dense slices — everyone eligible (R2.1 / R9 / youth), R4 households with children, § 7
+* Dense slices — everyone eligible (R2.1 / R9 / youth), R4 households with children, the
+  members of each youth priority group (R12.2: conditions on the entry row's own columns), § 7
   holders the § 4 agreement does not put back — are "the first ``limit`` in list order
   satisfying a predicate": PostgreSQL
   walks ``entry_queue_idx (waiting_list, status, seniority_date, id)`` and stops early. The

@@ -28,6 +28,7 @@ from waitinglists.models import Entry, FeeCharge
 from waitinglists.selectors import ARREARS_STATES
 
 from ...models import GuaranteeState, HousingGuarantee, Lease, PriorityNeed, SeparationPriority
+from ...rules.ranking import YouthGroup
 from .plan import R8_1_KINDS, Plan
 
 # --- SQL expressions, one per fact ----------------------------------------------------------------
@@ -120,6 +121,21 @@ def _youth_group(plan: Plan) -> Q:
     if youth_kind in (YouthKind.RELABELLED, YouthKind.UNIVERSITY_NEAR):
         return _in_education(plan)
     return _in_education(plan) | ~Q(special_need="")
+
+
+def _in_youth_group(plan: Plan, group: YouthGroup) -> Q:
+    """§ 12, stk. 2 (R12.2): meets every condition of one priority group of the letting
+    guideline, as ``rules.ranking.youth_group`` asks it: in education at one of its levels,
+    documented income below its ceiling (none documented does not meet it), documented social
+    circumstances. Columns of the entry row only."""
+    condition = Q()
+    if group.education_levels:
+        condition &= _in_education(plan) & Q(education_level__in=sorted(group.education_levels))
+    if group.income_below is not None:
+        condition &= Q(annual_income__lt=group.income_below)
+    if group.social_need:
+        condition &= ~Q(social_need="")
+    return condition
 
 
 def _wishes_fit(plan: Plan) -> Q:
@@ -284,3 +300,10 @@ def _gives_up_sql(plan: Plan, *, same: bool = False, not_larger: bool = False) -
 
 def _separation_sql(plan: Plan) -> Sql:
     return _sql(plan, "separation", lambda p: Q(person_id__in=_separation_holders(p)))
+
+
+def _youth_group_sql(plan: Plan, number: int, group: YouthGroup) -> Sql:
+    """A group's conditions compiled once (a group with no condition holds everyone: ``ANY``)."""
+    if not (group.education_levels or group.income_below is not None or group.social_need):
+        return ANY
+    return _sql(plan, f"youth_group:{number}", lambda p: _in_youth_group(p, group))

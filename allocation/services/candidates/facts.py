@@ -223,4 +223,8 @@ def _candidate(plan: Plan, row: dict, wishes: Iterable[int], gives_up: CurrentDw
         special_need=bool(row["special_need"]),
         needs_support=row["needs_support"],
         kommune_approved_startbolig=bool(row.get("startbolig_approved")),
+        # § 12, stk. 2 (R12.2): as ``conditions._in_youth_group`` asks them in SQL.
+        education_level=row["education_level"],
+        annual_income=row["annual_income"],
+        social_need=bool(row["social_need"]),
     )

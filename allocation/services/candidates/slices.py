@@ -14,6 +14,7 @@ from django.db.models.expressions import RawSQL
 from housing.models import DwellingKind
 from waitinglists.models import Entry, EntryStatus, ListKind
 
+from ...rules.ranking import guideline_applies
 from .conditions import (
     ANY,
     Sql,
@@ -28,6 +29,7 @@ from .conditions import (
     _tenants,
     _wants_department,
     _wishes_fit,
+    _youth_group_sql,
 )
 from .plan import COUNT_CAP, Plan, QueueKey
 
@@ -130,6 +132,26 @@ def _internal_slices(plan: Plan, list_id: int, limit: int) -> list[Slice]:
     return slices
 
 
+def _youth_slices(plan: Plan, limit: int) -> list[Slice]:
+    """The key on a youth list is ``(group, seniority_date, id)`` (§ 12, stk. 2, R12.2: the
+    guideline's priority groups in order, the last "in no group"; without a guideline, one group).
+    Everyone eligible, by seniority, is the slice of the last prefix; "meets group k's conditions"
+    is the slice of prefix k — its members belong to group k or an earlier one, and every member
+    of group k meets them. A group without conditions takes everyone left, whom the first slice
+    already walks."""
+    guideline = plan.rules.youth_guideline if guideline_applies(plan.dwelling) else None
+    fits = _fits_sql(plan)
+    slices = []
+    for list_id in plan.lists_of(ListKind.YOUTH):
+        active = _on_list(plan, list_id, EntryStatus.ACTIVE)
+        slices.append(_head(active, fits, plan, limit, ListKind.YOUTH))
+        for number, group in enumerate(guideline.groups if guideline else ()):
+            condition = _youth_group_sql(plan, number, group)
+            if condition is not ANY:
+                slices.append(_head(active, fits & condition, plan, limit, ListKind.YOUTH))
+    return slices
+
+
 def placed_slices(plan: Plan, limit: int, *, kinds: Iterable[str] | None = None) -> list[Slice]:
     """The slices whose union holds the top ``limit`` of the ranking (see the module docstring).
 
@@ -139,11 +161,7 @@ def placed_slices(plan: Plan, limit: int, *, kinds: Iterable[str] | None = None)
     they are empty. Default: every list the ranking may need."""
     kinds = set(kinds) if kinds is not None else {ListKind.GENERAL, ListKind.INTERNAL, ListKind.YOUTH}
     if plan.dwelling.kind == DwellingKind.YOUTH:
-        return [
-            _head(_on_list(plan, list_id, EntryStatus.ACTIVE), _fits_sql(plan), plan, limit, ListKind.YOUTH)
-            for list_id in plan.lists_of(ListKind.YOUTH)
-            if ListKind.YOUTH in kinds
-        ]
+        return _youth_slices(plan, limit) if ListKind.YOUTH in kinds else []
     slices = []
     if ListKind.GENERAL in kinds:
         for list_id in plan.lists_of(ListKind.GENERAL):
