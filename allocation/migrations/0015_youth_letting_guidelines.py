@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("allocation", "0011_r28_report_schedule"),
+        ('allocation', '0014_guarantee_set_aside_and_benefit_finding'),
         ("housing", "0008_sensitive_write"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
