@@ -32,6 +32,8 @@ REASON = "Test"
 REASONING = "Ansøgeren har gentagne gange truet naboer; dokumenteret i tre skriftlige advarsler."
 NONE_NAMED = "ingen klageadgang angivet i bekendtgørelsen"
 
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(autouse=True)
 def _english():
