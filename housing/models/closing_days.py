@@ -6,8 +6,6 @@ refuse a letting (bekendtgørelsens § 42, stk. 3, R42.3) run on a closing day t
 
 from __future__ import annotations
 
-import datetime
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -33,16 +31,3 @@ class KommuneClosingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kommune.name}: {self.day.isoformat()}"
-
-
-def kommune_closing_days(
-    kommune_id: int, start: datetime.date, end: datetime.date | None = None
-) -> frozenset[datetime.date]:
-    """The kommune's closing days from ``start`` (inclusive) to ``end`` (inclusive; default: 60
-    days on), to show beside a deadline — never to count it."""
-    end = end or start + datetime.timedelta(days=60)
-    return frozenset(
-        KommuneClosingDay.objects.filter(kommune_id=kommune_id, day__gte=start, day__lte=end).values_list(
-            "day", flat=True
-        )
-    )
