@@ -1,8 +1,9 @@
 """The kommune-approval part of the demo world (called from ``allocation.demo.seed``).
 
-Aarhus Kommune gets its closing days (24 and 31 December) and two startbolig lettings waiting for
-its approval (R12.1): one received today (5 working days left) and one received three weeks ago,
-which the daily job ``allocation.approvals_lapse`` marks as lapsed-approved. Log in as ``kommune``
+Aarhus Kommune gets a closing day (the bridge day after Kristi himmelfartsdag — shown beside a
+deadline, never moving it) and two startbolig lettings waiting for its approval (R12.1): one
+received today (5 working days left) and one received three weeks ago, which stays in the queue
+marked overdue (a startbolig approval never lapses into approval, R42.3). Log in as ``kommune``
 and open *Godkendelse af udlejning*. Idempotent: nothing is added when a request exists.
 """
 
@@ -23,16 +24,24 @@ from .services import approvals, vacancies
 REASON = "Demodata"
 
 
+def _bridge_days(year: int) -> list[datetime.date]:
+    """The Friday after Kristi himmelfartsdag: a hverdag many kommuner keep closed."""
+    import holidays
+
+    ascension = [d for d, name in holidays.country_holidays("DK", years=year).items() if "Ascension" in name]
+    return [d + datetime.timedelta(days=1) for d in ascension]
+
+
 def seed(*, command) -> dict[str, int]:
     counts = {"kommune closing days": 0, "approval requests": 0}
     aarhus = command.kommuner.get("0751") if hasattr(command, "kommuner") else None
     if aarhus is None:
         return counts
     today = timezone.localdate()
-    for day in (datetime.date(today.year, 12, 24), datetime.date(today.year, 12, 31)):
+    for day in _bridge_days(today.year):
         if not KommuneClosingDay.objects.filter(kommune=aarhus, day=day).exists():
             audited_save(
-                KommuneClosingDay(kommune=aarhus, day=day, note="Kommunens lukkedag"),
+                KommuneClosingDay(kommune=aarhus, day=day, note="Kommunens lukkedag (bro-dag)"),
                 actor=command.system,
                 reason=REASON,
             )

@@ -25,8 +25,9 @@ def offer_rounds_expire(progress: JobProgress) -> None:
     "allocation.approvals_lapse",
     label=_("Approve lettings the kommune did not refuse in time"),
     description=_(
-        "Marks kommune approval requests past their 5-working-day deadline as lapsed, which counts as "
-        "approved (R42.3), and tells the applicant in writing."
+        "Marks kommune approval requests under R42.1 alone past their 5-working-day deadline as lapsed, "
+        "which counts as approved (R42.3), and tells the applicant and the organisation in writing. "
+        "R12.1, R12.4/R14.4 and R36.1 requests never lapse: they stay in the kommune's queue, overdue."
     ),
 )
 def approvals_lapse(progress: JobProgress) -> None:

@@ -138,7 +138,7 @@ class HousingAreaAdmin(AuditedAdmin):
 
 @admin.register(KommuneClosingDay)
 class KommuneClosingDayAdmin(AuditedAdmin):
-    """The kommune's closing days (lukkedage): not working days in its deadlines (R42.3)."""
+    """The kommune's closing days (lukkedage): shown beside its deadlines, never moving them (R42.3)."""
 
     list_display = ["kommune", "day", "note"]
     list_filter = ["kommune"]

@@ -5,11 +5,14 @@ The law counts in two ways:
 * **calendar months** (*2 måneder*, § 16; *1 måned* / *6 måneder*, § 22): the same day number in the
   month N months on, clamped to the month's last day when it has no such day — a decision on
   31 December gives 28 February (29 in a leap year). `dateutil.relativedelta` does exactly this.
-* **working days** (*5 hverdage*, § 42, stk. 3): Monday to Friday that are not Danish public holidays
-  (the `holidays` calendar: nytårsdag, skærtorsdag, langfredag, 2. påskedag, Kristi himmelfartsdag,
-  2. pinsedag, juledag, 2. juledag …) and not one of the caller's extra closing days (a kommune's
-  configured *lukkedage*, e.g. Grundlovsdag, 24 and 31 December). Store Bededag is no holiday from 2024
-  on, and the library knows that.
+* **working days** (*hverdage*, e.g. *5 hverdage*, § 42, stk. 3): Monday to Friday except the
+  Danish public holidays (the `holidays` calendar: nytårsdag, skærtorsdag, langfredag, 2. påskedag,
+  Kristi himmelfartsdag, 2. pinsedag, juledag, 2. juledag …), Grundlovsdag (5 June), juleaftensdag
+  (24 December) and nytårsaftensdag (31 December). This is one national definition: a day on which
+  one kommune keeps its offices closed (its *lukkedage*, ``housing.KommuneClosingDay``) is still a
+  hverdag and never moves a legal deadline — the closing days are shown beside a deadline as
+  information only. Store Bededag is no holiday from 2024 on, and the library knows that;
+  1 May is no holiday under the definition and is a hverdag.
 
 Deadlines are computed here, stored on the row they belong to, and compared with today by jobs.
 """
@@ -17,7 +20,6 @@ Deadlines are computed here, stored on the row they belong to, and compared with
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from functools import lru_cache
 
 import holidays
@@ -38,16 +40,24 @@ def is_danish_public_holiday(day: datetime.date) -> bool:
     return day in _danish_holidays(day.year)
 
 
-def is_working_day(day: datetime.date, closing_days: Iterable[datetime.date] = ()) -> bool:
-    """Monday–Friday, not a Danish public holiday and not one of `closing_days`."""
+# (month, day) of the days that are no hverdage although they are no public holidays:
+# Grundlovsdag, juleaftensdag and nytårsaftensdag.
+DAYS_OFF_BESIDE_HOLIDAYS = ((6, 5), (12, 24), (12, 31))
+
+
+def is_day_off_beside_holidays(day: datetime.date) -> bool:
+    """Grundlovsdag (5 June), 24 December or 31 December."""
+    return (day.month, day.day) in DAYS_OFF_BESIDE_HOLIDAYS
+
+
+def is_working_day(day: datetime.date) -> bool:
+    """A *hverdag*: Monday–Friday, not a Danish public holiday, not Grundlovsdag, 24 or 31 December."""
     if day.weekday() >= 5 or is_danish_public_holiday(day):
         return False
-    return day not in set(closing_days)
+    return not is_day_off_beside_holidays(day)
 
 
-def add_working_days(
-    start: datetime.date, days: int, closing_days: Iterable[datetime.date] = ()
-) -> datetime.date:
+def add_working_days(start: datetime.date, days: int) -> datetime.date:
     """The `days`-th working day after `start` (the day of receipt itself does not count).
 
     Received on Wednesday 1 April 2026 with 5 working days: Thursday 2 April is skærtorsdag,
@@ -55,25 +65,21 @@ def add_working_days(
     """
     if days < 0:
         raise ValueError("days must be zero or positive")
-    closed = set(closing_days)
     day = start
     counted = 0
     while counted < days:
         day += datetime.timedelta(days=1)
-        if is_working_day(day, closed):
+        if is_working_day(day):
             counted += 1
     return day
 
 
-def working_days_between(
-    start: datetime.date, end: datetime.date, closing_days: Iterable[datetime.date] = ()
-) -> int:
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
     """Working days after `start` up to and including `end` (0 when `end` is not after `start`)."""
-    closed = set(closing_days)
     count = 0
     day = start
     while day < end:
         day += datetime.timedelta(days=1)
-        if is_working_day(day, closed):
+        if is_working_day(day):
             count += 1
     return count

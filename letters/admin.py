@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy
 
 from housing.admin import AuditedAdmin
 
-from . import services
-from .forms import LetterTemplateAdminForm
-from .models import JobRun, LetterTemplate
+from . import complaint_guidance, services
+from .forms import ComplaintGuidanceAdminForm, LetterTemplateAdminForm
+from .models import ComplaintGuidance, JobRun, LetterTemplate
 
 
 @admin.register(LetterTemplate)
@@ -85,6 +85,56 @@ class LetterTemplateAdmin(AuditedAdmin):
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:letters_lettertemplate_change", args=[obj.pk]))
+
+
+@admin.register(ComplaintGuidance)
+class ComplaintGuidanceAdmin(AuditedAdmin):
+    """The complaint guidance of each decision type (R11, R24), with its legal source beside it.
+    Like a letter template it is never edited in place: saving makes the next version, which
+    applies to decisions from its "applies from" day; letters keep the text they were sent with."""
+
+    form = ComplaintGuidanceAdminForm
+    list_display = ["decision_type", "version", "valid_from", "legal_source", "created_at", "note"]
+    list_filter = ["decision_type"]
+    search_fields = ["text", "legal_source", "note"]
+    ordering = ["decision_type", "-version"]
+    readonly_fields = ["version", "created_at", "created_by", "note"]
+    fieldsets = [
+        (None, {"fields": ["decision_type", "valid_from", "legal_source", "text"]}),
+        (gettext_lazy("Version"), {"fields": ["version", "created_at", "created_by", "note"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "decision_type"] if obj is not None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # letters were sent with every version
+
+    def save_model(self, request, obj, form, change):
+        """Never save ``obj`` itself: make the next version of its decision type through the service."""
+        created = complaint_guidance.guidance_new_version(
+            actor=request.user,
+            reason=form.cleaned_data[self.change_reason_field],
+            decision_type=obj.decision_type,
+            text=form.cleaned_data["text"],
+            legal_source=form.cleaned_data["legal_source"],
+            valid_from=form.cleaned_data["valid_from"],
+        )
+        obj.pk, obj.version, obj.created_at = created.pk, created.version, created.created_at
+        obj.created_by, obj.note = created.created_by, created.note
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def response_change(self, request, obj):
+        self.message_user(
+            request,
+            _("Saved as version %(version)s of “%(type)s”.")
+            % {"version": obj.version, "type": obj.get_decision_type_display()},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:letters_complaintguidance_change", args=[obj.pk]))
 
 
 @admin.register(JobRun)

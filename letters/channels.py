@@ -12,6 +12,11 @@ Where the issue text says "consent" for every sender, the law is narrower: a kom
 authority under lov om Digital Post fra offentlige afsendere, and every citizen who is not exempt
 receives its Digital Post without consent. So consent is demanded of organisations and shared-list
 associations only (DP2 is about them), not of kommuner.
+
+A housing organisation can be a recipient too (the kommune tells it in writing of a refusal or a
+lapsed deadline, § 42, stk. 3): it receives Digital Post at its CVR number when it is connected to
+Digital Post, otherwise the letter goes by physical post. Consent is a person's matter and is not
+asked of an organisation; it is never e-mailed either.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from housing.models import Person, Tenant
+from housing.models import HousingOrganisation, Person, Tenant
 
 from .models import Channel
 
@@ -120,4 +125,46 @@ def facts_for(*, sender: Tenant, recipient: Person, legal_notice: bool, day: dat
         legal_notice=legal_notice,
         recipient_wants_email_notice=recipient.wants_email_notice,
         recipient_has_email=bool(recipient.email),
+    )
+
+
+@dataclass(frozen=True)
+class OrganisationChannelFacts:
+    sender_connected: bool
+    recipient_connected: bool  # the receiving organisation is connected to Digital Post on the day
+    recipient_has_cvr: bool
+
+
+def choose_channel_for_organisation(facts: OrganisationChannelFacts) -> ChannelDecision:
+    """Digital Post to the organisation's CVR where both ends are connected, else physical post."""
+    if not facts.sender_connected:
+        return ChannelDecision(
+            Channel.PHYSICAL,
+            _("Physical post: the sender is not connected to Digital Post (DP1)."),
+            email_notice=False,
+        )
+    if not (facts.recipient_connected and facts.recipient_has_cvr):
+        return ChannelDecision(
+            Channel.PHYSICAL,
+            _("Physical post: the receiving organisation is not connected to Digital Post (DP1)."),
+            email_notice=False,
+        )
+    return ChannelDecision(
+        Channel.DIGITAL_POST,
+        _(
+            "Digital Post to the organisation's CVR number: the sender and the organisation "
+            "are connected (DP1)."
+        ),
+        email_notice=False,
+    )
+
+
+def organisation_facts_for(
+    *, sender: Tenant, recipient: HousingOrganisation, day: datetime.date
+) -> OrganisationChannelFacts:
+    connected_from = recipient.digital_post_connected_from
+    return OrganisationChannelFacts(
+        sender_connected=sender_connected(sender, day),
+        recipient_connected=connected_from is not None and connected_from <= day,
+        recipient_has_cvr=bool(recipient.cvr),
     )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from housing.forms import ReasonFormMixin
 
-from .models import LetterTemplate
+from .models import ComplaintGuidance, LetterTemplate
 
 
 class ReasonForm(ReasonFormMixin, forms.Form):
@@ -47,3 +47,12 @@ class LetterTemplateAdminForm(ReasonFormMixin, forms.ModelForm):
 
     def clean_body(self) -> str:
         return self._check_template("body")
+
+
+class ComplaintGuidanceAdminForm(ReasonFormMixin, forms.ModelForm):
+    """The admin form for a complaint guidance version. Saving always makes the next version, with
+    the reason kept on it (see the admin)."""
+
+    class Meta:
+        model = ComplaintGuidance
+        fields = ["decision_type", "valid_from", "legal_source", "text"]

@@ -38,6 +38,7 @@ SENDER_ID_TYPES = ("CVR", "MyndighedsID")
 ElementTree.register_namespace("memo", MEMO_NS)
 
 _CPR_RE = re.compile(r"^\d{6}-?\d{4}$")
+_CVR_RE = re.compile(r"^\d{8}$")
 
 
 def _q(name: str) -> str:
@@ -52,6 +53,14 @@ def normalize_cpr(value: str) -> str:
     return value.replace("-", "")
 
 
+def normalize_cvr(value: str) -> str:
+    """Eight digits; anything else is refused."""
+    value = (value or "").strip()
+    if not _CVR_RE.match(value):
+        raise ValueError("The recipient's CVR number must be 8 digits.")
+    return value
+
+
 def _utc(value: datetime.datetime | None) -> datetime.datetime:
     if value is None:
         value = timezone.now()
@@ -60,14 +69,19 @@ def _utc(value: datetime.datetime | None) -> datetime.datetime:
     return value.astimezone(datetime.UTC)
 
 
-def build_message(letter, *, pdf: bytes, recipient_cpr: str) -> Message:
-    """The MeMo ``Message`` dataclass for ``letter`` with ``pdf`` as its main document."""
+def build_message(letter, *, pdf: bytes, recipient_cpr: str = "", recipient_cvr: str = "") -> Message:
+    """The MeMo ``Message`` dataclass for ``letter`` with ``pdf`` as its main document, to a person
+    (``recipient_cpr``) or an organisation (``recipient_cvr``)."""
     if letter.sender_identifier_type not in SENDER_ID_TYPES:
         raise ValueError(f"Unknown sender id type {letter.sender_identifier_type!r} (CVR or MyndighedsID).")
     if not letter.sender_identifier:
         raise ValueError("The letter has no sender identifier (CVR or MyndighedsID).")
     if not pdf.startswith(b"%PDF"):
         raise ValueError("The main document must be a PDF.")
+    if recipient_cvr:
+        recipient_id, recipient_id_type = normalize_cvr(recipient_cvr), "CVR"
+    else:
+        recipient_id, recipient_id_type = normalize_cpr(recipient_cpr), "CPR"
     message_uuid = str(letter.uuid)
     return Message(
         messageHeader=MessageHeader(
@@ -82,8 +96,8 @@ def build_message(letter, *, pdf: bytes, recipient_cpr: str) -> Message:
                 label=letter.sender_name,
             ),
             recipient=Recipient(
-                recipientID=normalize_cpr(recipient_cpr),
-                idType="CPR",
+                recipientID=recipient_id,
+                idType=recipient_id_type,
                 label=letter.recipient_name,
             ),
         ),
@@ -105,9 +119,11 @@ def build_message(letter, *, pdf: bytes, recipient_cpr: str) -> Message:
     )
 
 
-def build_memo(letter, *, pdf: bytes, recipient_cpr: str) -> bytes:
+def build_memo(letter, *, pdf: bytes, recipient_cpr: str = "", recipient_cvr: str = "") -> bytes:
     """The MeMo 1.2 XML (UTF-8, with an XML declaration) of ``letter`` with ``pdf`` attached."""
-    element = xml_util.dataclass_to_xml(build_message(letter, pdf=pdf, recipient_cpr=recipient_cpr))
+    element = xml_util.dataclass_to_xml(
+        build_message(letter, pdf=pdf, recipient_cpr=recipient_cpr, recipient_cvr=recipient_cvr)
+    )
     return ElementTree.tostring(element, encoding="UTF-8", xml_declaration=True)
 
 

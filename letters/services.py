@@ -30,7 +30,7 @@ from django.utils.translation import gettext_noop
 
 from housing import scoping
 from housing.audit import audited_save, require_reason, system_user
-from housing.models import Person, Tenant
+from housing.models import HousingOrganisation, Person, Tenant
 
 from . import channels
 from .models import (
@@ -108,7 +108,7 @@ def _render(source: str, context: dict) -> str:
 # --- Creating letters ------------------------------------------------------------------------
 
 
-def _recipient_address(person: Person) -> str:
+def _recipient_address(person: Person | HousingOrganisation) -> str:
     lines = [person.address_line, f"{person.postal_code} {person.city}".strip()]
     return "\n".join(line for line in lines if line)
 
@@ -119,18 +119,26 @@ def letter_create(
     actor,
     reason: str,
     sender: Tenant,
-    recipient: Person,
     kind: str,
     context: dict,
     idempotency_key: str,
+    recipient: Person | None = None,
+    recipient_organisation: HousingOrganisation | None = None,
+    concerns_person: Person | None = None,
     dispatch: bool = True,
 ) -> Letter:
     """Create a queued letter, or return the existing one with the same idempotency key.
 
     The key names the business event (e.g. ``fee-reminder:entry-17:2026``), so a job that runs
     twice, or a caseworker who clicks twice, cannot create the same letter twice.
+
+    The recipient is a person or (``recipient_organisation``) a housing organisation; a letter to an
+    organisation belongs to the organisation as data controller and shows in its outbox, and
+    ``concerns_person`` names the applicant it is about (reading it is logged as a read of their data).
     """
     require_reason(reason)
+    if (recipient is None) == (recipient_organisation is None):
+        raise ValueError("A letter has one recipient: a person or an organisation.")
     existing = Letter.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
@@ -138,21 +146,32 @@ def letter_create(
     today = timezone.localdate()
     sender_name, sender_address, sender_cvr = channels.sender_identity(sender)
     legal_notice = kind in LEGAL_NOTICE_KINDS
-    decision = channels.choose_channel(
-        channels.facts_for(sender=sender, recipient=recipient, legal_notice=legal_notice, day=today)
-    )
+    if recipient is not None:
+        decision = channels.choose_channel(
+            channels.facts_for(sender=sender, recipient=recipient, legal_notice=legal_notice, day=today)
+        )
+        recipient_name, applicant_number = recipient.full_name, recipient.applicant_number
+        controller_id = recipient.controller_id
+    else:
+        decision = channels.choose_channel_for_organisation(
+            channels.organisation_facts_for(sender=sender, recipient=recipient_organisation, day=today)
+        )
+        recipient_name, applicant_number = recipient_organisation.name, ""
+        controller_id = recipient_organisation.tenant_id
     full_context = {
         **context,
-        "recipient_name": recipient.full_name,
-        "applicant_number": recipient.applicant_number,
+        "recipient_name": recipient_name,
+        "applicant_number": applicant_number,
         "sender_name": sender_name,
         "today": today.isoformat(),
     }
     letter = Letter(
         idempotency_key=idempotency_key,
-        controller_id=recipient.controller_id,
+        controller_id=controller_id,
         sender=sender,
         recipient=recipient,
+        recipient_organisation=recipient_organisation,
+        concerns_person=concerns_person,
         kind=kind,
         template=template,
         context=full_context,
@@ -162,8 +181,8 @@ def letter_create(
         sender_address=sender_address,
         sender_identifier_type="CVR",
         sender_identifier=sender_cvr,
-        recipient_name=recipient.full_name,
-        recipient_address=_recipient_address(recipient),
+        recipient_name=recipient_name,
+        recipient_address=_recipient_address(recipient or recipient_organisation),
         legal_notice=legal_notice,
         channel=decision.channel,
         channel_reason=decision.reason,
@@ -209,6 +228,8 @@ def letter_resend(*, actor, reason: str, letter: Letter) -> Letter:
         reason=reason,
         sender=letter.sender,
         recipient=letter.recipient,
+        recipient_organisation=letter.recipient_organisation,
+        concerns_person=letter.concerns_person,
         kind=letter.kind,
         context=dict(letter.context),
         idempotency_key=f"resend:{letter.pk}:{number}",
@@ -268,10 +289,12 @@ def _send_one(letter: Letter, transport) -> tuple[str, str]:
     from .memo import build_memo
 
     pdf = _ensure_pdf(letter)
-    number = letter.recipient.cpr_reveal().replace("-", "")
-    result = transport.send(
-        message_uuid=str(letter.uuid), memo_xml=build_memo(letter, pdf=pdf, recipient_cpr=number)
-    )
+    if letter.recipient_organisation_id is not None:
+        memo_xml = build_memo(letter, pdf=pdf, recipient_cvr=letter.recipient_organisation.cvr)
+    else:
+        number = letter.recipient.cpr_reveal().replace("-", "")
+        memo_xml = build_memo(letter, pdf=pdf, recipient_cpr=number)
+    result = transport.send(message_uuid=str(letter.uuid), memo_xml=memo_xml)
     return result.reference, (LetterState.DELIVERED if result.delivered else LetterState.SENT)
 
 
@@ -295,7 +318,9 @@ def letters_dispatch(
         if not ids:
             break
         letters = (
-            Letter.objects.filter(id__in=ids, claim_token=token).select_related("recipient").order_by("id")
+            Letter.objects.filter(id__in=ids, claim_token=token)
+            .select_related("recipient", "recipient_organisation")
+            .order_by("id")
         )
         outcomes = []
         for letter in letters:
@@ -400,7 +425,7 @@ def _bulk_write(letters: list[Letter]) -> None:
 @in_danish
 def _send_email_notice(letter: Letter) -> None:
     """The only e-mail we ever send: a notice that a letter exists, never its content (DP1)."""
-    email = letter.recipient.email
+    email = letter.recipient.email if letter.recipient_id is not None else ""
     if not email or letter.email_notice_sent_at:
         return
     where = _("in Digital Post") if letter.channel == Channel.DIGITAL_POST else _("by post")

@@ -270,6 +270,7 @@ def _restore_reference_data(request) -> None:
     import_module("eldercare.migrations.0003_elder_letters_and_schedule").seed(apps, None)
     import_module("eldercare.migrations.0005_specific_list_letters_and_jobs").seed(apps, None)
     import_module("eldercare.migrations.0008_general_list_left_letter").seed(apps, None)
+    import_module("letters.migrations.0009_seed_complaint_guidance_and_letter_versions").seed(apps, None)
 
 
 # --- Browser ---------------------------------------------------------------------------------

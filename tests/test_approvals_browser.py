@@ -130,13 +130,18 @@ def test_refusal_with_reasons_and_a_lapsed_request(
     fresh.refresh_from_db()
     assert fresh.state == ApprovalState.REFUSED
 
-    # The letters: in the organisation's outbox, with the Ankestyrelsen guidance (R24).
+    # The letters: the applicant's and the organisation's own (§ 42, stk. 3), both in the
+    # organisation's outbox; no complaint route is invented for a § 42 refusal.
     letter = Letter.objects.get(pk=fresh.applicant_letter_id)
-    assert "Ankestyrelsen" in letter.body_html
+    assert "Ankestyrelsen" not in letter.body_html
+    to_organisation = Letter.objects.get(
+        recipient_organisation=organisation, kind="kommune_decision_organisation"
+    )
     caseworker_page = browser.new_page()
     _login(caseworker_page, base, caseworker_a.username)
     caseworker_page.goto(f"{base}/breve/")
-    assert letter.subject in caseworker_page.inner_text("main")
+    outbox_text = caseworker_page.inner_text("main")
+    assert letter.subject in outbox_text and to_organisation.subject in outbox_text
     caseworker_page.goto(f"{base}{vacancy.get_absolute_url()}")
     assert caseworker_page.locator(f"#vacancy-approval-{fresh.pk} [data-state='refused']").count() == 1
 
@@ -150,6 +155,7 @@ def test_refusal_with_reasons_and_a_lapsed_request(
     assert page.locator(f"#approval-{stale.pk}").count() == 0
     assert page.locator(f"#decided-{stale.pk} [data-state='lapsed']").count() == 1
     assert Letter.objects.filter(recipient=applicant, kind="kommune_decision").count() == 1
+    assert Letter.objects.filter(recipient_organisation=organisation, concerns_person=applicant).count() == 1
     page.close()
     caseworker_page.close()
     assert not any(problems.values()), problems

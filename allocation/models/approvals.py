@@ -3,10 +3,12 @@
 A request is created automatically when a letting needs the kommune's approval — R42.1 (the kommune
 approves each letting of family and/or youth dwellings), R36.1 (*kombineret udlejning* in areas on the
 ministry's list), R12.1 (a startbolig) and R12.4 / R14.4 (a youth or elder dwelling let out of kind).
-The kommune receives it the day it is created; it may refuse only within 5 working days of receipt
-(bekendtgørelsens § 42, stk. 3, R42.3; Danish public holidays and the kommune's closing days do not
-count). The deadline is computed once, by ``housing.deadlines``, and stored here; a daily job marks
-requests past it as lapsed, which counts as approved.
+The kommune receives it the day it is created; it may refuse on income (R42.2) or a refugee (R42.4)
+only within 5 hverdage of receipt (bekendtgørelsens § 42, stk. 3–4, R42.3; hverdage by the one
+national definition of ``housing.deadlines`` — a kommune's closing days do not move it). The
+deadline is computed once and stored here; a daily job marks a request past it as lapsed, which
+counts as approved, only when the § 42 scheme (R42.1) is its one ground — the R12.1, R12.4/R14.4
+and R36.1 approvals never lapse.
 
 The organisation's petition that the kommune decide on kombineret udlejning (§ 36, stk. 3, R36.3) is
 ``CombinedLettingPetition``: a refusal must give reasons.

@@ -11,8 +11,17 @@ over plain data, to be read next to the law.
 * **R12.4** (§ 12, stk. 4): a youth dwelling let as a family or elder dwelling needs the kommune's
   approval; **R14.4** (§ 14, stk. 4–5) the same for an elder dwelling let as a family or youth
   dwelling — not for dwellings owned by a kommune or a self-governing institution.
-* **R42.3** (§ 42, stk. 3): a refusal must be *sent* at the latest 5 working days (*hverdage*) after
-  the kommune received the request; after that the kommune can no longer refuse.
+* **R42.3** (§ 42, stk. 3): "Afviser kommunalbestyrelsen en udlejning i medfør af stk. 2, skal
+  boligorganisationen og den boligsøgende underrettes herom skriftligt. Er afslag ikke afsendt …
+  senest 5 hverdage efter ansøgningens modtagelse i kommunen, er kommunalbestyrelsens mulighed for at
+  afvise den boligsøgende bortfaldet." The lapse concerns the refusal on the income ground (stk. 2)
+  and, by **R42.4** (stk. 4), the refusal of a refugee — nothing else. A request that needs approval
+  only under the § 42 scheme (R42.1) has no other ground on which it can be refused, so it lapses
+  into approval; a request that also needs the R12.1 startbolig approval, an R12.4/R14.4 approval or
+  the § 36 approval (R36.1) never lapses into approval: past the 5 hverdage it stays with the
+  kommune, marked overdue, and only the income and refugee refusals are gone.
+  *Hverdage* are counted by ``housing.deadlines`` (one national definition: a kommune's own
+  closing days never move the deadline).
 
 A dwelling the kommune names the tenant of itself (kommunal anvisning, R1.4) needs no further
 approval — the kommune's own nomination is its approval — except for letting out of kind; a lease
@@ -29,6 +38,11 @@ from decimal import Decimal
 from housing.deadlines import add_working_days, working_days_between
 
 R42_3_WORKING_DAYS = 5
+# The approval grounds whose request lapses into approval with the deadline: the § 42 scheme, under
+# which the kommune can refuse only on income (stk. 2) or a refugee (stk. 4).
+LAPSING_GROUNDS = frozenset({"R42.1"})
+# The refusal grounds bound by the 5 hverdage (§ 42, stk. 3 and 4): values of ``RefusalGround``.
+DEADLINE_BOUND_REFUSALS = frozenset({"R42.2", "R42.4"})
 
 FAMILY, YOUTH, ELDER = "family", "youth", "elder"
 # Owners whose elder dwellings cannot be let out of kind (§ 14, stk. 5: a kommune or a
@@ -92,29 +106,44 @@ def approval_grounds(facts: LettingFacts) -> list[str]:
     return grounds
 
 
-def refusal_deadline(received_on: datetime.date, closing_days: Iterable[datetime.date] = ()) -> datetime.date:
-    """R42.3: the last day on which the kommune may send a refusal — the 5th working day after
-    the day of receipt (the day of receipt itself does not count)."""
-    return add_working_days(received_on, R42_3_WORKING_DAYS, closing_days)
+def refusal_deadline(received_on: datetime.date) -> datetime.date:
+    """R42.3: the last day on which the kommune may send a refusal on income (R42.2) or of a refugee
+    (R42.4) — the 5th hverdag after the day of receipt (the day of receipt itself does not count)."""
+    return add_working_days(received_on, R42_3_WORKING_DAYS)
 
 
-def may_refuse(*, today: datetime.date, deadline: datetime.date) -> bool:
-    """A refusal sent on the deadline day is in time; one day later the kommune cannot refuse."""
+def lapses_into_approval(grounds: Iterable[str]) -> bool:
+    """R42.3: whether a request not refused by its deadline counts as approved — only when the § 42
+    scheme is its one ground (R12.1, R12.4, R14.4 and R36.1 approvals never lapse)."""
+    grounds = set(grounds)
+    return bool(grounds) and grounds <= LAPSING_GROUNDS
+
+
+def refusal_bound_by_deadline(ground: str) -> bool:
+    """R42.3, R42.4: the income and refugee refusals must be sent by the deadline; the others
+    (R12.1, R12.4/R14.4, R36.1) have no deadline in the law."""
+    return ground in DEADLINE_BOUND_REFUSALS
+
+
+def may_refuse(*, today: datetime.date, deadline: datetime.date, ground: str = "R42.2") -> bool:
+    """A refusal on income or of a refugee sent on the deadline day is in time; one day later the
+    kommune cannot refuse on those grounds. The other grounds are not bound by the deadline."""
+    if not refusal_bound_by_deadline(ground):
+        return True
     return today <= deadline
 
 
 def has_lapsed(*, today: datetime.date, deadline: datetime.date) -> bool:
+    """The 5 hverdage have passed (for a request that lapses into approval, see ``lapses_into_approval``)."""
     return today > deadline
 
 
-def working_days_left(
-    *, today: datetime.date, deadline: datetime.date, closing_days: Iterable[datetime.date] = ()
-) -> int:
-    """The countdown shown in the queue: working days after today up to and including the
-    deadline (0 on the deadline day itself; negative — calendar days overdue — after it)."""
+def working_days_left(*, today: datetime.date, deadline: datetime.date) -> int:
+    """The countdown shown in the queue: hverdage after today up to and including the deadline (0 on
+    the deadline day itself; negative — calendar days overdue — after it)."""
     if today > deadline:
         return -(today - deadline).days
-    return working_days_between(today, deadline, closing_days)
+    return working_days_between(today, deadline)
 
 
 def rent_share_of_income(*, monthly_rent: Decimal, yearly_income: Decimal | None) -> Decimal | None:

@@ -4,15 +4,18 @@ The flow:
 
 1. When an offer round is decided (``offers._close_round``) and the letting needs the kommune's
    approval (``allocation.rules.approvals.approval_grounds``), ``request_if_needed`` creates the
-   request. The kommune receives it the same day; the R42.3 deadline (5 working days, Danish
-   public holidays and the kommune's closing days excluded) is computed by ``housing.deadlines``
-   and stored on the row. Where R36.1 applies, the applicant's benefit status is read (logged).
+   request. The kommune receives it the same day; the R42.3 deadline (5 hverdage after receipt,
+   one national definition — a kommune's own closing days never move it and are only shown) is
+   computed by ``housing.deadlines`` and stored on the row. Where R36.1 applies, the applicant's
+   benefit status is read (logged).
 2. ``lease_sign`` calls ``lease_check``: no lease until the request is approved or has lapsed.
 3. The kommune officer decides (``approval_decide``): approve, or refuse on a ground with reasons
    (R42.2 needs the household income and the concrete assessment; R42.4 a refugee; R36.1 a listed
-   benefit). A refusal after the deadline is refused by the service. The applicant is told in
-   writing with the Ankestyrelsen complaint guidance (R24); the letter is the organisation's copy
-   too (it is filed under the organisation's data controller and shown on the vacancy page).
+   benefit). An income or refugee refusal after the deadline is refused by the service (§ 42,
+   stk. 3–4); the R12.1, R12.4/R14.4 and R36.1 refusals have no deadline. The applicant is told in
+   writing, with the complaint guidance of the decision type (``letters.complaint_guidance``: the
+   bekendtgørelse names no route for these decisions, so none is invented), and the organisation
+   is told in writing of a refusal by a letter of its own (§ 42, stk. 3).
    Lettings outside an offer round — the advertising winner (also when the lots are drawn) and a
    letting outside the eligible group — are sent by ``approval_request_direct`` when the tenant is
    chosen (``lease_sign``).
@@ -20,7 +23,11 @@ The flow:
    they are told in writing), or, with none left, the round is closed and the next round is opened.
    A complaint to Ankestyrelsen that overturns the refusal (``approval_overturn``) approves the
    request and makes the applicant the winner again.
-5. The daily job ``approvals_lapse`` marks requests past their deadline as lapsed — approved.
+5. The daily job ``approvals_lapse`` marks a request past its deadline as lapsed — approved — only
+   when the § 42 scheme (R42.1) is its one ground: the lapse of § 42, stk. 3 takes away the income
+   and refugee refusals, and those are the only refusals that scheme allows. A request that also
+   needs the R12.1, R12.4/R14.4 or R36.1 approval never lapses into approval; it stays in the
+   queue marked overdue. The applicant and the organisation are told of a lapse in writing.
 6. R12.1: the kommune approves the startbolig *nomination* — after the ranking has named the
    applicant; the ranking shows whether the approval is in (``candidates.facts``).
 7. R12.5: the kommune may decide that a youth dwelling let out of kind reverts
@@ -56,10 +63,11 @@ from housing.models import (
     Person,
     PersonalDataAccess,
 )
-from housing.models.closing_days import KommuneClosingDay, kommune_closing_days
+from housing.models.closing_days import KommuneClosingDay
 from letters import complaint_guidance
 from letters import services as letters
 from letters.formatting import letter_long_date
+from letters.models import DecisionType
 
 from ..models import (
     Answer,
@@ -81,8 +89,16 @@ from ..models import (
 from ..rules import approvals as rules
 from .policies import kommune_decision_in_force
 
-# Letters are Danish (the templates are); the complaint guidance of a kommune decision (R24).
-R24_GUIDANCE = complaint_guidance.ANKESTYRELSEN
+# Letters are Danish (the templates are). The complaint guidance of each kind of decision is an
+# admin-edited text per decision type (item 13 of issue 12): none of these decisions is among those
+# § 24 lists, and § 11 excludes a letting under a § 61 approval scheme from the beboerklagenævn.
+REFUSAL_DECISION_TYPES = {
+    RefusalGround.INCOME: DecisionType.KOMMUNE_INCOME_REFUSAL,
+    RefusalGround.REFUGEE: DecisionType.KOMMUNE_REFUGEE_REFUSAL,
+    RefusalGround.BENEFITS: DecisionType.KOMMUNE_BENEFITS_REFUSAL,
+    RefusalGround.STARTBOLIG: DecisionType.KOMMUNE_STARTBOLIG_REFUSAL,
+    RefusalGround.OUT_OF_KIND: DecisionType.KOMMUNE_OUT_OF_KIND_REFUSAL,
+}
 GROUND_TEXT_DA = {
     "R42.1": "kommunen godkender hver udlejning (bekendtgørelsens § 42, stk. 1)",
     "R36.1": "kombineret udlejning (bekendtgørelsens § 36, stk. 1)",
@@ -121,12 +137,21 @@ def visible_requests(user) -> QuerySet[ApprovalRequest]:
 
 @dataclass
 class QueueRow:
+    """One pending request in the kommune's queue. ``closing_days`` are the kommune's own closing
+    days between receipt and the deadline: shown as information, they do not move the deadline."""
+
     request: ApprovalRequest
     days_left: int
+    closing_days: list[datetime.date] = field(default_factory=list)
 
     @property
     def overdue(self) -> bool:
         return self.days_left < 0
+
+    @property
+    def lapses(self) -> bool:
+        """R42.3: whether the request counts as approved when the deadline has passed."""
+        return rules.lapses_into_approval(self.request.grounds)
 
 
 def _closing_days_by_kommune(kommune_ids: set[int], start: datetime.date, end: datetime.date) -> dict:
@@ -139,7 +164,9 @@ def _closing_days_by_kommune(kommune_ids: set[int], start: datetime.date, end: d
 
 def kommune_queue(user, *, today: datetime.date | None = None) -> list[QueueRow]:
     """The kommune officer's pending requests, the earliest deadline first, each with its
-    countdown in working days (negative: calendar days overdue). Three queries, however many rows."""
+    countdown in hverdage (negative: calendar days overdue) and the kommune's closing days in the
+    period (information only). An overdue request that does not lapse into approval (R12.1,
+    R12.4/R14.4, R36.1) stays here, marked overdue. Three queries, however many rows."""
     today = today or timezone.localdate()
     kommune_ids = scoping.scope_for(user).kommune_ids
     if not kommune_ids:
@@ -153,11 +180,14 @@ def kommune_queue(user, *, today: datetime.date | None = None) -> list[QueueRow]
     )
     if not requests:
         return []
+    first = min(r.received_on for r in requests)
     last = max(r.deadline for r in requests)
-    closing = _closing_days_by_kommune({r.kommune_id for r in requests}, today, max(today, last))
+    closing = _closing_days_by_kommune({r.kommune_id for r in requests}, first, last)
     return [
         QueueRow(
-            r, rules.working_days_left(today=today, deadline=r.deadline, closing_days=closing[r.kommune_id])
+            r,
+            rules.working_days_left(today=today, deadline=r.deadline),
+            sorted(d for d in closing[r.kommune_id] if r.received_on < d <= r.deadline),
         )
         for r in requests
     ]
@@ -228,8 +258,17 @@ def log_benefit_finding_read(user, request: ApprovalRequest) -> None:
 
 def countdown(request: ApprovalRequest, *, today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
-    closing = kommune_closing_days(request.kommune_id, today, max(today, request.deadline))
-    return rules.working_days_left(today=today, deadline=request.deadline, closing_days=closing)
+    return rules.working_days_left(today=today, deadline=request.deadline)
+
+
+def closing_days_in_period(request: ApprovalRequest) -> list[KommuneClosingDay]:
+    """The kommune's closing days after receipt up to the deadline — shown beside the deadline as
+    information; a closing day is still a hverdag and does not move it (R42.3)."""
+    return list(
+        KommuneClosingDay.objects.filter(
+            kommune_id=request.kommune_id, day__gt=request.received_on, day__lte=request.deadline
+        ).order_by("day")
+    )
 
 
 # --- When approval is needed --------------------------------------------------------------------
@@ -300,7 +339,7 @@ def _create(
     day: datetime.date,
 ) -> ApprovalRequest:
     kommune_id = vacancy.dwelling.department.kommune_id
-    deadline = rules.refusal_deadline(day, kommune_closing_days(kommune_id, day))
+    deadline = rules.refusal_deadline(day)
     request = ApprovalRequest(
         vacancy=vacancy,
         kommune_id=kommune_id,
@@ -562,7 +601,7 @@ def lease_check(*, vacancy: Vacancy, person: Person, day: datetime.date) -> None
     if latest is not None:
         if latest.allows_letting:
             return
-        if latest.state == ApprovalState.PENDING:
+        if latest.state == ApprovalState.PENDING and rules.lapses_into_approval(latest.grounds):
             raise ValidationError(
                 _(
                     "The kommune has not yet approved the letting (%(grounds)s). It may refuse until "
@@ -572,6 +611,15 @@ def lease_check(*, vacancy: Vacancy, person: Person, day: datetime.date) -> None
                     "grounds": ", ".join(latest.grounds),
                     "day": date_format(latest.deadline, "SHORT_DATE_FORMAT"),
                 }
+            )
+        if latest.state == ApprovalState.PENDING:
+            raise ValidationError(
+                _(
+                    "The kommune has not yet approved the letting (%(grounds)s). This approval does not "
+                    "lapse when 5 working days have passed — that applies only to refusals on income and "
+                    "of refugees (R42.3) — so the lease waits for the kommune's decision."
+                )
+                % {"grounds": ", ".join(latest.grounds)}
             )
         raise ValidationError(_("The kommune refused to approve the letting to this applicant."))
     grounds = rules.approval_grounds(letting_facts(vacancy, day=day))
@@ -588,15 +636,54 @@ def lease_check(*, vacancy: Vacancy, person: Person, day: datetime.date) -> None
 # --- The kommune's decision --------------------------------------------------------------------
 
 
-def _decision_letter(*, actor, reason: str, request: ApprovalRequest, text: str, key: str):
+def decision_type_of(request: ApprovalRequest) -> str:
+    """The decision type whose complaint guidance the letters of this decision carry."""
+    if request.state == ApprovalState.REFUSED:
+        return REFUSAL_DECISION_TYPES[request.refusal_ground]
+    return DecisionType.KOMMUNE_APPROVAL
+
+
+def _decision_letter(
+    *, actor, reason: str, request: ApprovalRequest, text: str, key: str, day: datetime.date
+):
+    """The applicant's letter: the decision, and the complaint guidance of its decision type."""
     return letters.letter_create(
         actor=actor,
         reason=reason,
         sender=request.kommune.tenant,
         recipient=request.person,
         kind="kommune_decision",
-        context={"decision_text": text, "complaint_guidance": R24_GUIDANCE},
+        context={
+            "dwelling_address": request.vacancy.dwelling.address_line,
+            "decision_text": text,
+            "complaint_guidance": complaint_guidance.guidance_text(decision_type_of(request), day),
+        },
         idempotency_key=f"approval:{request.pk}:{key}",
+    )
+
+
+def _organisation_letter(
+    *, actor, reason: str, request: ApprovalRequest, text: str, key: str, day: datetime.date
+):
+    """§ 42, stk. 3: "skal boligorganisationen og den boligsøgende underrettes herom skriftligt" —
+    the organisation gets a letter of its own (Digital Post to its CVR where it is connected, else
+    physical post), which shows in its outbox."""
+    return letters.letter_create(
+        actor=actor,
+        reason=reason,
+        sender=request.kommune.tenant,
+        recipient_organisation=request.organisation,
+        concerns_person=request.person,
+        kind="kommune_decision_organisation",
+        context={
+            "dwelling_address": request.vacancy.dwelling.address_line,
+            "decision_text": text,
+            "applicant_reference": f"{request.person.full_name} ({request.person.applicant_number})"
+            if request.person.applicant_number
+            else request.person.full_name,
+            "complaint_guidance": complaint_guidance.guidance_text(decision_type_of(request), day),
+        },
+        idempotency_key=f"approval:{request.pk}:{key}:organisation",
     )
 
 
@@ -607,7 +694,7 @@ def _grounds_da(request: ApprovalRequest) -> str:
 def _lock(request: ApprovalRequest) -> ApprovalRequest:
     return (
         ApprovalRequest.objects.select_for_update(of=("self",))
-        .select_related("vacancy__dwelling__department", "kommune", "person")
+        .select_related("vacancy__dwelling__department", "kommune__tenant", "person", "organisation")
         .get(pk=request.pk)
     )
 
@@ -657,8 +744,10 @@ def approval_decide(
     is_refugee: bool = False,
     today: datetime.date | None = None,
 ) -> ApprovalRequest:
-    """The kommune officer approves the letting, or refuses it on a ground with reasons while the
-    R42.3 deadline has not passed. The applicant is told in writing with complaint guidance (R24)."""
+    """The kommune officer approves the letting, or refuses it on a ground with reasons — on income
+    (R42.2) or of a refugee (R42.4) only while the R42.3 deadline has not passed. The applicant is
+    told in writing with the complaint guidance of the decision type, and on a refusal the
+    organisation is told in writing too (§ 42, stk. 3)."""
     require_reason(reason)
     today = today or timezone.localdate()
     request = _lock(request)
@@ -692,32 +781,64 @@ def approval_decide(
             "Boligorganisationen kan nu indgå lejekontrakten med dig."
         )
     else:
-        if not rules.may_refuse(today=today, deadline=request.deadline):
+        if not rules.may_refuse(today=today, deadline=request.deadline, ground=refusal_ground):
             raise ValidationError(
-                _(
-                    "The deadline for a refusal was %(day)s: the kommune can no longer refuse, and the "
-                    "letting counts as approved (R42.3)."
-                )
-                % {"day": date_format(request.deadline, "SHORT_DATE_FORMAT")}
+                {
+                    "refusal_ground": _(
+                        "The deadline for a refusal on income or of a refugee was %(day)s: the kommune "
+                        "can no longer refuse on this ground (R42.3, R42.4)."
+                    )
+                    % {"day": date_format(request.deadline, "SHORT_DATE_FORMAT")}
+                }
             )
         errors = _refusal_errors(request, ground=refusal_ground, reasons=request.decision_reasons)
         if errors:
             raise ValidationError(errors)
         request.state = ApprovalState.REFUSED
         request.refusal_ground = refusal_ground
+        ground_da = REFUSAL_TEXT_DA.get(refusal_ground, refusal_ground)
         text = (
-            f"Kommunen afviser udlejningen af {dwelling.address_line} til dig, fordi "
-            f"{REFUSAL_TEXT_DA.get(refusal_ground, refusal_ground)}.</p><p>Begrundelse: "
-            f"{request.decision_reasons}"
+            f"Kommunen afviser udlejningen af {dwelling.address_line} til dig, fordi {ground_da}."
+            f"\n\nBegrundelse: {request.decision_reasons}"
         )
     audited_save(request, actor=actor, reason=reason)
     request.applicant_letter = _decision_letter(
-        actor=actor, reason=reason, request=request, text=text, key=request.state
+        actor=actor, reason=reason, request=request, text=text, key=request.state, day=today
     )
     audited_save(request, actor=actor, reason=reason, validate=False)
     if request.state == ApprovalState.REFUSED:
+        _organisation_letter(
+            actor=actor,
+            reason=reason,
+            request=request,
+            text=(
+                f"Kommunen har den {letter_long_date(today)} afvist udlejningen af {dwelling.address_line} "
+                f"til ansøgeren nedenfor, fordi {_ground_for_organisation(refusal_ground)}."
+                f"\n\nBegrundelse: {request.decision_reasons}\n\nAnsøgeren har fået afgørelsen skriftligt. "
+                "Boligen kan ikke udlejes til ansøgeren."
+            ),
+            key=request.state,
+            day=today,
+        )
         _after_refusal(actor=actor, reason=reason, request=request, today=today)
     return request
+
+
+def _ground_for_organisation(ground: str) -> str:
+    """The refusal ground as the organisation's letter states it (third person)."""
+    return {
+        RefusalGround.INCOME: "der er et åbenbart misforhold mellem husstandens indkomst og huslejen "
+        "(bekendtgørelsens § 42, stk. 2)",
+        RefusalGround.REFUGEE: "kommunen afviser udlejning til flygtninge efter almenboliglovens § 62, "
+        "stk. 1 (bekendtgørelsens § 42, stk. 4)",
+        RefusalGround.BENEFITS: "ansøgeren og en eventuel ægtefælle modtager en af de ydelser, der er nævnt "
+        "i almenboliglovens § 51 b, stk. 1, og kommunen har besluttet kombineret udlejning "
+        "(bekendtgørelsens § 36, stk. 1)",
+        RefusalGround.STARTBOLIG: "betingelserne for en startbolig er ikke opfyldt "
+        "(bekendtgørelsens § 12, stk. 1)",
+        RefusalGround.OUT_OF_KIND: "kommunen godkender ikke, at boligen udlejes som en anden boligtype "
+        "(bekendtgørelsens § 12, stk. 4, eller § 14, stk. 4)",
+    }.get(ground, ground)
 
 
 def _after_refusal(*, actor, reason: str, request: ApprovalRequest, today: datetime.date) -> None:
@@ -779,7 +900,16 @@ def _promoted_letter(*, actor, offer: Offer, vacancy: Vacancy, request: Approval
         f"Du har takket ja til boligen {address}. Kommunen har afvist udlejningen til den ansøger, "
         "der stod før dig, og boligen skal derfor nu udlejes til dig."
     )
-    if request is not None and request.state == ApprovalState.PENDING:
+    if (
+        request is not None
+        and request.state == ApprovalState.PENDING
+        and not rules.lapses_into_approval(request.grounds)
+    ):
+        text += (
+            f"\n\nUdlejningen skal godkendes af kommunen ({_grounds_da(request)}). Vi kontakter dig om "
+            "lejekontrakten, når kommunen har godkendt udlejningen."
+        )
+    elif request is not None and request.state == ApprovalState.PENDING:
         text += (
             f"\n\nUdlejningen skal godkendes af kommunen ({_grounds_da(request)}). Kommunen kan afvise "
             f"den senest den {letter_long_date(request.deadline)} (bekendtgørelsens § 42, stk. 3). "
@@ -890,18 +1020,25 @@ def approval_overturn(*, actor, reason: str, request: ApprovalRequest, day: date
 
 
 def approvals_lapse(*, today: datetime.date, progress=None) -> int:
-    """The daily job: a request not refused by its deadline has lapsed — the kommune can no
-    longer refuse, and the letting counts as approved (R42.3). The applicant is told."""
+    """The daily job: a request under the § 42 scheme alone (R42.1) not refused by its deadline has
+    lapsed — the kommune can no longer refuse on income or a refugee, the only refusals the scheme
+    allows, and the letting counts as approved (R42.3). The applicant and the organisation are told
+    in writing. Requests that also need the R12.1, R12.4/R14.4 or R36.1 approval are left pending:
+    they never lapse into approval and show as overdue in the kommune's queue."""
     actor = system_user()
     lapsed = 0
-    due = ApprovalRequest.objects.filter(state=ApprovalState.PENDING, deadline__lt=today).values_list(
-        "pk", flat=True
-    )
-    for pk in list(due):
+    due = [
+        pk
+        for pk, grounds in ApprovalRequest.objects.filter(
+            state=ApprovalState.PENDING, deadline__lt=today
+        ).values_list("pk", "grounds")
+        if rules.lapses_into_approval(grounds)
+    ]
+    for pk in due:
         with transaction.atomic():
             request = (
                 ApprovalRequest.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("vacancy__dwelling", "kommune", "person")
+                .select_related("vacancy__dwelling", "kommune__tenant", "person", "organisation")
                 .filter(pk=pk)
                 .first()
             )
@@ -926,9 +1063,23 @@ def approvals_lapse(*, today: datetime.date, progress=None) -> int:
                 "boligorganisationen kan indgå lejekontrakten med dig."
             )
             request.applicant_letter = _decision_letter(
-                actor=actor, reason=reason, request=request, text=text, key="lapsed"
+                actor=actor, reason=reason, request=request, text=text, key="lapsed", day=today
             )
             audited_save(request, actor=actor, reason=reason, validate=False)
+            address = request.vacancy.dwelling.address_line
+            _organisation_letter(
+                actor=actor,
+                reason=reason,
+                request=request,
+                text=(
+                    f"Kommunen har ikke afvist udlejningen af {address} til ansøgeren nedenfor inden "
+                    f"fristen den {letter_long_date(request.deadline)} (5 hverdage efter, at kommunen "
+                    "modtog sagen, bekendtgørelsens § 42, stk. 3). Kommunens mulighed for at afvise "
+                    "ansøgeren er dermed bortfaldet, og boligorganisationen kan indgå lejekontrakten."
+                ),
+                key="lapsed",
+                day=today,
+            )
             lapsed += 1
         if progress is not None:
             progress.advance()

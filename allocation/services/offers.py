@@ -23,21 +23,13 @@ from django.utils.translation import override
 
 from housing import scoping
 from housing.audit import audited_save, require_reason, system_user
+from letters import complaint_guidance
 from letters import services as letters
 from letters.formatting import letter_amount, letter_long_date
 from waitinglists.models import Entry, EntryStatus
 
 from ..models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
 from .policies import kommune_decision_in_force, offer_terms
-
-R11_GUIDANCE = (
-    "Er du uenig i, hvordan boligen er tildelt, kan du klage til beboerklagenævnet i kommunen "
-    "(bekendtgørelsens § 11)."
-)
-R11_KOMMUNE_GUIDANCE = (
-    "Kommunen godkender hver udlejning af familieboliger i dette område; klager over tildelingen "
-    "behandles derfor af kommunen (bekendtgørelsens § 11)."
-)
 
 
 def _require_write(actor, vacancy: Vacancy) -> None:
@@ -55,9 +47,19 @@ def previously_offered(vacancy: Vacancy) -> set[int]:
     return offered | rejected_entry_ids(vacancy.pk)
 
 
-def _complaint_guidance(vacancy: Vacancy, day: datetime.date) -> str:
+def allocation_decision_type(vacancy: Vacancy, day: datetime.date) -> str:
+    """The complaint route of the organisation's decisions on this letting (R11): beboerklagenævnet
+    for a family dwelling, unless the kommune approves each letting of family dwellings (§ 42,
+    stk. 1, almenboligloven § 61); none named for youth and elder dwellings."""
     decision = kommune_decision_in_force(kommune_id=vacancy.dwelling.department.kommune_id, day=day)
-    return R11_KOMMUNE_GUIDANCE if decision is not None and decision.approves_each_letting else R11_GUIDANCE
+    return complaint_guidance.allocation_decision_type(
+        dwelling_kind=vacancy.dwelling.kind,
+        approval_scheme=decision is not None and decision.approves_each_letting,
+    )
+
+
+def _complaint_guidance(vacancy: Vacancy, day: datetime.date) -> str:
+    return complaint_guidance.guidance_text(allocation_decision_type(vacancy, day), day)
 
 
 def _offer_letter(*, actor, offer: Offer, vacancy: Vacancy, terms, guidance: str):

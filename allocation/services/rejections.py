@@ -62,7 +62,6 @@ from ..rules import rejection_grounds as rules
 
 DEFAULT_DEBT_THRESHOLD = Decimal("1000.00")
 
-R24_GUIDANCE = complaint_guidance.ANKESTYRELSEN
 
 # The ground as the decision letter states it (Danish: the letter quotes the law).
 GROUND_LETTER_TEXT = {
@@ -285,7 +284,8 @@ def _raise(problems: list[rules.Problem]) -> None:
 
 
 def _complaint_guidance(vacancy: Vacancy, day: datetime.date) -> str:
-    from .offers import _complaint_guidance as guidance  # R11: beboerklagenævn unless R42 applies
+    # R11: beboerklagenævnet for a family dwelling unless the kommune approves each letting (§ 61).
+    from .offers import _complaint_guidance as guidance
 
     return guidance(vacancy, day)
 
@@ -644,7 +644,8 @@ def dispensation_decide(
     day: datetime.date | None = None,
 ) -> Dispensation:
     """R37.2: the kommune officer decides, recording the four considerations of § 37, stk. 2; the
-    applicant gets the decision with complaint guidance to Ankestyrelsen (R24). A granted
+    applicant gets the decision in writing, with the complaint guidance of a dispensation decision
+    (the bekendtgørelse names no route: § 24 does not list § 51 c). A granted
     dispensation lifts the R37 rejection."""
     require_reason(reason)
     day = day or timezone.localdate()
@@ -689,7 +690,10 @@ def dispensation_decide(
         kind="kommune_decision",
         context={
             "decision_text": f"{verdict} {dispensation.decision_reasoning}",
-            "complaint_guidance": R24_GUIDANCE,
+            # § 37, stk. 2 (almenboligloven § 51 c) is not among the decisions § 24 lists.
+            "complaint_guidance": complaint_guidance.guidance_text(
+                complaint_guidance.DecisionType.KOMMUNE_DISPENSATION, day
+            ),
         },
         idempotency_key=f"dispensation:{dispensation.pk}",
     )

@@ -86,7 +86,12 @@ def _page(request, approval: ApprovalRequest, *, form=None, status: int = 200, *
         "days_left": services.countdown(approval, today=today)
         if approval.state == ApprovalState.PENDING
         else None,
+        # R42.3: past the deadline the income and refugee refusals are gone; the request lapses
+        # into approval only under the § 42 scheme alone (R12.1, R12.4/R14.4, R36.1 never lapse).
         "may_refuse": rules.may_refuse(today=today, deadline=approval.deadline),
+        "lapses": rules.lapses_into_approval(approval.grounds),
+        # The kommune's own closing days in the period: information, they do not move the deadline.
+        "closing_days": services.closing_days_in_period(approval),
         "rent_share": rules.rent_share_of_income(
             monthly_rent=approval.monthly_rent, yearly_income=approval.household_income
         ),

@@ -333,7 +333,7 @@ def offer_make(
             "reason": reason,
             # The R17 paragraph (a refusal restarts the 2 months) only for an offer under § 16.
             "on_general_list": bool(meets_guarantee),
-            "complaint_guidance": guarantee_services.COMPLAINT_GUIDANCE,
+            "complaint_guidance": guarantee_services.elder_complaint_guidance(),
         },
         idempotency_key=f"elder-offer:{offer.pk}",
     )
@@ -403,7 +403,7 @@ def offer_accept(*, actor, reason: str, offer: ElderOffer, received_on: datetime
             "ready_on": letter_long_date(vacancy.ready_on),
             "landlord": landlord_of(dwelling),
             "reason": offer.decision_reason,
-            "complaint_guidance": guarantee_services.COMPLAINT_GUIDANCE,
+            "complaint_guidance": guarantee_services.elder_complaint_guidance(),
         },
         idempotency_key=f"elder-allocation-decision:{offer.pk}",
     )

@@ -54,8 +54,14 @@ from ..rules.deadlines import guarantee_deadlines
 DEFAULT_WARNING_DAYS = 14
 MAX_WARNING_DAYS = 60
 
-#: The appeal guidance of § 24 (Ankestyrelsen; retssikkerhedslovens kapitel 10), in every decision letter.
-COMPLAINT_GUIDANCE = complaint_guidance.ANKESTYRELSEN
+
+def elder_complaint_guidance(day: datetime.date | None = None) -> str:
+    """The appeal guidance of § 24 (Ankestyrelsen; retssikkerhedslovens kapitel 10) in force on the
+    day of the decision, for every elder-housing decision letter (admin-editable, versioned)."""
+    return complaint_guidance.guidance_text(
+        complaint_guidance.DecisionType.ELDER_ALLOCATION, day or timezone.localdate()
+    )
+
 
 NEED_KIND_DA = {
     NeedKind.ELDER_DWELLING: "en ældrebolig",
@@ -395,7 +401,7 @@ def guarantee_leave(
                 "cause": str(cause),
                 "ended_on": letter_long_date(day),
                 "note": (note or "").strip()[:300],
-                "complaint_guidance": COMPLAINT_GUIDANCE if cause in DECISION_CAUSES else "",
+                "complaint_guidance": elder_complaint_guidance(day) if cause in DECISION_CAUSES else "",
             },
             idempotency_key=f"elder-general-list-left:{entry.pk}",
         )
@@ -451,7 +457,7 @@ def guarantee_end_need_changed(
             "new_need": NEED_KIND_DA.get(decision.kind, decision.kind),
             "ended_on": letter_long_date(decision.decided_on),
             "withdrawn_offer": ", ".join(withdrawn),
-            "complaint_guidance": COMPLAINT_GUIDANCE,
+            "complaint_guidance": elder_complaint_guidance(decision.decided_on),
         },
         idempotency_key=f"elder-guarantee-ended:{entry.pk}",
     )

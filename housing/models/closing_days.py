@@ -1,11 +1,10 @@
 """A kommune's closing days (*lukkedage*): days on which the kommune's offices are closed although
-they are no Danish public holiday (e.g. Grundlovsdag, 24 and 31 December, a bridge day). They do
-not count as working days (*hverdage*) in the kommune's legal deadlines, such as the 5 working
-days in which it may refuse a letting (bekendtgørelsens § 42, stk. 3, R42.3)."""
+they are hverdage (e.g. a bridge day). They are shown beside a legal deadline as information, but
+they never move it: *hverdage* have one national definition (Monday–Friday except public holidays,
+Grundlovsdag, 24 and 31 December; ``housing.deadlines``), so the 5 hverdage in which a kommune may
+refuse a letting (bekendtgørelsens § 42, stk. 3, R42.3) run on a closing day too."""
 
 from __future__ import annotations
-
-import datetime
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -32,16 +31,3 @@ class KommuneClosingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kommune.name}: {self.day.isoformat()}"
-
-
-def kommune_closing_days(
-    kommune_id: int, start: datetime.date, end: datetime.date | None = None
-) -> frozenset[datetime.date]:
-    """The kommune's closing days from ``start`` (inclusive) to ``end`` (inclusive; default: 60
-    days on, which covers any deadline counted in working days here), for ``add_working_days``."""
-    end = end or start + datetime.timedelta(days=60)
-    return frozenset(
-        KommuneClosingDay.objects.filter(kommune_id=kommune_id, day__gte=start, day__lte=end).values_list(
-            "day", flat=True
-        )
-    )

@@ -1,3 +1,4 @@
+from .complaint_guidance import ComplaintGuidance, DecisionType
 from .jobs import JobRun
 from .letters import (
     LEGAL_NOTICE_KINDS,
@@ -13,6 +14,8 @@ from .letters import (
 __all__ = [
     "LEGAL_NOTICE_KINDS",
     "Channel",
+    "ComplaintGuidance",
+    "DecisionType",
     "DeliveryEvent",
     "JobRun",
     "Letter",

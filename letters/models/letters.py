@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from housing.models import Person, Tenant
+from housing.models import HousingOrganisation, Person, Tenant
 
 
 class LetterKind(models.TextChoices):
@@ -25,6 +25,10 @@ class LetterKind(models.TextChoices):
     HOUSING_GUARANTEE = "housing_guarantee", _("Boliggarantibevis (R6)")
     REJECTION_DECISION = "rejection_decision", _("Rejection decision")
     KOMMUNE_DECISION = "kommune_decision", _("Kommune decision")
+    KOMMUNE_DECISION_ORGANISATION = (
+        "kommune_decision_organisation",
+        _("Kommune decision on a letting, to the housing organisation (R42.3)"),
+    )
     GUARANTEE_INFORMATION = "guarantee_information", _("Guarantee information")
     PAAKRAV = "paakrav", _("Påkrav (almenlejeloven § 89)")
     OPSIGELSE = "opsigelse", _("Opsigelse (almenlejeloven § 90, stk. 2)")
@@ -54,6 +58,7 @@ LEGAL_NOTICE_KINDS = frozenset(
         LetterKind.DELETION_NOTICE,
         LetterKind.REJECTION_DECISION,
         LetterKind.KOMMUNE_DECISION,
+        LetterKind.KOMMUNE_DECISION_ORGANISATION,
         LetterKind.PAAKRAV,
         LetterKind.OPSIGELSE,
         LetterKind.ELDER_NO_GUARANTEE,
@@ -156,7 +161,13 @@ class PrintBatch(models.Model):
 
 
 class Letter(models.Model):
-    """A letter to one person, with the delivery record that proves how it was sent (DP3)."""
+    """A letter to one person or to one housing organisation, with the delivery record that proves
+    how it was sent (DP3).
+
+    An organisation receives a letter where the law says it is told in writing — the kommune's
+    refusal of a letting and the lapse of its deadline (§ 42, stk. 3, R42.3). Such a letter goes
+    by Digital Post to the organisation's CVR when it is connected, otherwise by physical post, and
+    belongs to the organisation as data controller (its outbox shows it)."""
 
     uuid = models.UUIDField(_("message UUID"), default=uuid.uuid4, unique=True, editable=False)
     idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
@@ -167,7 +178,29 @@ class Letter(models.Model):
         Tenant, verbose_name=_("sender"), on_delete=models.PROTECT, related_name="sent_letters"
     )
     recipient = models.ForeignKey(
-        Person, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="letters"
+        Person,
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        related_name="letters",
+        null=True,
+        blank=True,
+    )
+    recipient_organisation = models.ForeignKey(
+        HousingOrganisation,
+        verbose_name=_("recipient organisation"),
+        on_delete=models.PROTECT,
+        related_name="letters_received",
+        null=True,
+        blank=True,
+    )
+    # The applicant a letter to an organisation is about: reading it is reading their data (logged).
+    concerns_person = models.ForeignKey(
+        Person,
+        verbose_name=_("concerns"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     kind = models.CharField(_("kind"), max_length=40, choices=LetterKind.choices)
     template = models.ForeignKey(LetterTemplate, verbose_name=_("template version"), on_delete=models.PROTECT)
@@ -238,6 +271,11 @@ class Letter(models.Model):
                 condition=~Q(state="printed") | Q(channel="physical"),
                 name="only_physical_letters_are_printed",
             ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False, recipient_organisation__isnull=True)
+                | Q(recipient__isnull=True, recipient_organisation__isnull=False),
+                name="letter_has_one_recipient",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -245,6 +283,10 @@ class Letter(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("letters:letter_detail", args=[self.pk])
+
+    @property
+    def to_organisation(self) -> bool:
+        return self.recipient_organisation_id is not None
 
 
 class DeliveryEvent(models.Model):

@@ -69,15 +69,18 @@ def letter_history(request, pk: int):
 @require_GET
 @xframe_options_sameorigin  # shown in the letter page's preview frame
 def letter_pdf(request, pk: int):
-    """The letter as PDF, inline. Reading a letter is reading personal data: logged every time."""
+    """The letter as PDF, inline. Reading a letter is reading personal data: logged every time —
+    against the person it went to, or for a letter to an organisation the applicant it concerns."""
     letter = _letter(request, pk)
-    housing_services.access_log_record(
-        actor=request.user,
-        person=letter.recipient,
-        kind=AccessKind.SENSITIVE_READ,
-        purpose=AccessPurpose.CASE_HANDLING,
-        detail=f"letter {letter.pk}",
-    )
+    person = letter.recipient or letter.concerns_person
+    if person is not None:
+        housing_services.access_log_record(
+            actor=request.user,
+            person=person,
+            kind=AccessKind.SENSITIVE_READ,
+            purpose=AccessPurpose.CASE_HANDLING,
+            detail=f"letter {letter.pk}",
+        )
     response = HttpResponse(rendering.letter_pdf(letter), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="brev-{letter.pk}.pdf"'
     # Personal data: never kept in a shared cache or the browser's disk cache.

@@ -144,8 +144,8 @@ def load(plan: Plan, entry_ids: list[int]) -> Loaded:
     if plan.dwelling.youth_kind == "startbolig" and plan.vacancy_id is not None:
         # R12.1 (§ 12, stk. 1, 4. pkt.): the kommune approves each startbolig *nomination* — after
         # the ranking names the applicant, through the approval request (``services.approvals``).
-        # The ranking does not wait for it; it shows whether the approval is in (approved, or the
-        # R42.3 deadline lapsed), and ``lease_check`` refuses the lease until it is.
+        # The ranking does not wait for it; it shows whether the approval is in (a startbolig
+        # approval never lapses into approval, R42.3), and ``lease_check`` refuses the lease until it is.
         facts["startbolig_approved"] = Exists(
             ApprovalRequest.objects.filter(
                 vacancy_id=plan.vacancy_id,
