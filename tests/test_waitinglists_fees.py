@@ -713,6 +713,8 @@ def test_andels_members_no_registration_fee_but_update_fees(caseworker_a, intern
         person=person_a,
         wishes=Wishes(),
         andels_member_since=D(2008, 9, 1),
+        andels_tenant_on_cutoff=True,
+        andels_general_list_on=D(2010, 2, 1),
         send_letter=False,
     )
     assert (entry.seniority_date, entry.seniority_basis) == (D(2008, 9, 1), SeniorityBasis.ANDELS_2010)

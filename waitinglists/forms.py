@@ -32,6 +32,20 @@ class ReasonForm(ReasonFormMixin, forms.Form):
     """Just the mandatory reason (reinstating an entry)."""
 
 
+class KeepSeniorityForm(ReasonFormMixin, forms.Form):
+    """The tenant's wish to keep the seniority after a lease (§ 3, stk. 6–7, R3.6–R3.7)."""
+
+    requested_on = forms.DateField(
+        label=_("The wish was received on"),
+        widget=DateInput(),
+        help_text=_(
+            "The day the tenant's wish reached the organisation: at the latest 8 days after the lease was "
+            "signed, postponed when the written information was sent later (§ 3, stk. 6)."
+        ),
+    )
+    field_order = ["requested_on", "change_reason"]
+
+
 class WishesMixin(forms.Form):
     """The wish fields shared by registration and the wishes edit (R3.2: one list for all
     departments; the wishes narrow which offers the applicant gets)."""

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('letters', '0007_elder_general_list_left_kind'),
+        ("letters", "0007_elder_general_list_left_kind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='jobrun',
-            name='attention',
-            field=models.JSONField(blank=True, default=list, verbose_name='needs attention'),
+            model_name="jobrun",
+            name="attention",
+            field=models.JSONField(blank=True, default=list, verbose_name="needs attention"),
         ),
     ]

@@ -5,29 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('letters', '0008_job_run_attention'),
-        ('waitinglists', '0004_r94_queue_index'),
+        ("letters", "0008_job_run_attention"),
+        ("waitinglists", "0004_r94_queue_index"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='feecharge',
-            name='reminded_charge_has_deadline',
+            model_name="feecharge",
+            name="reminded_charge_has_deadline",
         ),
         migrations.AddField(
-            model_name='feecharge',
-            name='reminder_letter',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='letters.letter', verbose_name='reminder letter'),
+            model_name="feecharge",
+            name="reminder_letter",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="letters.letter",
+                verbose_name="reminder letter",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalfeecharge',
-            name='reminder_letter',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='letters.letter', verbose_name='reminder letter'),
+            model_name="historicalfeecharge",
+            name="reminder_letter",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="letters.letter",
+                verbose_name="reminder letter",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='feecharge',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'reminded'), _negated=True), models.Q(('reminded_on__isnull', False), ('reminder_deadline__isnull', False)), models.Q(('reminded_on__isnull', True), ('reminder_deadline__isnull', True), ('reminder_letter__isnull', False)), _connector='OR'), name='reminded_charge_sent_or_on_its_way'),
+            model_name="feecharge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "reminded"), _negated=True),
+                    models.Q(("reminded_on__isnull", False), ("reminder_deadline__isnull", False)),
+                    models.Q(
+                        ("reminded_on__isnull", True),
+                        ("reminder_deadline__isnull", True),
+                        ("reminder_letter__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="reminded_charge_sent_or_on_its_way",
+            ),
         ),
     ]
