@@ -316,7 +316,7 @@ def test_a_physical_reminder_counts_from_the_day_its_print_batch_was_confirmed_p
 
 @pytest.mark.rule("R3.3")
 def test_a_failed_reminder_holds_back_the_deletion_and_needs_attention_until_resent(
-    caseworker_a, digital_entry, set_today, monkeypatch
+    caseworker_a, digital_entry, set_today, monkeypatch, client_for
 ):
     _cycle(DUE)
     set_today(REMIND)
@@ -328,6 +328,8 @@ def test_a_failed_reminder_holds_back_the_deletion_and_needs_attention_until_res
     run = _fee_delete_run()
     assert run.counts == {"reminders_failed": 1, "deleted": 0}
     assert "R3.3" in run.attention[0] and str(charge.reminder_letter_id) in run.attention[0]
+    page = client_for(caseworker_a).get(run.get_absolute_url()).content.decode()
+    assert 'id="attention"' in page and str(charge.reminder_letter_id) in page
     digital_entry.refresh_from_db()
     assert digital_entry.status == EntryStatus.ACTIVE
     # The caseworker resends it; it leaves on 7 April, so the 21 days run from then.
