@@ -28,7 +28,8 @@ from django.utils import timezone
 from housing import cpr, scoping
 from housing.models import Department, Person
 
-from .models import ChargeState, Entry, EntryStatus, FeeCharge, Payment, WaitingList
+from .models import ChargeState, Entry, EntryStatus, FeeCharge, KeepSeniorityRight, Payment, WaitingList
+from .services.seniority import keep_window
 
 ARREARS_STATES = (ChargeState.OPEN, ChargeState.REMINDED)
 # The list order (R9.4 precedence on internal lists, then seniority, then who came first).
@@ -232,8 +233,6 @@ def keep_right_rows(rights) -> list[dict]:
     """Each right with its window (``seniority.keep_window``): when the information left and
     until when the wish is in time — or that the information has not left, so the 8 days have
     not started."""
-    from .services.seniority import keep_window
-
     return [{"right": right, "window": keep_window(right)} for right in rights]
 
 
@@ -249,8 +248,6 @@ def letter_keep_rights(*, user, letter_id: int | None) -> list[dict]:
     """The rights a lease's information letter told the tenant of (for the lease page)."""
     if letter_id is None:
         return []
-    from .models import KeepSeniorityRight
-
     rights = KeepSeniorityRight.objects.filter(
         information_letter_id=letter_id, controller_id__in=scoping.scope_for(user).tenant_ids
     ).select_related("entry__waiting_list", "information_letter", "recorded_by")

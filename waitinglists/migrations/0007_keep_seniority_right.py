@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                         choices=[
                             (
                                 "r3_6",
-                                "§ 3, stk. 6 — member of an almen andelsboligorganisation on 1 January 2010 (R3.6)",
+                                "§ 3, stk. 6 — andels member on 1 January 2010 (R3.6)",
                             ),
                             (
                                 "r3_7",
@@ -160,7 +160,7 @@ class Migration(migrations.Migration):
                         choices=[
                             (
                                 "r3_6",
-                                "§ 3, stk. 6 — member of an almen andelsboligorganisation on 1 January 2010 (R3.6)",
+                                "§ 3, stk. 6 — andels member on 1 January 2010 (R3.6)",
                             ),
                             (
                                 "r3_7",

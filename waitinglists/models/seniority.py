@@ -115,7 +115,7 @@ class LettingRecord(models.Model):
 class KeepRule(models.TextChoices):
     ANDELS_2010 = (
         "r3_6",
-        _("§ 3, stk. 6 — member of an almen andelsboligorganisation on 1 January 2010 (R3.6)"),
+        _("§ 3, stk. 6 — andels member on 1 January 2010 (R3.6)"),
     )
     SCHEME = "r3_7", _("§ 3, stk. 7 — the organisation's scheme for keeping the seniority (R3.7)")
 
