@@ -105,6 +105,12 @@ class JobProgress:
         self.run.errors.append(redact(str(message))[:1000])
         self.flush(force=True)
 
+    def attention(self, message: str) -> None:
+        """Something a person must see to (shown on the job run apart from the errors); like the
+        errors, never with a CPR number."""
+        self.run.attention.append(redact(str(message))[:1000])
+        self.flush(force=True)
+
     def flush(self, *, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._last_flush < _FLUSH_EVERY_SECONDS:
@@ -115,6 +121,7 @@ class JobProgress:
             done=self.run.done,
             counts=self.run.counts,
             errors=self.run.errors,
+            attention=self.run.attention,
             heartbeat_at=timezone.now(),
         )
         if self._on_progress is not None:
@@ -167,5 +174,6 @@ def _finish(run: JobRun, state: str) -> None:
         done=run.done,
         counts=run.counts,
         errors=run.errors,
+        attention=run.attention,
         heartbeat_at=run.finished_at,
     )

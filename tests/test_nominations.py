@@ -27,6 +27,7 @@ from housing import cpr
 from housing.audit import audited_save
 from housing.models import Kommune, Person, Role
 from tests.factories import DwellingFactory, MembershipFactory, UserFactory, unique_cpr
+from tests.factories_waitinglists import EntryFactory, FeeScheduleFactory, WaitingListFactory
 from waitinglists.models import Entry
 
 pytestmark = pytest.mark.django_db
@@ -409,3 +410,21 @@ def test_a_kommune_without_vacancies_sees_an_empty_queue(client_for, odense_offi
     assert Kommune.objects.filter(code="0461").exists()
     response = client_for(odense_officer).get(reverse("allocation:nomination_queue"))
     assert response.status_code == 200
+
+
+@pytest.mark.rule("R3.5", "R1.4")
+def test_a_lease_by_kommunal_anvisning_ends_the_place_on_the_organisations_general_list(
+    kommune_officer, caseworker_a, org_a, vacancy, person_a
+):
+    """§ 1, stk. 4 takes the letting of this dwelling out of §§ 2–11; § 3, stk. 5 still ends the
+    tenant's place on the organisation's list: "Når en boligsøgende indgår aftale om leje af en
+    bolig, slettes den pågældende på ventelisten" — as § 9, stk. 2 shows for rehousing."""
+    general = WaitingListFactory(controller=org_a.tenant, name="Alfa venteliste")
+    FeeScheduleFactory(controller=org_a.tenant)
+    entry = EntryFactory(waiting_list=general, person=person_a)
+    nomination = _name(kommune_officer, vacancy, person_a.cpr_reveal())
+    nomination_lease(
+        actor=caseworker_a, reason="Underskrevet", nomination=nomination, signed_on=TODAY, starts_on=MOVE_OUT
+    )
+    entry.refresh_from_db()
+    assert (entry.status, entry.deletion_reason, entry.deleted_on) == ("deleted", "lease_signed", TODAY)

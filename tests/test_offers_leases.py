@@ -29,8 +29,9 @@ from housing.audit import audited_save, system_user
 from letters.models import Letter
 from tests.factories import DwellingFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
-from waitinglists.models import EntryStatus, SchemeKind, SeniorityScheme
+from waitinglists.models import EntryStatus, KeepRule, KeepSeniorityRight, SchemeKind, SeniorityScheme
 from waitinglists.models.seniority import LettingRecord
+from waitinglists.services.seniority import keep_window
 
 TODAY = timezone.localdate()
 REASON = "Test"
@@ -200,14 +201,16 @@ def test_signing_makes_the_lease_and_ends_the_place_and_its_seniority(
     winner_entry.refresh_from_db()
     assert vacancy.state == VacancyState.LET
     assert winner_entry.status == EntryStatus.DELETED and winner_entry.deletion_reason == "lease_signed"
-    assert lease.keep_seniority_until is None
+    # No andels membership and no scheme: no right to keep the place (R3.5), no information.
+    assert lease.seniority_information_letter is None
+    assert not KeepSeniorityRight.objects.filter(entry=winner_entry).exists()
     record = LettingRecord.objects.get(person=winner_entry.person)
     assert record.winner_seniority_date == winner_entry.seniority_date and record.rooms == 3
     assert Letter.objects.filter(kind="lease_confirmation", recipient=winner_entry.person).exists()
 
 
 @pytest.mark.rule("R3.7", "R3.6")
-def test_under_a_keep_seniority_scheme_the_applicant_is_told_at_signing_with_8_days(
+def test_under_a_keep_seniority_scheme_the_written_information_goes_with_the_lease(
     caseworker_a, org_a, general_list, department_a, vacancy
 ):
     audited_save(
@@ -232,10 +235,15 @@ def test_under_a_keep_seniority_scheme_the_applicant_is_told_at_signing_with_8_d
         signed_on=TODAY,
         starts_on=vacancy.move_out_date,
     )
-    assert lease.seniority_informed_on == TODAY
-    assert lease.keep_seniority_until == TODAY + datetime.timedelta(days=8)
+    # The written information goes with the lease (§ 3, stk. 6, 3. pkt.); the 8 days count from
+    # the day it is actually sent, not from the signing or the queueing (it is still queued here).
     letter = Letter.objects.get(kind="lease_confirmation")
-    assert "8 dage" in letter.body_html
+    assert lease.seniority_information_letter == letter
+    assert "8 dage" in letter.body_html and "§ 3, stk. 7 og 6" in letter.body_html
+    right = KeepSeniorityRight.objects.get(entry=winner.entry)
+    assert (right.rule, right.lease_signed_on, right.information_letter) == (KeepRule.SCHEME, TODAY, letter)
+    window = keep_window(right)
+    assert (window.informed_on, window.deadline) == (None, None)
 
 
 def test_a_list_dwelling_cannot_be_let_past_the_offer_round(caseworker_a, person_a, vacancy):

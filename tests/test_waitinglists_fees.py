@@ -16,10 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from housing.audit import system_user
+from housing.audit import audited_save, system_user
+from letters import services as letters_services
 from letters.jobs import registered_jobs, run_job
-from letters.models import JobRun, Letter
-from tests.factories import PersonFactory
+from letters.models import Channel, JobRun, Letter, LetterState
+from tests.factories import MembershipFactory, PersonFactory
 from tests.factories_waitinglists import EntryFactory, FeeScheduleFactory, WaitingListFactory
 from waitinglists.models import (
     ChargeKind,
@@ -57,6 +58,9 @@ def set_today(monkeypatch):
 
     def move(day: datetime.date) -> datetime.date:
         monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day)
+        # The letters record when they were sent with ``timezone.now``: noon of the same day.
+        noon = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+        monkeypatch.setattr(timezone, "now", lambda: noon)
         return day
 
     move(DUE)
@@ -80,12 +84,20 @@ def internal_list(org_a, schedule):
     )
 
 
-def _cycle(day: datetime.date) -> tuple[int, int, int]:
-    return (
-        fees.fee_cycle_charge(today=day),
-        fees.fee_cycle_remind(today=day),
-        fees.fee_cycle_delete(today=day),
-    )
+def _send_letters() -> None:
+    """What the letter jobs and the print room do on a day: Digital Post sent, the day's print
+    batches made and confirmed as posted."""
+    letters_services.letters_dispatch()
+    for batch in letters_services.print_batches_create(actor=system_user()):
+        print_room = MembershipFactory(tenant=batch.controller).user
+        letters_services.print_batch_confirm_posted(actor=print_room, reason="Posted", batch=batch)
+
+
+def _cycle(day: datetime.date, *, send: bool = True) -> tuple[int, int, int]:
+    charged, reminded = fees.fee_cycle_charge(today=day), fees.fee_cycle_remind(today=day)
+    if send:
+        _send_letters()
+    return charged, reminded, fees.fee_cycle_delete(today=day)
 
 
 def _update_charge(entry: Entry, year: int = 2026) -> FeeCharge:
@@ -173,7 +185,8 @@ def test_the_cycle_run_twice_a_day_charges_reminds_and_deletes_exactly_once(gene
         FeeCharge.history.filter(id=charge.pk).order_by("history_id").values_list("state", flat=True)
     ) == [
         "open",
-        "reminded",
+        "reminded",  # the reminder letter made
+        "reminded",  # the reminder sent: the day and the deadline recorded
         "deleted",
     ]
     assert active.history.filter(history_user=system, status="deleted").count() == 1
@@ -192,7 +205,10 @@ def test_the_jobs_run_twice_do_the_work_once_and_report_counts(general_list, set
     assert run_all() == [{"charged": 2}, {"reminded": 0}, {"deleted": 0}]
     assert run_all() == [{"charged": 0}, {"reminded": 0}, {"deleted": 0}]
     set_today(REMIND)
-    assert run_all() == [{"charged": 0}, {"reminded": 2}, {"deleted": 0}]
+    # The reminders are made but not sent yet: the deletion run reports them as waiting.
+    assert run_all() == [{"charged": 0}, {"reminded": 2}, {"reminders_waiting": 2, "deleted": 0}]
+    _send_letters()
+    assert run_all() == [{"charged": 0}, {"reminded": 0}, {"reminders_sent": 2, "deleted": 0}]
     assert run_all() == [{"charged": 0}, {"reminded": 0}, {"deleted": 0}]
     set_today(AFTER_DEADLINE)
     assert run_all() == [{"charged": 0}, {"reminded": 0}, {"deleted": 2}]
@@ -201,7 +217,131 @@ def test_the_jobs_run_twice_do_the_work_once_and_report_counts(general_list, set
     assert Letter.objects.filter(kind="deletion_notice").count() == 2
     assert FeeCharge.objects.count() == 2
     run = JobRun.objects.filter(job="waitinglists.fee_remind").order_by("id")[2]
+    assert JobRun.objects.filter(job="waitinglists.fee_delete").order_by("id")[2].attention
     assert (run.state, run.total, run.done) == (JobRun.State.SUCCEEDED, 2, 2)
+
+
+# --- The reminder must actually have been sent (R3.3) -----------------------------------------
+
+
+@pytest.fixture
+def digital_entry(org_a, caseworker_a, general_list):
+    """An entry whose letters go by Digital Post: org A connected, the applicant consented."""
+    org_a.digital_post_connected_from = D(2022, 3, 1)
+    audited_save(org_a, actor=caseworker_a, reason="Tilsluttet Digital Post")
+    person = PersonFactory(
+        controller=org_a.tenant, digital_post_consent_date=D(2024, 1, 1), digital_post_consent_method="form"
+    )
+    return EntryFactory(waiting_list=general_list, person=person)
+
+
+class _BrokenTransport:
+    name = "broken"
+
+    def send(self, *, message_uuid, memo_xml):
+        raise OSError("Digital Post refused the message")
+
+    def flush(self):
+        pass
+
+
+def _fee_delete_run() -> JobRun:
+    return run_job("waitinglists.fee_delete", trigger=JobRun.Trigger.MANUAL)
+
+
+@pytest.mark.rule("R3.3")
+def test_a_reminder_still_waiting_in_the_outbox_does_not_lead_to_deletion(digital_entry, set_today):
+    """ "Betaler den boligsøgende ikke trods påmindelsen, slettes den boligsøgende": without a
+    reminder sent, nobody is deleted — however long ago the reminder letter was queued."""
+    _cycle(DUE)
+    set_today(REMIND)
+    _cycle(REMIND, send=False)
+    charge = _update_charge(digital_entry)
+    assert (charge.state, charge.reminded_on, charge.reminder_deadline) == (ChargeState.REMINDED, None, None)
+    assert charge.reminder_letter.state == LetterState.QUEUED
+    set_today(AFTER_DEADLINE + datetime.timedelta(days=30))
+    run = _fee_delete_run()
+    digital_entry.refresh_from_db()
+    assert digital_entry.status == EntryStatus.ACTIVE
+    assert run.counts == {"reminders_waiting": 1, "deleted": 0}
+    assert len(run.attention) == 1 and str(charge.reminder_letter_id) in run.attention[0]
+
+
+@pytest.mark.rule("R3.3")
+def test_the_deletion_deadline_counts_from_the_day_the_reminder_was_sent(digital_entry, set_today):
+    """Queued on 15 March, sent by Digital Post on 18 March: 21 days from the 18th is 8 April,
+    which still counts; deleted on 9 April — not on 6 April as counted from the queueing."""
+    _cycle(DUE)
+    set_today(REMIND)
+    _cycle(REMIND, send=False)
+    sent_on = set_today(D(2026, 3, 18))
+    _send_letters()
+    charge = _update_charge(digital_entry)
+    assert charge.reminder_letter.channel == Channel.DIGITAL_POST
+    assert charge.reminder_letter.state in (LetterState.SENT, LetterState.DELIVERED)
+    set_today(AFTER_DEADLINE)
+    assert _fee_delete_run().counts == {"reminders_sent": 1, "deleted": 0}
+    charge.refresh_from_db()
+    assert (charge.reminded_on, charge.reminder_deadline) == (sent_on, D(2026, 4, 8))
+    set_today(D(2026, 4, 8))
+    assert fees.fee_cycle_delete(today=D(2026, 4, 8)) == 0
+    set_today(D(2026, 4, 9))
+    assert fees.fee_cycle_delete(today=D(2026, 4, 9)) == 1
+    digital_entry.refresh_from_db()
+    assert (digital_entry.status, digital_entry.deleted_on) == (EntryStatus.DELETED, D(2026, 4, 9))
+
+
+@pytest.mark.rule("R3.3")
+def test_a_physical_reminder_counts_from_the_day_its_print_batch_was_confirmed_posted(
+    caseworker_a, general_list, set_today
+):
+    entry = EntryFactory(waiting_list=general_list)
+    _cycle(DUE)
+    set_today(REMIND)
+    _cycle(REMIND, send=False)
+    batches = letters_services.print_batches_create(actor=system_user())
+    assert _update_charge(entry).reminder_letter.channel == Channel.PHYSICAL
+    set_today(D(2026, 3, 20))
+    assert fees.fee_cycle_delete(today=D(2026, 3, 20)) == 0  # printed, not yet posted: no deadline
+    assert _update_charge(entry).reminder_deadline is None
+    letters_services.print_batch_confirm_posted(
+        actor=caseworker_a, reason="Sendt med posten", batch=batches[0]
+    )
+    set_today(D(2026, 4, 10))
+    assert fees.fee_cycle_delete(today=D(2026, 4, 10)) == 0  # 20 March + 21 days = 10 April still counts
+    assert _update_charge(entry).reminded_on == D(2026, 3, 20)
+    set_today(D(2026, 4, 11))
+    assert fees.fee_cycle_delete(today=D(2026, 4, 11)) == 1
+
+
+@pytest.mark.rule("R3.3")
+def test_a_failed_reminder_holds_back_the_deletion_and_needs_attention_until_resent(
+    caseworker_a, digital_entry, set_today, monkeypatch, client_for
+):
+    _cycle(DUE)
+    set_today(REMIND)
+    monkeypatch.setattr("letters.transports.get_transport", lambda: _BrokenTransport())
+    _cycle(REMIND)
+    charge = _update_charge(digital_entry)
+    assert charge.reminder_letter.state == LetterState.FAILED
+    set_today(AFTER_DEADLINE)
+    run = _fee_delete_run()
+    assert run.counts == {"reminders_failed": 1, "deleted": 0}
+    assert "R3.3" in run.attention[0] and str(charge.reminder_letter_id) in run.attention[0]
+    page = client_for(caseworker_a).get(run.get_absolute_url()).content.decode()
+    assert 'id="attention"' in page and str(charge.reminder_letter_id) in page
+    digital_entry.refresh_from_db()
+    assert digital_entry.status == EntryStatus.ACTIVE
+    # The caseworker resends it; it leaves on 7 April, so the 21 days run from then.
+    monkeypatch.undo()
+    set_today(D(2026, 4, 7))
+    letters_services.letter_resend(actor=caseworker_a, reason="Ny afsendelse", letter=charge.reminder_letter)
+    _send_letters()
+    assert fees.fee_cycle_delete(today=D(2026, 4, 7)) == 0
+    charge.refresh_from_db()
+    assert (charge.reminded_on, charge.reminder_deadline) == (D(2026, 4, 7), D(2026, 4, 28))
+    set_today(D(2026, 4, 29))
+    assert fees.fee_cycle_delete(today=D(2026, 4, 29)) == 1
 
 
 def test_the_fee_cycle_is_scheduled_daily():
@@ -353,8 +493,9 @@ def test_payments_need_write_rights_and_a_living_entry(
             _pay(actor, entry, "150.00", DUE)
     with pytest.raises(ValidationError):
         _pay(caseworker_a, entry, "150.00", DUE + datetime.timedelta(days=1))  # in the future
+    set_today(REMIND)
+    _cycle(REMIND)
     set_today(AFTER_DEADLINE)
-    fees.fee_cycle_remind(today=REMIND)
     fees.fee_cycle_delete(today=AFTER_DEADLINE)
     with pytest.raises(ValidationError, match=r"(reinstate|genindsæt)"):
         _pay(caseworker_a, entry, "150.00", AFTER_DEADLINE)
@@ -574,6 +715,8 @@ def test_andels_members_no_registration_fee_but_update_fees(caseworker_a, intern
         person=person_a,
         wishes=Wishes(),
         andels_member_since=D(2008, 9, 1),
+        andels_tenant_on_cutoff=True,
+        andels_general_list_on=D(2010, 2, 1),
         send_letter=False,
     )
     assert (entry.seniority_date, entry.seniority_basis) == (D(2008, 9, 1), SeniorityBasis.ANDELS_2010)

@@ -10,10 +10,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from housing.audit import audited_save
 from housing.models import NumberSeries
+from letters import services as letters_services
 from tests.factories import (
     HousingOrganisationFactory,
     MembershipFactory,
@@ -27,13 +28,15 @@ from waitinglists.models import (
     EntryStatus,
     FeeCharge,
     FeeSchedule,
+    KeepRule,
+    KeepSeniorityRight,
     ListKind,
     SchemeKind,
     SeniorityBasis,
     WaitingList,
 )
 from waitinglists.positions import list_position
-from waitinglists.services import seniority
+from waitinglists.services import fees, seniority
 from waitinglists.services.registration import Wishes, entry_register
 
 pytestmark = pytest.mark.django_db
@@ -208,10 +211,18 @@ def test_r93_dates_and_r94_precedence(caseworker_a, org_a, general_list, interna
     early_internal, no_general, late_internal, andels = (_person(org_a) for _ in range(4))
     _register(caseworker_a, general_list, early_internal, D(2015, 1, 1))
     _register(caseworker_a, general_list, late_internal, D(2010, 6, 1))
-    _register(caseworker_a, general_list, andels, D(2012, 1, 1))
+    _register(caseworker_a, general_list, andels, D(2010, 5, 1))
     e1 = _register(caseworker_a, internal_list, early_internal, D(2020, 5, 1))
     e2 = _register(caseworker_a, internal_list, no_general, D(2018, 1, 1))
-    e4 = _register(caseworker_a, internal_list, andels, D(2019, 1, 1), andels_member_since=D(2005, 3, 1))
+    e4 = _register(
+        caseworker_a,
+        internal_list,
+        andels,
+        D(2019, 1, 1),
+        andels_member_since=D(2005, 3, 1),
+        andels_tenant_on_cutoff=True,
+        andels_general_list_on=D(2010, 5, 1),
+    )
     scheme = _decide(caseworker_a, org_a, SchemeKind.INTERNAL_FROM_GENERAL, D(2025, 1, 1))
     # Joined the internal list after the decision took effect: covered by R9.3 (registration
     # applies it at once), not by R9.4.
@@ -287,14 +298,23 @@ def test_r93_needs_a_scheme_in_use_in_force(caseworker_a, org_a, internal_list):
 # --- Andels members of 2010 (R2.3, R2.4) -------------------------------------------------------
 
 
+def _andels_internal(actor, internal_list, person, **facts):
+    return _register(actor, internal_list, person, D(2012, 1, 1), **facts)
+
+
 @pytest.mark.rule("R2.3", "R2.4")
 def test_andels_members_count_internal_seniority_from_membership_without_registration_fee(
     caseworker_a, org_a, general_list, internal_list
 ):
     person = _person(org_a)
     general = _register(caseworker_a, general_list, person, D(2010, 5, 1), andels_member_since=D(1998, 4, 1))
-    internal = _register(
-        caseworker_a, internal_list, person, D(2012, 1, 1), andels_member_since=D(1998, 4, 1)
+    internal = _andels_internal(
+        caseworker_a,
+        internal_list,
+        person,
+        andels_member_since=D(1998, 4, 1),
+        andels_tenant_on_cutoff=True,
+        andels_general_list_on=D(2010, 5, 1),
     )
     assert (internal.seniority_date, internal.seniority_basis) == (D(1998, 4, 1), SeniorityBasis.ANDELS_2010)
     assert internal.fee_exempt_registration
@@ -304,17 +324,127 @@ def test_andels_members_count_internal_seniority_from_membership_without_registr
     assert FeeCharge.objects.filter(entry=general, kind=ChargeKind.REGISTRATION).exists()
 
 
+@pytest.mark.rule("R2.3", "R2.4")
+def test_a_member_on_1_january_2010_is_accepted_a_member_from_2_january_refused(
+    caseworker_a, org_a, internal_list
+):
+    """ "Personer, der den 1. januar 2010 var medlemmer": a member since that very day was one."""
+    facts = {"andels_tenant_on_cutoff": True, "andels_general_list_on": D(2010, 3, 1)}
+    with pytest.raises(ValidationError) as error:
+        _andels_internal(
+            caseworker_a, internal_list, _person(org_a), andels_member_since=D(2010, 1, 2), **facts
+        )
+    refusal = error.value.error_dict["andels_member_since"][0]
+    assert refusal.code == "andels_member_too_late" and "1 January 2010" in refusal.message
+    entry = _andels_internal(
+        caseworker_a, internal_list, _person(org_a), andels_member_since=D(2010, 1, 1), **facts
+    )
+    assert (entry.seniority_date, entry.seniority_basis) == (D(2010, 1, 1), SeniorityBasis.ANDELS_2010)
+
+
+@pytest.mark.rule("R2.3")
+def test_on_the_general_list_by_1_june_2010_accepted_2_june_refused(caseworker_a, org_a, internal_list):
+    """ "Det er en betingelse, at de pågældende senest den 1. juni 2010 er optaget på den
+    almindelige venteliste." """
+    facts = {"andels_member_since": D(2004, 9, 1), "andels_tenant_on_cutoff": True}
+    person = _person(org_a)
+    with pytest.raises(ValidationError) as error:
+        _andels_internal(caseworker_a, internal_list, person, andels_general_list_on=D(2010, 6, 2), **facts)
+    assert error.value.error_dict["andels_general_list_on"][0].code == "andels_general_list_too_late"
+    assert not Entry.objects.filter(person=person).exists()  # nothing half-saved
+    with pytest.raises(ValidationError) as error:
+        _andels_internal(caseworker_a, internal_list, person, **facts)
+    assert error.value.error_dict["andels_general_list_on"][0].code == "andels_general_list_missing"
+    entry = _andels_internal(
+        caseworker_a, internal_list, person, andels_general_list_on=D(2010, 6, 1), **facts
+    )
+    assert entry.seniority_date == D(2004, 9, 1) and entry.andels_general_list_on == D(2010, 6, 1)
+
+
+@pytest.mark.rule("R2.3", "R2.4", "R3.6")
+def test_not_a_tenant_on_1_january_2010_is_refused_unless_the_general_seniority_was_kept_after_a_lease(
+    caseworker_a, org_a, general_list, internal_list, post_on
+):
+    """§ 2, stk. 3 asks for a tenant on 1 January 2010; § 2, stk. 4 gives the same seniority to
+    a member who later signed a lease and kept the general-list seniority under § 3, stk. 6."""
+    person = _person(org_a)
+    general = _register(caseworker_a, general_list, person, D(2008, 1, 1), andels_member_since=D(2003, 1, 1))
+    facts = {"andels_member_since": D(2003, 1, 1), "andels_general_list_on": D(2008, 1, 1)}
+    with pytest.raises(ValidationError) as error:
+        _andels_internal(caseworker_a, internal_list, person, **facts)
+    refusal = error.value.error_dict["andels_tenant_on_cutoff"][0]
+    assert refusal.code == "andels_not_tenant"
+    assert "R2.3" in refusal.message and "R2.4" in refusal.message
+    # The lease: the general place ends, the wish to keep it comes in time (§ 3, stk. 6).
+    (right,) = _sign(caseworker_a, org_a, general)
+    post_on(SIGNED)
+    _keep(caseworker_a, right, SIGNED + datetime.timedelta(days=8))
+    entry = _register(caseworker_a, internal_list, person, SIGNED + datetime.timedelta(days=10), **facts)
+    assert (entry.seniority_date, entry.seniority_basis) == (D(2003, 1, 1), SeniorityBasis.ANDELS_2010)
+    assert not FeeCharge.objects.filter(entry=entry, kind=ChargeKind.REGISTRATION).exists()
+
+
+@pytest.mark.rule("R2.3", "R2.4", "R3.3")
+def test_andels_members_pay_update_fees_on_the_internal_list(caseworker_a, org_a, internal_list):
+    """ "Ved optagelse på oprykningsventelisten betales ikke et optagelsesgebyr, men fra optagelse
+    på oprykningsventelisten betales ajourføringsgebyr." """
+    entry = _andels_internal(
+        caseworker_a,
+        internal_list,
+        _person(org_a),
+        andels_member_since=D(2009, 12, 1),
+        andels_tenant_on_cutoff=True,
+        andels_general_list_on=D(2010, 1, 15),
+    )
+    assert fees.fee_cycle_charge(today=D(2013, 2, 1)) == 1
+    assert FeeCharge.objects.get(entry=entry, kind=ChargeKind.UPDATE, period=2013).amount == Decimal("150")
+
+
 # --- Keeping seniority on a lease (R3.5, R3.6, R3.7) -------------------------------------------
 
 
-def _keep(actor, entry, requested_on, informed_on=SIGNED):
-    return seniority.lease_keep_seniority(
+def _sign(actor, org, entry, signed_on=SIGNED):
+    """What signing a lease does to the lists (``allocation.services.leases`` calls these): the
+    place ends, a right to keep it is made where there is one, and the lease's letter is the
+    written information."""
+    rights = seniority.lease_signed_leave_lists(
         actor=actor,
-        reason="Ønsker at blive stående",
-        entry=entry,
-        lease_signed_on=SIGNED,
-        informed_on=informed_on,
-        requested_on=requested_on,
+        reason="Lejekontrakt underskrevet",
+        person=entry.person,
+        organisation=org,
+        lease_signed_on=signed_on,
+        won_entry=entry,
+    )
+    letter = letters_services.letter_create(
+        actor=actor,
+        reason="Lejekontrakt underskrevet",
+        sender=entry.controller,
+        recipient=entry.person,
+        kind="lease_confirmation",
+        context={"dwelling_address": "Alfavej 2", "keep_seniority_until": "9. november 2026"},
+        idempotency_key=f"test-lease:{entry.pk}:{signed_on}",
+    )
+    seniority.keep_rights_inform(actor=actor, reason="Skriftlig information", rights=rights, letter=letter)
+    return rights
+
+
+@pytest.fixture
+def post_on(monkeypatch, caseworker_a):
+    """Print the queued letters and confirm the batch posted on ``day`` (the delivery record)."""
+
+    def post(day: datetime.date) -> None:
+        noon = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+        with monkeypatch.context() as patched:
+            patched.setattr(timezone, "now", lambda: noon)
+            for batch in letters_services.print_batches_create(actor=caseworker_a):
+                letters_services.print_batch_confirm_posted(actor=caseworker_a, reason="Postet", batch=batch)
+
+    return post
+
+
+def _keep(actor, right, requested_on):
+    return seniority.lease_keep_seniority(
+        actor=actor, reason="Ønsker at blive stående", right=right, requested_on=requested_on
     )
 
 
@@ -326,22 +456,55 @@ def andels_entry(caseworker_a, org_a, general_list):
 
 
 @pytest.mark.rule("R3.6")
-def test_andels_member_keeps_seniority_on_day_8_not_day_9(caseworker_a, org_a, general_list, andels_entry):
+def test_andels_member_keeps_seniority_on_day_8_not_day_9(caseworker_a, org_a, andels_entry, post_on):
+    (right,) = _sign(caseworker_a, org_a, andels_entry)
+    assert right.rule == KeepRule.ANDELS_2010
+    post_on(SIGNED)  # informed at the signing
     with pytest.raises(ValidationError) as error:
-        _keep(caseworker_a, andels_entry, SIGNED + datetime.timedelta(days=9))
+        _keep(caseworker_a, right, SIGNED + datetime.timedelta(days=9))
     assert error.value.error_dict["requested_on"][0].code == "too_late"
     assert "R3.6" in str(error.value)
-    entry = _keep(caseworker_a, andels_entry, SIGNED + datetime.timedelta(days=8))
+    entry = _keep(caseworker_a, right, SIGNED + datetime.timedelta(days=8))
     assert entry.seniority_basis == SeniorityBasis.KEPT_ON_LEASE
     assert entry.seniority_date == D(2009, 1, 1) and entry.status == EntryStatus.ACTIVE
+    right.refresh_from_db()
+    assert (right.informed_on, right.requested_on, right.recorded_by) == (
+        SIGNED,
+        SIGNED + datetime.timedelta(days=8),
+        caseworker_a,
+    )
+    assert right.history.latest().history_change_reason == "Ønsker at blive stående"
 
 
 @pytest.mark.rule("R3.6")
-def test_late_information_postpones_the_8_days(caseworker_a, andels_entry):
-    informed = SIGNED + datetime.timedelta(days=3)
+def test_information_sent_3_days_after_signing_moves_the_end_of_the_window_to_day_11(
+    caseworker_a, org_a, andels_entry, post_on
+):
+    """ "Overholder boligorganisationen ikke den nævnte frist, udsættes den pågældende lejers frist
+    … tilsvarende": the letter left 3 days late, so the 8 days end 3 days later — day 11."""
+    (right,) = _sign(caseworker_a, org_a, andels_entry)
+    post_on(SIGNED + datetime.timedelta(days=3))
+    window = seniority.keep_window(right)
+    assert (window.informed_on, window.deadline) == (
+        SIGNED + datetime.timedelta(days=3),
+        SIGNED + datetime.timedelta(days=11),
+    )
     with pytest.raises(ValidationError, match=r"R3\.6"):
-        _keep(caseworker_a, andels_entry, SIGNED + datetime.timedelta(days=12), informed_on=informed)
-    _keep(caseworker_a, andels_entry, SIGNED + datetime.timedelta(days=11), informed_on=informed)
+        _keep(caseworker_a, right, SIGNED + datetime.timedelta(days=12))
+    _keep(caseworker_a, right, SIGNED + datetime.timedelta(days=11))
+
+
+@pytest.mark.rule("R3.6")
+def test_information_still_in_the_outbox_has_not_started_the_8_days(caseworker_a, org_a, andels_entry):
+    """The information day is the day the letter left, never the day it was queued: while it
+    waits, the tenant's deadline has not begun to run."""
+    (right,) = _sign(caseworker_a, org_a, andels_entry)
+    window = seniority.keep_window(right)
+    assert (window.informed_on, window.deadline, window.sending) == (None, None, "waiting")
+    entry = _keep(caseworker_a, right, SIGNED + datetime.timedelta(days=20))
+    assert entry.status == EntryStatus.ACTIVE
+    right.refresh_from_db()
+    assert right.informed_on is None
 
 
 @pytest.fixture
@@ -349,72 +512,65 @@ def plain_entry(caseworker_a, org_a, general_list):
     return _register(caseworker_a, general_list, _person(org_a), D(2016, 1, 1))
 
 
-@pytest.mark.rule("R3.7", "R3.6")
+@pytest.mark.rule("R3.7", "R3.5")
 def test_others_keep_seniority_only_under_a_scheme(caseworker_a, org_a, plain_entry):
-    with pytest.raises(ValidationError) as error:
-        _keep(caseworker_a, plain_entry, SIGNED)
-    assert error.value.code == "not_entitled"
-    assert "R3.6" in str(error.value) and "R3.7" in str(error.value)
     # A scheme taking effect after the signing does not help.
     _decide(caseworker_a, org_a, SchemeKind.KEEP_ON_LEASE, SIGNED + datetime.timedelta(days=1))
-    with pytest.raises(ValidationError, match=r"R3\.7"):
-        _keep(caseworker_a, plain_entry, SIGNED)
+    assert _sign(caseworker_a, org_a, plain_entry) == []
+    plain_entry.refresh_from_db()
+    assert (plain_entry.status, plain_entry.deletion_reason, plain_entry.deleted_on) == (
+        EntryStatus.DELETED,
+        DeletionReason.LEASE_SIGNED,
+        SIGNED,
+    )
+    assert not KeepSeniorityRight.objects.filter(entry=plain_entry).exists()
 
 
 @pytest.mark.rule("R3.7")
-def test_scheme_keeps_seniority_day_8_not_day_9_and_postponed(caseworker_a, org_a, plain_entry):
-    _decide(caseworker_a, org_a, SchemeKind.KEEP_ON_LEASE, D(2020, 1, 1))
+def test_scheme_keeps_seniority_day_8_not_day_9(caseworker_a, org_a, plain_entry, post_on):
+    scheme = _decide(caseworker_a, org_a, SchemeKind.KEEP_ON_LEASE, D(2020, 1, 1))
+    (right,) = _sign(caseworker_a, org_a, plain_entry)
+    assert (right.rule, right.scheme) == (KeepRule.SCHEME, scheme)
+    post_on(SIGNED)
     with pytest.raises(ValidationError) as error:
-        _keep(caseworker_a, plain_entry, SIGNED + datetime.timedelta(days=9))
+        _keep(caseworker_a, right, SIGNED + datetime.timedelta(days=9))
     assert "R3.7" in str(error.value)
-    informed = SIGNED + datetime.timedelta(days=3)
-    with pytest.raises(ValidationError, match=r"R3\.7"):
-        _keep(caseworker_a, plain_entry, SIGNED + datetime.timedelta(days=12), informed_on=informed)
-    _keep(caseworker_a, plain_entry, SIGNED + datetime.timedelta(days=11), informed_on=informed)
-    entry = _keep(caseworker_a, plain_entry, SIGNED + datetime.timedelta(days=8))
-    assert entry.seniority_basis == SeniorityBasis.KEPT_ON_LEASE
+    entry = _keep(caseworker_a, right, SIGNED + datetime.timedelta(days=8))
+    assert entry.seniority_basis == SeniorityBasis.KEPT_ON_LEASE and entry.seniority_date == D(2016, 1, 1)
 
 
 @pytest.mark.rule("R3.7", "R3.9")
 def test_an_abolished_scheme_keeps_nobody(caseworker_a, org_a, plain_entry):
     _decide(caseworker_a, org_a, SchemeKind.KEEP_ON_LEASE, D(2015, 1, 1))
     _decide(caseworker_a, org_a, SchemeKind.KEEP_ON_LEASE, D(2020, 1, 1), enabled=False)
-    with pytest.raises(ValidationError, match=r"R3\.7"):
-        _keep(caseworker_a, plain_entry, SIGNED)
-
-
-@pytest.mark.rule("R3.5")
-def test_signing_a_lease_deletes_the_entry_unless_kept(caseworker_a, org_a, plain_entry, andels_entry):
-    deleted = seniority.lease_signed_delete(
-        actor=caseworker_a, reason="Lejekontrakt underskrevet", entry=plain_entry, lease_signed_on=SIGNED
-    )
-    assert (deleted.status, deleted.deletion_reason, deleted.deleted_on) == (
-        EntryStatus.DELETED,
-        DeletionReason.LEASE_SIGNED,
-        SIGNED,
-    )
-    kept = _keep(caseworker_a, andels_entry, SIGNED + datetime.timedelta(days=2))
-    still = seniority.lease_signed_delete(
-        actor=caseworker_a, reason="Lejekontrakt underskrevet", entry=kept, lease_signed_on=SIGNED
-    )
-    still.refresh_from_db()
-    assert still.status == EntryStatus.ACTIVE and still.seniority_basis == SeniorityBasis.KEPT_ON_LEASE
+    assert _sign(caseworker_a, org_a, plain_entry) == []
 
 
 @pytest.mark.rule("R3.5", "R3.6")
-def test_a_timely_wish_reinstates_an_entry_deleted_on_signing(caseworker_a, andels_entry):
-    seniority.lease_signed_delete(
-        actor=caseworker_a, reason="Lejekontrakt underskrevet", entry=andels_entry, lease_signed_on=SIGNED
-    )
-    entry = _keep(caseworker_a, andels_entry, SIGNED + datetime.timedelta(days=5))
-    entry.refresh_from_db()
-    assert entry.status == EntryStatus.ACTIVE and entry.deleted_on is None
-    assert entry.seniority_date == D(2009, 1, 1)
+def test_reinstating_cannot_bypass_the_8_days(caseworker_a, org_a, andels_entry, post_on):
+    """A place a lease ended comes back only through a wish recorded in time — not by the
+    reinstatement meant for a wrongful fee deletion, and not after the deadline."""
+    (right,) = _sign(caseworker_a, org_a, andels_entry)
+    post_on(SIGNED)
+    with pytest.raises(ValidationError) as error:
+        fees.entry_reinstate(actor=caseworker_a, reason="Genoptag", entry=andels_entry)
+    assert error.value.code == "lease_signed"
+    with pytest.raises(ValidationError):
+        _keep(caseworker_a, right, SIGNED + datetime.timedelta(days=9))
+    andels_entry.refresh_from_db()
+    assert andels_entry.status == EntryStatus.DELETED
+    _keep(caseworker_a, right, SIGNED + datetime.timedelta(days=2))
+    with pytest.raises(ValidationError) as error:
+        _keep(caseworker_a, right, SIGNED + datetime.timedelta(days=3))
+    assert error.value.code == "already_recorded"
 
 
-def test_keep_seniority_is_refused_for_another_controllers_caseworker(caseworker_b, andels_entry):
+def test_keep_seniority_is_refused_for_another_controllers_caseworker(
+    caseworker_a, caseworker_b, org_a, andels_entry
+):
+    (right,) = _sign(caseworker_a, org_a, andels_entry)
     with pytest.raises(PermissionDenied):
-        _keep(caseworker_b, andels_entry, SIGNED)
+        _keep(caseworker_b, right, SIGNED)
 
 
 # --- Takeover (R3.8) ---------------------------------------------------------------------------
@@ -479,16 +635,25 @@ def test_internal_list_refuses_a_second_place(caseworker_a, org_a, internal_list
     assert str(first.pk) in str(error.value)
 
 
-@pytest.mark.rule("R3.10", "R3.5")
-def test_internal_list_place_ends_with_a_lease_and_cannot_be_kept(caseworker_a, org_a, internal_list):
+@pytest.mark.rule("R3.10", "R3.5", "R3.6")
+def test_internal_list_place_ends_with_a_lease_and_cannot_be_kept(
+    caseworker_a, org_a, general_list, internal_list
+):
+    """§ 3, stk. 10 applies stk. 2–5 to the internal list, not stk. 6–7: the lease ends the
+    internal place for good, even for a 2010 andels member under a scheme."""
     _decide(caseworker_a, org_a, SchemeKind.KEEP_ON_LEASE, D(2020, 1, 1))
+    person = _person(org_a)
+    general = _register(caseworker_a, general_list, person, D(2009, 6, 1), andels_member_since=D(2001, 1, 1))
     entry = _register(
-        caseworker_a, internal_list, _person(org_a), D(2021, 1, 1), andels_member_since=D(2001, 1, 1)
+        caseworker_a,
+        internal_list,
+        person,
+        D(2021, 1, 1),
+        andels_member_since=D(2001, 1, 1),
+        andels_tenant_on_cutoff=True,
+        andels_general_list_on=D(2009, 6, 1),
     )
-    with pytest.raises(ValidationError) as error:
-        _keep(caseworker_a, entry, SIGNED)
-    assert error.value.code == "not_general_list" and "R3.10" in str(error.value)
-    deleted = seniority.lease_signed_delete(
-        actor=caseworker_a, reason="Lejekontrakt underskrevet", entry=entry, lease_signed_on=SIGNED
-    )
-    assert deleted.status == EntryStatus.DELETED and deleted.deletion_reason == DeletionReason.LEASE_SIGNED
+    rights = _sign(caseworker_a, org_a, entry)
+    assert [right.entry for right in rights] == [general]
+    entry.refresh_from_db()
+    assert entry.status == EntryStatus.DELETED and entry.deletion_reason == DeletionReason.LEASE_SIGNED

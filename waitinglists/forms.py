@@ -40,6 +40,20 @@ class ReasonForm(ReasonFormMixin, forms.Form):
     """Just the mandatory reason (reinstating an entry)."""
 
 
+class KeepSeniorityForm(ReasonFormMixin, forms.Form):
+    """The tenant's wish to keep the seniority after a lease (§ 3, stk. 6–7, R3.6–R3.7)."""
+
+    requested_on = forms.DateField(
+        label=_("The wish was received on"),
+        widget=DateInput(),
+        help_text=_(
+            "The day the tenant's wish reached the organisation: at the latest 8 days after the lease was "
+            "signed, postponed when the written information was sent later (§ 3, stk. 6)."
+        ),
+    )
+    field_order = ["requested_on", "change_reason"]
+
+
 class WishesMixin(forms.Form):
     """The wish fields shared by registration and the wishes edit (R3.2: one list for all
     departments; the wishes narrow which offers the applicant gets)."""
@@ -191,7 +205,23 @@ class EntryRegisterForm(ReasonFormMixin, WishesMixin):
         required=False,
         widget=DateInput(),
         help_text=_(
-            "Only for members on 1 January 2010: seniority on the internal list counts from this date."
+            "Only for members on 1 January 2010. On the internal list the seniority counts from this date "
+            "(§ 2, stk. 3–4); on the general list it gives the right to keep the seniority after a lease "
+            "(§ 3, stk. 6)."
+        ),
+    )
+    andels_tenant_on_cutoff = forms.BooleanField(
+        label=_("Was a tenant on 1 January 2010 (R2.3)"),
+        required=False,
+        help_text=_("§ 2, stk. 3: members who were tenants on 1 January 2010."),
+    )
+    andels_general_list_on = forms.DateField(
+        label=_("Admitted to the general list on (R2.3)"),
+        required=False,
+        widget=DateInput(),
+        help_text=_(
+            "§ 2, stk. 3: on the general list by 1 June 2010 at the latest. Not needed for a member who kept "
+            "the general-list seniority after a lease (§ 2, stk. 4)."
         ),
     )
 
@@ -219,6 +249,8 @@ class EntryRegisterForm(ReasonFormMixin, WishesMixin):
         "registered_on",
         "age_exception",
         "andels_member_since",
+        "andels_tenant_on_cutoff",
+        "andels_general_list_on",
         "change_reason",
     ]
 
@@ -229,7 +261,11 @@ class EntryRegisterForm(ReasonFormMixin, WishesMixin):
         self.waiting_list = waiting_list
         self.setup_wishes(departments=departments, youth=waiting_list.kind == ListKind.YOUTH)
         if waiting_list.kind != ListKind.INTERNAL:
-            del self.fields["andels_member_since"]
+            # § 2, stk. 3–4 concern the internal list; on the general list only the membership on
+            # 1 January 2010 matters (§ 3, stk. 6), and youth lists have none of it.
+            del self.fields["andels_tenant_on_cutoff"], self.fields["andels_general_list_on"]
+            if waiting_list.kind != ListKind.GENERAL:
+                del self.fields["andels_member_since"]
         # The groups the template shows as fieldsets.
         self.existing_fields = ["existing_cpr", "existing_applicant_number"]
         self.new_fields = ["cpr", *self.PERSON_FIELDS]
@@ -250,7 +286,16 @@ class EntryRegisterForm(ReasonFormMixin, WishesMixin):
         return self.group([*WISH_FORM_FIELDS, *YOUTH_FORM_FIELDS])
 
     def entry_group(self):
-        return self.group(["registered_on", "age_exception", "andels_member_since", "change_reason"])
+        return self.group(
+            [
+                "registered_on",
+                "age_exception",
+                "andels_member_since",
+                "andels_tenant_on_cutoff",
+                "andels_general_list_on",
+                "change_reason",
+            ]
+        )
 
     @property
     def is_new(self) -> bool:

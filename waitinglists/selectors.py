@@ -28,7 +28,8 @@ from django.utils import timezone
 from housing import cpr, scoping
 from housing.models import Department, Person
 
-from .models import ChargeState, Entry, EntryStatus, FeeCharge, Payment, WaitingList
+from .models import ChargeState, Entry, EntryStatus, FeeCharge, KeepSeniorityRight, Payment, WaitingList
+from .services.seniority import keep_window
 
 ARREARS_STATES = (ChargeState.OPEN, ChargeState.REMINDED)
 # The list order (R9.4 precedence on internal lists, then seniority, then who came first).
@@ -223,3 +224,31 @@ def open_entry(*, waiting_list: WaitingList, person: Person) -> Entry | None:
         .exclude(status=EntryStatus.DELETED)
         .first()
     )
+
+
+# --- Rights to keep the seniority after a lease (R3.6–R3.7) --------------------------------------
+
+
+def keep_right_rows(rights) -> list[dict]:
+    """Each right with its window (``seniority.keep_window``): when the information left and
+    until when the wish is in time — or that the information has not left, so the 8 days have
+    not started."""
+    return [{"right": right, "window": keep_window(right)} for right in rights]
+
+
+def entry_keep_rights(entry: Entry) -> list[dict]:
+    return keep_right_rows(
+        entry.keep_rights.select_related("information_letter", "organisation", "recorded_by").order_by(
+            "-lease_signed_on", "-id"
+        )
+    )
+
+
+def letter_keep_rights(*, user, letter_id: int | None) -> list[dict]:
+    """The rights a lease's information letter told the tenant of (for the lease page)."""
+    if letter_id is None:
+        return []
+    rights = KeepSeniorityRight.objects.filter(
+        information_letter_id=letter_id, controller_id__in=scoping.scope_for(user).tenant_ids
+    ).select_related("entry__waiting_list", "information_letter", "recorded_by")
+    return keep_right_rows(rights.order_by("id"))

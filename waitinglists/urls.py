@@ -15,6 +15,11 @@ urlpatterns = [
     path("ventelister/tilmelding/<int:pk>/status/", entries.entry_status, name="entry_status"),
     path("ventelister/tilmelding/<int:pk>/slet/", entries.entry_delete, name="entry_delete"),
     path("ventelister/tilmelding/<int:pk>/genoptag/", entries.entry_reinstate, name="entry_reinstate"),
+    path(
+        "ventelister/tilmelding/<int:pk>/behold-anciennitet/",
+        entries.entry_keep_seniority,
+        name="entry_keep_seniority",
+    ),
     path("ventelister/tilmelding/<int:pk>/betaling/", entries.entry_payment, name="entry_payment"),
     path(
         "ventelister/tilmelding/<int:pk>/ventetidsbrev/",

@@ -63,11 +63,16 @@ class Lease(models.Model):
     starts_on = models.DateField(_("tenancy starts"))
     notice_given_on = models.DateField(_("notice given on"), null=True, blank=True)
     ends_on = models.DateField(_("tenancy ends (moved out)"), null=True, blank=True)
-    seniority_informed_on = models.DateField(
-        _("told in writing about keeping the seniority (R3.6)"), null=True, blank=True
-    )
-    keep_seniority_until = models.DateField(
-        _("may ask to keep the seniority until (R3.6–R3.7)"), null=True, blank=True
+    # § 3, stk. 6, 3. pkt. (R3.6–R3.7): the written information on keeping the seniority, sent
+    # with the lease. The 8 days count from the day it actually left (its delivery record); the
+    # rights themselves are ``waitinglists.KeepSeniorityRight`` rows naming the same letter.
+    seniority_information_letter = models.ForeignKey(
+        "letters.Letter",
+        verbose_name=_("written information on keeping the seniority (R3.6)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     r1_8_agreement = models.ForeignKey(
         "allocation.LettingAgreement",

@@ -23,7 +23,7 @@ from housing.models import Person
 from letters import services as letters
 from letters.formatting import letter_long_date
 from waitinglists import rules as list_rules
-from waitinglists.models import Entry, ListKind, SchemeKind
+from waitinglists.models import Entry, KeepRule
 from waitinglists.models.seniority import LettingRecord
 from waitinglists.services import seniority
 
@@ -94,47 +94,64 @@ def _check_channel(vacancy: Vacancy, person: Person, offer: Offer | None) -> Non
             )
 
 
-def _entry_effects(*, actor, reason: str, lease: Lease, entry: Entry) -> None:
-    """R3.5/R3.10: the lease ends the place and its seniority; on the general list the applicant
-    may keep it under R3.6–R3.7 — told in writing now, with 8 days to ask."""
-    waiting_list = entry.waiting_list
-    if waiting_list.kind == ListKind.GENERAL:
-        organisation_id = lease.landlord_id
-        andels = seniority.is_andels_2010_member(entry) and lease.signed_on > seniority.ANDELS_CUTOFF
-        scheme = seniority.scheme_in_force(
-            organisation_id=organisation_id, kind=SchemeKind.KEEP_ON_LEASE, on=lease.signed_on
-        )
-        if andels or scheme is not None:
-            lease.seniority_informed_on = lease.signed_on
-            lease.keep_seniority_until = list_rules.keep_seniority_deadline(
-                lease_signed_on=lease.signed_on, informed_on=lease.signed_on
-            )
-            audited_save(lease, actor=actor, reason=reason)
-    seniority.lease_signed_delete(actor=actor, reason=reason, entry=entry, lease_signed_on=lease.signed_on)
-    dwelling = lease.dwelling
-    audited_save(
-        LettingRecord(
-            waiting_list=waiting_list,
-            department_id=dwelling.department_id,
-            rooms=dwelling.rooms,
-            let_on=lease.signed_on,
-            winner_seniority_date=entry.seniority_date,
-            person_id=entry.person_id,
-        ),
+def _list_effects(*, actor, reason: str, lease: Lease, vacancy: Vacancy, entry: Entry | None) -> list:
+    """§ 3, stk. 5 (R3.5; R3.10 for the internal list): the lease ends the tenant's places on the
+    landlord's general list (or the shared list it uses) and internal list, whichever channel
+    the dwelling came through — the lists, advertising (§ 1, stk. 6), flexible letting (§ 1,
+    stk. 7), kommunal anvisning (§ 1, stk. 4) or rehousing (§ 1, stk. 5). Those provisions take
+    the *letting of that dwelling* out of §§ 2–11; stk. 5 is about the tenant's place on the list
+    and is triggered by "aftale om leje af en bolig" — § 9, stk. 2 would be needless if rehousing
+    did not end the internal place. Not for a letting outside the order altogether (§ 1,
+    stk. 2–3). Where the place may be kept (R3.6–R3.7) the rights are returned, for the written
+    information that goes with the lease. A letting from a list is recorded for the waiting-time
+    estimates (R3.4)."""
+    if vacancy.channel == LettingChannel.OUT_OF_SCOPE:
+        return []
+    rights = seniority.lease_signed_leave_lists(
         actor=actor,
         reason=reason,
+        person=lease.person,
+        organisation=lease.landlord,
+        lease_signed_on=lease.signed_on,
+        won_entry=entry,
     )
+    if entry is not None:
+        dwelling = lease.dwelling
+        audited_save(
+            LettingRecord(
+                waiting_list=entry.waiting_list,
+                department_id=dwelling.department_id,
+                rooms=dwelling.rooms,
+                let_on=lease.signed_on,
+                winner_seniority_date=entry.seniority_date,
+                person_id=entry.person_id,
+            ),
+            actor=actor,
+            reason=reason,
+        )
+    return rights
 
 
-def _confirmation_letter(*, actor, lease: Lease, entry: Entry | None):
+def _confirmation_letter(*, actor, lease: Lease, entry: Entry | None, rights: list):
+    """The lease confirmation. Where the tenant may keep a place (R3.6–R3.7) it is the written
+    information of § 3, stk. 6, 3. pkt., "senest ved lejeaftalens indgåelse": the rights, the 8
+    days, the update fee — and that the 8 days move with a later sending. The date it names is
+    the deadline if the letter leaves today; the recorded deadline counts from the day it left."""
     keep_rule = ""
-    if lease.keep_seniority_until and entry is not None:
+    keep_until = ""
+    kept_lists = ""
+    if rights:
         keep_rule = (
             "bekendtgørelsens § 3, stk. 6"
-            if seniority.is_andels_2010_member(entry)
+            if all(right.rule == KeepRule.ANDELS_2010 for right in rights)
             else "bekendtgørelsens § 3, stk. 7 og 6"
         )
-    return letters.letter_create(
+        informed = max(lease.signed_on, timezone.localdate())
+        keep_until = letter_long_date(
+            list_rules.keep_seniority_deadline(lease_signed_on=lease.signed_on, informed_on=informed)
+        )
+        kept_lists = ", ".join(sorted({right.entry.waiting_list.name for right in rights}))
+    letter = letters.letter_create(
         actor=actor,
         reason=_("Lease signed"),
         sender=lease.controller,
@@ -145,14 +162,24 @@ def _confirmation_letter(*, actor, lease: Lease, entry: Entry | None):
             "landlord": lease.landlord.name,
             "signed_on": letter_long_date(lease.signed_on),
             "starts_on": letter_long_date(lease.starts_on),
-            "keep_seniority_until": letter_long_date(lease.keep_seniority_until)
-            if lease.keep_seniority_until
-            else "",
+            "keep_seniority_until": keep_until,
+            "keep_days": list_rules.KEEP_SENIORITY_DAYS,
             "keep_rule": keep_rule,
+            "keep_lists": kept_lists,
             "list_name": entry.waiting_list.name if entry else "",
         },
         idempotency_key=f"lease:{lease.pk}",
     )
+    if rights:
+        seniority.keep_rights_inform(
+            actor=actor,
+            reason=_("Written information on keeping the seniority (R3.6)"),
+            rights=rights,
+            letter=letter,
+        )
+        lease.seniority_information_letter = letter
+        audited_save(lease, actor=actor, reason=_("Written information on keeping the seniority (R3.6)"))
+    return letter
 
 
 def lease_sign(
@@ -275,13 +302,12 @@ def _lease_sign(
         raise ValidationError(_("The dwelling already has a lease for this period.")) from exc
     vacancy.state = VacancyState.LET
     audited_save(vacancy, actor=actor, reason=reason)
-    if entry is not None:
-        _entry_effects(actor=actor, reason=reason, lease=lease, entry=entry)
-        if offer.rule == "R6":
-            HousingGuarantee.objects.filter(
-                person=person, department_id=vacancy.dwelling.department_id, state=GuaranteeState.VALID
-            ).update(state=GuaranteeState.USED)
-    _confirmation_letter(actor=actor, lease=lease, entry=entry)
+    rights = _list_effects(actor=actor, reason=reason, lease=lease, vacancy=vacancy, entry=entry)
+    if entry is not None and offer.rule == "R6":
+        HousingGuarantee.objects.filter(
+            person=person, department_id=vacancy.dwelling.department_id, state=GuaranteeState.VALID
+        ).update(state=GuaranteeState.USED)
+    _confirmation_letter(actor=actor, lease=lease, entry=entry, rights=rights)
     return lease
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from housing import scoping
 from housing.audit import history_rows
 from housing.views.common import apply_service_errors, object_tabs, paginate
+from waitinglists import selectors as list_selectors
 
 from .. import explanations, selectors
 from ..forms_vacancies import (
@@ -403,5 +404,8 @@ def lease_detail(request, pk: int):
             "lease": lease,
             "history_rows": history_rows(lease),
             "can_write": scoping.can_write_organisation(request.user, lease.landlord_id),
+            "keep_rights": list_selectors.letter_keep_rights(
+                user=request.user, letter_id=lease.seniority_information_letter_id
+            ),
         },
     )

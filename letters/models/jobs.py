@@ -36,6 +36,9 @@ class JobRun(models.Model):
     done = models.PositiveIntegerField(_("done"), default=0)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # What the run could not do and a person must see to — not an error of the run itself
+    # (e.g. a fee reminder that failed, so the deletion it would lead to is held back).
+    attention = models.JSONField(_("needs attention"), default=list, blank=True)
     task_id = models.CharField(_("Celery task"), max_length=100, blank=True)
 
     class Meta:

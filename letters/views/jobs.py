@@ -42,6 +42,10 @@ class RunRow:
     error_count: int
 
     @property
+    def attention(self) -> list[str]:
+        return self.run.attention if isinstance(self.run.attention, list) else []
+
+    @property
     def running(self) -> bool:
         return self.run.state == JobRun.State.RUNNING
 

@@ -1,6 +1,14 @@
 from .fees import ChargeKind, ChargeState, FeeCharge, FeeSchedule, Payment, PaymentSource
 from .lists import DeletionReason, EducationLevel, Entry, EntryStatus, ListKind, SeniorityBasis, WaitingList
-from .seniority import LettingRecord, SchemeKind, SeniorityScheme, SeniorityTransfer, TransferKind
+from .seniority import (
+    KeepRule,
+    KeepSeniorityRight,
+    LettingRecord,
+    SchemeKind,
+    SeniorityScheme,
+    SeniorityTransfer,
+    TransferKind,
+)
 
 __all__ = [
     "ChargeKind",
@@ -11,6 +19,8 @@ __all__ = [
     "EntryStatus",
     "FeeCharge",
     "FeeSchedule",
+    "KeepRule",
+    "KeepSeniorityRight",
     "LettingRecord",
     "ListKind",
     "Payment",

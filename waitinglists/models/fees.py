@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from housing.fees import AbstractFeeCharge, FeeTermsMixin, reminded_has_deadline
+from housing.fees import AbstractFeeCharge, FeeTermsMixin
 from housing.fees import ChargeState as ChargeState  # re-exported: waitinglists.models.ChargeState
 from housing.models import Tenant
 
@@ -74,6 +74,18 @@ class FeeCharge(AbstractFeeCharge):
     kind = models.CharField(_("kind"), max_length=20, choices=ChargeKind.choices)
     period = models.PositiveSmallIntegerField(_("fee year"))
     # amount, due_date, state, reminded_on, reminder_deadline, paid_on: AbstractFeeCharge.
+    # R3.3: "sende en påmindelse". A REMINDED charge names its reminder letter; ``reminded_on``
+    # is the day that letter (or a resend of it) actually left — by Digital Post or in a print
+    # batch confirmed as posted — and the deadline counts from that day. Until then both are
+    # empty and the charge cannot lead to deletion.
+    reminder_letter = models.ForeignKey(
+        "letters.Letter",
+        verbose_name=_("reminder letter"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -84,12 +96,24 @@ class FeeCharge(AbstractFeeCharge):
             models.UniqueConstraint(
                 fields=["entry", "kind", "period"], name="one_charge_per_entry_and_period"
             ),
-            reminded_has_deadline("reminded_charge_has_deadline"),
+            # Reminded: either the reminder has left (the day and the deadline are known) or its
+            # letter is named and still on its way (neither is known yet).
+            models.CheckConstraint(
+                condition=~Q(state="reminded")
+                | Q(reminded_on__isnull=False, reminder_deadline__isnull=False)
+                | Q(reminder_letter__isnull=False, reminded_on__isnull=True, reminder_deadline__isnull=True),
+                name="reminded_charge_sent_or_on_its_way",
+            ),
         ]
         indexes = [models.Index(fields=["state", "due_date"], name="charge_cycle_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period}: {self.amount}"
+
+    def mark_reminder_made(self, *, letter) -> None:
+        """The reminder letter exists but has not left yet: no reminder day, no deadline."""
+        self.state, self.reminder_letter = ChargeState.REMINDED, letter
+        self.reminded_on = self.reminder_deadline = None
 
 
 class PaymentSource(models.TextChoices):

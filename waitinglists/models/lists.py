@@ -148,6 +148,11 @@ class Entry(models.Model):
     andels_member_since = models.DateField(
         _("member of the andelsboligorganisation since (R2.3–R2.4)"), null=True, blank=True
     )
+    # The facts § 2, stk. 3 asks for besides the membership on 1 January 2010.
+    andels_tenant_on_cutoff = models.BooleanField(_("tenant on 1 January 2010 (R2.3)"), default=False)
+    andels_general_list_on = models.DateField(
+        _("admitted to the general list on (R2.3: by 1 June 2010)"), null=True, blank=True
+    )
     precedes_r93 = models.BooleanField(
         _("on the internal list when the R9.3 decision took effect (R9.4)"), default=False
     )

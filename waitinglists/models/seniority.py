@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from housing.models import Department, HousingOrganisation, Person
+from housing.models import Department, HousingOrganisation, Person, Tenant
 
 from .lists import Entry, WaitingList
 
@@ -109,3 +110,71 @@ class LettingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} {self.rooms} ({self.let_on})"
+
+
+class KeepRule(models.TextChoices):
+    ANDELS_2010 = (
+        "r3_6",
+        _("§ 3, stk. 6 — andels member on 1 January 2010 (R3.6)"),
+    )
+    SCHEME = "r3_7", _("§ 3, stk. 7 — the organisation's scheme for keeping the seniority (R3.7)")
+
+
+class KeepSeniorityRight(models.Model):
+    """The right a lease gave to keep one's place on the general list (§ 3, stk. 6–7, R3.6–R3.7).
+
+    Made when the lease is signed and its entry deleted (§ 3, stk. 5, R3.5). The organisation
+    informs the tenant in writing with the lease (``information_letter``); the tenant's wish must
+    reach it "senest 8 dage efter lejeaftalens indgåelse" — postponed by as many days as the
+    information left after the signing. The day the information counts from is the day the
+    letter actually left (its delivery record), not the day it was queued. The wish, recorded by
+    a caseworker with a reason, is the only way back onto the list with the seniority."""
+
+    entry = models.ForeignKey(
+        Entry, verbose_name=_("entry"), on_delete=models.PROTECT, related_name="keep_rights"
+    )
+    controller = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        HousingOrganisation, verbose_name=_("landlord"), on_delete=models.PROTECT, related_name="+"
+    )
+    rule = models.CharField(_("right under"), max_length=10, choices=KeepRule.choices)
+    scheme = models.ForeignKey(
+        SeniorityScheme,
+        verbose_name=_("seniority scheme (R3.7)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lease_signed_on = models.DateField(_("lease signed on"))
+    information_letter = models.ForeignKey(
+        "letters.Letter",
+        verbose_name=_("written information (letter)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Set when the wish is recorded: the facts the decision was made on.
+    informed_on = models.DateField(_("written information sent on"), null=True, blank=True)
+    requested_on = models.DateField(_("the tenant's wish received on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("right to keep the seniority")
+        verbose_name_plural = _("rights to keep the seniority")
+        ordering = ["-lease_signed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "lease_signed_on"], name="one_keep_right_per_entry_and_lease"
+            ),
+            models.CheckConstraint(
+                condition=~Q(rule="r3_7") | Q(scheme__isnull=False), name="keep_right_r3_7_names_the_scheme"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} ({self.lease_signed_on})"

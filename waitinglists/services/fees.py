@@ -62,6 +62,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from housing import fees as housing_fees
 from housing import scoping
 from housing.audit import audited_save, require_reason, system_user
+from letters import selectors as letters_selectors
 from letters import services as letters
 from letters.formatting import letter_amount, letter_date
 
@@ -518,10 +519,13 @@ def _reminder_plans(today: datetime.date) -> list[tuple[FeeSchedule, QuerySet[Fe
 
 
 def fee_cycle_remind(*, today: datetime.date, progress=None) -> int:
-    """Send the reminder (R3.3) for every open charge whose reminder date has come: the charge
-    becomes REMINDED with its deadline, and a ``fee_reminder`` letter states the deletion rule and
-    the deadline. Idempotent: a reminded charge is no longer open, and the letter's key
-    ``fee-reminder:<charge>`` makes a second letter impossible. Returns the number of reminders."""
+    """Make the reminder (R3.3) for every open charge whose reminder date has come: a
+    ``fee_reminder`` letter stating the deletion rule and the deadline, and the charge becomes
+    REMINDED naming that letter. The reminder day and the deadline are set only when the letter
+    has actually left (``fee_cycle_record_sent_reminders``): "skal boligorganisationen sende en
+    påmindelse" — a reminder queued in the outbox has not been sent. Idempotent: a reminded
+    charge is no longer open, and the letter's key ``fee-reminder:<charge>`` makes a second
+    letter impossible. Returns the number of reminders."""
     actor = system_user()
     reason = _danish(gettext_noop("Reminder of an unpaid fee (R3.3)"))
     plans = _reminder_plans(today)
@@ -536,17 +540,7 @@ def fee_cycle_remind(*, today: datetime.date, progress=None) -> int:
                 .order_by("id")
             )
             for charge in charges:
-                charge.mark_reminded(today=today, pay_within_days=schedule.pay_within_days)
-            bulk_update_with_history(
-                charges,
-                FeeCharge,
-                ["state", "reminded_on", "reminder_deadline"],
-                batch_size=BATCH_SIZE,
-                default_user=actor,
-                default_change_reason=reason,
-            )
-            for charge in charges:
-                letters.letter_create(
+                letter = letters.letter_create(
                     actor=actor,
                     reason=reason,
                     sender=charge.entry.controller,
@@ -556,25 +550,145 @@ def fee_cycle_remind(*, today: datetime.date, progress=None) -> int:
                         "fee_name": _fee_name(charge.kind),
                         "amount": letter_amount(charge.amount),
                         "due_date": letter_date(charge.due_date),
-                        "deadline": letter_date(charge.reminder_deadline),
+                        # The deadline if the letter leaves today; the letter says it moves
+                        # with a later sending, as the deletion run counts it.
+                        "deadline": letter_date(
+                            housing_fees.deletion_due(
+                                reminded_on=today, pay_within_days=schedule.pay_within_days
+                            )
+                        ),
+                        "pay_within_days": schedule.pay_within_days,
                         "list_name": charge.entry.waiting_list.name,
                     },
                     idempotency_key=f"fee-reminder:{charge.pk}",
                     dispatch=False,
                 )
+                charge.mark_reminder_made(letter=letter)
+            bulk_update_with_history(
+                charges,
+                FeeCharge,
+                ["state", "reminded_on", "reminder_deadline", "reminder_letter"],
+                batch_size=BATCH_SIZE,
+                default_user=actor,
+                default_change_reason=reason,
+            )
             reminded += len(charges)
     if reminded:
         letters.request_dispatch()
     return reminded
 
 
+def _schedule_for_due(controller_id: int, due_date: datetime.date) -> FeeSchedule | None:
+    """The fee rules a charge follows: those in force on its due date (a charge from before
+    the first version follows the first), as ``_reminder_plans`` chose them."""
+    return fee_schedule_on(controller_id, due_date) or (
+        FeeSchedule.objects.filter(controller_id=controller_id).order_by("valid_from").first()
+    )
+
+
+@dataclass
+class ReminderSending:
+    """What ``fee_cycle_record_sent_reminders`` found: reminders that have now left (their
+    deadline set from that day), and those that hold back a deletion — failed, or still waiting
+    in the outbox or for their print batch to be posted — with the letter ids to look at."""
+
+    sent: int = 0
+    failed: list[int] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)
+
+
+def fee_cycle_record_sent_reminders(*, today: datetime.date) -> ReminderSending:
+    """R3.3: a reminder counts from the day it actually left. For every reminded charge whose
+    letter has not been recorded as sent: when the letter — or a resend of it — has left by
+    Digital Post or in a print batch confirmed as posted, the charge gets that day as its
+    reminder day and the deadline counted from it; otherwise it is reported (and cannot lead
+    to deletion). Idempotent: a charge with a reminder day is no longer a candidate."""
+    actor = system_user()
+    reason = _danish(
+        gettext_noop("The reminder was sent; the deadline counts from the day it was sent (R3.3)")
+    )
+    result = ReminderSending()
+    candidates = FeeCharge.objects.filter(
+        state=ChargeState.REMINDED,
+        reminded_on__isnull=True,
+        reminder_letter__isnull=False,
+        entry__status__in=LIVING_STATUSES,
+    )
+    for ids in housing_fees.claim_batches(candidates):
+        charges = list(FeeCharge.objects.filter(id__in=ids).select_related("entry").order_by("id"))
+        records = letters_selectors.sending_records(charge.reminder_letter_id for charge in charges)
+        changed = []
+        for charge in charges:
+            record = records[charge.reminder_letter_id]
+            if record.state == letters_selectors.Sending.FAILED:
+                result.failed.append(charge.reminder_letter_id)
+                continue
+            if record.state == letters_selectors.Sending.WAITING:
+                result.waiting.append(charge.reminder_letter_id)
+                continue
+            schedule = _schedule_for_due(charge.entry.controller_id, charge.due_date)
+            charge.mark_reminded(today=record.sent_on, pay_within_days=schedule.pay_within_days)
+            changed.append(charge)
+        if changed:
+            bulk_update_with_history(
+                changed,
+                FeeCharge,
+                ["reminded_on", "reminder_deadline"],
+                batch_size=BATCH_SIZE,
+                default_user=actor,
+                default_change_reason=reason,
+            )
+            result.sent += len(changed)
+    return result
+
+
+def _report_held_back(progress, sending: ReminderSending) -> None:
+    """The reminders that hold back a deletion, as counts and as what needs attention."""
+    if progress is None:
+        return
+    if sending.sent:
+        progress.count("reminders_sent", sending.sent)
+    if sending.failed:
+        progress.count("reminders_failed", len(sending.failed))
+        progress.attention(
+            _danish(
+                gettext_noop(
+                    "%(n)s fee reminders could not be sent (letters %(ids)s). Nobody is deleted for "
+                    "non-payment before the reminder has been sent (R3.3): resend them from the outbox."
+                )
+            )
+            % {"n": len(sending.failed), "ids": _letter_ids(sending.failed)}
+        )
+    if sending.waiting:
+        progress.count("reminders_waiting", len(sending.waiting))
+        progress.attention(
+            _danish(
+                gettext_noop(
+                    "%(n)s fee reminders have not been sent yet: they wait in the outbox or for their "
+                    "print batch to be confirmed as posted (letters %(ids)s). The deadline counts from "
+                    "the day they are sent (R3.3)."
+                )
+            )
+            % {"n": len(sending.waiting), "ids": _letter_ids(sending.waiting)}
+        )
+
+
+def _letter_ids(ids: list[int], shown: int = 20) -> str:
+    text = ", ".join(str(pk) for pk in sorted(ids)[:shown])
+    return text + (" …" if len(ids) > shown else "")
+
+
 def fee_cycle_delete(*, today: datetime.date, progress=None) -> int:
     """Delete from the list every entry with a reminded charge still unpaid after its deadline
     (R3.3: "Betaler den boligsøgende ikke trods påmindelsen, slettes den boligsøgende fra
-    ventelisten"). The deadline day itself still counts: deleted only when deadline < today.
+    ventelisten"). First the reminders that have left since the last run get their reminder day
+    and deadline (``fee_cycle_record_sent_reminders``); a reminder that failed or still waits
+    has no deadline, so it holds the deletion back, and the run reports it as needing
+    attention. The deadline day itself still counts: deleted only when deadline < today.
     The charges become DELETED and a ``deletion_notice`` letter is sent. Idempotent: a deleted
     entry is no longer a candidate, and the letter key ``deletion:<entry>:<charge>`` is unique.
     Returns the number of entries deleted."""
+    _report_held_back(progress, fee_cycle_record_sent_reminders(today=today))
     actor = system_user()
     reason = _danish(gettext_noop("Deleted from the list: fee unpaid despite a reminder (R3.3)"))
     expired = FeeCharge.objects.filter(housing_fees.expired_reminders(today=today), entry=OuterRef("pk"))
@@ -647,7 +761,8 @@ def fee_cycle_delete(*, today: datetime.date, progress=None) -> int:
 @transaction.atomic
 def entry_reinstate(*, actor, reason: str, entry: Entry) -> Entry:
     """Put a wrongly deleted entry back on the list with its original seniority date (which a
-    deletion never changes). Charges the deletion closed become reminded again, with a fresh
+    deletion never changes). Not an entry the lease deleted: that is ``lease_keep_seniority``.
+    Charges the deletion closed become reminded again, with a fresh
     deadline from today, so the next night's deletion run does not delete the entry again
     before the caseworker has registered the payment."""
     scoping.require_write(actor, entry.controller_id)
@@ -655,6 +770,18 @@ def entry_reinstate(*, actor, reason: str, entry: Entry) -> Entry:
     entry = Entry.objects.select_for_update().select_related("person", "waiting_list").get(pk=entry.pk)
     if entry.status != EntryStatus.DELETED:
         raise ValidationError(_("Only a deleted entry can be reinstated."), code="not_deleted")
+    if entry.deletion_reason == DeletionReason.LEASE_SIGNED:
+        # § 3, stk. 5–7: seniority survives a lease only by the tenant's timely wish, recorded
+        # with its date and checked against the 8 days (R3.6–R3.7) — never by reinstating.
+        raise ValidationError(
+            _(
+                "The entry was deleted because %(name)s signed a lease (§ 3, stk. 5 — R3.5). The seniority "
+                "is kept only if the wish to keep it came in time (§ 3, stk. 6–7 — R3.6, R3.7): record the "
+                "wish on the applicant's page instead."
+            )
+            % {"name": entry.person.full_name},
+            code="lease_signed",
+        )
     other = (
         Entry.objects.filter(waiting_list_id=entry.waiting_list_id, person_id=entry.person_id)
         .exclude(status=EntryStatus.DELETED)

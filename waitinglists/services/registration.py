@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -27,6 +28,8 @@ from ..models import (
     EntryStatus,
     FeeCharge,
     FeeSchedule,
+    KeepRule,
+    KeepSeniorityRight,
     ListKind,
     SeniorityBasis,
     WaitingList,
@@ -96,6 +99,116 @@ def fee_schedule_on(controller_id: int, day: datetime.date) -> FeeSchedule | Non
     )
 
 
+# § 2, stk. 3–4 (R2.3–R2.4) and § 3, stk. 6 (R3.6): members on this day, on the general list by the next.
+ANDELS_MEMBER_ON = datetime.date(2010, 1, 1)
+ANDELS_GENERAL_LIST_BY = datetime.date(2010, 6, 1)
+
+
+def andels_check(
+    *,
+    waiting_list: WaitingList,
+    person: Person,
+    member_since: datetime.date,
+    tenant_on_cutoff: bool,
+    general_list_on: datetime.date | None,
+) -> None:
+    """Refuse, next to the field and with the reason, an andels membership the order gives no
+    effect to.
+
+    Every list: "Personer, der den 1. januar 2010 var medlemmer af en almen
+    andelsboligorganisation" — a membership from a later day counts for nothing (§ 2, stk. 3–4;
+    § 3, stk. 6). On the internal list, where the membership date becomes the seniority, either
+    § 2, stk. 3: a tenant on 1 January 2010 ("og som var lejere på dette tidspunkt") admitted to
+    the general list "senest den 1. juni 2010"; or § 2, stk. 4: a member who later signed a lease
+    and kept the general-list seniority under § 3, stk. 6 (found on the organisation's general
+    list)."""
+
+    def day(value):
+        return date_format(value, "SHORT_DATE_FORMAT")
+
+    if member_since > ANDELS_MEMBER_ON:
+        raise ValidationError(
+            {
+                "andels_member_since": ValidationError(
+                    _(
+                        "A membership from %(day)s gives no seniority: § 2, stk. 3–4 and § 3, stk. 6 cover "
+                        "only persons who were members of an almen andelsboligorganisation on 1 January "
+                        "2010 (R2.3–R2.4)."
+                    )
+                    % {"day": day(member_since)},
+                    code="andels_member_too_late",
+                )
+            }
+        )
+    if waiting_list.kind != ListKind.INTERNAL:
+        return
+    if tenant_on_cutoff and general_list_on is not None and general_list_on <= ANDELS_GENERAL_LIST_BY:
+        return  # § 2, stk. 3
+    if _kept_general_seniority_as_andels_member(waiting_list, person):
+        return  # § 2, stk. 4
+    if tenant_on_cutoff and general_list_on is None:
+        raise ValidationError(
+            {
+                "andels_general_list_on": ValidationError(
+                    _(
+                        "Give the day %(name)s was admitted to the general list: § 2, stk. 3 requires it "
+                        "to be 1 June 2010 at the latest (R2.3)."
+                    )
+                    % {"name": person.full_name},
+                    code="andels_general_list_missing",
+                )
+            }
+        )
+    if tenant_on_cutoff:
+        raise ValidationError(
+            {
+                "andels_general_list_on": ValidationError(
+                    _(
+                        "Admitted to the general list on %(day)s: § 2, stk. 3 requires admission by "
+                        "1 June 2010 at the latest (R2.3), and %(name)s has not kept a general-list "
+                        "seniority after a lease under § 3, stk. 6 (§ 2, stk. 4 — R2.4). The internal "
+                        "seniority counts from the registration."
+                    )
+                    % {"day": day(general_list_on), "name": person.full_name},
+                    code="andels_general_list_too_late",
+                )
+            }
+        )
+    raise ValidationError(
+        {
+            "andels_tenant_on_cutoff": ValidationError(
+                _(
+                    "%(name)s was not a tenant on 1 January 2010, which § 2, stk. 3 requires (R2.3), and has "
+                    "not kept a general-list seniority after a lease under § 3, stk. 6, which § 2, stk. 4 "
+                    "requires (R2.4). The internal seniority counts from the registration."
+                )
+                % {"name": person.full_name},
+                code="andels_not_tenant",
+            )
+        }
+    )
+
+
+def _kept_general_seniority_as_andels_member(waiting_list: WaitingList, person: Person) -> bool:
+    """§ 2, stk. 4: the person's place on the organisation's general list (its own or its
+    association's shared list) was kept after a lease under § 3, stk. 6 — a right recorded for
+    a 2010 andels member whose wish came in time."""
+    organisation = waiting_list.organisation
+    controllers = [pk for pk in (organisation.tenant_id, organisation.list_tenant_id) if pk is not None]
+    same_person = Q(person__cpr_hash=person.cpr_hash) if person.cpr_hash else Q(person=person)
+    general = Entry.objects.filter(
+        same_person,
+        waiting_list__kind=ListKind.GENERAL,
+        controller_id__in=controllers,
+        status__in=(EntryStatus.ACTIVE, EntryStatus.PASSIVE),
+    )
+    recorded = KeepSeniorityRight.objects.filter(
+        rule=KeepRule.ANDELS_2010, requested_on__isnull=False, entry__in=general
+    ).exists()
+    # Kept before the rights were recorded here (imported): the general entry says so itself.
+    return recorded or general.filter(seniority_basis=SeniorityBasis.KEPT_ON_LEASE).exists()
+
+
 @transaction.atomic
 def entry_register(
     *,
@@ -108,6 +221,8 @@ def entry_register(
     household: Household | None = None,
     age_exception: bool = False,
     andels_member_since: datetime.date | None = None,
+    andels_tenant_on_cutoff: bool = False,
+    andels_general_list_on: datetime.date | None = None,
     fee_exempt_registration: bool = False,
     send_letter: bool = True,
 ) -> Entry:
@@ -152,6 +267,14 @@ def entry_register(
             % {"controller": waiting_list.controller, "day": date_format(day, "SHORT_DATE_FORMAT")}
         )
     seniority_date, basis = day, SeniorityBasis.REGISTRATION
+    if andels_member_since:
+        andels_check(
+            waiting_list=waiting_list,
+            person=person,
+            member_since=andels_member_since,
+            tenant_on_cutoff=andels_tenant_on_cutoff,
+            general_list_on=andels_general_list_on,
+        )
     if andels_member_since and waiting_list.kind == ListKind.INTERNAL:
         # R2.3–R2.4: andels members of 1 January 2010 count internal seniority from membership,
         # and join the internal list without a registration fee (but pay update fees).
@@ -170,6 +293,8 @@ def entry_register(
         ),
         age_exception=age_exception,
         andels_member_since=andels_member_since,
+        andels_tenant_on_cutoff=andels_tenant_on_cutoff,
+        andels_general_list_on=andels_general_list_on,
         fee_exempt_registration=fee_exempt_registration,
         created_by=actor,
         **{name: getattr(wishes, name) for name in WISH_FIELDS},

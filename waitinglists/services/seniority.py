@@ -6,10 +6,11 @@ lease (R3.5–R3.7), seniority from a takeover (R3.8) and the rehoused tenant (R
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import Min, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -18,12 +19,15 @@ from simple_history.utils import bulk_update_with_history
 from housing import scoping
 from housing.audit import audited_save, require_reason
 from housing.models import HousingOrganisation, Person
+from letters import selectors as letters_selectors
 
 from .. import rules
 from ..models import (
     DeletionReason,
     Entry,
     EntryStatus,
+    KeepRule,
+    KeepSeniorityRight,
     ListKind,
     SchemeKind,
     SeniorityBasis,
@@ -274,86 +278,206 @@ def is_andels_2010_member(entry: Entry) -> bool:
     return entry.andels_member_since is not None and entry.andels_member_since <= ANDELS_CUTOFF
 
 
+def keep_right_basis(
+    *, entry: Entry, organisation: HousingOrganisation, lease_signed_on: datetime.date
+) -> tuple[str, SeniorityScheme | None] | None:
+    """Whether the entry's place may be kept when its holder signs a lease with ``organisation``
+    on ``lease_signed_on``, and under which rule — or None.
+
+    § 3, stk. 6 (R3.6): a member of an almen andelsboligorganisation on 1 January 2010 who signs
+    a lease after that date, by right. § 3, stk. 7 (R3.7): anyone else where the organisation has
+    decided a scheme in force on the signing day. Only the general list: § 3, stk. 10 applies
+    stk. 2–5, not stk. 6–7, to the internal list (R3.10)."""
+    if entry.waiting_list.kind != ListKind.GENERAL:
+        return None
+    if is_andels_2010_member(entry) and lease_signed_on > ANDELS_CUTOFF:
+        return KeepRule.ANDELS_2010, None
+    scheme = scheme_in_force(
+        organisation_id=organisation.pk, kind=SchemeKind.KEEP_ON_LEASE, on=lease_signed_on
+    )
+    if scheme is not None:
+        return KeepRule.SCHEME, scheme
+    return None
+
+
+def _landlord_lists(organisation: HousingOrganisation) -> list[WaitingList]:
+    """The lists a lease with ``organisation`` ends a place on (§ 3, stk. 5, and stk. 10): its
+    general list — its own, or the shared list of its association (§ 3, stk. 2) — and its
+    internal list. Youth lists follow their own rules (§§ 12–13)."""
+    return list(
+        WaitingList.objects.filter(
+            Q(kind=ListKind.GENERAL, controller_id__in=_general_list_controllers(organisation))
+            & (Q(organisation__isnull=True) | Q(organisation=organisation))
+            | Q(kind=ListKind.INTERNAL, organisation=organisation)
+        )
+    )
+
+
 @transaction.atomic
-def lease_keep_seniority(
+def lease_signed_leave_lists(
     *,
     actor,
     reason: str,
-    entry: Entry,
+    person: Person,
+    organisation: HousingOrganisation,
     lease_signed_on: datetime.date,
-    informed_on: datetime.date | None,
-    requested_on: datetime.date,
-    organisation: HousingOrganisation | None = None,
-) -> Entry:
-    """The applicant who signed a lease wants to stay on the general list with their seniority.
+    won_entry: Entry | None = None,
+) -> list[KeepSeniorityRight]:
+    """§ 3, stk. 5 (R3.5, and R3.10 for the internal list): "Når en boligsøgende indgår aftale om
+    leje af en bolig, slettes den pågældende på ventelisten, og den oparbejdede anciennitet
+    bortfalder" — whichever way the dwelling was let. The person's places on the landlord's
+    general and internal lists end (found by CPR, since a shared list's controller holds its own
+    person row), and the entry the lease was won from wherever it stands. Where the place may
+    be kept (``keep_right_basis``), a ``KeepSeniorityRight`` is made: the caller sends the
+    written information with the lease and names the letter (``keep_rights_inform``).
 
-    Allowed for 2010 andels members (§ 3, stk. 6 — R3.6) and, when the landlord has an R3.7
-    scheme in force on the signing day, for everybody (§ 3, stk. 7 — R3.7); the wish must reach
-    the organisation within 8 days of signing — postponed by as many days as the written
-    information came late. An entry already deleted for this lease is reinstated.
-    """
-    waiting_list = entry.waiting_list
-    scoping.require_write(actor, waiting_list.controller_id)
+    The deletions are the lease's consequence, not the signing caseworker's choice: they are
+    made for the landlord's own lists (including the shared list it uses) and recorded with the
+    caseworker and the reason."""
     require_reason(reason)
-    if waiting_list.kind != ListKind.GENERAL:
-        raise ValidationError(
-            _(
-                "Seniority can only be kept on the general list; on the internal list a lease ends the "
-                "place (§ 3, stk. 10 applies only stk. 2–5 — R3.10, R3.5)."
-            ),
-            code="not_general_list",
+    lists = _landlord_lists(organisation)
+    # The same human is one person row per controller; without a CPR number only this row.
+    same_person = Q(person__cpr_hash=person.cpr_hash) if person.cpr_hash else Q(person=person)
+    entries = Entry.objects.select_for_update(of=("self",)).filter(same_person, waiting_list__in=lists)
+    if won_entry is not None:
+        entries = entries | Entry.objects.select_for_update(of=("self",)).filter(pk=won_entry.pk)
+    rights = []
+    for entry in entries.exclude(status=EntryStatus.DELETED).select_related("waiting_list").order_by("pk"):
+        entry.status, entry.deleted_on, entry.deletion_reason = (
+            EntryStatus.DELETED,
+            lease_signed_on,
+            DeletionReason.LEASE_SIGNED,
         )
-    # § 3, stk. 6 covers leases signed after 1 January 2010 by those who were members then.
-    andels = is_andels_2010_member(entry) and lease_signed_on > ANDELS_CUTOFF
-    landlord = _landlord(waiting_list, organisation)
-    scheme = scheme_in_force(organisation_id=landlord.pk, kind=SchemeKind.KEEP_ON_LEASE, on=lease_signed_on)
-    if not andels and scheme is None:
-        raise ValidationError(
-            _(
-                "%(name)s was not a member of an almen andelsboligorganisation on 1 January 2010 "
-                "(§ 3, stk. 6 — R3.6), and %(org)s had no scheme letting applicants keep their seniority "
-                "in force on %(day)s (§ 3, stk. 7 — R3.7). The seniority lapses with the lease (R3.5)."
+        audited_save(entry, actor=actor, reason=reason)
+        basis = keep_right_basis(entry=entry, organisation=organisation, lease_signed_on=lease_signed_on)
+        if basis is not None:
+            rule, scheme = basis
+            rights.append(
+                audited_save(
+                    KeepSeniorityRight(
+                        entry=entry,
+                        controller_id=entry.controller_id,
+                        organisation=organisation,
+                        rule=rule,
+                        scheme=scheme,
+                        lease_signed_on=lease_signed_on,
+                    ),
+                    actor=actor,
+                    reason=reason,
+                )
             )
-            % {"name": entry.person.full_name, "org": landlord.name, "day": _day(lease_signed_on)},
-            code="not_entitled",
+    return rights
+
+
+@transaction.atomic
+def keep_rights_inform(*, actor, reason: str, rights: list[KeepSeniorityRight], letter) -> None:
+    """Name the letter that informs the tenant in writing of the right (§ 3, stk. 6, 3. pkt.)."""
+    for right in rights:
+        right.information_letter = letter
+        audited_save(right, actor=actor, reason=reason)
+
+
+@dataclass(frozen=True)
+class KeepWindow:
+    """The 8 days of § 3, stk. 6, 2. pkt., as the delivery record of the information has them.
+
+    ``informed_on`` is None while the written information has not left (queued or failed): the
+    window has not started, and the tenant's wish is in time whenever it comes."""
+
+    informed_on: datetime.date | None
+    deadline: datetime.date | None
+    sending: str | None  # letters.selectors.Sending, or None when no letter was made
+
+
+def keep_window(right: KeepSeniorityRight) -> KeepWindow:
+    record = letters_selectors.sending_record(right.information_letter)
+    informed_on = record.sent_on if record is not None else None
+    deadline = (
+        rules.keep_seniority_deadline(lease_signed_on=right.lease_signed_on, informed_on=informed_on)
+        if informed_on is not None
+        else None
+    )
+    return KeepWindow(informed_on=informed_on, deadline=deadline, sending=record.state if record else None)
+
+
+def _rule_label(right: KeepSeniorityRight) -> str:
+    return _("§ 3, stk. 6 — R3.6") if right.rule == KeepRule.ANDELS_2010 else _("§ 3, stk. 7 and 6 — R3.7")
+
+
+@transaction.atomic
+def lease_keep_seniority(
+    *, actor, reason: str, right: KeepSeniorityRight, requested_on: datetime.date
+) -> Entry:
+    """Record the tenant's wish to stay on the general list with their seniority after signing a
+    lease (§ 3, stk. 6–7, R3.6–R3.7), and put the entry back with its seniority.
+
+    "Det er en betingelse, at den pågældende meddeler sit ønske til boligorganisationen senest
+    8 dage efter lejeaftalens indgåelse" — day 8 is in time, day 9 late. "Overholder
+    boligorganisationen ikke den nævnte frist, udsættes den pågældende lejers frist …
+    tilsvarende": the 8 days run from the day the written information actually left, when that
+    was after the signing; while it has not left, the window has not started. The information
+    day comes from the letter's delivery record, never from the caller."""
+    scoping.require_write(actor, right.controller_id)
+    require_reason(reason)
+    right = KeepSeniorityRight.objects.select_for_update().select_related("entry__person").get(pk=right.pk)
+    entry = Entry.objects.select_for_update().select_related("person").get(pk=right.entry_id)
+    rule = _rule_label(right)
+    if right.requested_on is not None:
+        raise ValidationError(
+            _("The wish was already recorded (received on %(day)s).") % {"day": _day(right.requested_on)},
+            code="already_recorded",
         )
-    rule = _("§ 3, stk. 6 — R3.6") if andels else _("§ 3, stk. 7 and 6 — R3.7")
+    if requested_on > timezone.localdate():
+        raise ValidationError({"requested_on": _("The day the wish was received cannot be in the future.")})
+    if requested_on < right.lease_signed_on:
+        raise ValidationError(
+            {
+                "requested_on": _("The wish follows the lease: it cannot be received before %(day)s.")
+                % {"day": _day(right.lease_signed_on)}
+            }
+        )
+    window = keep_window(right)
     if not rules.keep_seniority_in_time(
-        requested_on=requested_on, lease_signed_on=lease_signed_on, informed_on=informed_on
+        requested_on=requested_on, lease_signed_on=right.lease_signed_on, informed_on=window.informed_on
     ):
-        deadline = rules.keep_seniority_deadline(lease_signed_on=lease_signed_on, informed_on=informed_on)
         message = _(
-            "The wish came on %(requested)s; the deadline was %(deadline)s (8 days after the lease "
-            "was signed, or after the written information if it came later; %(rule)s)."
-        ) % {"requested": _day(requested_on), "deadline": _day(deadline), "rule": rule}
+            "The wish came on %(requested)s; the deadline was %(deadline)s: 8 days after the lease was "
+            "signed on %(signed)s, or after the day the written information was sent (%(informed)s) if "
+            "that was later (%(rule)s). The seniority lapsed with the lease (§ 3, stk. 5 — R3.5)."
+        ) % {
+            "requested": _day(requested_on),
+            "deadline": _day(window.deadline),
+            "signed": _day(right.lease_signed_on),
+            "informed": _day(window.informed_on),
+            "rule": rule,
+        }
         raise ValidationError({"requested_on": ValidationError(message, code="too_late")})
-    entry = Entry.objects.select_for_update().get(pk=entry.pk)
-    if entry.status == EntryStatus.DELETED:
-        if entry.deletion_reason != DeletionReason.LEASE_SIGNED or entry.deleted_on < lease_signed_on:
-            raise ValidationError(_("The entry was deleted for another reason and cannot be kept."))
-        other = (
-            Entry.objects.filter(waiting_list=entry.waiting_list_id, person=entry.person_id)
-            .exclude(status=EntryStatus.DELETED)
-            .first()
+    if entry.status != EntryStatus.DELETED or entry.deletion_reason != DeletionReason.LEASE_SIGNED:
+        raise ValidationError(_("The entry is no longer the one the lease ended."), code="changed")
+    other = (
+        Entry.objects.filter(waiting_list=entry.waiting_list_id, person=entry.person_id)
+        .exclude(status=EntryStatus.DELETED)
+        .first()
+    )
+    if other is not None:
+        raise ValidationError(
+            _("%(name)s already has another place on this list (entry %(entry)s).")
+            % {"name": entry.person.full_name, "entry": other.pk}
         )
-        if other is not None:
-            raise ValidationError(
-                _("%(name)s already has another place on this list (entry %(entry)s).")
-                % {"name": entry.person.full_name, "entry": other.pk}
-            )
-        entry.status, entry.deleted_on, entry.deletion_reason = EntryStatus.ACTIVE, None, ""
+    entry.status, entry.deleted_on, entry.deletion_reason = EntryStatus.ACTIVE, None, ""
     entry.seniority_basis = SeniorityBasis.KEPT_ON_LEASE
-    return audited_save(entry, actor=actor, reason=reason)
+    audited_save(entry, actor=actor, reason=reason)
+    right.informed_on, right.requested_on, right.recorded_by = window.informed_on, requested_on, actor
+    audited_save(right, actor=actor, reason=reason)
+    return entry
 
 
 @transaction.atomic
 def lease_signed_delete(*, actor, reason: str, entry: Entry, lease_signed_on: datetime.date) -> Entry:
     """R3.5 (and R3.10 for the internal list): signing a lease deletes the place and its
-    seniority — unless the applicant has kept it (R3.6–R3.7)."""
+    seniority. Keeping it is a wish recorded afterwards (``lease_keep_seniority``)."""
     scoping.require_write(actor, entry.controller_id)
     require_reason(reason)
-    if entry.seniority_basis == SeniorityBasis.KEPT_ON_LEASE and entry.status != EntryStatus.DELETED:
-        return entry
     return registration.entry_delete(
         actor=actor,
         reason=reason,

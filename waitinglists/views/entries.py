@@ -16,9 +16,16 @@ from housing.views.common import apply_service_errors, object_tabs
 from letters import selectors as letter_selectors
 
 from .. import positions, selectors
-from ..forms import EntryDeleteForm, EntryStatusForm, EntryWishesForm, PaymentForm, ReasonForm
-from ..models import EntryStatus, ListKind
-from ..services import fees, registration
+from ..forms import (
+    EntryDeleteForm,
+    EntryStatusForm,
+    EntryWishesForm,
+    KeepSeniorityForm,
+    PaymentForm,
+    ReasonForm,
+)
+from ..models import DeletionReason, EntryStatus, ListKind
+from ..services import fees, registration, seniority
 from .common import entry_or_404, require_entry_write
 
 LETTERS_SHOWN = 10
@@ -42,6 +49,7 @@ def _forms(entry, **bound) -> dict:
         "delete_form": EntryDeleteForm(prefix="delete"),
         "payment_form": PaymentForm(prefix="payment", initial=_payment_initial(entry)),
         "reinstate_form": ReasonForm(prefix="reinstate"),
+        "keep_form": KeepSeniorityForm(prefix="keep", initial={"requested_on": timezone.localdate()}),
     }
     forms.update(bound)
     return forms
@@ -61,6 +69,9 @@ def _detail_context(request, entry, **bound_forms) -> dict:
         ),
         "letters": letter_selectors.person_letters(user=request.user, person=entry.person)[:LETTERS_SHOWN],
         "is_deleted": entry.status == EntryStatus.DELETED,
+        # A place a lease ended comes back only through the tenant's timely wish (R3.6–R3.7).
+        "deleted_by_lease": entry.deletion_reason == DeletionReason.LEASE_SIGNED,
+        "keep_rights": selectors.entry_keep_rights(entry),
     }
     if can_write:
         context.update(_forms(entry, **bound_forms))
@@ -180,6 +191,26 @@ def entry_reinstate(request, pk: int):
         prefix="reinstate",
         success=_("The entry was reinstated with its seniority."),
         call=lambda *, data, **kw: fees.entry_reinstate(**kw),
+    )
+
+
+@require_POST
+def entry_keep_seniority(request, pk: int):
+    """Record the tenant's wish to keep the seniority after the lease (R3.6–R3.7)."""
+    entry = entry_or_404(request, pk)
+    right = entry.keep_rights.filter(requested_on__isnull=True).order_by("-lease_signed_on", "-id").first()
+    if right is None:
+        messages.error(request, _("The lease gave no right to keep the seniority on this list (R3.5)."))
+        return redirect(entry)
+    return _entry_action(
+        request,
+        pk,
+        form_class=KeepSeniorityForm,
+        prefix="keep",
+        success=_("The wish was recorded: the entry is back on the list with its seniority."),
+        call=lambda *, data, entry, **kw: seniority.lease_keep_seniority(
+            right=right, requested_on=data["requested_on"], **kw
+        ),
     )
 
 

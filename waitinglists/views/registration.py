@@ -114,6 +114,8 @@ def entry_register(request, pk: int):
                 registered_on=data["registered_on"],
                 age_exception=data["age_exception"],
                 andels_member_since=data.get("andels_member_since"),
+                andels_tenant_on_cutoff=bool(data.get("andels_tenant_on_cutoff")),
+                andels_general_list_on=data.get("andels_general_list_on"),
                 **_applicant(request, form, waiting_list),
             )
         except _NotFound:
