@@ -137,6 +137,7 @@ def reference_candidates(vacancy: Vacancy, day: datetime.date, kinds: tuple[str,
                     status=entry.status,
                     fee_arrears=arrears,
                     precedes_r93=entry.precedes_r93,
+                    rehoused_outside=entry.rehoused_outside,
                     departments=wishes,
                     dwelling_kinds=frozenset(entry.dwelling_kinds),
                     rooms_min=entry.rooms_min,
@@ -168,9 +169,12 @@ def reference_candidates(vacancy: Vacancy, day: datetime.date, kinds: tuple[str,
 
 def every_candidate(vacancy, day=TODAY) -> list[Candidate]:
     rules = service.letting_rules_for(vacancy, day)
-    if vacancy.dwelling.kind == "youth":
+    dwelling = vacancy.dwelling
+    if dwelling.kind == "youth":
         kinds = (ListKind.YOUTH,)
-    elif rules.internal_turn:
+    elif rules.internal_turn or dwelling.fitted_mobility_impaired or dwelling.fitted_large_household_mobility:
+        # A dwelling fitted for mobility: the internal list's holders of the need count on the
+        # general turn too (§ 10, stk. 3–4).
         kinds = (ListKind.GENERAL, ListKind.INTERNAL)
     else:
         kinds = (ListKind.GENERAL,)
@@ -185,13 +189,17 @@ def expected(vacancy, *, day=TODAY, limit=50, skip=(), excluded_limit=100, every
     everyone = [c for c in everyone if c.entry_id not in set(skip)]
     full = rank(facts, everyone, rules)
     placed = full.placed[:limit]
-    last = queue_key(placed[-1].candidate) if placed else None
+
+    def last(kind):
+        keys = [queue_key(p.candidate) for p in placed if p.candidate.list_kind == kind]
+        return max(keys) if keys else None
+
     if full.turn in ("youth", "internal"):
-        bounds = {full.turn: last}
+        bounds = {full.turn: last(full.turn)}
     elif rules.internal_turn:
-        bounds = {"internal": None, "general": last}
+        bounds = {"internal": None, "general": last("general")}
     else:
-        bounds = {"general": last}
+        bounds = {"general": last("general")}
     shown, total = [], 0
     for kind in ("internal", "general", "youth"):
         if kind in bounds:
@@ -356,8 +364,35 @@ class World:
             self.entries.append(
                 self._planted(self.internal, need, members, home=DwellingFactory(department=department))
             )
+        # R9.2: tenants rehoused outside the organisation (no lease in it) who kept their place on
+        # the internal list; one with a mobility need, one with children, one passive.
+        for need, members, status in (
+            (None, 1, EntryStatus.ACTIVE),
+            ("mobility_impaired", 1, EntryStatus.ACTIVE),
+            (None, 3, EntryStatus.ACTIVE),
+            (None, 1, EntryStatus.PASSIVE),
+        ):
+            entry = self._planted(self.internal, need, members)
+            entry.rehoused_outside, entry.status = True, status
+            self.entries.append(save(entry))
+        # R3.3: an unpaid update fee past its due date, on each list (still a candidate).
+        for waiting_list in (self.general, self.internal):
+            entry = self._planted(waiting_list, None, 2, home=DwellingFactory(department=self.d3))
+            save(
+                FeeCharge(
+                    entry=entry,
+                    kind=ChargeKind.UPDATE,
+                    period=2026,
+                    amount=Decimal("150.00"),
+                    due_date=TODAY - datetime.timedelta(days=40),
+                    state=ChargeState.REMINDED,
+                    reminded_on=TODAY - datetime.timedelta(days=10),
+                    reminder_deadline=TODAY + datetime.timedelta(days=11),
+                )
+            )
+            self.entries.append(entry)
 
-    def _planted(self, waiting_list, need: str, members: int, home=None):
+    def _planted(self, waiting_list, need: str | None, members: int, home=None):
         person = PersonFactory(controller=waiting_list.controller)
         entry = EntryFactory(
             waiting_list=waiting_list,
@@ -370,15 +405,16 @@ class World:
             HouseholdMemberFactory(household=household, relation=HouseholdRelation.OTHER)
         entry.household = household
         save(entry)
-        save(
-            PriorityNeed(
-                person=person,
-                controller=person.controller,
-                documentation="Lægeerklæring",
-                documented_on=datetime.date(2025, 1, 1),
-                **{need: True},
+        if need is not None:
+            save(
+                PriorityNeed(
+                    person=person,
+                    controller=person.controller,
+                    documentation="Lægeerklæring",
+                    documented_on=datetime.date(2025, 1, 1),
+                    **{need: True},
+                )
             )
-        )
         if home is not None:
             save(
                 Lease(
@@ -609,8 +645,8 @@ VARIANTS = [
 
 
 @pytest.mark.rule(
-    "R2.1", "R3.3", "R4", "R5.1", "R5.2", "R5.3", "R5.4", "R6.1", "R7", "R8.1", "R8.2", "R8.3", "R9.1",
-    "R9.4", "R10.1", "R10.2", "R10.3", "R10.4", "R10.5", "R12.1", "R13", "R26", "R40",
+    "R2.1", "R3.3", "R4", "R5.1", "R5.2", "R5.3", "R5.4", "R6.1", "R6.3", "R7", "R8.1", "R8.2", "R8.3",
+    "R9.1", "R9.2", "R9.4", "R10.1", "R10.2", "R10.3", "R10.4", "R10.5", "R12.1", "R13", "R26", "R40",
 )  # fmt: skip
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_database_ranking_is_the_pure_ranking_of_every_candidate(seed):
@@ -640,7 +676,7 @@ def test_the_database_ranking_is_the_pure_ranking_of_every_candidate(seed):
 def test_the_world_exercises_every_tier_and_exclusion():
     """Without this the comparison above could pass on a world where nothing interesting happens."""
     world = World(1)
-    seen_rules, seen_exclusions = set(), set()
+    seen_rules, seen_exclusions, seen_flags, seen_across = set(), set(), set(), set()
     for dwelling, policy, decision, r4, internal_turn in VARIANTS:
         policy = dict(policy)
         r8_3_departments = [world.d2] if policy.pop("r8_3", False) else []
@@ -651,10 +687,18 @@ def test_the_world_exercises_every_tier_and_exclusion():
         full, _placed, _shown, _total = expected(vacancy, limit=500)
         seen_rules |= {p.rule for p in full.placed}
         seen_exclusions |= {x.rule for x in full.excluded}
-    assert {"R2.1", "R4", "R5.1", "R5.2", "R5.3", "R6", "R8.2", "R9", "R10.1", "R10.2", "R10.3", "R10.4"} <= (
-        seen_rules
-    )
-    assert {"passive", "R3.3", "wishes", "R26", "R7", "R8.1", "R8.3", "R12.1", "R13"} <= seen_exclusions
+        seen_flags |= {f.rule for p in full.placed for f in p.flags}
+        # § 5, stk. 2–3 / § 10, stk. 3–4: the other list's holders of a mobility need placed.
+        seen_across |= {(full.turn, p.candidate.list_kind, p.rule) for p in full.placed}
+        seen_rules |= {"R6.3" for p in full.placed if "R6.3" in p.explanation}
+    assert {
+        "R2.1", "R4", "R5.1", "R5.2", "R5.3", "R6", "R6.3", "R8.2", "R9", "R9.2", "R10.1", "R10.2", "R10.3",
+        "R10.4",
+    } <= seen_rules  # fmt: skip
+    # An unpaid fee and overcrowding are flags on the placed, never exclusions (R3.3, R26).
+    assert {"passive", "wishes", "R7", "R8.1", "R8.3", "R12.1", "R13"} <= seen_exclusions
+    assert not {"R3.3", "R26"} & seen_exclusions and {"R3.3", "R26"} <= seen_flags
+    assert {("internal", "general", "R5.2"), ("general", "internal", "R10.3")} <= seen_across
     assert {"R12.1", "R13"} <= seen_rules
 
 

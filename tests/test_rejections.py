@@ -159,7 +159,10 @@ def test_r26_more_than_two_persons_per_room(caseworker_a, vacancy, entry):
         person=PersonFactory(controller=household.controller),
         relation=HouseholdRelation.CHILD,
     )
-    case = _open(caseworker_a, vacancy, entry, RejectionGround.R26)
+    # "kan … afvise" is a discretion: the decision states its reasons.
+    with pytest.raises(ValidationError, match="discretion"):
+        _open(caseworker_a, vacancy, entry, RejectionGround.R26)
+    case = _open(caseworker_a, vacancy, entry, RejectionGround.R26, reasoning=LONG_REASONING)
     assert case.state == RejectionState.DECIDED and (case.household_size, case.rooms) == (5, 2)
     assert rules.persons_per_room(5, 2) == Decimal("2.50")
 

@@ -395,7 +395,14 @@ def _rejection_open(
     if ground == RejectionGround.R26:
         case.household_size = household_size(person)
         case.rooms = vacancy.dwelling.rooms
-        _raise(rules.check_r26(household_size=case.household_size, rooms=case.rooms))
+        _raise(
+            rules.check_r26(
+                household_size=case.household_size,
+                rooms=case.rooms,
+                beboermaksimum_applied=department.beboermaksimum_applied,
+                reasoning=case.reasoning,
+            )
+        )
     elif ground == RejectionGround.R27:
         case.debt_amount = facts.get("debt_amount")
         case.debt_due_date = facts.get("debt_due_date")
