@@ -49,8 +49,9 @@ def family_turn(organisation_id: int) -> tuple[int, bool, bool]:
     dwelling let by either list, so it takes no turn: the turns are counted over the vacancies that
     were not cancelled, and the internal list has the turn when it has had fewer of them than the
     general list. Without cancellations that is exactly every second one (the 2nd, 4th, …); after
-    one, the list whose turn was cancelled has one turn more than the plain alternation gives it. Taken under the counter's row lock (held
-    until the transaction ends), so two openings never count the same turns."""
+    one, the list whose turn was cancelled has one turn more than the plain alternation gives it.
+    Taken under the counter's row lock (held until the transaction ends), so two openings never
+    count the same turns."""
     number = _count(f"family:{organisation_id}")
     kept = ~Q(state=VacancyState.CANCELLED)
     turns = Vacancy.objects.filter(organisation_id=organisation_id, family_sequence__isnull=False).aggregate(
