@@ -304,11 +304,18 @@ def fitted_for_mobility(dwelling: DwellingFacts) -> bool:
     return dwelling.fitted_mobility_impaired or dwelling.fitted_large_household_mobility
 
 
+def _given_up_here(c: Candidate, dwelling: DwellingFacts) -> CurrentDwelling | None:
+    """The dwelling of the organisation the candidate gives up (None for a tenant rehoused outside
+    it, R9.2)."""
+    current = c.gives_up
+    return current if current is not None and current.organisation_id == dwelling.organisation_id else None
+
+
 def _holds_r7(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> tuple[bool, str]:
     """Whether an internal-list candidate holds the § 7 priority, and if not, why."""
     current = c.gives_up
     if current is None or current.organisation_id != dwelling.organisation_id:
-        if current is None and c.rehoused_outside:
+        if c.rehoused_outside:
             # R9.2 (§ 9, stk. 2): rehoused outside the organisation under almenlejeloven § 86, the
             # tenant keeps the internal seniority while paying — to compete with it under § 9, stk. 1.
             return True, ""
@@ -343,8 +350,9 @@ def _holds_r8_2(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> b
 
 def _internal_tier(c: Candidate, dwelling: DwellingFacts) -> tuple[int, str, str]:
     """(tier, rule, facts) for a § 7 priority holder; lower tiers go first."""
-    same = c.gives_up is not None and c.gives_up.department_id == dwelling.department_id
-    if c.gives_up is None:
+    current = _given_up_here(c, dwelling)
+    same = current is not None and current.department_id == dwelling.department_id
+    if current is None:
         where = "rehoused outside the organisation"
     elif same:
         where = "gives up a dwelling in the same department"
@@ -364,18 +372,18 @@ def _internal_tier(c: Candidate, dwelling: DwellingFacts) -> tuple[int, str, str
     if (
         dwelling.fitted_mobility_impaired
         and c.mobility_impaired
-        and _better_suited(dwelling, c.gives_up, "fitted_mobility_impaired")
+        and _better_suited(dwelling, current, "fitted_mobility_impaired")
     ):
         return (I_R10_3_SAME if same else I_R10_3), "R10.3", f"severely mobility-impaired; {where}"
     if (
         dwelling.fitted_elderly_disabled
         and c.elderly_or_disabled
-        and _better_suited(dwelling, c.gives_up, "fitted_elderly_disabled")
+        and _better_suited(dwelling, current, "fitted_elderly_disabled")
     ):
         return (I_R10_2_SAME if same else I_R10_2), "R10.2", f"elderly or disabled; {where}"
     if same:
         return I_R10_1, "R10.1", "gives up a dwelling in the same department"
-    if c.gives_up is None:
+    if current is None:
         return (
             I_R9,
             "R9.2",
@@ -467,7 +475,9 @@ def rank(dwelling: DwellingFacts, candidates: list[Candidate], rules: LettingRul
             if holds:
                 tier, rule, facts = _internal_tier(c, dwelling)
                 # § 7, 3. pkt.: a larger dwelling than the current one follows the R4 agreement.
-                larger = c.gives_up is not None and dwelling.gross_floor_area > c.gives_up.gross_floor_area
+                # (A tenant rehoused outside gives up no dwelling of ours to compare: not larger.)
+                current = _given_up_here(c, dwelling)
+                larger = current is not None and dwelling.gross_floor_area > current.gross_floor_area
                 r4 = covered and larger and tier >= I_R10_1
                 r4_key = 0 if (not r4 or c.has_children) else 1
                 if r4 and c.has_children:
