@@ -192,7 +192,7 @@ def expected(vacancy, *, day=TODAY, limit=50, skip=(), excluded_limit=100, every
 
     def last(kind):
         keys = [queue_key(p.candidate) for p in placed if p.candidate.list_kind == kind]
-        return max(keys) if keys else None
+        return keys[-1] if keys else None
 
     if full.turn in ("youth", "internal"):
         bounds = {full.turn: last(full.turn)}

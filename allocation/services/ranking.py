@@ -210,14 +210,14 @@ def _more_behind(piece: sql.Slice, keys: list[sql.QueueKey], bounds: dict[str, s
 
 
 def _bounds(ranking: Ranking, placed: list, rules: LettingRules) -> dict[str, sql.QueueKey | None]:
-    """Which lists' passed-over candidates are shown, and up to which list position: the last
-    placed of that list (None: all, as when nobody on that list was placed). The other list's
+    """Which lists' passed-over candidates are shown, and up to which list position: that of the
+    last placed of that list (None: all, as when nobody on that list was placed). The other list's
     holders of a mobility need placed on this list's turn (§ 5, stk. 2–3; § 10, stk. 3–4) do not
     bound it."""
 
     def last(kind: str) -> sql.QueueKey | None:
         keys = [sql.queue_key(p.candidate) for p in placed if p.candidate.list_kind == kind]
-        return max(keys) if keys else None
+        return keys[-1] if keys else None
 
     if ranking.turn == "youth":
         return {ListKind.YOUTH: last(ListKind.YOUTH)}
