@@ -476,6 +476,16 @@ def test_lejere_der_genhuses_uden_for_boligorganisationen_bibeholder_anciennitet
     ranking = rank(DWELLING, [tenant(2, "2010-01-01"), rehoused], INTERNAL)
     assert ranking.turn == "internal" and order(ranking) == [1, 2]
     assert rules_of(ranking) == ["R9.2", "R9"]
+    # Rehoused into another organisation's dwelling: that is no dwelling of ours to give up, and
+    # the R9.2 seniority still counts.
+    elsewhere = replace(
+        rehoused,
+        gives_up=CurrentDwelling(
+            department_id=99, organisation_id=2, kind="family", gross_floor_area=50,
+            moved_in=datetime.date(2024, 1, 1),
+        ),
+    )  # fmt: skip
+    assert rules_of(rank(DWELLING, [tenant(2, "2010-01-01"), elsewhere], INTERNAL)) == ["R9.2", "R9"]
     # Without the R9.2 status, no dwelling given up: no § 7 priority.
     plain = replace(rehoused, rehoused_outside=False)
     ranking = rank(DWELLING, [tenant(2, "2010-01-01"), plain], INTERNAL)
