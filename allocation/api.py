@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from housing import scoping
 from waitinglists.models import ListKind
 
+from . import explanations
 from .models import LettingChannel, Vacancy
 from .services import ranking as ranking_service
 
@@ -36,6 +37,17 @@ class RankingQuerySerializer(serializers.Serializer):
     )
 
 
+class FlagSerializer(serializers.Serializer):
+    rule = serializers.CharField(
+        help_text="R3.3 (an unpaid fee: the place is kept until deleted after a reminder) or R26 (more "
+        "than 2 persons per room: the organisation may reject, by a rejection case). A flag changes no rank."
+    )
+    text = serializers.CharField(help_text="The flag in words (English), with the figures.")
+    text_translated = serializers.CharField(
+        help_text="The flag in the request's language (Danish unless English is asked for)."
+    )
+
+
 class PlacedSerializer(serializers.Serializer):
     rank = serializers.IntegerField(help_text="1 is offered the dwelling first.")
     entry_id = serializers.IntegerField(help_text="The waiting-list entry.")
@@ -46,6 +58,10 @@ class PlacedSerializer(serializers.Serializer):
     explanation = serializers.CharField(
         help_text="The rule and the facts that placed the candidate (English)."
     )
+    explanation_translated = serializers.CharField(
+        help_text="The explanation in the request's language (Danish unless English is asked for)."
+    )
+    flags = FlagSerializer(many=True, help_text="Facts shown beside the candidate (R3.3, R26).")
 
 
 class ExcludedSerializer(serializers.Serializer):
@@ -53,9 +69,13 @@ class ExcludedSerializer(serializers.Serializer):
     applicant_number = serializers.CharField()
     list = serializers.ChoiceField(choices=ListKind.choices)
     rule = serializers.CharField(
-        help_text="Why left out: passive, R3.3 (fee arrears), wishes, R26, R7, R8.1, R8.3, R12.1, R13."
+        help_text="Why left out: passive, wishes, R1.8, R7, R8.1, R8.3, R12.1, R13. (An unpaid fee, R3.3, "
+        "and more than 2 persons per room, R26, are flags on the placed, never a reason to leave out.)"
     )
     reason = serializers.CharField(help_text="The reason in words (English).")
+    reason_translated = serializers.CharField(
+        help_text="The reason in the request's language (Danish unless English is asked for)."
+    )
 
 
 class CountsSerializer(serializers.Serializer):
@@ -113,6 +133,11 @@ def ranking_payload(result: ranking_service.VacancyRanking) -> dict:
                 "rule": p.rule,
                 "seniority_date": p.candidate.seniority_date,
                 "explanation": p.explanation,
+                "explanation_translated": explanations.translate(p.explanation),
+                "flags": [
+                    {"rule": f.rule, "text": f.text, "text_translated": explanations.translate(f.text)}
+                    for f in p.flags
+                ],
             }
             for p in ranking.placed
         ],
@@ -123,6 +148,7 @@ def ranking_payload(result: ranking_service.VacancyRanking) -> dict:
                 "list": x.candidate.list_kind,
                 "rule": x.rule,
                 "reason": x.reason,
+                "reason_translated": explanations.translate(x.reason),
             }
             for x in ranking.excluded
         ],

@@ -23,6 +23,7 @@ RULE_TITLES = {
     "R6": _("boliggarantibevis (§ 6)"),
     "R8.2": _("priority after a separation (§ 8, stk. 2)"),
     "R9": _("the internal list's order (§ 9)"),
+    "R9.2": _("rehoused outside the organisation, internal seniority kept (§ 9, stk. 2)"),
     "R10.1": _("gives up a dwelling in the same department (§ 10, stk. 1)"),
     "R10.2": _("elderly or disabled on the internal list (§ 10, stk. 2)"),
     "R10.3": _("severely mobility-impaired on the internal list (§ 10, stk. 3)"),
@@ -50,12 +51,29 @@ _FRAGMENTS: list[tuple[re.Pattern, object]] = [
         _("gives up a dwelling in the same department"),
     ),
     (re.compile(r"^gives up a dwelling elsewhere$"), _("gives up a dwelling elsewhere in the organisation")),
+    (re.compile(r"^rehoused outside the organisation$"), _("rehoused outside the organisation")),
+    (
+        re.compile(r"^rehoused outside the organisation \(almenlejeloven § 86\)$"),
+        _("rehoused outside the organisation (almenlejeloven § 86)"),
+    ),
     (re.compile(r"^§ 7 priority$"), _("§ 7 priority")),
     (re.compile(r"^longest on the internal list$"), _("longest on the internal list")),
     (re.compile(r"^longest on the general list$"), _("longest on the general list")),
     (
-        re.compile(r"^longest on the general list \(R5\.4: R4 does not apply\)$"),
-        _("longest on the general list (R5.4: the § 4 priority does not apply)"),
+        re.compile(r"^R5\.4: the § 4 priority does not apply to this letting$"),
+        _("R5.4: the § 4 priority does not apply to this letting"),
+    ),
+    (
+        re.compile(r"^fitted for this need: before internal-list tenants without it$"),
+        _("the dwelling is fitted for this need: before tenants on the internal list without it"),
+    ),
+    (
+        re.compile(r"^fitted for this need: before general-list applicants without it$"),
+        _("the dwelling is fitted for this need: before applicants on the general list without it"),
+    ),
+    (
+        re.compile(r"^R6\.3: no children — after households with children \(§ 4 agreement\)$"),
+        _("R6.3: no children — after households with children (§ 4 agreement)"),
     ),
     (
         re.compile(rf"^boliggarantibevis for this department, valid until {_DATE}$"),
@@ -103,10 +121,6 @@ _FRAGMENTS: list[tuple[re.Pattern, object]] = [
     ),
     # Exclusions
     (re.compile(r"^The entry is passive \(i bero\)\.$"), _("The entry is passive (i bero).")),
-    (
-        re.compile(r"^Fee arrears: the entry is not offered dwellings until paid\.$"),
-        _("Fee arrears: the entry is not offered dwellings until paid."),
-    ),
     (re.compile(r"^Wishes: does not want this department\.$"), _("Wishes: does not want this department.")),
     (
         re.compile(r"^Wishes: does not want a (\w+) dwelling\.$"),
@@ -128,9 +142,17 @@ _FRAGMENTS: list[tuple[re.Pattern, object]] = [
         re.compile(r"^Wishes: needs an elevator; the dwelling has none\.$"),
         _("Wishes: needs an elevator; the dwelling has none."),
     ),
+    # Flags beside a placed candidate (they change no rank)
     (
-        re.compile(r"^R26: (\d+) persons in (\d+) rooms is more than 2 persons per room\.$"),
-        _("R26: %(n)s persons in %(m)s rooms is more than 2 persons per room."),
+        re.compile(r"^R3\.3: an unpaid fee; the applicant keeps the place until deleted after a reminder\.$"),
+        _("R3.3: an unpaid fee; the applicant keeps the place until deleted after a reminder."),
+    ),
+    (
+        re.compile(
+            r"^R26: (\d+) persons in (\d+) rooms is more than 2 persons per room; "
+            r"the organisation may reject\.$"
+        ),
+        _("R26: %(n)s persons in %(m)s rooms is more than 2 persons per room; the organisation may reject."),
     ),
     (
         re.compile(r"^R7: does not give up a dwelling in the organisation\.$"),
@@ -210,7 +232,8 @@ def translate_fragment(fragment: str) -> str | None:
 
 
 def translate(text: str) -> str:
-    """Translate a placement explanation (``R… — facts; …; seniority …``) or an exclusion reason."""
+    """Translate a placement explanation (``R… — facts; …; seniority …``), an exclusion reason or
+    a flag."""
     rule, sep, rest = text.partition(" — ")
     if not sep:
         rest, rule = text, ""

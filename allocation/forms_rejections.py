@@ -59,6 +59,12 @@ class RejectionOpenForm(ReasonFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.ground = ground
         self.fields["candidate"].choices = [("", _("— choose —")), *candidates]
+        if ground == RejectionGround.R26:
+            # § 26 "kan … afvise": a discretion, decided with its reasons.
+            self.fields["reasoning"].required = True
+            self.fields["reasoning"].help_text = _(
+                "Why the organisation rejects: § 26 allows it, it does not demand it (R26)."
+            )
         if ground in (RejectionGround.R28, RejectionGround.R30):
             self.fields["reasoning"].required = True
             self.fields["reasoning"].help_text = (

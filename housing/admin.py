@@ -165,9 +165,9 @@ class DepartmentAreaStatusInline(admin.TabularInline):
 
 @admin.register(Department)
 class DepartmentAdmin(AuditedAdmin):
-    list_display = ["number", "name", "organisation", "kommune"]
+    list_display = ["number", "name", "organisation", "kommune", "beboermaksimum_applied"]
     search_fields = ["name", "number"]
-    list_filter = ["organisation", "kommune"]
+    list_filter = ["organisation", "kommune", "beboermaksimum_applied"]
     autocomplete_fields = ["kommune", "organisation"]
     inlines = [DepartmentAreaStatusInline]
 

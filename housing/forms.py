@@ -55,7 +55,16 @@ class OrganisationForm(ReasonFormMixin, forms.ModelForm):
 class DepartmentForm(ReasonFormMixin, forms.ModelForm):
     class Meta:
         model = Department
-        fields = ["organisation", "number", "name", "kommune", "address_line", "postal_code", "city"]
+        fields = [
+            "organisation",
+            "number",
+            "name",
+            "kommune",
+            "address_line",
+            "postal_code",
+            "city",
+            "beboermaksimum_applied",
+        ]
 
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -91,6 +91,37 @@ def _texts() -> list[str]:
             ),
         ),
         rank(DWELLING, [applicant(1, "2010-01-01", dwelling_kinds=frozenset({"youth"}))], GENERAL),
+        # R9.2, R6.3, R5.4 and a dwelling fitted for mobility across the lists' turns.
+        rank(
+            replace(DWELLING, fitted_mobility_impaired=True),
+            [
+                replace(tenant(1, "2010-01-01"), gives_up=None, rehoused_outside=True),
+                replace(
+                    tenant(2, "2011-01-01", mobility_impaired=True), gives_up=None, rehoused_outside=True
+                ),
+                applicant(3, "2012-01-01", mobility_impaired=True),
+                replace(
+                    applicant(4, "2013-01-01", separation_priority_until=TODAY),
+                    list_kind="internal",
+                    separation_kommune_id=DWELLING.kommune_id,
+                ),
+            ],
+            replace(INTERNAL, r4_agreement=True, r8_2_separation_priority=True),
+        ),
+        rank(
+            replace(DWELLING, fitted_mobility_impaired=True),
+            [
+                tenant(1, "2010-01-01", mobility_impaired=True),
+                applicant(
+                    2,
+                    "2011-01-01",
+                    guarantee_department_id=DWELLING.department_id,
+                    guarantee_valid_until=TODAY,
+                ),
+                applicant(3, "2012-01-01", household_size=7, fee_arrears=True),
+            ],
+            replace(GENERAL, r4_agreement=True, r6_guarantees=True),
+        ),
         rank(
             YOUTH,
             [
@@ -133,7 +164,17 @@ def _texts() -> list[str]:
     texts = []
     for ranking in rankings:
         texts += [p.explanation for p in ranking.placed] + [e.reason for e in ranking.excluded]
+        texts += [flag.text for p in ranking.placed for flag in p.flags]
     return texts
+
+
+def test_the_new_reasons_and_flags_are_among_the_texts():
+    """The R3.3/R26 flags, R5.4, R6.3, R9.2 and the mobility tiers are written and known."""
+    joined = "\n".join(_texts())
+    for part in ("R3.3: an unpaid fee", "R26: 7 persons in 3 rooms", "R5.4", "R6.3", "R9.2 — rehoused"):
+        assert part in joined, part
+    assert "fitted for this need: before internal-list" in joined
+    assert "fitted for this need: before general-list" in joined
 
 
 def test_every_fragment_of_the_ranking_is_known():
@@ -149,6 +190,6 @@ def test_the_reasons_read_in_danish():
             "R10.3 — severely mobility-impaired; gives up a dwelling in the same department; "
             "internal seniority 2014-03-02"
         )
-        reason = explanations.translate("R26: 7 persons in 3 rooms is more than 2 persons per room.")
+        reason = explanations.translate("R7: does not give up a dwelling in the organisation.")
     assert text.startswith("R10.3 — ") and "mobility" not in text and "02.03.2014" in text
-    assert "7" in reason and "rooms" not in reason
+    assert reason.startswith("R7: ") and "organisation." not in reason

@@ -131,13 +131,28 @@ def test_large_household_with_mobility_impaired_member_first():
     assert order(ranking) == [3, 2, 1] and rules_of(ranking) == ["R5.3", "R5.2", "R2.1"]
 
 
-@pytest.mark.rule("R5.4")
-def test_r4_is_ignored_when_letting_under_r5():
+@pytest.mark.rule("R5.4", "R4")
+def test_ved_udlejning_efter_stk_1_3_ses_bort_fra_fortrinsret_efter_4():
+    """§ 5, stk. 4: the § 4 priority is set aside for a letting *to* an R5.1–R5.3 holder. The
+    holder goes first although the family with children is covered by the agreement; the others
+    are reached only when no R5 holder takes it, and then § 4 applies as usual."""
+    fitted = replace(DWELLING, fitted_mobility_impaired=True)
+    rules = replace(GENERAL, r4_agreement=True)
+    plain = applicant(1, "2010-01-01")
+    with_children = applicant(2, "2015-01-01", has_children=True, household_size=3)
+    holder = applicant(3, "2019-01-01", mobility_impaired=True)
+    ranking = rank(fitted, [plain, with_children, holder], rules)
+    assert order(ranking) == [3, 2, 1] and rules_of(ranking) == ["R5.2", "R4", "R2.1"]
+    assert "R5.4" in ranking.placed[0].explanation
+
+
+@pytest.mark.rule("R5.4", "R4")
+def test_with_no_r5_holder_wanting_the_fitted_dwelling_the_4_agreement_applies():
     fitted = replace(DWELLING, fitted_mobility_impaired=True)
     with_children = applicant(2, "2015-01-01", has_children=True, household_size=3)
     ranking = rank(fitted, [applicant(1, "2010-01-01"), with_children], replace(GENERAL, r4_agreement=True))
-    assert order(ranking) == [1, 2]
-    assert "R5.4" in ranking.placed[1].explanation
+    assert order(ranking) == [2, 1] and rules_of(ranking) == ["R4", "R2.1"]
+    assert not any("R5.4" in p.explanation for p in ranking.placed)
 
 
 @pytest.mark.rule("R6.1")
@@ -185,21 +200,40 @@ def test_separation_priority_in_the_same_kommune_for_a_year():
 
 
 @pytest.mark.rule("R26")
-def test_overcrowding_more_than_two_persons_per_room_is_excluded():
+def test_flere_end_2_personer_pr_beboelsesrum_is_flagged_not_excluded():
+    """§ 26: the organisation "kan … afvise" — a discretion. 7 persons in 3 rooms appear in their
+    place by seniority, flagged with the figures; 6 in 3 rooms (exactly 2 per room) are not."""
+    seven = applicant(1, "2010-01-01", household_size=7)
+    six = applicant(2, "2011-01-01", household_size=6)
+    ranking = rank(DWELLING, [seven, six], GENERAL)
+    assert order(ranking) == [1, 2] and ranking.excluded == []
+    first, second = ranking.placed
+    assert [f.rule for f in first.flags] == ["R26"] and "7 persons in 3 rooms" in first.flags[0].text
+    assert second.flags == ()
+
+
+@pytest.mark.rule("R26")
+def test_naar_reglerne_om_beboermaksimum_anvendes_gives_no_r26_flag():
+    """§ 26 applies only "Når reglerne om beboermaksimum i §§ 52 a-52 c … ikke anvendes"."""
+    applied = replace(DWELLING, beboermaksimum_applied=True)
+    ranking = rank(applied, [applicant(1, "2010-01-01", household_size=7)], GENERAL)
+    assert order(ranking) == [1] and ranking.placed[0].flags == ()
+
+
+@pytest.mark.rule("R3.3")
+def test_an_unpaid_fee_keeps_the_place_and_is_shown_as_a_flag():
+    """§ 3, stk. 3: non-payment leads to a reminder and then deletion — nothing else. Until
+    deleted the applicant is offered dwellings like anyone else, in his place by seniority."""
     ranking = rank(
-        DWELLING,
-        [applicant(1, "2010-01-01", household_size=7), applicant(2, "2011-01-01", household_size=6)],
-        GENERAL,
+        DWELLING, [applicant(1, "2010-01-01", fee_arrears=True), applicant(2, "2011-01-01")], GENERAL
     )
-    assert order(ranking) == [2]  # 6 in 3 rooms is exactly 2 per room: allowed
-    (excluded,) = ranking.excluded
-    assert excluded.rule == "R26" and "7 persons in 3 rooms" in excluded.reason
+    assert order(ranking) == [1, 2] and ranking.excluded == []
+    assert [f.rule for f in ranking.placed[0].flags] == ["R3.3"] and ranking.placed[1].flags == ()
 
 
-def test_passive_arrears_and_wishes_are_excluded_with_reasons():
+def test_passive_and_wishes_are_excluded_with_reasons():
     candidates = [
         applicant(1, "2010-01-01", status="passive"),
-        applicant(2, "2010-01-02", fee_arrears=True),
         applicant(3, "2010-01-03", departments=frozenset({OTHER_DEPT})),
         applicant(4, "2010-01-04", rooms_min=4, rooms_max=5),
         applicant(5, "2010-01-05", max_rent=6000),
@@ -209,7 +243,55 @@ def test_passive_arrears_and_wishes_are_excluded_with_reasons():
     ranking = rank(DWELLING, candidates, GENERAL)
     assert order(ranking) == [7]
     reasons = {e.candidate.entry_id: e.rule for e in ranking.excluded}
-    assert reasons == {1: "passive", 2: "R3.3", 3: "wishes", 4: "wishes", 5: "wishes", 6: "wishes"}
+    assert reasons == {1: "passive", 3: "wishes", 4: "wishes", 5: "wishes", 6: "wishes"}
+
+
+# --- R6.3: R6 and R8.2 "under iagttagelse af en eventuel aftale efter § 4" ----------------------------
+
+
+def _holder(entry_id, seniority, **kw):
+    return applicant(
+        entry_id,
+        seniority,
+        guarantee_department_id=DEPT,
+        guarantee_valid_until=datetime.date(2027, 1, 1),
+        **kw,
+    )
+
+
+@pytest.mark.rule("R6.3", "R6.1", "R4")
+def test_a_guarantee_holder_without_children_does_not_pass_a_family_the_4_agreement_favours():
+    rules = replace(GENERAL, r4_agreement=True, r6_guarantees=True)
+    no_children = _holder(1, "2000-01-01")
+    holder_children = _holder(2, "2020-01-01", has_children=True, household_size=3)
+    family = applicant(3, "2015-01-01", has_children=True, household_size=4)
+    plain = applicant(4, "2005-01-01")
+    ranking = rank(DWELLING, [no_children, holder_children, family, plain], rules)
+    # Holder with children → family (R4) → holder without children → the rest.
+    assert order(ranking) == [2, 3, 1, 4] and rules_of(ranking) == ["R6", "R4", "R6", "R2.1"]
+    assert "R6.3" in ranking.placed[2].explanation
+    # No agreement, or a dwelling it does not cover (2 rooms): the guarantee goes first as before.
+    # (then the family has no priority either: seniority after the guarantee).
+    no_agreement = replace(rules, r4_agreement=False)
+    assert order(rank(DWELLING, [no_children, family, plain], no_agreement)) == [1, 4, 3]
+    two_rooms = replace(DWELLING, rooms=2)
+    assert order(rank(two_rooms, [no_children, family, plain], rules)) == [1, 4, 3]
+
+
+@pytest.mark.rule("R6.3", "R8.2", "R4")
+def test_a_separation_holder_without_children_does_not_pass_a_family_the_4_agreement_favours():
+    rules = replace(GENERAL, r4_agreement=True, r8_2_separation_priority=True)
+    separated = applicant(
+        1, "2000-01-01", separation_priority_until=datetime.date(2027, 1, 1), separation_kommune_id=KOMMUNE
+    )
+    family = applicant(3, "2015-01-01", has_children=True, household_size=4)
+    ranking = rank(DWELLING, [separated, family, applicant(4, "2005-01-01")], rules)
+    assert order(ranking) == [3, 1, 4] and rules_of(ranking) == ["R4", "R8.2", "R2.1"]
+    # On the internal turn too: behind the holders the agreement does not put back.
+    internal_separated = replace(separated, list_kind="internal")
+    with_children = tenant(5, "2012-01-01", area=90, has_children=True, household_size=3)
+    internal = rank(DWELLING, [internal_separated, with_children], replace(rules, internal_turn=True))
+    assert order(internal) == [5, 1] and "R6.3" in internal.placed[1].explanation
 
 
 # --- The internal turn (§§ 7–10) --------------------------------------------------------------------
@@ -341,6 +423,83 @@ def test_special_priority_only_when_the_dwelling_is_better_suited():
     ordinary = tenant(2, "2010-01-01")
     ranking = rank(fitted, [already_fitted, ordinary], INTERNAL)
     assert order(ranking) == [2, 1] and rules_of(ranking) == ["R9", "R9"]
+
+
+@pytest.mark.rule("R10.5", "R10.4")
+def test_r10_4_needs_no_better_suited_dwelling():
+    """§ 10, stk. 5 names "stk. 2 og 3": a household of 4+ with a severely mobility-impaired member
+    keeps the R10.4 priority even when its current dwelling has the same fitting."""
+    fitted = replace(DWELLING, rooms=4, fitted_large_household_mobility=True)
+    family = tenant(
+        1,
+        "2021-01-01",
+        household_size=4,
+        household_member_mobility_impaired=True,
+        current_fittings={"fitted_large_household_mobility": True},
+    )
+    ranking = rank(fitted, [tenant(2, "2010-01-01"), family], INTERNAL)
+    assert order(ranking) == [1, 2] and rules_of(ranking) == ["R10.4", "R9"]
+
+
+@pytest.mark.rule("R5.2", "R10.3", "R7")
+def test_fitted_dwelling_on_the_internal_turn_goes_to_a_general_list_r5_2_holder_before_r9():
+    """§ 5, stk. 2: "forud for andre boligsøgende". With no internal-list R10.3/R10.4 holder, the
+    general list's R5.2 holder goes before the internal holders without the need."""
+    fitted = replace(DWELLING, fitted_mobility_impaired=True)
+    impaired = applicant(1, "2020-01-01", mobility_impaired=True)
+    r9 = tenant(2, "2005-01-01")
+    same = tenant(3, "2006-01-01", department=DEPT)
+    ranking = rank(fitted, [impaired, r9, same, applicant(4, "2000-01-01")], INTERNAL)
+    assert ranking.turn == "internal"
+    assert order(ranking) == [1, 3, 2] and rules_of(ranking) == ["R5.2", "R10.1", "R9"]
+    # An internal R10.3 holder goes first on the internal turn, the general R5.2 holder next.
+    internal_impaired = tenant(5, "2022-01-01", mobility_impaired=True)
+    ranking = rank(fitted, [impaired, r9, same, internal_impaired], INTERNAL)
+    assert order(ranking) == [5, 1, 3, 2] and rules_of(ranking) == ["R10.3", "R5.2", "R10.1", "R9"]
+    # Not fitted: the general list does not come into the internal turn.
+    assert order(rank(DWELLING, [impaired, r9, same], INTERNAL)) == [3, 2]
+
+
+@pytest.mark.rule("R10.3", "R5.2")
+def test_fitted_dwelling_on_the_general_turn_goes_to_an_internal_r10_3_holder_before_r2_1():
+    fitted = replace(DWELLING, fitted_mobility_impaired=True)
+    internal_impaired = tenant(5, "2022-01-01", mobility_impaired=True)
+    ranking = rank(fitted, [applicant(1, "2000-01-01"), internal_impaired, tenant(2, "2001-01-01")], GENERAL)
+    assert ranking.turn == "general"
+    assert order(ranking) == [5, 1] and rules_of(ranking) == ["R10.3", "R2.1"]
+    general_impaired = applicant(6, "2023-01-01", mobility_impaired=True)
+    ranking = rank(fitted, [applicant(1, "2000-01-01"), internal_impaired, general_impaired], GENERAL)
+    assert order(ranking) == [6, 5, 1]
+
+
+@pytest.mark.rule("R9.2", "R9.1")
+def test_lejere_der_genhuses_uden_for_boligorganisationen_bibeholder_ancienniteten_and_can_win():
+    """§ 9, stk. 2 keeps the rehoused tenant's internal seniority; § 9, stk. 1 ranks the § 7 and
+    § 8 holders by it. He gives up no dwelling of the organisation, yet competes like the others."""
+    rehoused = Candidate(
+        entry_id=1,
+        applicant_number="1",
+        list_kind="internal",
+        seniority_date=datetime.date(2008, 1, 1),
+        rehoused_outside=True,
+    )
+    ranking = rank(DWELLING, [tenant(2, "2010-01-01"), rehoused], INTERNAL)
+    assert ranking.turn == "internal" and order(ranking) == [1, 2]
+    assert rules_of(ranking) == ["R9.2", "R9"]
+    # Rehoused into another organisation's dwelling: that is no dwelling of ours to give up, and
+    # the R9.2 seniority still counts.
+    elsewhere = replace(
+        rehoused,
+        gives_up=CurrentDwelling(
+            department_id=99, organisation_id=2, kind="family", gross_floor_area=50,
+            moved_in=datetime.date(2024, 1, 1),
+        ),
+    )  # fmt: skip
+    assert rules_of(rank(DWELLING, [tenant(2, "2010-01-01"), elsewhere], INTERNAL)) == ["R9.2", "R9"]
+    # Without the R9.2 status, no dwelling given up: no § 7 priority.
+    plain = replace(rehoused, rehoused_outside=False)
+    ranking = rank(DWELLING, [tenant(2, "2010-01-01"), plain], INTERNAL)
+    assert order(ranking) == [2] and ranking.excluded[0].rule == "R7"
 
 
 @pytest.mark.rule("R31")

@@ -56,6 +56,9 @@ def test_the_ranking_as_json(world, caseworker_a, client_for):
     first, second, third = world["entries"]
     assert body["vacancy_id"] == world["vacancy"].pk
     assert (body["turn"], body["fallback"], body["limit"]) == ("general", None, 50)
+    # The same texts in the request's language (Danish unless English is asked for).
+    assert body["placed"][0].pop("explanation_translated").startswith("R2.1 — ")
+    assert body["excluded"][0].pop("reason_translated")
     assert body["placed"][0] == {
         "rank": 1,
         "entry_id": first.pk,
@@ -64,6 +67,7 @@ def test_the_ranking_as_json(world, caseworker_a, client_for):
         "rule": "R2.1",
         "seniority_date": "2001-01-01",
         "explanation": "R2.1 — longest on the general list; general seniority 2001-01-01",
+        "flags": [],
     }
     assert [p["entry_id"] for p in body["placed"]] == [first.pk, second.pk, third.pk]
     assert body["excluded"] == [
@@ -84,6 +88,33 @@ def test_the_ranking_as_json(world, caseworker_a, client_for):
     assert body["notes"] == []
     limited = client_for(caseworker_a).get(url(world["vacancy"], limit=1)).json()
     assert [p["entry_id"] for p in limited["placed"]] == [first.pk]
+
+
+@pytest.mark.rule("R3.3", "R26")
+def test_an_unpaid_fee_and_overcrowding_are_flags_in_the_json(world, caseworker_a, client_for):
+    """§ 3, stk. 3 and § 26: the candidate keeps his place; the API gives the flag with the figures,
+    in English and in the request's language."""
+    from tests.factories import HouseholdFactory, HouseholdMemberFactory
+    from tests.test_ranking_db import _unpaid
+
+    first = world["entries"][0]
+    _unpaid(first)
+    household = HouseholdFactory(controller=first.controller)
+    HouseholdMemberFactory(household=household, person=first.person, relation="applicant")
+    for _ in range(6):
+        HouseholdMemberFactory(household=household, relation="spouse")
+    first.household = household
+    save(first)
+    vacancy = vacancy_for(DwellingFactory(department=world["department"], rooms=3))
+    client = client_for(caseworker_a)
+    body = client.get(url(vacancy), HTTP_ACCEPT_LANGUAGE="en").json()
+    placed = body["placed"][0]
+    assert placed["entry_id"] == first.pk and placed["rank"] == 1
+    assert [f["rule"] for f in placed["flags"]] == ["R3.3", "R26"]
+    r26 = placed["flags"][1]
+    assert "7 persons in 3 rooms" in r26["text"] and r26["text_translated"] == r26["text"]
+    assert all(x["entry_id"] != first.pk for x in body["excluded"])
+    assert body["placed"][1]["flags"] == []
 
 
 def test_anonymous_is_refused_without_a_redirect(world):

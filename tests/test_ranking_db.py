@@ -140,6 +140,7 @@ def reference_candidates(vacancy: Vacancy, day: datetime.date, kinds: tuple[str,
                     status=entry.status,
                     fee_arrears=arrears,
                     precedes_r93=entry.precedes_r93,
+                    rehoused_outside=entry.rehoused_outside,
                     departments=wishes,
                     dwelling_kinds=frozenset(entry.dwelling_kinds),
                     rooms_min=entry.rooms_min,
@@ -174,9 +175,12 @@ def reference_candidates(vacancy: Vacancy, day: datetime.date, kinds: tuple[str,
 
 def every_candidate(vacancy, day=TODAY) -> list[Candidate]:
     rules = service.letting_rules_for(vacancy, day)
-    if vacancy.dwelling.kind == "youth":
+    dwelling = vacancy.dwelling
+    if dwelling.kind == "youth":
         kinds = (ListKind.YOUTH,)
-    elif rules.internal_turn:
+    elif rules.internal_turn or dwelling.fitted_mobility_impaired or dwelling.fitted_large_household_mobility:
+        # A dwelling fitted for mobility: the internal list's holders of the need count on the
+        # general turn too (§ 10, stk. 3–4).
         kinds = (ListKind.GENERAL, ListKind.INTERNAL)
     else:
         kinds = (ListKind.GENERAL,)
@@ -191,13 +195,17 @@ def expected(vacancy, *, day=TODAY, limit=50, skip=(), excluded_limit=100, every
     everyone = [c for c in everyone if c.entry_id not in set(skip)]
     full = rank(facts, everyone, rules)
     placed = full.placed[:limit]
-    last = queue_key(placed[-1].candidate) if placed else None
+
+    def last(kind):
+        keys = [queue_key(p.candidate) for p in placed if p.candidate.list_kind == kind]
+        return keys[-1] if keys else None
+
     if full.turn in ("youth", "internal"):
-        bounds = {full.turn: last}
+        bounds = {full.turn: last(full.turn)}
     elif rules.internal_turn:
-        bounds = {"internal": None, "general": last}
+        bounds = {"internal": None, "general": last("general")}
     else:
-        bounds = {"general": last}
+        bounds = {"general": last("general")}
     shown, total = [], 0
     for kind in ("internal", "general", "youth"):
         if kind in bounds:
@@ -365,8 +373,35 @@ class World:
             self.entries.append(
                 self._planted(self.internal, need, members, home=DwellingFactory(department=department))
             )
+        # R9.2: tenants rehoused outside the organisation (no lease in it) who kept their place on
+        # the internal list; one with a mobility need, one with children, one passive.
+        for need, members, status in (
+            (None, 1, EntryStatus.ACTIVE),
+            ("mobility_impaired", 1, EntryStatus.ACTIVE),
+            (None, 3, EntryStatus.ACTIVE),
+            (None, 1, EntryStatus.PASSIVE),
+        ):
+            entry = self._planted(self.internal, need, members)
+            entry.rehoused_outside, entry.status = True, status
+            self.entries.append(save(entry))
+        # R3.3: an unpaid update fee past its due date, on each list (still a candidate).
+        for waiting_list in (self.general, self.internal):
+            entry = self._planted(waiting_list, None, 2, home=DwellingFactory(department=self.d3))
+            save(
+                FeeCharge(
+                    entry=entry,
+                    kind=ChargeKind.UPDATE,
+                    period=2026,
+                    amount=Decimal("150.00"),
+                    due_date=TODAY - datetime.timedelta(days=40),
+                    state=ChargeState.REMINDED,
+                    reminded_on=TODAY - datetime.timedelta(days=10),
+                    reminder_deadline=TODAY + datetime.timedelta(days=11),
+                )
+            )
+            self.entries.append(entry)
 
-    def _planted(self, waiting_list, need: str, members: int, home=None):
+    def _planted(self, waiting_list, need: str | None, members: int, home=None):
         person = PersonFactory(controller=waiting_list.controller)
         entry = EntryFactory(
             waiting_list=waiting_list,
@@ -379,15 +414,16 @@ class World:
             HouseholdMemberFactory(household=household, relation=HouseholdRelation.OTHER)
         entry.household = household
         save(entry)
-        save(
-            PriorityNeed(
-                person=person,
-                controller=person.controller,
-                documentation="Lægeerklæring",
-                documented_on=datetime.date(2025, 1, 1),
-                **{need: True},
+        if need is not None:
+            save(
+                PriorityNeed(
+                    person=person,
+                    controller=person.controller,
+                    documentation="Lægeerklæring",
+                    documented_on=datetime.date(2025, 1, 1),
+                    **{need: True},
+                )
             )
-        )
         if home is not None:
             save(
                 Lease(
@@ -630,8 +666,8 @@ VARIANTS = [
 
 
 @pytest.mark.rule(
-    "R2.1", "R3.3", "R4", "R5.1", "R5.2", "R5.3", "R5.4", "R6.1", "R7", "R8.1", "R8.2", "R8.3", "R9.1",
-    "R9.4", "R10.1", "R10.2", "R10.3", "R10.4", "R10.5", "R12.1", "R13", "R26", "R40",
+    "R2.1", "R3.3", "R4", "R5.1", "R5.2", "R5.3", "R5.4", "R6.1", "R6.3", "R7", "R8.1", "R8.2", "R8.3",
+    "R9.1", "R9.2", "R9.4", "R10.1", "R10.2", "R10.3", "R10.4", "R10.5", "R12.1", "R13", "R26", "R40",
 )  # fmt: skip
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_database_ranking_is_the_pure_ranking_of_every_candidate(seed):
@@ -661,7 +697,7 @@ def test_the_database_ranking_is_the_pure_ranking_of_every_candidate(seed):
 def test_the_world_exercises_every_tier_and_exclusion():
     """Without this the comparison above could pass on a world where nothing interesting happens."""
     world = World(1)
-    seen_rules, seen_exclusions = set(), set()
+    seen_rules, seen_exclusions, seen_flags, seen_across = set(), set(), set(), set()
     for dwelling, policy, decision, r4, internal_turn in VARIANTS:
         policy = dict(policy)
         r8_3_departments = [world.d2] if policy.pop("r8_3", False) else []
@@ -672,10 +708,18 @@ def test_the_world_exercises_every_tier_and_exclusion():
         full, _placed, _shown, _total = expected(vacancy, limit=500)
         seen_rules |= {p.rule for p in full.placed}
         seen_exclusions |= {x.rule for x in full.excluded}
-    assert {"R2.1", "R4", "R5.1", "R5.2", "R5.3", "R6", "R8.2", "R9", "R10.1", "R10.2", "R10.3", "R10.4"} <= (
-        seen_rules
-    )
-    assert {"passive", "R3.3", "wishes", "R26", "R7", "R8.1", "R8.3", "R12.1", "R13"} <= seen_exclusions
+        seen_flags |= {f.rule for p in full.placed for f in p.flags}
+        # § 5, stk. 2–3 / § 10, stk. 3–4: the other list's holders of a mobility need placed.
+        seen_across |= {(full.turn, p.candidate.list_kind, p.rule) for p in full.placed}
+        seen_rules |= {"R6.3" for p in full.placed if "R6.3" in p.explanation}
+    assert {
+        "R2.1", "R4", "R5.1", "R5.2", "R5.3", "R6", "R6.3", "R8.2", "R9", "R9.2", "R10.1", "R10.2", "R10.3",
+        "R10.4",
+    } <= seen_rules  # fmt: skip
+    # An unpaid fee and overcrowding are flags on the placed, never exclusions (R3.3, R26).
+    assert {"passive", "wishes", "R7", "R8.1", "R8.3", "R12.1", "R13"} <= seen_exclusions
+    assert not {"R3.3", "R26"} & seen_exclusions and {"R3.3", "R26"} <= seen_flags
+    assert {("internal", "general", "R5.2"), ("general", "internal", "R10.3")} <= seen_across
     assert {"R12.1", "R13"} <= seen_rules
 
 
@@ -1058,3 +1102,203 @@ def test_the_query_count_does_not_grow_with_the_candidates(internal_turn):
     large = cost()
     # The count of those passed over is asked for only when more lie behind the ones shown.
     assert small <= large <= small + 1 <= MAX_QUERIES
+
+
+# --- To the letter of the law (issue 12): flags, R5.4, R6.3, mobility, R9.2, R10.5 ---------------------
+
+
+def _household(entry, size: int, *, children: int = 0):
+    """The entry's household: the applicant and ``size - 1`` others, ``children`` of them under 18."""
+    household = HouseholdFactory(controller=entry.controller)
+    HouseholdMemberFactory(household=household, person=entry.person, relation=HouseholdRelation.APPLICANT)
+    for index in range(size - 1):
+        child = index < children
+        HouseholdMemberFactory(
+            household=household,
+            person=PersonFactory(
+                controller=entry.controller,
+                born=datetime.date(2015, 1, 1) if child else datetime.date(1980, 1, 1),
+            ),
+            relation=HouseholdRelation.CHILD if child else HouseholdRelation.SPOUSE,
+        )
+    entry.household = household
+    return save(entry)
+
+
+def _need(entry, **flags):
+    return save(
+        PriorityNeed(
+            person=entry.person,
+            controller=entry.controller,
+            documentation="Lægeerklæring",
+            documented_on=datetime.date(2025, 1, 1),
+            **flags,
+        )
+    )
+
+
+def _unpaid(entry):
+    return save(
+        FeeCharge(
+            entry=entry,
+            kind=ChargeKind.UPDATE,
+            period=2026,
+            amount=Decimal("150.00"),
+            due_date=TODAY - datetime.timedelta(days=40),
+            state=ChargeState.REMINDED,
+            reminded_on=TODAY - datetime.timedelta(days=30),
+            reminder_deadline=TODAY + datetime.timedelta(days=1),
+        )
+    )
+
+
+def _placed(result):
+    return [(p.candidate.entry_id, p.rule) for p in result.ranking.placed]
+
+
+@pytest.mark.rule("R26")
+def test_seven_in_three_rooms_appears_flagged_and_six_does_not():
+    """§ 26 "kan … afvise": the household of 7 in 3 rooms keeps its place by seniority, flagged with
+    the figures; 6 in 3 rooms is exactly 2 per room and carries no flag."""
+    _org, _kommune, department, general, _internal = _org_with_lists()
+    seven = _household(_entry(general, "2001-01-01"), 7)
+    six = _household(_entry(general, "2002-01-01"), 6)
+    vacancy = vacancy_for(DwellingFactory(department=department, rooms=3))
+    for limit in (1, 5):
+        result = assert_same(vacancy, limit=limit)
+    assert _placed(result) == [(seven.pk, "R2.1"), (six.pk, "R2.1")] and result.ranking.excluded == []
+    first, second = result.ranking.placed
+    assert [(f.rule, "7 persons in 3 rooms" in f.text) for f in first.flags] == [("R26", True)]
+    assert second.flags == ()
+
+
+@pytest.mark.rule("R26")
+def test_a_department_applying_the_beboermaksimum_rules_shows_no_r26_flag():
+    _org, _kommune, department, general, _internal = _org_with_lists()
+    department.beboermaksimum_applied = True
+    save(department)
+    seven = _household(_entry(general, "2001-01-01"), 7)
+    vacancy = vacancy_for(DwellingFactory(department=department, rooms=3))
+    result = assert_same(vacancy)
+    assert _placed(result) == [(seven.pk, "R2.1")] and result.ranking.placed[0].flags == ()
+    assert department.history.latest().beboermaksimum_applied  # kept in the history
+
+
+@pytest.mark.rule("R3.3")
+def test_an_applicant_with_an_unpaid_fee_is_placed_with_an_arrears_flag():
+    _org, _kommune, department, general, _internal = _org_with_lists()
+    unpaid = _entry(general, "2001-01-01")
+    _unpaid(unpaid)
+    paid = _entry(general, "2002-01-01")
+    vacancy = vacancy_for(DwellingFactory(department=department))
+    result = assert_same(vacancy, limit=1)
+    assert _placed(result) == [(unpaid.pk, "R2.1")] and result.ranking.excluded == []
+    assert [f.rule for f in result.ranking.placed[0].flags] == ["R3.3"]
+    assert _placed(assert_same(vacancy)) == [(unpaid.pk, "R2.1"), (paid.pk, "R2.1")]
+
+
+@pytest.mark.rule("R5.4", "R4")
+def test_r5_4_sets_4_aside_only_for_the_r5_holder():
+    org, kommune, department, general, _internal = _org_with_lists()
+    set_r4(org, kommune, on=True)
+    plain = _entry(general, "2001-01-01")
+    family = _household(_entry(general, "2005-01-01"), 3, children=1)
+    vacancy = vacancy_for(DwellingFactory(department=department, rooms=3, fitted_mobility_impaired=True))
+    # No R5 holder wants it: the § 4 agreement applies as usual.
+    assert _placed(assert_same(vacancy)) == [(family.pk, "R4"), (plain.pk, "R2.1")]
+    holder = _entry(general, "2010-01-01")
+    _need(holder, mobility_impaired=True)
+    result = assert_same(vacancy, limit=1)
+    assert _placed(result) == [(holder.pk, "R5.2")] and "R5.4" in result.ranking.placed[0].explanation
+    assert _placed(assert_same(vacancy)) == [(holder.pk, "R5.2"), (family.pk, "R4"), (plain.pk, "R2.1")]
+
+
+@pytest.mark.rule("R6.3", "R6.1", "R4")
+def test_a_guarantee_holder_without_children_goes_after_families_the_agreement_favours():
+    org, kommune, department, general, _internal = _org_with_lists()
+    set_r4(org, kommune, on=True)
+    set_policy(org, r6_guarantees=True)
+    holder = _entry(general, "2000-01-01")
+    lease = _lease(holder.person, DwellingFactory(department=department))
+    lease.ends_on = datetime.date(2026, 1, 1)
+    save(lease)
+    save(
+        HousingGuarantee(
+            person=holder.person,
+            controller=holder.controller,
+            organisation=org,
+            department=department,
+            lease=lease,
+            moved_out_on=datetime.date(2026, 1, 1),
+            valid_until=datetime.date(2028, 1, 1),
+            issued_by=system_user(),
+        )
+    )
+    family = _household(_entry(general, "2010-01-01"), 4, children=2)
+    plain = _entry(general, "2005-01-01")
+    vacancy = vacancy_for(DwellingFactory(department=department, rooms=3))
+    for limit in (1, 2, 5):
+        result = assert_same(vacancy, limit=limit)
+    assert _placed(result) == [(family.pk, "R4"), (holder.pk, "R6"), (plain.pk, "R2.1")]
+    assert "R6.3" in result.ranking.placed[1].explanation
+    # A dwelling the agreement does not cover (2 rooms): the guarantee goes first.
+    two_rooms = vacancy_for(DwellingFactory(department=department, rooms=2))
+    assert _placed(assert_same(two_rooms))[0] == (holder.pk, "R6")
+
+
+@pytest.mark.rule("R5.2", "R10.3", "R7", "R9.1")
+def test_a_fitted_dwelling_on_the_internal_turn_goes_to_a_general_list_r5_2_holder_before_r9():
+    org, _kommune, department, general, internal = _org_with_lists()
+    elsewhere = DepartmentFactory(organisation=org, kommune=department.kommune)
+    r9 = [_entry(internal, f"200{n}-01-01") for n in range(3)]
+    for entry in r9:
+        _lease(entry.person, DwellingFactory(department=elsewhere))
+    impaired = _entry(general, "2020-01-01")
+    _need(impaired, mobility_impaired=True)
+    _entry(general, "1999-01-01")  # no need: the general list has no turn here
+    vacancy = vacancy_for(
+        DwellingFactory(department=department, fitted_mobility_impaired=True), internal_turn=True
+    )
+    for limit in (1, 2, 10):
+        result = assert_same(vacancy, limit=limit)
+    assert result.ranking.turn == "internal"
+    assert _placed(result) == [(impaired.pk, "R5.2")] + [(e.pk, "R9") for e in r9]
+    # On the general turn the internal list's R10.3 holder goes before the general list's others.
+    internal_impaired = _entry(internal, "2015-01-01")
+    _need(internal_impaired, mobility_impaired=True)
+    _lease(internal_impaired.person, DwellingFactory(department=elsewhere))
+    general_turn = vacancy_for(DwellingFactory(department=department, fitted_mobility_impaired=True))
+    result = assert_same(general_turn, limit=3)
+    assert _placed(result)[:2] == [(impaired.pk, "R5.2"), (internal_impaired.pk, "R10.3")]
+
+
+@pytest.mark.rule("R10.4", "R10.5")
+def test_r10_4_holds_without_a_better_suited_dwelling():
+    org, _kommune, department, _general, internal = _org_with_lists()
+    elsewhere = DepartmentFactory(organisation=org, kommune=department.kommune)
+    senior = _entry(internal, "2000-01-01")
+    _lease(senior.person, DwellingFactory(department=elsewhere))
+    family = _household(_entry(internal, "2020-01-01"), 4)
+    _need(family, household_member_mobility_impaired=True)
+    _lease(family.person, DwellingFactory(department=elsewhere, fitted_large_household_mobility=True))
+    vacancy = vacancy_for(
+        DwellingFactory(department=department, rooms=4, fitted_large_household_mobility=True),
+        internal_turn=True,
+    )
+    assert _placed(assert_same(vacancy, limit=1)) == [(family.pk, "R10.4")]
+
+
+@pytest.mark.rule("R9.2", "R9.1")
+def test_a_tenant_rehoused_outside_the_organisation_can_win_an_internal_turn():
+    org, _kommune, department, _general, internal = _org_with_lists()
+    elsewhere = DepartmentFactory(organisation=org, kommune=department.kommune)
+    tenant = _entry(internal, "2010-01-01")
+    _lease(tenant.person, DwellingFactory(department=elsewhere))
+    rehoused = _entry(internal, "2005-01-01", rehoused_outside=True)
+    not_kept = _entry(internal, "2001-01-01")  # no lease and no R9.2 status: no § 7 priority
+    vacancy = vacancy_for(DwellingFactory(department=department), internal_turn=True)
+    for limit in (1, 5):
+        result = assert_same(vacancy, limit=limit)
+    assert result.ranking.turn == "internal"
+    assert _placed(result) == [(rehoused.pk, "R9.2"), (tenant.pk, "R9")]
+    assert [(x.candidate.entry_id, x.rule) for x in result.ranking.excluded] == [(not_kept.pk, "R7")]

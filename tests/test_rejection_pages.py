@@ -404,3 +404,84 @@ def test_the_demo_has_rejection_cases_and_a_dispensation_request(db):
     before = RejectionCase.objects.count()
     call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
     assert RejectionCase.objects.count() == before  # idempotent
+
+
+@pytest.mark.rule("R26")
+def test_an_r26_flag_in_the_ranking_leads_to_a_rejection_case_and_the_ranking_then_skips_the_entry(
+    caseworker_a, client_for, vacancy, org_a
+):
+    """§ 26 "kan … afvise": the ranking shows the household of 5 in 2 rooms in its place with the
+    flag; the caseworker who rejects opens the case from the flag (the candidate chosen already),
+    must give the reasons, and the decided rejection (letter with complaint guidance) takes the
+    entry out of this vacancy's ranking."""
+    from allocation.services.offers import previously_offered
+    from allocation.services.ranking import vacancy_ranking
+    from tests.factories import HouseholdFactory, HouseholdMemberFactory
+    from waitinglists.models import ListKind
+
+    general = WaitingListFactory(controller=org_a.tenant, kind=ListKind.GENERAL)
+    big = EntryFactory(waiting_list=general, seniority_date=datetime.date(2001, 1, 1))
+    household = HouseholdFactory(controller=big.controller)
+    HouseholdMemberFactory(household=household, person=big.person, relation="applicant")
+    for _ in range(4):
+        HouseholdMemberFactory(household=household, relation="spouse")
+    big.household = household
+    audited_save(big, actor=system_user(), reason="Test")
+    small = EntryFactory(waiting_list=general, seniority_date=datetime.date(2002, 1, 1))
+    client = client_for(caseworker_a)
+
+    page = client.get(vacancy.get_absolute_url()).content.decode()
+    row = page[page.index(f'id="ranked-{big.pk}"') :].split("</tr>")[0]
+    assert 'data-rule="R26"' in row and "5 persons in 2 rooms" in row
+    link = f"/udlejning/{vacancy.pk}/afvis/?ground=R26&amp;entry={big.pk}"
+    assert link in row and 'data-rule="R26"' not in page[page.index(f'id="ranked-{small.pk}"') :]
+
+    url = f"/udlejning/{vacancy.pk}/afvis/?ground=R26&entry={big.pk}"
+    form = client.get(url).content.decode()
+    assert f'<option value="{big.pk}" selected>' in form
+    payload = {
+        "ground": "R26",
+        "candidate": big.pk,
+        "takeover_date": vacancy.move_out_date.isoformat(),
+        "change_reason": "Afvisning",
+    }
+    refused = client.post(url, payload)
+    assert refused.status_code == 400 and not RejectionCase.objects.exists()
+    body = refused.content.decode()
+    assert "This field is required." in body[body.index('name="reasoning"') - 600 :]
+    decided = client.post(url, {**payload, "reasoning": "Fem personer i to rum: boligen er for lille."})
+    case = RejectionCase.objects.get()
+    assert decided.status_code == 302 and decided["Location"] == case.get_absolute_url()
+    assert (case.ground, case.state, case.entry_id, case.household_size, case.rooms) == (
+        "R26",
+        RejectionState.DECIDED,
+        big.pk,
+        5,
+        2,
+    )
+    assert case.letter_id is not None and case.reasoning.startswith("Fem personer")
+    ranking = vacancy_ranking(vacancy, skip_entry_ids=previously_offered(vacancy)).ranking
+    assert [p.candidate.entry_id for p in ranking.placed] == [small.pk]
+    page = client.get(vacancy.get_absolute_url()).content.decode()
+    assert f'id="ranked-{big.pk}"' not in page and f'id="ranked-{small.pk}"' in page
+
+
+@pytest.mark.rule("R26")
+def test_no_r26_rejection_where_the_department_applies_the_beboermaksimum_rules(
+    caseworker_a, vacancy, applicant
+):
+    from django.core.exceptions import ValidationError
+
+    department = vacancy.dwelling.department
+    department.beboermaksimum_applied = True
+    audited_save(department, actor=caseworker_a, reason="Kommunen anvender beboermaksimum")
+    with pytest.raises(ValidationError, match="beboermaksimum"):
+        rejections.rejection_open(
+            actor=caseworker_a,
+            reason="Afvisning",
+            vacancy=vacancy,
+            person=applicant,
+            ground=RejectionGround.R26,
+            reasoning="For mange personer.",
+        )
+    assert not RejectionCase.objects.exists()

@@ -161,9 +161,35 @@ def test_r26_more_than_two_persons_per_room(caseworker_a, vacancy, entry):
         person=PersonFactory(controller=household.controller),
         relation=HouseholdRelation.CHILD,
     )
-    case = _open(caseworker_a, vacancy, entry, RejectionGround.R26)
+    # "kan … afvise" is a discretion: the decision states its reasons.
+    with pytest.raises(ValidationError, match="discretion"):
+        _open(caseworker_a, vacancy, entry, RejectionGround.R26)
+    case = _open(caseworker_a, vacancy, entry, RejectionGround.R26, reasoning=LONG_REASONING)
     assert case.state == RejectionState.DECIDED and (case.household_size, case.rooms) == (5, 2)
     assert rules.persons_per_room(5, 2) == Decimal("2.50")
+
+
+@pytest.mark.rule("R26")
+def test_a_decided_rejection_skips_every_entry_of_the_applicant_for_the_vacancy(
+    caseworker_a, vacancy, entry, org_a, department_a
+):
+    """§ 26 refuses the letting "til en boligsøgende": the person, on whichever list he stands —
+    not only the entry named in the case."""
+    internal = WaitingListFactory(controller=org_a.tenant, kind="internal", organisation=org_a)
+    other = EntryFactory(waiting_list=internal, person=entry.person)
+    bystander = EntryFactory(waiting_list=internal)
+    _household(entry.person, *[HouseholdRelation.CHILD] * 4)
+    rejections.rejection_open(
+        actor=caseworker_a,
+        reason=REASON,
+        vacancy=vacancy,
+        person=entry.person,
+        entry=entry,
+        ground=RejectionGround.R26,
+        reasoning=LONG_REASONING,
+    )
+    skipped = offers.previously_offered(vacancy)
+    assert {entry.pk, other.pk} <= skipped and bystander.pk not in skipped
 
 
 # --- R27 --------------------------------------------------------------------------------------------

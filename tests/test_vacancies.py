@@ -11,7 +11,7 @@ from django.db import connection
 
 from allocation.models import AgreementKind, LettingAgreement, LettingChannel, Vacancy
 from allocation.rules.channels import ChannelFacts, choose_channel
-from allocation.services.vacancies import vacancy_open
+from allocation.services.vacancies import vacancy_cancel, vacancy_open
 from housing.audit import audited_save
 from tests.factories import DwellingFactory
 
@@ -161,3 +161,34 @@ def test_concurrent_openings_never_share_a_turn(caseworker_a, department_a):
     vacancies = Vacancy.objects.filter(dwelling__in=dwellings)
     assert sorted(vacancies.values_list("family_sequence", flat=True)) == list(range(1, 21))
     assert vacancies.filter(internal_turn=True).count() == 10
+
+
+@pytest.mark.django_db
+@pytest.mark.rule("R7")
+def test_a_vacancy_cancelled_before_it_was_let_gives_its_internal_turn_back(caseworker_a, dwellings):
+    """§ 7: "hver anden ledige familiebolig". A vacancy whose notice is withdrawn was never let by
+    either list: it takes no turn, and the internal list gets the turn back even when a
+    general-turn vacancy was opened in between; the history of both vacancies says so."""
+    first, second, third = (_open(caseworker_a, d) for d in dwellings[:3])
+    assert [v.internal_turn for v in (first, second, third)] == [False, True, False]
+    vacancy_cancel(actor=caseworker_a, reason="Opsigelsen trukket tilbage", vacancy=second)
+    second.refresh_from_db()
+    assert second.state == "cancelled" and "given back" in second.channel_reason
+    assert second.history.latest().history_change_reason == "Opsigelsen trukket tilbage"
+    assert "given back" in second.history.latest().channel_reason
+    # Counted without the cancelled one: general 1st and 3rd, so the internal list has the 4th
+    # (its own turn) and the 5th (the one given back); then the alternation goes on.
+    fourth, fifth, sixth = (_open(caseworker_a, d) for d in dwellings[3:6])
+    assert [v.family_sequence for v in (fourth, fifth, sixth)] == [4, 5, 6]
+    assert [v.internal_turn for v in (fourth, fifth, sixth)] == [True, True, False]
+    assert ["given back" in v.channel_reason for v in (fourth, fifth, sixth)] == [False, True, False]
+
+
+@pytest.mark.django_db
+@pytest.mark.rule("R7")
+def test_a_cancelled_general_turn_is_given_back_too(caseworker_a, dwellings):
+    first = _open(caseworker_a, dwellings[0])
+    vacancy_cancel(actor=caseworker_a, reason="Opsigelsen trukket tilbage", vacancy=first)
+    again = _open(caseworker_a, dwellings[1])
+    assert (again.family_sequence, again.internal_turn) == (2, False)
+    assert _open(caseworker_a, dwellings[2]).internal_turn is True

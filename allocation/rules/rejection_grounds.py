@@ -29,8 +29,28 @@ def persons_per_room(household_size: int, rooms: int) -> Decimal:
     return (Decimal(household_size) / Decimal(rooms)).quantize(Decimal("0.01"))
 
 
-def check_r26(*, household_size: int | None, rooms: int | None) -> list[Problem]:
-    """§ 26: the dwelling would be lived in by more than 2 persons per room."""
+def check_r26(
+    *,
+    household_size: int | None,
+    rooms: int | None,
+    beboermaksimum_applied: bool = False,
+    reasoning: str | None = None,
+) -> list[Problem]:
+    """§ 26: "Når reglerne om beboermaksimum i §§ 52 a-52 c … ikke anvendes, kan boligorganisationen
+    afvise udlejning til en boligsøgende, hvis boligen vil blive beboet af flere end 2 personer pr.
+    beboelsesrum." Not where the department applies the beboermaksimum rules; and "kan" is a
+    discretion, so the decision states its reasons (``reasoning``; None: not asked, as before
+    the case form gave it)."""
+    if beboermaksimum_applied:
+        return [
+            (
+                None,
+                _(
+                    "The department applies the beboermaksimum rules (§§ 52 a–52 c): § 26 does not apply, "
+                    "so no rejection for more than 2 persons per room (R26)."
+                ),
+            )
+        ]
     if not household_size or household_size < 1:
         return [("household_size", _("The household has no members recorded."))]
     if not rooms or rooms < 1:
@@ -48,6 +68,13 @@ def check_r26(*, household_size: int | None, rooms: int | None) -> list[Problem]
                     "rooms": rooms,
                     "ratio": persons_per_room(household_size, rooms),
                 },
+            )
+        ]
+    if reasoning is not None and not reasoning.strip():
+        return [
+            (
+                "reasoning",
+                _("Write why the organisation uses its discretion to reject (§ 26: 'kan … afvise')."),
             )
         ]
     return []

@@ -189,6 +189,7 @@ def dwelling_facts(vacancy: Vacancy) -> DwellingFacts:
         fitted_mobility_impaired=dwelling.fitted_mobility_impaired,
         fitted_large_household_mobility=dwelling.fitted_large_household_mobility,
         youth_kind=dwelling.youth_kind or "",
+        beboermaksimum_applied=dwelling.department.beboermaksimum_applied,
     )
 
 
@@ -215,16 +216,22 @@ def _more_behind(piece: sql.Slice, keys: list[sql.QueueKey], bounds: dict[str, s
 
 
 def _bounds(ranking: Ranking, placed: list, rules: LettingRules) -> dict[str, sql.QueueKey | None]:
-    """Which lists' passed-over candidates are shown, and up to which list position (None: all,
-    as when nobody on that list was placed)."""
-    last = sql.queue_key(placed[-1].candidate) if placed else None
+    """Which lists' passed-over candidates are shown, and up to which list position: that of the
+    last placed of that list (None: all, as when nobody on that list was placed). The other list's
+    holders of a mobility need placed on this list's turn (§ 5, stk. 2–3; § 10, stk. 3–4) do not
+    bound it."""
+
+    def last(kind: str) -> sql.QueueKey | None:
+        keys = [sql.queue_key(p.candidate) for p in placed if p.candidate.list_kind == kind]
+        return keys[-1] if keys else None
+
     if ranking.turn == "youth":
-        return {ListKind.YOUTH: last}
+        return {ListKind.YOUTH: last(ListKind.YOUTH)}
     if ranking.turn == "internal":
-        return {ListKind.INTERNAL: last}
+        return {ListKind.INTERNAL: last(ListKind.INTERNAL)}
     if rules.internal_turn:  # R7: nobody held an internal priority, so all of them were passed over
-        return {ListKind.INTERNAL: None, ListKind.GENERAL: last}
-    return {ListKind.GENERAL: last}
+        return {ListKind.INTERNAL: None, ListKind.GENERAL: last(ListKind.GENERAL)}
+    return {ListKind.GENERAL: last(ListKind.GENERAL)}
 
 
 def _passed_over(
@@ -337,7 +344,12 @@ def vacancy_ranking(
         # priority holders, so whether they found anybody *is* whether ``rank`` keeps the turn:
         # read the general list only when it takes over (R7), not on every internal turn.
         placed_slices, excluded_slices, found = _read(plan, (ListKind.INTERNAL,), limit, excluded_limit)
-        if not any(row.slice < len(placed_slices) for row in found):
+        # (Their read holds the general list's holders of a mobility need too: they do not keep
+        # the turn, § 5, stk. 2–3 only puts them before the internal holders without the need.)
+        if not any(
+            row.slice < len(placed_slices) and placed_slices[row.slice].list_kind == ListKind.INTERNAL
+            for row in found
+        ):
             more_placed, more_excluded, more = _read(plan, (ListKind.GENERAL,), limit, excluded_limit)
             offset = len(placed_slices) + len(excluded_slices)
             found += [sql.Found(row.entry_id, row.slice + offset, row.key) for row in more]

@@ -37,6 +37,7 @@ from housing.models import (
 from letters import complaint_guidance
 from letters import services as letters
 from letters.formatting import letter_amount, letter_long_date
+from waitinglists.models import Entry
 
 from ..models import (
     ApprovalRequest,
@@ -227,11 +228,16 @@ def _lease_refusal(*, actor, vacancy: Vacancy, person: Person, offer, day: datet
 
 
 def rejected_entry_ids(vacancy_id: int) -> set[int]:
-    """Waiting-list entries with a decided rejection for this vacancy: they cannot win it."""
+    """Waiting-list entries with a decided rejection for this vacancy: they cannot win it. A
+    rejection refuses the letting to the applicant (§ 26: "afvise udlejning til en
+    boligsøgende"), so every entry of the rejected person is skipped — the one named in the case
+    and any other list the person stands on (one query)."""
+    decided = RejectionCase.objects.filter(vacancy_id=vacancy_id, state=RejectionState.DECIDED)
     return set(
-        RejectionCase.objects.filter(
-            vacancy_id=vacancy_id, state=RejectionState.DECIDED, entry__isnull=False
-        ).values_list("entry_id", flat=True)
+        Entry.objects.filter(
+            Q(person_id__in=decided.values("person_id"))
+            | Q(pk__in=decided.filter(entry__isnull=False).values("entry_id"))
+        ).values_list("pk", flat=True)
     )
 
 
@@ -396,7 +402,14 @@ def _rejection_open(
     if ground == RejectionGround.R26:
         case.household_size = household_size(person)
         case.rooms = vacancy.dwelling.rooms
-        _raise(rules.check_r26(household_size=case.household_size, rooms=case.rooms))
+        _raise(
+            rules.check_r26(
+                household_size=case.household_size,
+                rooms=case.rooms,
+                beboermaksimum_applied=department.beboermaksimum_applied,
+                reasoning=case.reasoning,
+            )
+        )
     elif ground == RejectionGround.R27:
         case.debt_amount = facts.get("debt_amount")
         case.debt_due_date = facts.get("debt_due_date")

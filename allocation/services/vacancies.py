@@ -1,6 +1,7 @@
 """Opening a vacancy: the letting channel with its reason, the kommune's share counted, and the
 § 7 alternation kept per organisation — both counters taken under row locks, so vacancies opened
-at the same moment by different caseworkers never share a turn."""
+at the same moment by different caseworkers never share a turn. A vacancy cancelled before it was
+let gives its § 7 turn back (``family_turn``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,15 @@ from housing import scoping
 from housing.audit import audited_save, require_reason
 from housing.models import Dwelling, DwellingKind
 
-from ..models import AgreementKind, Lease, LettingAgreement, LettingChannel, Vacancy, VacancyCounter
+from ..models import (
+    AgreementKind,
+    Lease,
+    LettingAgreement,
+    LettingChannel,
+    Vacancy,
+    VacancyCounter,
+    VacancyState,
+)
 from ..models.agreements import R1_8_KINDS
 from ..rules.channels import ChannelFacts, choose_channel, letting_scope
 from .policies import kommune_decision_in_force
@@ -29,6 +38,32 @@ def _count(key: str) -> int:
     counter.counted += 1
     counter.save(update_fields=["counted"])
     return counter.counted
+
+
+def family_turn(organisation_id: int) -> tuple[int, bool, bool]:
+    """The number of the next family vacancy let from the lists, whether it is the internal list's
+    turn, and whether that turn is one a cancelled vacancy gave back.
+
+    § 7: "Fortrinsretten … anvendes i forhold til hver anden ledige familiebolig i
+    boligorganisationen". A vacancy cancelled before it was let (the notice withdrawn) was never a
+    dwelling let by either list, so it takes no turn: the turns are counted over the vacancies that
+    were not cancelled, and the internal list has the turn when it has had fewer of them than the
+    general list. Without cancellations that is exactly every second one (the 2nd, 4th, …); after
+    one, the list whose turn was cancelled has one turn more than the plain alternation gives it.
+    Taken under the counter's row lock (held until the transaction ends), so two openings never
+    count the same turns."""
+    number = _count(f"family:{organisation_id}")
+    kept = ~Q(state=VacancyState.CANCELLED)
+    turns = Vacancy.objects.filter(organisation_id=organisation_id, family_sequence__isnull=False).aggregate(
+        internal=Count("pk", filter=Q(internal_turn=True) & kept),
+        general=Count("pk", filter=Q(internal_turn=False) & kept),
+        internal_all=Count("pk", filter=Q(internal_turn=True)),
+        general_all=Count("pk", filter=Q(internal_turn=False)),
+    )
+    internal_turn = turns["internal"] < turns["general"]
+    # Given back: counting the cancelled ones as well would have given the other list the turn.
+    given_back = internal_turn != (turns["internal_all"] < turns["general_all"])
+    return number, internal_turn, given_back
 
 
 def agreement_in_force(kind: str, dwelling: Dwelling, day: datetime.date) -> LettingAgreement | None:
@@ -162,13 +197,15 @@ def vacancy_open(
                 % {"day": reversion.decided_on.strftime("%d.%m.%Y")},
             )[:500]
     if choice.channel == LettingChannel.LIST and is_family:
-        number = _count(f"family:{organisation_id}")
-        # § 7: the internal list's turn is every second vacant family dwelling (the 2nd, 4th, …).
+        # § 7: the internal list's turn is every second vacant family dwelling (the 2nd, 4th, …),
+        # not counting vacancies cancelled before they were let.
+        number, vacancy.internal_turn, given_back = family_turn(organisation_id)
         vacancy.family_sequence = number
-        vacancy.internal_turn = number % 2 == 0
         turn = _("the internal list's turn (§ 7)") if vacancy.internal_turn else _("the general list's turn")
         sequence = _("Family vacancy no. %(n)s: %(turn)s.") % {"n": number, "turn": turn}
-        vacancy.channel_reason = f"{choice.reason} {sequence}"
+        if given_back:
+            sequence += " " + _("The turn was given back by a vacancy cancelled before it was let.")
+        vacancy.channel_reason = f"{choice.reason} {sequence}"[:500]
     try:
         with transaction.atomic():
             audited_save(vacancy, actor=actor, reason=reason)
@@ -246,7 +283,9 @@ def vacancy_let_outside(*, actor, reason: str, vacancy: Vacancy, rule: str, why:
 
 @transaction.atomic
 def vacancy_cancel(*, actor, reason: str, vacancy: Vacancy) -> Vacancy:
-    """Cancel an open vacancy (e.g. the notice was withdrawn); open offer rounds are cancelled."""
+    """Cancel an open vacancy (e.g. the notice was withdrawn); open offer rounds are cancelled.
+    An open vacancy was never let: a family vacancy's § 7 turn is given back to its list
+    (``family_turn``), and the cancelled one says so in its history."""
     require_reason(reason)
     vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
     if not scoping.can_write_organisation(actor, vacancy.organisation_id):
@@ -260,5 +299,9 @@ def vacancy_cancel(*, actor, reason: str, vacancy: Vacancy) -> Vacancy:
         previous = vacancy.previous_lease
         previous.ends_on = previous.notice_given_on = None
         audited_save(previous, actor=actor, reason=reason)
-    vacancy.state = "cancelled"
+    vacancy.state = VacancyState.CANCELLED
+    if vacancy.family_sequence is not None:
+        turn = _("the internal list's turn (§ 7)") if vacancy.internal_turn else _("the general list's turn")
+        note = _("Cancelled before it was let: %(turn)s is given back.") % {"turn": turn}
+        vacancy.channel_reason = f"{vacancy.channel_reason} {note}"[:500]
     return audited_save(vacancy, actor=actor, reason=reason)

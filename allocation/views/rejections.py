@@ -25,7 +25,7 @@ from housing import scoping
 from housing.models import AccessPurpose, BenefitKind, BenefitProvision, Person, listed_kinds_on
 from housing.views.common import apply_service_errors, paginate
 from housing.views.persons import person_or_404, person_tabs
-from waitinglists.models import Entry
+from waitinglists.models import Entry, EntryStatus
 
 from .. import selectors, selectors_rejections
 from ..forms_rejections import (
@@ -131,8 +131,9 @@ def _vacancy_for_write(request, pk: int) -> Vacancy:
     return vacancy
 
 
-def _candidates(vacancy: Vacancy) -> list[tuple[int, str]]:
-    """The applicants offered the dwelling in its rounds (entry id, label), best rank first."""
+def _candidates(vacancy: Vacancy, ranked: Entry | None = None) -> list[tuple[int, str]]:
+    """The applicants offered the dwelling in its rounds (entry id, label), best rank first, and
+    the candidate the caseworker came from the ranking with (``ranked``: an R26 flag)."""
     offers = (
         Offer.objects.filter(round__vacancy=vacancy)
         .select_related("entry__person", "round")
@@ -151,13 +152,35 @@ def _candidates(vacancy: Vacancy) -> list[tuple[int, str]]:
             "rank": offer.rank,
         }
         choices.append((offer.entry_id, label))
+    if ranked is not None and ranked.pk not in seen:
+        label = _("%(name)s (%(number)s), from the ranking") % {
+            "name": ranked.person.full_name,
+            "number": ranked.person.applicant_number,
+        }
+        choices.insert(0, (ranked.pk, label))
     return choices
 
 
-def _resolve_candidate(request, form: RejectionOpenForm, vacancy: Vacancy) -> tuple[Person, Entry | None]:
+def _ranked_entry(request, vacancy: Vacancy) -> Entry | None:
+    """The entry named in ``?entry=`` by the ranking's R26 link: an entry, not deleted, on a
+    waiting list the user reaches (``housing.scoping``); anything else is ignored."""
+    raw = request.GET.get("entry") or ""
+    if not raw.isdigit():
+        return None
+    return (
+        Entry.objects.select_related("person")
+        .filter(pk=int(raw), controller_id__in=scoping.scope_for(request.user).tenant_ids)
+        .exclude(status=EntryStatus.DELETED)
+        .first()
+    )
+
+
+def _resolve_candidate(
+    request, form: RejectionOpenForm, vacancy: Vacancy, ranked: Entry | None = None
+) -> tuple[Person, Entry | None]:
     data = form.cleaned_data
     if data.get("candidate"):
-        offered = {entry_id for entry_id, _label in _candidates(vacancy)}
+        offered = {entry_id for entry_id, _label in _candidates(vacancy, ranked)}
         if data["candidate"] not in offered:
             raise ValidationError({"candidate": _("Choose one of the candidates of this vacancy.")})
         entry = Entry.objects.select_related("person").get(pk=data["candidate"])
@@ -186,21 +209,24 @@ def rejection_open(request, pk: int):
             ground = None
     form = None
     status = 200
+    # From the ranking's R26 flag: the candidate is named and chosen already.
+    ranked = _ranked_entry(request, vacancy)
     if ground:
         form = RejectionOpenForm(
             request.POST if request.method == "POST" else None,
             ground=ground,
-            candidates=_candidates(vacancy),
+            candidates=_candidates(vacancy, ranked),
             vacancy=vacancy,
             initial={
                 "takeover_date": vacancy.move_out_date,
                 "certificates_requested_on": timezone.localdate(),
+                "candidate": ranked.pk if ranked is not None else None,
             },
         )
         if request.method == "POST":
             if form.is_valid():
                 try:
-                    person, entry = _resolve_candidate(request, form, vacancy)
+                    person, entry = _resolve_candidate(request, form, vacancy, ranked)
                     case = services.rejection_open(
                         actor=request.user,
                         reason=form.cleaned_data["change_reason"],
@@ -239,6 +265,7 @@ def rejection_open(request, pk: int):
             "ground": ground,
             "ground_label": RejectionGround(ground).label if ground else "",
             "form": form,
+            "ranked": ranked,
             "nav_section": "allocation",
         },
         status=status,

@@ -121,6 +121,8 @@ def _ranking_rows(request, vacancy: Vacancy):
             "placed": p,
             "text": explanations.translate(p.explanation),
             "title": explanations.RULE_TITLES.get(p.rule, ""),
+            # R3.3 and R26 change no rank; R26 may lead to a rejection case (a discretion, § 26).
+            "flags": [{"rule": f.rule, "text": explanations.translate(f.text)} for f in p.flags],
         }
         for p in ranked.placed
     ]

@@ -142,6 +142,17 @@ class Department(models.Model):
     address_line = models.CharField(_("address"), max_length=200)
     postal_code = models.CharField(_("postal code"), max_length=4)
     city = models.CharField(_("city"), max_length=100)
+    # § 26 ("Når reglerne om beboermaksimum i §§ 52 a-52 c i lov om midlertidig regulering af
+    # boligforholdene ikke anvendes"): where they are applied, the R26 rejection does not exist.
+    beboermaksimum_applied = models.BooleanField(
+        _("beboermaksimum rules (§§ 52 a–52 c) applied"),
+        default=False,
+        help_text=_(
+            "The kommune applies the beboermaksimum rules of §§ 52 a–52 c of the lov om midlertidig "
+            "regulering af boligforholdene to this department: then § 26 (rejection of more than 2 "
+            "persons per room, R26) does not apply and the ranking shows no R26 flag."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:

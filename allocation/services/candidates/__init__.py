@@ -12,6 +12,8 @@ a youth dwelling has the youth list(s) instead.
 ``(tier, seniority_date, id)`` on the general list, ``(tier, r4, not precedes_r93,
 seniority_date, id)`` on the internal list (R9.4), ``(group, seniority_date, id)`` on a youth list
 (the priority group of the § 12, stk. 2 letting guideline in force, R12.2; one group without one).
+(A list's candidates placed on the other list's turn for a dwelling fitted for mobility — § 5,
+stk. 2–3, § 10, stk. 3–4 — have tiers of their own and are read whole.)
 A *slice* is a set S of eligible candidates with a key prefix k such that every candidate whose
 prefix is k lies in S and everything in S has a prefix ≤ k. Take the first ``limit`` of S in list
 order. If candidate c is among the overall top ``limit``, every member of c's slice that comes
@@ -40,19 +42,23 @@ above, and the union of the parts' heads holds the slice's head.
   On the internal list the parts walk an index on ``(waiting_list, status, precedes_r93,
   seniority_date, id)`` when there is one; without it the ``precedes_r93 = true`` part reads the
   whole list (fine for the internal lists of life, slow for one of 100,000 entries).
-* Sparse tiers — documented needs (R5.1–R5.3, R10.2–R10.4, only for a dwelling fitted so),
-  boliggarantibeviser for this department (R6), separation priorities (R8.2) — are read whole,
+* Sparse tiers — documented needs (R5.1–R5.3, R10.2–R10.4, only for a dwelling fitted so; for
+  a dwelling fitted for mobility also the other list's holders of that need), boliggarantibeviser
+  for this department (R6, with and without children: R6.3), separation priorities (R8.2),
+  tenants rehoused outside the organisation who kept their internal seniority (R9.2) — are read whole,
   driven from their own tables (a few rows each), never by walking the list; so are the
   tenants of the vacancy's own department (R10.1: one current lease per dwelling). The § 7
   holders' slices name the organisation's tenants too, so the planner may start from the
   leases when few on the internal list are tenants.
 
 The eligibility predicate (``_fits``) mirrors the pure function's exclusions exactly (passive,
-R3.3 fee arrears, wishes, R26, and the youth groups of R12.1/R13), because a slice's head must
-be its first ``limit`` *eligible* members. The facts handed to ``rank`` are computed by the same
-SQL expressions, so the predicate and the facts cannot disagree about a household's size or
-children, a guarantee or the dwelling given up. (``tests/test_ranking_db.py`` compares it all
-with ``rank`` over every candidate read the slow way.)
+wishes, and the youth groups of R12.1/R13), because a slice's head must be its first ``limit``
+*eligible* members. An unpaid fee (R3.3) and overcrowding (R26) exclude nobody — they are flags
+the pure function puts on the placed — so ``_fits`` does not test them either. The facts handed
+to ``rank`` are computed by the same SQL expressions, so the predicate and the facts cannot
+disagree about a household's size or children, a guarantee or the dwelling given up.
+(``tests/test_ranking_db.py`` compares it all with ``rank`` over every candidate read the slow
+way.)
 
 **Passed over.** The same statement reads, per list that may be shown, the first ``cap`` of each
 kind of exclusion from the top of the list (passive; active but excluded; on the internal list

@@ -21,7 +21,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce
-from django.db.models.lookups import Contains, Exact, LessThanOrEqual
+from django.db.models.lookups import Contains, Exact
 
 from housing.models import DwellingKind, HouseholdMember, HouseholdRelation, Person, YouthKind
 from waitinglists.models import Entry, FeeCharge
@@ -153,10 +153,10 @@ def _wishes_fit(plan: Plan) -> Q:
 
 def _fits(plan: Plan) -> Q:
     """Everything but the status and the department that decides whether an active candidate
-    is excluded, as the pure function's exclusions: fee arrears (R3.3), the wishes, more than two
-    persons per room (R26), and for youth dwellings the eligible group (R12.1, R13)."""
-    fits = _wishes_fit(plan) & _probe(_charges_in_arrears(plan), found=False)
-    fits &= Q(LessThanOrEqual(_household_members(), 2 * plan.rooms))  # R26
+    is excluded, as the pure function's exclusions: the wishes, and for youth dwellings the
+    eligible group (R12.1, R13). An unpaid fee (R3.3) and more than two persons per room (R26)
+    exclude nobody: the pure function shows them as flags on the placed."""
+    fits = _wishes_fit(plan)
     if plan.dwelling.kind == DwellingKind.YOUTH:
         fits &= _youth_group(plan)
     return fits
@@ -175,6 +175,18 @@ def _need_holders(plan: Plan, *, internal: bool) -> Subquery | None:
         flags |= Q(elderly_or_disabled=True)
     if not flags:
         return None
+    return Subquery(PriorityNeed.objects.filter(flags).values("person_id"))
+
+
+def _mobility_need_holders(plan: Plan) -> Subquery:
+    """Persons with a documented need that can place them for this dwelling fitted for mobility
+    from the other list of the turn (§ 5, stk. 2–3; § 10, stk. 3–4): ids only, as above."""
+    d = plan.dwelling
+    flags = Q()
+    if d.fitted_large_household_mobility:
+        flags |= Q(household_member_mobility_impaired=True)
+    if d.fitted_mobility_impaired:
+        flags |= Q(mobility_impaired=True)
     return Subquery(PriorityNeed.objects.filter(flags).values("person_id"))
 
 
@@ -296,6 +308,17 @@ def _gives_up_sql(plan: Plan, *, same: bool = False, not_larger: bool = False) -
     if not_larger:
         conditions &= Q(dwelling__gross_floor_area__gte=plan.gross_floor_area)
     return _sql(plan, f"gives_up:{same}:{not_larger}", lambda p: _gives_up(p, conditions), gives_up=True)
+
+
+def _rehoused_sql(plan: Plan) -> Sql:
+    """R9.2: rehoused outside the organisation (almenlejeloven § 86) and no current lease in it —
+    holds the § 7 priority by the kept internal seniority (as ``_holds_r7``)."""
+    return _sql(plan, "rehoused", lambda p: Q(rehoused_outside=True, gives_up_id__isnull=True), gives_up=True)
+
+
+def _holds_sql(plan: Plan) -> Sql:
+    """Holds the § 7 priority: through the dwelling given up, or rehoused outside (R9.2)."""
+    return _gives_up_sql(plan) | _rehoused_sql(plan)
 
 
 def _separation_sql(plan: Plan) -> Sql:

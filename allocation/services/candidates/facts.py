@@ -41,6 +41,7 @@ FACT_FIELDS = (
     "seniority_date",
     "status",
     "precedes_r93",
+    "rehoused_outside",
     *WISH_FIELDS,
     "person__applicant_number",
     "person__birth_date",
@@ -155,7 +156,9 @@ def load(plan: Plan, entry_ids: list[int]) -> Loaded:
             )
         )
     internal = set(plan.lists_of(ListKind.INTERNAL))
-    if plan.rules.internal_turn and internal:
+    # The dwelling given up: on the internal turn, and on the general turn of a dwelling fitted for
+    # mobility, whose internal-list R10.3/R10.4 holders go before applicants without the need.
+    if internal and (plan.rules.internal_turn or plan.mobility_fitted):
         facts["gives_up"] = _given_up_json(plan)
     in_one = connection.vendor == "postgresql"
     if in_one:
@@ -196,6 +199,7 @@ def _candidate(plan: Plan, row: dict, wishes: Iterable[int], gives_up: CurrentDw
         status=row["status"],
         fee_arrears=bool(row["in_arrears"]),
         precedes_r93=row["precedes_r93"],
+        rehoused_outside=row["rehoused_outside"],
         departments=frozenset(wishes),
         dwelling_kinds=frozenset(row["dwelling_kinds"] or ()),
         rooms_min=row["rooms_min"],

@@ -94,14 +94,10 @@ class Plan:
 
     # Which tiers can apply at all to this dwelling under these rules (others need no slice).
     @property
-    def general_uses_r5(self) -> bool:
-        """As the pure function's R5.4 test: letting under R5.1–R5.3."""
-        d = self.dwelling
-        return (
-            d.fitted_large_household_mobility
-            or d.fitted_mobility_impaired
-            or (d.fitted_elderly_disabled and self.rules.r5_1_decided)
-        )
+    def mobility_fitted(self) -> bool:
+        """As the pure function's ``fitted_for_mobility``: the other list's holders of the need
+        are read too (§ 5, stk. 2–3; § 10, stk. 3–4)."""
+        return self.dwelling.fitted_mobility_impaired or self.dwelling.fitted_large_household_mobility
 
     @property
     def r4_possible(self) -> bool:

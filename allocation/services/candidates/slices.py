@@ -22,7 +22,10 @@ from .conditions import (
     _fits_sql,
     _gives_up_sql,
     _guarantee_holders,
+    _holds_sql,
+    _mobility_need_holders,
     _need_holders,
+    _rehoused_sql,
     _separation_holders,
     _separation_sql,
     _sql,
@@ -91,7 +94,8 @@ def _general_slices(plan: Plan, list_id: int, limit: int) -> list[Slice]:
     active, fits = _on_list(plan, list_id, EntryStatus.ACTIVE), _fits_sql(plan)
     general = ListKind.GENERAL
     slices = [_head(active, fits, plan, limit, general)]  # R2.1: everyone by seniority
-    if plan.r4_possible and not plan.general_uses_r5:  # R5.4: R4 is ignored under R5.1–R5.3
+    # R5.4 sets R4 aside only for a letting to an R5 holder; behind them R4 orders the rest.
+    if plan.r4_possible:
         slices.append(_head(active, fits & _children_sql(plan), plan, limit, general))
     sparse = [_need_holders(plan, internal=False)]
     if plan.r6_possible:
@@ -105,12 +109,15 @@ def _general_slices(plan: Plan, list_id: int, limit: int) -> list[Slice]:
 
 
 def _internal_slices(plan: Plan, list_id: int, limit: int) -> list[Slice]:
-    """Key prefixes (tier, r4) below R10.x: (6, ·) gives up a dwelling in the department (R10.1),
-    (7, 0) any holder the § 4 agreement does not put back, (7, 1) any holder. The agreement puts
-    back a household without children when the dwelling is larger and has 3+ rooms (§ 7, 3. pkt.).
+    """Key prefixes (tier, r4) below R10.x: (R10.1, ·) gives up a dwelling in the department,
+    (R9, 0) any holder the § 4 agreement does not put back, (R9, 1) any holder. The agreement puts
+    back a household without children when the dwelling is larger and has 3+ rooms (§ 7, 3. pkt.),
+    and an R8.2 holder without children (R6.3).
 
     Tenants of the department are few — one current lease per dwelling — so R10.1 is read whole
-    with R10.2–R10.4 and R8.2; the (7, ·) slices walk the list, split by ``precedes_r93``."""
+    with R10.2–R10.4, R8.2 and the tenants rehoused outside (R9.2: no lease in the organisation, so
+    not among the tenants the (R9, ·) slices walk); the (R9, ·) slices walk the list, split by
+    ``precedes_r93``."""
     internal = ListKind.INTERNAL
     fits = _fits_sql(plan)
     active = _on_list(plan, list_id, EntryStatus.ACTIVE)
@@ -118,9 +125,10 @@ def _internal_slices(plan: Plan, list_id: int, limit: int) -> list[Slice]:
     slices = [_whole(same, fits & _gives_up_sql(plan, same=True), plan, internal)]
     needs = _need_holders(plan, internal=True)
     if needs is not None:  # R10.2–R10.4
-        slices.append(_whole(active.filter(person_id__in=needs), fits & _gives_up_sql(plan), plan, internal))
+        slices.append(_whole(active.filter(person_id__in=needs), fits & _holds_sql(plan), plan, internal))
     if plan.r8_2_possible:  # R8.2 holders join the § 7 holders
         slices.append(_whole(active.filter(person_id__in=_separation_holders(plan)), fits, plan, internal))
+    slices.append(_whole(active.filter(rehoused_outside=True), fits & _rehoused_sql(plan), plan, internal))
     for precedes in (True, False):
         tenants = _on_list(plan, list_id, EntryStatus.ACTIVE, precedes).filter(person_id__in=_tenants(plan))
         if plan.r4_possible:
@@ -152,6 +160,16 @@ def _youth_slices(plan: Plan, limit: int) -> list[Slice]:
     return slices
 
 
+def _mobility_slices(plan: Plan, list_id: int, kind: str) -> list[Slice]:
+    """The other list's holders of the need a dwelling fitted for mobility serves (§ 5, stk. 2–3;
+    § 10, stk. 3–4), read whole: on the internal turn the general list's (R5.3/R5.2), on the
+    general turn the internal list's § 7 holders (R10.4/R10.3). They go before everyone without
+    the need, whichever list's turn it is."""
+    active = _on_list(plan, list_id, EntryStatus.ACTIVE).filter(person_id__in=_mobility_need_holders(plan))
+    condition = _fits_sql(plan) if kind == ListKind.GENERAL else _fits_sql(plan) & _holds_sql(plan)
+    return [_whole(active, condition, plan, kind)]
+
+
 def placed_slices(plan: Plan, limit: int, *, kinds: Iterable[str] | None = None) -> list[Slice]:
     """The slices whose union holds the top ``limit`` of the ranking (see the module docstring).
 
@@ -163,12 +181,19 @@ def placed_slices(plan: Plan, limit: int, *, kinds: Iterable[str] | None = None)
     if plan.dwelling.kind == DwellingKind.YOUTH:
         return _youth_slices(plan, limit) if ListKind.YOUTH in kinds else []
     slices = []
+    internal_turn = plan.rules.internal_turn
     if ListKind.GENERAL in kinds:
         for list_id in plan.lists_of(ListKind.GENERAL):
             slices += _general_slices(plan, list_id, limit)
-    if plan.rules.internal_turn and ListKind.INTERNAL in kinds:
+        if plan.mobility_fitted and not internal_turn:
+            for list_id in plan.lists_of(ListKind.INTERNAL):
+                slices += _mobility_slices(plan, list_id, ListKind.INTERNAL)
+    if internal_turn and ListKind.INTERNAL in kinds:
         for list_id in plan.lists_of(ListKind.INTERNAL):
             slices += _internal_slices(plan, list_id, limit)
+        if plan.mobility_fitted:
+            for list_id in plan.lists_of(ListKind.GENERAL):
+                slices += _mobility_slices(plan, list_id, ListKind.GENERAL)
     return slices
 
 
@@ -191,8 +216,8 @@ def _ahead_of(
 
 def excluded_slices(plan: Plan, bounds: dict[str, QueueKey | None], cap: int) -> list[Slice]:
     """For each list kind in ``bounds``: the first ``cap`` passed over ahead of the bound (None:
-    from the top), per kind of exclusion — passive; active but excluded (arrears, wishes, R26,
-    youth group); and on the internal list, eligible but without § 7 or R8.2 priority (R7,
+    from the top), per kind of exclusion — passive; active but excluded (wishes, youth group);
+    and on the internal list, eligible but without § 7 or R8.2 priority (R7,
     R8.1, R8.3). Every one of them is excluded by ``rank``, so adding them to the candidates
     read changes nothing in the placing."""
     slices = []
@@ -210,7 +235,7 @@ def excluded_slices(plan: Plan, bounds: dict[str, QueueKey | None], cap: int) ->
             slices.append(_head(passive, ANY, plan, cap, kind, eligible=False))
             slices.append(_head(active, ~_fits_sql(plan), plan, cap, kind, eligible=False))
             if kind == ListKind.INTERNAL:
-                priority = _gives_up_sql(plan)
+                priority = _holds_sql(plan)
                 if plan.r8_2_possible:
                     priority |= _separation_sql(plan)
                 slices.append(_head(active, _fits_sql(plan) & ~priority, plan, cap, kind))
