@@ -124,7 +124,8 @@ def test_the_tab_is_on_the_person_page_and_an_empty_one_logs_nothing(caseworker_
 def test_a_need_recorded_on_the_page_places_the_person_before_r4_and_seniority(
     caseworker_a, client_for, org_a, department_a, general
 ):
-    """R5.2 first; R5.4: letting under R5.2 ignores the § 4 priority of the household with children."""
+    """R5.2 first; R5.4: a letting *to* the R5.2 holder ignores the § 4 priority ("Ved udlejning efter
+    stk. 1-3 ses bort fra …"); the family behind the holder is still ordered by the § 4 agreement."""
     set_r4(org_a, department_a.kommune, on=True)
     family = _with_children(_entry(general, "2001-01-01"))
     impaired = _entry(general, "2020-01-01")
@@ -147,7 +148,7 @@ def test_a_need_recorded_on_the_page_places_the_person_before_r4_and_seniority(
     )
     assert [(p.candidate.entry_id, p.rule) for p in fitted.placed] == [
         (impaired.pk, "R5.2"),
-        (family.pk, "R2.1"),
+        (family.pk, "R4"),
     ]
 
 

@@ -8,6 +8,7 @@ import datetime
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -107,7 +108,8 @@ def test_an_unpaid_fee_and_overcrowding_are_flags_in_the_json(world, caseworker_
     save(first)
     vacancy = vacancy_for(DwellingFactory(department=world["department"], rooms=3))
     client = client_for(caseworker_a)
-    body = client.get(url(vacancy), HTTP_ACCEPT_LANGUAGE="en").json()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get(url(vacancy)).json()
     placed = body["placed"][0]
     assert placed["entry_id"] == first.pk and placed["rank"] == 1
     assert [f["rule"] for f in placed["flags"]] == ["R3.3", "R26"]
