@@ -14,10 +14,9 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from allocation.models import (
     AgreementKind,
