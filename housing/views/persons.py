@@ -33,7 +33,8 @@ def person_tabs(person: Person, active: str) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 def person_search(request):
-    """Search by name or applicant number (GET) or by CPR number (POST, so it never enters a URL)."""
+    """Search by name or applicant number (GET) or by CPR number (POST, so it never enters a URL).
+    A CPR typed into the GET field never reaches this view: housing.cpr_in_urls redirects it away."""
     query = request.GET.get("q", "")
     cpr_form = CprSearchForm(request.POST or None)
     results = selectors.person_search(user=request.user, query=query).order_by("last_name", "first_name")
