@@ -668,7 +668,11 @@ def test_csv_export_neutralises_names_a_spreadsheet_would_run(
     payloads = ('=HYPERLINK("http://x")', "@SUM(1)", "+1", "-2+3", "\t=1")
     for payload in payloads:
         person = PersonFactory(
-            controller=org_a.tenant, kommune=kommune_aarhus, first_name=payload, last_name="Hansen"
+            controller=org_a.tenant,
+            kommune=kommune_aarhus,
+            first_name=payload,
+            last_name="Hansen",
+            born=datetime.date(1980, 1, 1),  # of age (R3.1) on the registration date below
         )
         _register(
             caseworker_a, general_list, person, on=datetime.date(2010, 1, 1), departments=[department_a]
