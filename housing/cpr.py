@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_exceptions
 from stdnum.dk import cpr as stdnum_cpr
 
-# Anything that looks like a CPR number in free text: 6 digits, optional dash/space, 4 digits.
-CPR_PATTERN = re.compile(r"(?<!\d)(\d{6})[- ]?(\d{4})(?!\d)")
+# Anything that looks like a CPR number in free text: 6 digits, an optional separator, 4 digits.
+# The separator may be a dash or space as typed, a typographic dash, or a space or dash as a URL
+# encodes it ("+", "%20", "%2D"), since request lines are logged before anything decodes them.
+CPR_PATTERN = re.compile(r"(?<!\d)(\d{6})(?:[- +\u2010-\u2015]|%20|%2[dD])?(\d{4})(?!\d)")
 
 
 def normalise(value: str) -> str:

@@ -9,7 +9,6 @@ worker killed between sending and recording never makes the recipient receive a 
 
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import logging
@@ -28,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from housing import scoping
+from housing import csv_export, scoping
 from housing.audit import audited_save, require_reason, system_user
 from housing.models import HousingOrganisation, Person, Tenant
 
@@ -493,7 +492,7 @@ def _print_batch_create(*, actor, controller_id: int, progress=None) -> PrintBat
     )
     writer = PdfWriter()
     manifest = io.StringIO()
-    rows = csv.writer(manifest, delimiter=";")
+    rows = csv_export.writer(manifest)
     rows.writerow(["letter", "uuid", "recipient", "address", "kind", "pages", "first_page"])
     page = 1
     for letter in letters:

@@ -494,3 +494,39 @@ def test_person_with_digital_post_consent_gets_digital_letters_in_the_outbox(
     assert letter.channel == Channel.DIGITAL_POST
     body = client_for(caseworker_a).get("/breve/", {"channel": "digital_post"}).content.decode()
     assert f'href="/breve/{letter.pk}/"' in body
+
+
+# --- CSV formula injection (issue 13, item 5) ------------------------------------------------
+
+FORMULA_NAMES = ('=HYPERLINK("http://x")', "@SUM(1)", "+1", "-2+3", "\t=1")
+
+
+def test_print_batch_manifest_neutralises_names_a_spreadsheet_would_run(
+    caseworker_a, client_for, org_a, kommune_aarhus
+):
+    """A recipient's name or address that starts like a formula is written with a quote in front
+    (OWASP), so the print room's spreadsheet shows it as text instead of running it."""
+    import csv
+    import io
+
+    for index, name in enumerate(FORMULA_NAMES):
+        person = PersonFactory(
+            controller=org_a.tenant,
+            kommune=kommune_aarhus,
+            first_name=name,
+            last_name="Hansen",
+            address_line=name,
+            postal_code="8000",
+            city="Aarhus C",
+        )
+        _letter(caseworker_a, org_a, person, key=f"formula-{index}")
+    (batch,) = services.print_batches_create(actor=caseworker_a)
+    response = client_for(caseworker_a).get(f"/udskrift/{batch.pk}/manifest.csv")
+    assert response.status_code == 200
+    raw = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(raw), delimiter=";"))
+    assert header[:4] == ["letter", "uuid", "recipient", "address"]
+    # full_name strips surrounding white space, so the tab-led name arrives as "=1 Hansen".
+    assert sorted(row[2] for row in rows) == sorted("'" + f"{name} Hansen".strip() for name in FORMULA_NAMES)
+    assert sorted(row[3] for row in rows) == sorted(f"'{name}, 8000 Aarhus C" for name in FORMULA_NAMES)
+    assert all(row[5].isdigit() and row[6].isdigit() for row in rows)  # numbers stay numbers

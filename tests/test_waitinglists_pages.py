@@ -657,3 +657,31 @@ def test_another_tenant_gets_404_on_every_entry_url(
     assert general_list.name not in body and list_b.name in body
     entry.refresh_from_db()
     assert entry.status == EntryStatus.ACTIVE
+
+
+def test_csv_export_neutralises_names_a_spreadsheet_would_run(
+    caseworker_a, client_for, general_list, department_a, org_a, kommune_aarhus
+):
+    """Issue 13, item 5: a name that starts like a formula (= + - @, tab) is exported with a single
+    quote in front (OWASP), so Excel shows it as text instead of running it; other cells (dates,
+    positions, the masked CPR) are untouched."""
+    payloads = ('=HYPERLINK("http://x")', "@SUM(1)", "+1", "-2+3", "\t=1")
+    for payload in payloads:
+        person = PersonFactory(
+            controller=org_a.tenant,
+            kommune=kommune_aarhus,
+            first_name=payload,
+            last_name="Hansen",
+            born=datetime.date(1980, 1, 1),  # of age (R3.1) on the registration date below
+        )
+        _register(
+            caseworker_a, general_list, person, on=datetime.date(2010, 1, 1), departments=[department_a]
+        )
+    response = client_for(caseworker_a).get(f"/ventelister/{general_list.pk}/eksport.csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    names = sorted(row[2] for row in rows[1:])
+    # full_name strips surrounding white space, so the tab-led name arrives as "=1 Hansen".
+    assert names == sorted("'" + f"{payload} Hansen".strip() for payload in payloads)
+    assert sorted(row[0] for row in rows[1:]) == ["1", "2", "3", "4", "5"]
+    assert {row[4] for row in rows[1:]} == {"2010-01-01"}

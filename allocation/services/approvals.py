@@ -40,7 +40,6 @@ pending request per vacancy.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 from dataclasses import dataclass, field
@@ -53,7 +52,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from housing import scoping
+from housing import csv_export, scoping
 from housing.audit import audited_save, require_reason, system_user
 from housing.models import (
     AccessKind,
@@ -1206,7 +1205,7 @@ def annual_report_table(rows: list[AnnualReportRow], *, year: int) -> tuple[list
 def annual_report_csv(rows: list[AnnualReportRow], *, year: int) -> str:
     header, body = annual_report_table(rows, year=year)
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csv_export.writer(out)
     writer.writerow(header)
     writer.writerows(body)
     return out.getvalue()

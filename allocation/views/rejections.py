@@ -6,7 +6,6 @@ service's ValidationError is shown next to the fields."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.contrib import messages
@@ -21,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from housing import benefits as benefit_services
-from housing import scoping
+from housing import csv_export, scoping
 from housing.models import AccessPurpose, BenefitKind, BenefitProvision, Person, listed_kinds_on
 from housing.views.common import apply_service_errors, paginate
 from housing.views.persons import person_or_404, person_tabs
@@ -591,7 +590,7 @@ def dispensation_complaint(request, pk: int):
 
 def _csv_response(header: list[str], rows: list[list], filename: str) -> HttpResponse:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
+    writer = csv_export.writer(buffer)
     writer.writerow(header)
     writer.writerows(rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")

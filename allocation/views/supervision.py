@@ -5,7 +5,6 @@ applicant towards the organisation, which is the data controller."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from django.http import HttpResponse
@@ -13,6 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from housing import csv_export
 from housing.views.common import paginate
 
 from .. import selectors_supervision as supervision
@@ -21,7 +21,7 @@ from ..forms_supervision import SupervisionFilterForm
 
 def _csv(queryset) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csv_export.writer(out)
     writer.writerow(
         [
             _("Signed on"),

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before LoginRequiredMiddleware, which would copy a CPR in the query into the login ?next=.
+    "housing.cpr_in_urls.KeepCprOutOfUrlsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -196,16 +198,35 @@ SPECTACULAR_SETTINGS = {
 # The named system user that periodic jobs and commands act as in the audit trail.
 SYSTEM_USERNAME = "system"
 
+# No CPR number in any log output (issue 13): every handler gets the redacting filter (message,
+# arguments, exception text, stack) and the redacting formatter (the finished line). Django's own
+# defaults are replaced, not kept beside ours: its "django" logger would otherwise also write to an
+# unfiltered console handler (DEBUG) and to "mail_admins", whose e-mail carries the request's POST
+# data and the traceback's local variables; "django.server" (runserver's request lines, with the
+# query string) and gunicorn's loggers go through the same console handler. Celery is told not to
+# install handlers of its own (config/celery.py, setup_logging), so the worker logs through these
+# too. tests/test_cpr_logging.py checks every handler attached anywhere in the process.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"no_cpr": {"()": "housing.logging.RedactCprFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "housing.logging.RedactCprFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_cpr"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # No handlers of their own: they propagate to the root's redacting console handler.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "gunicorn.error": {"handlers": [], "propagate": True},
+        "gunicorn.access": {"handlers": [], "propagate": True},
+        "celery": {"handlers": [], "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},

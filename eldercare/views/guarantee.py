@@ -3,8 +3,6 @@ elder's place on the general list with its periods (§§ 15–18)."""
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
@@ -13,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from housing import csv_export
 from housing.audit import history_rows
 from housing.models import AccessKind, AccessPurpose, PersonalDataAccess
 from housing.views.common import apply_service_errors, paginate
@@ -101,7 +100,7 @@ def breach_report(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="garantibrud-{year}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_export.writer(response)
     writer.writerow(
         [
             _("Kommune"),

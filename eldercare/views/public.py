@@ -8,7 +8,6 @@ and the kommune's refuse-outsiders decisions (§ 22, stk. 8). The same figures a
 
 from __future__ import annotations
 
-import csv
 import json
 
 from django.contrib.auth.decorators import login_not_required
@@ -19,6 +18,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from housing import csv_export
 from housing.models import Kommune
 
 from ..services import published
@@ -100,7 +100,7 @@ def public_kommune_csv(request, code: str):
     response["Content-Disposition"] = f'attachment; filename="aeldreboliger-{kommune.code}.csv"'
     response["Access-Control-Allow-Origin"] = "*"
     response.write("\ufeff")  # so spreadsheet programs read the Danish letters right
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_export.writer(response)
     writer.writerow(["kommune_code", *CSV_COLUMNS])
     for record in records:
         writer.writerow([kommune.code, *("" if record[c] is None else record[c] for c in CSV_COLUMNS)])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -12,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import scoping, selectors, services
+from .. import csv_export, scoping, selectors, services
 from ..audit import history_rows
 from ..forms import CohabitationForm, CprSearchForm, PersonCreateForm, PersonForm, RevealCprForm
 from ..models import AccessKind, AccessPurpose, HouseholdMember, HouseholdRelation, Person
@@ -35,7 +33,8 @@ def person_tabs(person: Person, active: str) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 def person_search(request):
-    """Search by name or applicant number (GET) or by CPR number (POST, so it never enters a URL)."""
+    """Search by name or applicant number (GET) or by CPR number (POST, so it never enters a URL).
+    A CPR typed into the GET field never reaches this view: housing.cpr_in_urls redirects it away."""
     query = request.GET.get("q", "")
     cpr_form = CprSearchForm(request.POST or None)
     results = selectors.person_search(user=request.user, query=query).order_by("last_name", "first_name")
@@ -145,7 +144,7 @@ def person_access_log_csv(request, pk: int):
         f'attachment; filename="adgangslog-{person.applicant_number}-{stamp}.csv"'
     )
     response.write("\ufeff")  # Excel opens UTF-8 with æøå correctly only with a BOM.
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_export.writer(response)
     writer.writerow(
         [_("Time"), _("User"), _("Access"), _("Purpose"), _("Purpose described"), _("What was read")]
     )

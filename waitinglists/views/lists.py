@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from housing import csv_export
 
 from .. import selectors
 from ..filters import EntryFilter
@@ -70,7 +70,7 @@ def entry_export(request, pk: int):
     response["Content-Disposition"] = f'attachment; filename="venteliste-{waiting_list.pk}-{stamp}.csv"'
     response["Cache-Control"] = "private, no-store"
     response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
+    writer = csv_export.writer(response)
     writer.writerow(
         [
             _("Position"),
