@@ -400,6 +400,13 @@ def test_a_departing_tenant_gets_a_guarantee_and_priority_in_the_department_left
     )
     guarantee.refresh_from_db()
     assert guarantee.state == GuaranteeState.USED
+    # Used up by the lease: a history row with the user and the reason (issue 13, no .update()).
+    used = guarantee.history.latest()
+    assert (used.state, used.history_user, used.history_change_reason) == (
+        GuaranteeState.USED,
+        caseworker_a,
+        REASON,
+    )
 
 
 @pytest.mark.rule("R6.2", "R40")
