@@ -5,51 +5,109 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('letters', '0010_job_run_attention'),
+        ("letters", "0010_job_run_attention"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='jobrun',
-            name='resume_requested_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='resumption requested'),
+            model_name="jobrun",
+            name="resume_requested_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="resumption requested"),
         ),
         migrations.AddField(
-            model_name='jobrun',
-            name='resumes',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resumed_by', to='letters.jobrun', verbose_name='resumes run'),
+            model_name="jobrun",
+            name="resumes",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="resumed_by",
+                to="letters.jobrun",
+                verbose_name="resumes run",
+            ),
         ),
         migrations.AddField(
-            model_name='jobrun',
-            name='worker_lost',
-            field=models.BooleanField(default=False, verbose_name='worker lost'),
+            model_name="jobrun",
+            name="worker_lost",
+            field=models.BooleanField(default=False, verbose_name="worker lost"),
         ),
         migrations.AlterField(
-            model_name='jobrun',
-            name='trigger',
-            field=models.CharField(choices=[('schedule', 'Schedule'), ('manual', 'Started by a user'), ('command', 'Command line'), ('event', 'Triggered by an event'), ('recovery', 'Resumes a run whose worker stopped')], max_length=20, verbose_name='started by'),
+            model_name="jobrun",
+            name="trigger",
+            field=models.CharField(
+                choices=[
+                    ("schedule", "Schedule"),
+                    ("manual", "Started by a user"),
+                    ("command", "Command line"),
+                    ("event", "Triggered by an event"),
+                    ("recovery", "Resumes a run whose worker stopped"),
+                ],
+                max_length=20,
+                verbose_name="started by",
+            ),
         ),
         migrations.CreateModel(
-            name='SendAttempt',
+            name="SendAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='attempt')),
-                ('started_at', models.DateTimeField(verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('outcome', models.CharField(blank=True, choices=[('sent', 'Sent'), ('delivered', 'Delivered'), ('failed', 'Failed')], max_length=20, verbose_name='outcome')),
-                ('is_retry', models.BooleanField(default=False, help_text="The previous attempt's worker stopped before it knew whether the message left.", verbose_name='retry after an unknown outcome')),
-                ('reference', models.CharField(blank=True, max_length=300, verbose_name='transport reference')),
-                ('error', models.CharField(blank=True, max_length=500, verbose_name='error')),
-                ('job_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='send_attempts', to='letters.jobrun', verbose_name='job run')),
-                ('letter', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='send_attempts', to='letters.letter')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="attempt")),
+                ("started_at", models.DateTimeField(verbose_name="started")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished")),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[("sent", "Sent"), ("delivered", "Delivered"), ("failed", "Failed")],
+                        max_length=20,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "is_retry",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The previous attempt's outcome is unknown: its worker stopped mid-send.",
+                        verbose_name="retry after an unknown outcome",
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(blank=True, max_length=300, verbose_name="transport reference"),
+                ),
+                ("error", models.CharField(blank=True, max_length=500, verbose_name="error")),
+                (
+                    "job_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="send_attempts",
+                        to="letters.jobrun",
+                        verbose_name="job run",
+                    ),
+                ),
+                (
+                    "letter",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="send_attempts",
+                        to="letters.letter",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'send attempt',
-                'verbose_name_plural': 'send attempts',
-                'ordering': ['letter', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('letter', 'number'), name='one_send_attempt_per_number')],
+                "verbose_name": "send attempt",
+                "verbose_name_plural": "send attempts",
+                "ordering": ["letter", "number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("letter", "number"), name="one_send_attempt_per_number")
+                ],
             },
         ),
     ]

@@ -332,7 +332,7 @@ class SendAttempt(models.Model):
     is_retry = models.BooleanField(
         _("retry after an unknown outcome"),
         default=False,
-        help_text=_("The previous attempt's worker stopped before it knew whether the message left."),
+        help_text=_("The previous attempt's outcome is unknown: its worker stopped mid-send."),
     )
     job_run = models.ForeignKey(
         "letters.JobRun",
