@@ -15,6 +15,8 @@ from housing.audit import audited_save
 from letters import jobs, services
 from letters.models import DeliveryEvent, JobRun, Letter, LetterState, SendAttempt
 
+PAGE_LANGUAGE = "en"
+
 
 @pytest.fixture(autouse=True)
 def _files(settings, tmp_path):
@@ -207,3 +209,35 @@ def test_a_run_busy_with_one_long_step_keeps_showing_signs_of_life(settings, mon
     assert seen["heartbeat"] - run.started_at >= datetime.timedelta(seconds=0.5)
     run.refresh_from_db()
     assert run.state == JobRun.State.SUCCEEDED
+
+
+@pytest.mark.django_db
+def test_the_letter_page_shows_each_send_attempt_and_the_retry(
+    caseworker_a, client_for, org_a, digital_person, _files
+):
+    letter = _letter(caseworker_a, org_a, digital_person, "a-7")
+    SendAttempt.objects.create(letter=letter, number=1, started_at=timezone.now())
+    services.letters_dispatch()
+    page = client_for(caseworker_a).get(letter.get_absolute_url()).content.decode()
+    table = page[page.index('id="send-attempts"') : page.index("</table>", page.index('id="send-attempts"'))]
+    assert table.count("<tr>") == 3  # the heading and two attempts
+    assert "Unknown (the worker stopped)" in table and "Delivered" in table
+    assert table.count(">Yes<") == 1  # the second attempt is the retry
+
+
+@pytest.mark.django_db
+def test_the_job_run_page_says_the_worker_was_lost_and_which_run_took_over(
+    caseworker_a, client_for, django_capture_on_commit_callbacks
+):
+    run = _stale_run()
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.recover_stopped_runs()
+    resumed = JobRun.objects.get(resumes=run)
+    client = client_for(caseworker_a)
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "The run stopped showing signs of life and was closed as failed." in page
+    assert f'<a href="{resumed.get_absolute_url()}">run #{resumed.pk}</a>' in page
+    assert (
+        f'<a href="{run.get_absolute_url()}">#{run.pk}</a>'
+        in client.get(resumed.get_absolute_url()).content.decode()
+    )
