@@ -8,7 +8,11 @@ from . import services
 from .jobs import JobProgress, job
 
 
-@job("letters.dispatch", label=_("Send queued Digital Post letters"))
+@job(
+    "letters.dispatch",
+    label=_("Send queued Digital Post letters"),
+    release=services.dispatch_claims_release,
+)
 def dispatch(progress: JobProgress) -> None:
     services.letters_dispatch(progress=progress)
 

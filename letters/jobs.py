@@ -4,16 +4,29 @@ A job is a function taking a ``JobProgress``. The same runner serves the Celery 
 and events), ``manage.py run_job NAME`` (cron, and the embedded default without a worker) and the
 *Kørsler* page. Jobs must be idempotent: they claim their work with conditional updates or unique
 keys, so a re-run, a redelivered task or a second worker never does the same work twice.
+
+A worker can die mid-run (SIGKILL, the OOM killer, lost power) without recording anything. So a
+run shows it is alive: a heartbeat thread writes ``heartbeat_at`` every ``JOBS_HEARTBEAT_SECONDS``,
+also through a long step that reports no progress. ``recover_stopped_runs`` — a Celery beat task
+every ``JOBS_RECOVERY_INTERVAL_SECONDS`` — closes a run whose heartbeat is older than
+``JOBS_STALE_AFTER_SECONDS`` as failed (*worker lost*), gives back the work it had claimed (the
+job's ``release`` hook) and starts one new run of the job to take it over, so the work is picked
+up within minutes instead of at the next scheduled run or when Redis redelivers the unacknowledged
+task after its visibility timeout (which must exceed the task's hard time limit).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from housing.cpr import redact
@@ -22,9 +35,13 @@ from .models import JobRun
 
 logger = logging.getLogger(__name__)
 
-# A running job that has not reported for this long is taken to have died with its worker.
-STALE_AFTER = timedelta(minutes=10)
 _FLUSH_EVERY_SECONDS = 0.5
+WORKER_LOST_MESSAGE = "The run stopped reporting (its worker stopped); a new run takes over its work."
+
+
+def stale_after() -> timedelta:
+    """A running job that has not shown a sign of life for this long has died with its worker."""
+    return timedelta(seconds=settings.JOBS_STALE_AFTER_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -33,16 +50,19 @@ class JobSpec:
     label: str
     func: Callable[[JobProgress], None]
     description: str = ""
+    # Gives back the work a stopped run had claimed (e.g. its leased letters), so the run that
+    # takes over need not wait for the claims to run out. Returns how much it gave back.
+    release: Callable[[JobRun], int] | None = None
 
 
 _REGISTRY: dict[str, JobSpec] = {}
 
 
-def job(name: str, *, label: str, description: str = ""):
+def job(name: str, *, label: str, description: str = "", release: Callable[[JobRun], int] | None = None):
     """Register ``func`` as the job ``name`` (e.g. ``letters.dispatch``)."""
 
     def register(func: Callable[[JobProgress], None]) -> Callable[[JobProgress], None]:
-        _REGISTRY[name] = JobSpec(name=name, label=label, func=func, description=description)
+        _REGISTRY[name] = JobSpec(name=name, label=label, func=func, description=description, release=release)
         return func
 
     return register
@@ -128,14 +148,122 @@ class JobProgress:
             self._on_progress(self.run)
 
 
-def mark_stale_runs() -> int:
-    """Runs whose worker died (killed, lost power) are closed as failed, with the reason."""
-    cutoff = timezone.now() - STALE_AFTER
-    return JobRun.objects.filter(state=JobRun.State.RUNNING, heartbeat_at__lt=cutoff).update(
-        state=JobRun.State.FAILED,
-        finished_at=timezone.now(),
-        errors=["The run stopped reporting (its worker stopped); the next run takes over its work."],
-    )
+class _Heartbeat:
+    """Keeps ``heartbeat_at`` fresh from a thread of its own while the job works, so a run that is
+    busy with one long step (a large query, a slow transport) is not taken for dead. The thread
+    has its own database connection and closes it when it stops; it dies with its process, which
+    is the point: a killed worker stops beating."""
+
+    def __init__(self, run_pk: int, interval: float) -> None:
+        self.run_pk = run_pk
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"job-run-{run_pk}-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 5)
+
+    def _beat(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    JobRun.objects.filter(pk=self.run_pk, state=JobRun.State.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError:
+                    # A missed beat only risks a false "stopped"; the job itself goes on.
+                    logger.warning("job run %s: heartbeat not written", self.run_pk, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's connections only (they are per thread)
+
+
+def reap_stopped_runs() -> list[JobRun]:
+    """Close every running run whose heartbeat is stale as failed (*worker lost*), and give back
+    the work it had claimed. A run whose row is locked is writing right now, so it is alive and
+    skipped (``SKIP LOCKED``); two reapers never close the same run twice."""
+    cutoff = timezone.now() - stale_after()
+    reaped: list[JobRun] = []
+    with transaction.atomic():
+        stale = JobRun.objects.filter(state=JobRun.State.RUNNING, heartbeat_at__lt=cutoff).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            stale = stale.select_for_update(skip_locked=True)
+        now = timezone.now()
+        for run in stale:
+            run.errors = [*(run.errors if isinstance(run.errors, list) else []), WORKER_LOST_MESSAGE]
+            run.state, run.finished_at, run.worker_lost = JobRun.State.FAILED, now, True
+            JobRun.objects.filter(pk=run.pk).update(
+                state=run.state, finished_at=now, worker_lost=True, errors=run.errors
+            )
+            reaped.append(run)
+    jobs = registered_jobs() if reaped else {}
+    for run in reaped:
+        logger.warning("job %s run %s stopped reporting: closed as failed (worker lost)", run.job, run.pk)
+        spec = jobs.get(run.job)
+        if spec is not None and spec.release is not None:
+            released = spec.release(run)
+            logger.info("job %s run %s: %s claimed items given back", run.job, run.pk, released)
+    return reaped
+
+
+def _enqueue_resumption(run: JobRun) -> None:
+    from .tasks import run_job_task
+
+    run_job_task.delay(run.job, trigger=JobRun.Trigger.RECOVERY, resumes=run.pk)
+
+
+def resume_stopped_runs() -> list[JobRun]:
+    """Ask once, per run closed as *worker lost*, for a new run of its job to take over its work
+    (enqueued when this transaction commits)."""
+    jobs = registered_jobs()
+    resumed: list[JobRun] = []
+    with transaction.atomic():
+        stopped = JobRun.objects.filter(
+            state=JobRun.State.FAILED, worker_lost=True, resume_requested_at__isnull=True
+        ).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            stopped = stopped.select_for_update(skip_locked=True)
+        for run in stopped:
+            if run.job not in jobs:
+                continue
+            JobRun.objects.filter(pk=run.pk).update(resume_requested_at=timezone.now())
+            transaction.on_commit(functools.partial(_enqueue_resumption, run))
+            resumed.append(run)
+    return resumed
+
+
+def recover_stopped_runs() -> dict[str, int]:
+    """The recovery beat task's work: close stopped runs and have their work taken over."""
+    reaped = reap_stopped_runs()
+    resumed = resume_stopped_runs()
+    return {"closed": len(reaped), "resumed": len(resumed)}
+
+
+def delivery_to_run(task_id: str) -> tuple[bool, JobRun | None]:
+    """Whether a task message should run its job, and which stopped run it takes over.
+
+    A message delivered again carries the same task id: Redis hands an unacknowledged message to
+    a worker after the visibility timeout, and a pool process killed under ``acks_late`` with
+    ``task_reject_on_worker_lost`` has its message requeued at once. If that message's run is
+    still alive, or finished, or already taken over, it is not run again; if its run stopped,
+    this delivery takes it over (once — the same claim as ``resume_stopped_runs``)."""
+    earlier = JobRun.objects.filter(task_id=task_id).order_by("-pk").first() if task_id else None
+    if earlier is None:
+        return True, None
+    if earlier.state == JobRun.State.RUNNING:
+        if earlier.heartbeat_at >= timezone.now() - stale_after():
+            return False, None
+        reap_stopped_runs()
+        earlier.refresh_from_db()
+    if earlier.worker_lost and JobRun.objects.filter(
+        pk=earlier.pk, resume_requested_at__isnull=True
+    ).update(resume_requested_at=timezone.now()):
+        return True, earlier
+    return False, None
 
 
 def run_job(
@@ -145,15 +273,20 @@ def run_job(
     user=None,
     task_id: str = "",
     on_progress: Callable[[JobRun], None] | None = None,
+    resumes: JobRun | None = None,
 ) -> JobRun:
     """Run a registered job in this process and record it. Exceptions are recorded on the run
-    and re-raised, so Celery and the command line see the failure too."""
+    and re-raised, so Celery and the command line see the failure too. Stopped runs are closed
+    first (their resumption is left to the recovery task, so one job never starts another inline)."""
     spec = get_job(name)
-    mark_stale_runs()
-    run = JobRun.objects.create(job=name, trigger=trigger, triggered_by=user, task_id=task_id)
+    reap_stopped_runs()
+    run = JobRun.objects.create(
+        job=name, trigger=trigger, triggered_by=user, task_id=task_id, resumes=resumes
+    )
     progress = JobProgress(run, on_progress)
     try:
-        spec.func(progress)
+        with _Heartbeat(run.pk, settings.JOBS_HEARTBEAT_SECONDS):
+            spec.func(progress)
     except Exception as exc:
         progress.error(f"{type(exc).__name__}: {exc}")
         _finish(run, JobRun.State.FAILED)

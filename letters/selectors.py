@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from housing import scoping
 from housing.models import Person, Tenant
 
-from .models import DeliveryEvent, JobRun, Letter, LetterState, PrintBatch
+from .models import DeliveryEvent, JobRun, Letter, LetterState, PrintBatch, SendAttempt
 
 # Columns the lists never show; the body and the rendering context can be large.
 _LIST_DEFERRED = ("body_html", "context")
@@ -56,6 +56,7 @@ def letter_detail(*, user, pk: int) -> Letter:
         .select_related("template", "created_by", "resend_of", "print_batch", "controller")
         .prefetch_related(
             Prefetch("events", queryset=DeliveryEvent.objects.order_by("at", "id")),
+            Prefetch("send_attempts", queryset=SendAttempt.objects.order_by("number")),
             Prefetch("resends", queryset=Letter.objects.defer(*_LIST_DEFERRED).order_by("created_at", "id")),
         )
         .get(pk=pk)
@@ -102,7 +103,7 @@ def job_run_list() -> QuerySet[JobRun]:
 
 
 def job_run_detail(*, pk: int) -> JobRun:
-    return JobRun.objects.select_related("triggered_by").get(pk=pk)
+    return JobRun.objects.select_related("triggered_by", "resumes").prefetch_related("resumed_by").get(pk=pk)
 
 
 # --- Whether a letter has actually left ------------------------------------------------------

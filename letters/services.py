@@ -1,10 +1,13 @@
 """Every write in letters/: creating, dispatching, printing and resending letters; templates.
 
 Letters are created queued, with their channel chosen by the DP rules, and are sent by the
-dispatch job, which claims them with a conditional UPDATE (``SKIP LOCKED``) and a lease. Sending is
-idempotent by the letter's message UUID: the filesystem outbox writes ``<uuid>.xml`` (a second
-write replaces the first) and Digital Post refuses a second message with the same UUID, so a
-worker killed between sending and recording never makes the recipient receive a letter twice.
+dispatch job, which claims them with a conditional UPDATE (``SKIP LOCKED``) and a lease. Every
+send attempt is recorded before and after it (``SendAttempt``), so after a worker is killed only a
+letter whose attempt never finished — its outcome unknown — is sent again, under the same message
+UUID and marked as a retry; a letter whose attempt finished is recorded from the attempt without
+being sent again. Sending is idempotent by the UUID as well: the filesystem outbox writes
+``<uuid>.xml`` (a second write replaces the first) and Digital Post takes a second message with
+the same UUID as the same message, so the recipient never receives a letter twice.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -40,6 +43,7 @@ from .models import (
     LetterState,
     LetterTemplate,
     PrintBatch,
+    SendAttempt,
 )
 
 logger = logging.getLogger(__name__)
@@ -246,11 +250,21 @@ class DispatchResult:
     failed: int = 0
 
 
+# Claim tokens of job runs: derived from the run, so the work a stopped run had claimed can be
+# found and given back (``dispatch_claims_release``).
+_CLAIM_NAMESPACE = uuid.UUID("6f0c5f3e-2b7e-4d0a-9a53-4c1e0f6f2d11")
+
+
+def claim_token_for(run) -> uuid.UUID:
+    return uuid.uuid5(_CLAIM_NAMESPACE, f"job-run:{run.pk}")
+
+
 def _claim_batch(*, token: uuid.UUID, size: int) -> list[int]:
     """Claim up to ``size`` queued Digital Post letters for this run: a conditional UPDATE.
 
     Letters claimed by a run whose lease ran out (its worker died) are claimable again. On
-    PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers claim side by side.
+    PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets several workers claim side by side. The claim
+    fields are excluded from the letter's history: a claim is work in progress, not letter data.
     """
     now = timezone.now()
     lease = now + timedelta(seconds=settings.LETTERS_CLAIM_LEASE_SECONDS)
@@ -268,6 +282,15 @@ def _claim_batch(*, token: uuid.UUID, size: int) -> list[int]:
             return []
         Letter.objects.filter(id__in=ids).update(claim_token=token, claimed_until=lease)
     return ids
+
+
+def dispatch_claims_release(run) -> int:
+    """Give back the letters a stopped dispatch run had claimed and not recorded, so the run that
+    takes over sends them now rather than when the lease runs out. What the stopped run did
+    send is in its finished send attempts; the next run records those without sending again."""
+    return Letter.objects.filter(claim_token=claim_token_for(run), state=LetterState.QUEUED).update(
+        claim_token=None, claimed_until=None
+    )
 
 
 def _ensure_pdf(letter: Letter) -> bytes:
@@ -297,6 +320,68 @@ def _send_one(letter: Letter, transport) -> tuple[str, str]:
     return result.reference, (LetterState.DELIVERED if result.delivered else LetterState.SENT)
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    letter: Letter
+    attempt: int  # the attempt's number, recorded as the letter's ``attempts``
+    reference: str
+    state: str  # LetterState.SENT / DELIVERED / FAILED
+    error: str = ""
+
+
+_STATE_OF_OUTCOME = {
+    SendAttempt.Outcome.SENT: LetterState.SENT,
+    SendAttempt.Outcome.DELIVERED: LetterState.DELIVERED,
+    SendAttempt.Outcome.FAILED: LetterState.FAILED,
+}
+
+
+def _unrecorded_attempts(ids: list[int]) -> dict[int, SendAttempt]:
+    """Per letter, its latest send attempt that the letter does not record yet (the attempt's
+    number is above the letter's ``attempts``): one its run started and could not record."""
+    latest: dict[int, SendAttempt] = {}
+    for attempt in SendAttempt.objects.filter(letter_id__in=ids, number__gt=F("letter__attempts")).order_by(
+        "letter_id", "number"
+    ):
+        latest[attempt.letter_id] = attempt
+    return latest
+
+
+def _attempt(letter: Letter, transport, *, earlier: SendAttempt | None, run) -> _Outcome | None:
+    """Send one letter as a recorded attempt — or, when an earlier attempt already knows the
+    outcome, record that outcome without sending. None when another run is sending it."""
+    if earlier is not None and earlier.outcome_known:
+        return _Outcome(
+            letter, earlier.number, earlier.reference, _STATE_OF_OUTCOME[earlier.outcome], earlier.error
+        )
+    try:
+        with transaction.atomic():
+            # Committed before the message leaves: a worker killed from here on leaves an attempt
+            # without an outcome, and only such a letter is sent again.
+            attempt = SendAttempt.objects.create(
+                letter=letter,
+                number=(earlier.number if earlier is not None else letter.attempts) + 1,
+                started_at=timezone.now(),
+                is_retry=earlier is not None,
+                job_run=run,
+            )
+    except IntegrityError:  # a run that took the letter over has just started the same attempt
+        return None
+    try:
+        reference, state = _send_one(letter, transport)
+    except Exception as exc:  # one bad letter must not stop the others
+        logger.exception("letter %s could not be sent", letter.pk)
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        SendAttempt.objects.filter(pk=attempt.pk).update(
+            finished_at=timezone.now(), outcome=SendAttempt.Outcome.FAILED, error=error
+        )
+        return _Outcome(letter, attempt.number, "", LetterState.FAILED, error)
+    SendAttempt.objects.filter(pk=attempt.pk).update(
+        finished_at=timezone.now(), outcome=state, reference=(reference or "")[:300]
+    )
+    return _Outcome(letter, attempt.number, reference or "", state)
+
+
 def letters_dispatch(
     *, progress=None, batch_size: int | None = None, limit: int | None = None
 ) -> DispatchResult:
@@ -305,7 +390,8 @@ def letters_dispatch(
 
     transport = get_transport()
     actor = system_user()
-    token = uuid.uuid4()
+    run = progress.run if progress is not None else None
+    token = claim_token_for(run) if run is not None else uuid.uuid4()
     size = batch_size or settings.LETTERS_DISPATCH_BATCH_SIZE
     result = DispatchResult()
     if progress is not None:
@@ -321,16 +407,13 @@ def letters_dispatch(
             .select_related("recipient", "recipient_organisation")
             .order_by("id")
         )
+        earlier = _unrecorded_attempts(ids)
         outcomes = []
         for letter in letters:
-            try:
-                reference, state = _send_one(letter, transport)
-            except Exception as exc:  # one bad letter must not stop the others
-                logger.exception("letter %s could not be sent", letter.pk)
-                outcomes.append((letter, None, LetterState.FAILED, f"{type(exc).__name__}: {exc}"))
-            else:
-                outcomes.append((letter, reference, state, ""))
-        transport.flush()  # durable before it is recorded as sent
+            outcome = _attempt(letter, transport, earlier=earlier.get(letter.pk), run=run)
+            if outcome is not None:
+                outcomes.append(outcome)
+        transport.flush()
         sent, failed = _record_outcomes(outcomes, token=token, actor=actor)
         result.sent += sent
         result.failed += failed
@@ -352,14 +435,15 @@ def _record_outcomes(outcomes, *, token: uuid.UUID, actor) -> tuple[int, int]:
     with transaction.atomic():
         held = set(
             Letter.objects.select_for_update()
-            .filter(id__in=[o[0].pk for o in outcomes], claim_token=token, state=LetterState.QUEUED)
+            .filter(id__in=[o.letter.pk for o in outcomes], claim_token=token, state=LetterState.QUEUED)
             .values_list("id", flat=True)
         )
         changed, events = [], []
-        for letter, reference, state, error in outcomes:
+        for outcome in outcomes:
+            letter, reference, state, error = outcome.letter, outcome.reference, outcome.state, outcome.error
             if letter.pk not in held:
                 continue
-            letter.attempts += 1
+            letter.attempts = outcome.attempt
             letter.claim_token = None
             letter.claimed_until = None
             letter._history_user = actor
@@ -385,7 +469,7 @@ def _record_outcomes(outcomes, *, token: uuid.UUID, actor) -> tuple[int, int]:
             DeliveryEvent.objects.bulk_create(events)
     for letter in changed:
         if letter.state != LetterState.FAILED and letter.email_notice:
-            _send_email_notice(letter)
+            _send_email_notice(letter, actor=actor)
     return sent, failed
 
 
@@ -422,7 +506,7 @@ def _bulk_write(letters: list[Letter]) -> None:
 
 
 @in_danish
-def _send_email_notice(letter: Letter) -> None:
+def _send_email_notice(letter: Letter, *, actor) -> None:
     """The only e-mail we ever send: a notice that a letter exists, never its content (DP1)."""
     email = letter.recipient.email if letter.recipient_id is not None else ""
     if not email or letter.email_notice_sent_at:
@@ -439,7 +523,8 @@ def _send_email_notice(letter: Letter) -> None:
         recipient_list=[email],
         fail_silently=True,
     )
-    Letter.objects.filter(pk=letter.pk).update(email_notice_sent_at=timezone.now())
+    letter.email_notice_sent_at = timezone.now()
+    audited_save(letter, actor=actor, reason=_("E-mail notice sent"), validate=False)
 
 
 # --- Physical post ---------------------------------------------------------------------------
@@ -555,5 +640,5 @@ def print_batch_confirm_posted(*, actor, reason: str, batch: PrintBatch) -> Prin
     audited_save(batch, actor=actor, reason=reason, validate=False)
     for letter in letters:
         if letter.email_notice:
-            _send_email_notice(letter)
+            _send_email_notice(letter, actor=actor)
     return batch

@@ -39,7 +39,8 @@ class DigitalPostTransport(Protocol):
     def send(self, *, message_uuid: str, memo_xml: bytes) -> TransportResult: ...
 
     def flush(self) -> None:
-        """Make everything sent so far durable; called before the sends are recorded."""
+        """Make everything sent so far durable; called before a batch's sends are recorded on the
+        letters (each ``send`` must already be durable when it returns: its attempt is recorded)."""
 
 
 def _canonical_uuid(message_uuid: str) -> str:
@@ -66,8 +67,9 @@ class FilesystemOutboxTransport:
         self._directory_ready = False
 
     def send(self, *, message_uuid: str, memo_xml: bytes) -> TransportResult:
-        """Write the message durably under its UUID. The renames become durable at ``flush()``,
-        which the dispatcher calls once per batch (one directory fsync, not one per letter)."""
+        """Write the message durably under its UUID: the file and its rename are on disk when this
+        returns, because the dispatcher records the attempt as sent right after (a send attempt
+        that says "sent" must stay true after a crash of the machine, not only of the worker)."""
         message_uuid = _canonical_uuid(message_uuid)
         if not self._directory_ready:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -84,6 +86,7 @@ class FilesystemOutboxTransport:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp_name)
             raise
+        self._fsync_directory()
         self._remove_orphans(message_uuid)
         return TransportResult(reference=str(target), delivered=True)
 
@@ -95,7 +98,7 @@ class FilesystemOutboxTransport:
                 orphan.unlink()
 
     def flush(self) -> None:
-        self._fsync_directory()
+        """Nothing left to do: each ``send`` is durable when it returns."""
 
     def _fsync_directory(self) -> None:
         """Make the rename itself durable (POSIX; not possible on every platform)."""

@@ -18,6 +18,7 @@ from allocation.models import (
     ApprovalRequest,
     ApprovalState,
     KommuneLettingDecision,
+    Lease,
     LettingAgreement,
     OrganisationLettingPolicy,
     RefusalGround,
@@ -145,10 +146,20 @@ def test_the_advertising_winner_goes_to_the_kommune_automatically_and_the_lease_
     _interest(caseworker_a, advert, only)
     set_today(TODAY)
 
-    def let():
-        return adverts.advert_let(
+    # Issue 13: the lease service is one transaction — refused, it leaves nothing behind, also no
+    # request; the page sends the letting to the kommune first as a step of its own.
+    with pytest.raises(ValidationError, match="send the request to the kommune first"):
+        adverts.advert_let(
             actor=caseworker_a, reason=REASON, advert=advert, person=only, signed_on=TODAY, starts_on=TODAY
         )
+    assert not ApprovalRequest.objects.exists() and not Lease.objects.filter(vacancy=vacancy).exists()
+
+    def let():  # what the "let" form does (allocation.views.adverts._let)
+        from allocation.views.adverts import _let
+
+        interest = advert.interests.get(person=only)
+        data = {"interest": interest, "signed_on": TODAY, "starts_on": TODAY}
+        return _let(actor=caseworker_a, reason=REASON, advert=advert, data=data)
 
     with pytest.raises(ValidationError, match="not yet approved"):
         let()
@@ -194,8 +205,18 @@ def test_a_letting_outside_the_eligible_group_goes_to_the_kommune_automatically(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R2.5", why="Ingen på ventelisten"
     )
     outsider = PersonFactory(controller=org_a.tenant)
-    with pytest.raises(ValidationError, match="not yet approved"):
+    # Issue 13: the lease service is one transaction — refused, it leaves nothing behind, also no
+    # request; the "outside the lists" form sends the letting to the kommune first, as its own step.
+    with pytest.raises(ValidationError, match="send the request to the kommune first"):
         _sign(caseworker_a, vacancy, outsider)
+    assert not ApprovalRequest.objects.exists()
+
+    def _ask_and_sign(caseworker, vacancy, person):  # the two steps of the lease_sign_outside view
+        approvals.approval_request_direct(actor=caseworker, reason=REASON, vacancy=vacancy, person=person)
+        return _sign(caseworker, vacancy, person)
+
+    with pytest.raises(ValidationError, match="not yet approved"):
+        _ask_and_sign(caseworker_a, vacancy, outsider)
     request = ApprovalRequest.objects.get(vacancy=vacancy)
     assert request.person == outsider and request.grounds == ["R42.1"]
     approvals.approval_decide(
@@ -209,14 +230,14 @@ def test_a_letting_outside_the_eligible_group_goes_to_the_kommune_automatically(
     )
     # Refused: no new request for the same applicant, and no lease.
     with pytest.raises(ValidationError, match="refused"):
-        _sign(caseworker_a, vacancy, outsider)
+        _ask_and_sign(caseworker_a, vacancy, outsider)
     assert ApprovalRequest.objects.filter(vacancy=vacancy).count() == 1
     other = PersonFactory(controller=org_a.tenant)
     with pytest.raises(ValidationError, match="not yet approved"):
-        _sign(caseworker_a, vacancy, other)
+        _ask_and_sign(caseworker_a, vacancy, other)
     second = ApprovalRequest.objects.get(vacancy=vacancy, person=other)
     approvals.approval_decide(actor=kommune_officer, reason=REASON, request=second, approve=True)
-    assert _sign(caseworker_a, vacancy, other).person == other
+    assert _ask_and_sign(caseworker_a, vacancy, other).person == other
 
 
 @pytest.mark.rule("R42.1")

@@ -92,7 +92,7 @@ def test_a_dead_runs_claim_is_taken_over_and_its_late_report_ignored(caseworker_
     assert services.letters_dispatch().sent == 1  # the lease ran out: taken over
     # The dead run wakes up and reports: nothing is recorded twice.
     assert services._record_outcomes(
-        [(letter, "x", LetterState.SENT, "")], token=dead, actor=system_user()
+        [services._Outcome(letter, 1, "x", LetterState.SENT)], token=dead, actor=system_user()
     ) == (0, 0)
     assert DeliveryEvent.objects.filter(letter=letter, state=LetterState.SENT).count() == 1
 

@@ -209,6 +209,42 @@ def test_signing_makes_the_lease_and_ends_the_place_and_its_seniority(
     assert Letter.objects.filter(kind="lease_confirmation", recipient=winner_entry.person).exists()
 
 
+@pytest.mark.rule("R1.10", "R3.5")
+def test_a_lease_refused_at_its_last_step_leaves_nothing_behind(
+    caseworker_a, org_a, general_list, department_a, vacancy, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Issue 13: signing is one transaction. When the confirmation letter — the last step — cannot
+    be made, there is no lease, the vacancy is open, the winner keeps the place on the list, nothing
+    is recorded for the waiting-time estimates and no letter is queued or dispatched."""
+    _policy(org_a, offer_round_size=2)
+    winner_entry, _other = _entries(general_list, department_a, 2)
+    winner = _decided(caseworker_a, vacancy)
+    letters_before = Letter.objects.count()
+
+    def no_template(**kwargs):
+        raise ValidationError("There is no letter template for this kind of letter.")
+
+    monkeypatch.setattr(leases, "_confirmation_letter", no_template)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, pytest.raises(ValidationError):
+        leases.lease_sign(
+            actor=caseworker_a,
+            reason=REASON,
+            vacancy=vacancy,
+            person=winner.entry.person,
+            offer=winner,
+            signed_on=TODAY,
+            starts_on=vacancy.move_out_date,
+        )
+    assert callbacks == []
+    vacancy.refresh_from_db()
+    winner_entry.refresh_from_db()
+    assert not Lease.objects.filter(vacancy=vacancy).exists()
+    assert vacancy.state == VacancyState.OPEN
+    assert winner_entry.status != EntryStatus.DELETED
+    assert not LettingRecord.objects.filter(person=winner_entry.person).exists()
+    assert Letter.objects.count() == letters_before
+
+
 @pytest.mark.rule("R3.7", "R3.6")
 def test_under_a_keep_seniority_scheme_the_written_information_goes_with_the_lease(
     caseworker_a, org_a, general_list, department_a, vacancy
@@ -400,6 +436,13 @@ def test_a_departing_tenant_gets_a_guarantee_and_priority_in_the_department_left
     )
     guarantee.refresh_from_db()
     assert guarantee.state == GuaranteeState.USED
+    # Used up by the lease: a history row with the user and the reason (issue 13, no .update()).
+    used = guarantee.history.latest()
+    assert (used.state, used.history_user, used.history_change_reason) == (
+        GuaranteeState.USED,
+        caseworker_a,
+        REASON,
+    )
 
 
 @pytest.mark.rule("R6.2", "R40")

@@ -18,6 +18,7 @@ import random
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.apps import apps
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -152,11 +153,27 @@ def _entries(command, waiting_list: WaitingList, rng: random.Random, today: date
         for entry in entries:
             entry.pk = by_person[entry.person_id]
     through = Entry.departments.through
-    through.objects.bulk_create(
+    links = through.objects.bulk_create(
         [
             through(entry_id=e.pk, department_id=d.pk)
             for e, wanted in zip(entries, wishes, strict=True)
             for d in wanted
+        ],
+        batch_size=2000,
+    )
+    # The wished departments on each entry's creation record too, as ``departments.set`` inside an
+    # audited save would have recorded them (the entries' history rows exist already, one each).
+    history_ids = dict(Entry.history.filter(id__in=[e.pk for e in entries]).values_list("id", "history_id"))
+    history_m2m = apps.get_model("waitinglists", "HistoricalEntry_departments")
+    history_m2m.objects.bulk_create(
+        [
+            history_m2m(
+                id=link.pk,
+                entry_id=link.entry_id,
+                department_id=link.department_id,
+                history_id=history_ids[link.entry_id],
+            )
+            for link in links
         ],
         batch_size=2000,
     )

@@ -575,13 +575,13 @@ def lottery_draw(*, actor, reason: str, advert: Advert) -> LotteryDraw:
     # R42.3 deadline runs while the lease is prepared (the auditor acts; the lock is held here).
     turn = advert_turn(advert)
     if turn.interest is not None:
-        from .approvals import request_if_needed
+        from .approvals import pending_request_for_another, request_if_needed
 
-        try:
-            with transaction.atomic():
-                request_if_needed(actor=actor, reason=reason, vacancy=vacancy, person=turn.interest.person)
-        except ValidationError:
-            pass  # a request for another applicant is still pending: ``lease_sign`` asks again
+        winner = turn.interest.person
+        # While the kommune has another applicant's request pending, the winner's is made when the
+        # lease is prepared (``approval_request_direct``) rather than now.
+        if pending_request_for_another(vacancy=vacancy, person=winner) is None:
+            request_if_needed(actor=actor, reason=reason, vacancy=vacancy, person=winner)
     return draw
 
 
@@ -625,10 +625,10 @@ def advert_let(
     to the first in the drawn order who has not been passed over (R38.3)."""
     require_reason(reason)
     basis = _advert_winner_basis(actor=actor, advert=advert, person=person)
-    # Issue 7: not one transaction with ``lease_sign`` — a letting that needs the kommune's
-    # approval (R42.1, R12.1, R12.4/R14.4) sends the request to the kommune there, and the request
-    # must stand when the lease is then refused pending the approval. ``lease_sign`` re-checks the
-    # winner under the vacancy lock (``_check_channel``).
+    # A letting that needs the kommune's approval (R42.1, R12.1, R12.4/R14.4) is sent to the kommune
+    # by the caller first (``approvals.approval_request_direct``, its own transaction), so the
+    # request stands while ``lease_sign`` refuses the lease; ``lease_sign`` is one transaction and
+    # re-checks the winner under the vacancy lock (``_check_channel``).
     return lease_sign(
         actor=actor,
         reason=reason,

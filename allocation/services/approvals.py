@@ -369,6 +369,16 @@ def _create(
         raise ValidationError(_("The kommune already has a pending request for this vacancy.")) from exc
 
 
+def pending_request_for_another(*, vacancy: Vacancy, person: Person) -> ApprovalRequest | None:
+    """The request pending with the kommune for this vacancy and another applicant: while it is
+    pending no second request can be made (one pending request per vacancy)."""
+    return (
+        ApprovalRequest.objects.filter(vacancy=vacancy, state=ApprovalState.PENDING)
+        .exclude(person=person)
+        .first()
+    )
+
+
 def request_if_needed(
     *,
     actor,
@@ -845,7 +855,7 @@ def _after_refusal(*, actor, reason: str, request: ApprovalRequest, today: datet
     round is closed and the next one opened."""
     if request.offer_id is None:
         return
-    from .offers import _open_round
+    from .offers import _open_round_if_anyone, _round_refusal
 
     offer_round = OfferRound.objects.select_for_update().get(pk=request.offer.round_id)
     offer = Offer.objects.get(pk=request.offer_id)
@@ -884,11 +894,9 @@ def _after_refusal(*, actor, reason: str, request: ApprovalRequest, today: datet
         .select_related("dwelling__department")
         .get(pk=offer_round.vacancy_id)
     )
-    try:
-        with transaction.atomic():
-            _open_round(actor=actor, reason=reason, vacancy=vacancy, day=today)
-    except ValidationError:
-        pass  # nobody left to offer: the vacancy page shows the fallback
+    if not _round_refusal(vacancy):
+        # With nobody left to offer no round opens: the vacancy page shows the fallback.
+        _open_round_if_anyone(actor=actor, reason=reason, vacancy=vacancy, day=today)
 
 
 def _promoted_letter(*, actor, offer: Offer, vacancy: Vacancy, request: ApprovalRequest | None):

@@ -195,22 +195,22 @@ def lease_sign(
     sections_6_7_set_aside_until: datetime.date | None = None,
 ) -> Lease:
     """Make the lease between the applicant and the organisation (R1.10) for an open vacancy. In an
-    udslusnings- or inklusionsbolig (R1.8) the lease states until when §§ 6–7 are set aside."""
+    udslusnings- or inklusionsbolig (R1.8) the lease states until when §§ 6–7 are set aside.
+
+    One transaction: the lease, the end of the old tenancy, the list effects, a used
+    boliggarantibevis and the confirmation letter all happen, or — when anything refuses — none
+    does; the letter's dispatch is enqueued when the transaction commits. A letting outside an
+    offer round that needs the kommune's approval is sent to the kommune by the caller first, as
+    a step of its own (``approvals.approval_request_direct``): this service only refuses the lease
+    until the approval is there (``lease_check``)."""
     # Issue 7: no lease to an applicant with a decided rejection for this vacancy, and R37.1 (§ 37,
     # almenboligloven § 51 c) is mandatory: in a department of a hårdt ghettoområde a list applicant
     # whose household receives the listed benefits cannot be let to unless the kommune granted an
-    # R37.2 dispensation. The guard runs in its own transaction first, so the access-log rows of
-    # the benefit read survive a refusal.
+    # R37.2 dispensation. The guard writes nothing but the access log of the benefit read, and
+    # commits it on its own: a read that took place stays logged when the lease is refused.
     from .rejections import lease_guard
 
     lease_guard(actor=actor, vacancy=vacancy, person=person, offer=offer, day=starts_on)
-    if offer is None:
-        # Issue 7: a letting outside an offer round (the advertising winner, a letting outside the
-        # eligible group) that needs the kommune's approval goes to the kommune now, in its own
-        # transaction — the request stands while ``lease_check`` refuses the lease until approval.
-        from .approvals import approval_request_direct
-
-        approval_request_direct(actor=actor, reason=reason, vacancy=vacancy, person=person)
     return _lease_sign(
         actor=actor,
         reason=reason,
@@ -304,9 +304,12 @@ def _lease_sign(
     audited_save(vacancy, actor=actor, reason=reason)
     rights = _list_effects(actor=actor, reason=reason, lease=lease, vacancy=vacancy, entry=entry)
     if entry is not None and offer.rule == "R6":
-        HousingGuarantee.objects.filter(
+        # The boliggarantibevis is used up by this lease (R6): one history row per guarantee.
+        for guarantee in HousingGuarantee.objects.select_for_update().filter(
             person=person, department_id=vacancy.dwelling.department_id, state=GuaranteeState.VALID
-        ).update(state=GuaranteeState.USED)
+        ):
+            guarantee.state = GuaranteeState.USED
+            audited_save(guarantee, actor=actor, reason=reason)
     _confirmation_letter(actor=actor, lease=lease, entry=entry, rights=rights)
     return lease
 

@@ -124,23 +124,43 @@ def _ranking_with_guarantees_judged(*, actor, reason: str, vacancy: Vacancy, day
             return ranking
 
 
+def _round_refusal(vacancy: Vacancy) -> str:
+    """Why no offer round can be opened on this vacancy now ("" when one can): its state and channel
+    and its rounds — not whether anybody on the lists can be offered it."""
+    if vacancy.state != VacancyState.OPEN:
+        return _("The vacancy is no longer open.")
+    if vacancy.channel != LettingChannel.LIST:
+        return _("Only dwellings let from the waiting lists are offered in rounds.")
+    if vacancy.rounds.filter(state=RoundState.OPEN).exists():
+        return _("An offer round is already open for this vacancy.")
+    if vacancy.rounds.filter(state=RoundState.DECIDED).exists():
+        return _("The vacancy already has a winner; sign the lease.")
+    return ""
+
+
 def _open_round(*, actor, reason: str, vacancy: Vacancy, day: datetime.date) -> OfferRound:
     """Open the next round on a vacancy locked by the caller (who has checked the rights)."""
-    if vacancy.state != VacancyState.OPEN:
-        raise ValidationError(_("The vacancy is no longer open."))
-    if vacancy.channel != LettingChannel.LIST:
-        raise ValidationError(_("Only dwellings let from the waiting lists are offered in rounds."))
-    if vacancy.rounds.filter(state=RoundState.OPEN).exists():
-        raise ValidationError(_("An offer round is already open for this vacancy."))
-    if vacancy.rounds.filter(state=RoundState.DECIDED).exists():
-        raise ValidationError(_("The vacancy already has a winner; sign the lease."))
+    refusal = _round_refusal(vacancy)
+    if refusal:
+        raise ValidationError(refusal)
+    offer_round, nobody = _open_round_if_anyone(actor=actor, reason=reason, vacancy=vacancy, day=day)
+    if offer_round is None:
+        raise ValidationError(nobody)
+    return offer_round
+
+
+def _open_round_if_anyone(
+    *, actor, reason: str, vacancy: Vacancy, day: datetime.date
+) -> tuple[OfferRound | None, str]:
+    """Open the next round on a locked vacancy that can have one (``_round_refusal`` is empty), or
+    return (None, why) when nobody on the lists can be offered the dwelling (then the vacancy page
+    shows the R2.5 / R12.3 fallback)."""
     terms = offer_terms(organisation_id=vacancy.organisation_id, day=day)
     ranking = _ranking_with_guarantees_judged(
         actor=actor, reason=reason, vacancy=vacancy, day=day, size=terms.offer_round_size
     )
     if not ranking.placed:
-        note = " ".join(ranking.notes) or _("Nobody on the lists can be offered the dwelling.")
-        raise ValidationError(note)
+        return None, " ".join(ranking.notes) or _("Nobody on the lists can be offered the dwelling.")
     number = (vacancy.rounds.aggregate(n=Max("number"))["n"] or 0) + 1
     offer_round = OfferRound(
         vacancy=vacancy,
@@ -171,7 +191,7 @@ def _open_round(*, actor, reason: str, vacancy: Vacancy, day: datetime.date) -> 
             actor=actor, offer=offer, vacancy=vacancy, terms=terms, guidance=guidance
         )
         audited_save(offer, actor=actor, reason=reason, validate=False)
-    return offer_round
+    return offer_round, ""
 
 
 @transaction.atomic
@@ -316,16 +336,10 @@ def _close_round(*, actor, reason: str, offer_round: OfferRound, today: datetime
             day=today,
         )
     if outcome.winner is None:
-        try:
-            with transaction.atomic():
-                locked = (
-                    Vacancy.objects.select_for_update()
-                    .select_related("dwelling__department")
-                    .get(pk=vacancy.pk)
-                )
-                _open_round(actor=actor, reason=reason, vacancy=locked, day=today)
-        except ValidationError:
-            pass  # nobody left to offer: the vacancy page shows the R2.5 / R12.3 fallback
+        locked = Vacancy.objects.select_for_update().select_related("dwelling__department").get(pk=vacancy.pk)
+        if not _round_refusal(locked):
+            # With nobody left to offer no round opens: the vacancy page shows the R2.5 / R12.3 fallback.
+            _open_round_if_anyone(actor=actor, reason=reason, vacancy=locked, day=today)
     offer_round.refresh_from_db()
     return RoundOutcome(offer_round, outcome.winner, [])
 

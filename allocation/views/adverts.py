@@ -34,6 +34,7 @@ from ..forms_adverts import (
 )
 from ..models import Advert, LettingChannel, LotteryDraw, Vacancy
 from ..services import adverts as services
+from ..services import approvals
 
 TEMPLATE = "allocation/adverts/advert_detail.html"
 
@@ -389,9 +390,23 @@ def advert_let(request, vacancy_pk: int):
         prefix="let",
         make_form=_for_advert(LetForm),
         success=_("The lease was signed."),
-        call=lambda *, data, **kw: services.advert_let(
-            person=data["interest"].person, signed_on=data["signed_on"], starts_on=data["starts_on"], **kw
-        ),
+        call=_let,
+    )
+
+
+def _let(*, actor, reason: str, advert: Advert, data: dict):
+    """Two services, each one transaction: the winner's letting goes to the kommune first when it
+    needs the approval (R42.1, R12.1), and that request stands while the lease is refused until
+    the approval; then the lease."""
+    person = data["interest"].person
+    approvals.approval_request_direct(actor=actor, reason=reason, vacancy=advert.vacancy, person=person)
+    return services.advert_let(
+        actor=actor,
+        reason=reason,
+        advert=advert,
+        person=person,
+        signed_on=data["signed_on"],
+        starts_on=data["starts_on"],
     )
 
 

@@ -29,7 +29,7 @@ from ..forms_vacancies import (
 )
 from ..models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
 from ..rules.ranking import NO_GUIDELINE_NOTE, guideline_applies
-from ..services import leases, offers, vacancies
+from ..services import approvals, leases, offers, vacancies
 from .actions import post_action
 
 STAGE_LABELS = {
@@ -320,6 +320,12 @@ def lease_sign_outside(request, pk: int):
             raise ValidationError(
                 {"applicant_number": _("No person with this applicant number in your register.")}
             )
+        # Two services, each one transaction: a letting outside the eligible group that needs the
+        # kommune's approval goes to the kommune first, and that request stands while the lease
+        # is refused until the approval (R42.1, R12.1, R14.4).
+        approvals.approval_request_direct(
+            actor=request.user, reason=data["change_reason"], vacancy=vacancy, person=person
+        )
         leases.lease_sign(
             actor=request.user,
             reason=data["change_reason"],

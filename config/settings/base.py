@@ -172,6 +172,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# Killed workers (letters.jobs): a running job writes a heartbeat every JOBS_HEARTBEAT_SECONDS; a
+# run silent for JOBS_STALE_AFTER_SECONDS is closed as failed and a new run takes over its work.
+# The recovery task that does it runs every JOBS_RECOVERY_INTERVAL_SECONDS — not left to the
+# Redis visibility timeout above, which must stay longer than the longest task.
+JOBS_HEARTBEAT_SECONDS = env.float("JOBS_HEARTBEAT_SECONDS", default=15)
+JOBS_STALE_AFTER_SECONDS = env.float("JOBS_STALE_AFTER_SECONDS", default=120)
+JOBS_RECOVERY_INTERVAL_SECONDS = env.float("JOBS_RECOVERY_INTERVAL_SECONDS", default=60)
+# Infrastructure, not a business schedule: the DatabaseScheduler copies it into the database
+# (where it shows in the admin); `celery beat` with the default scheduler reads it from here.
+CELERY_BEAT_SCHEDULE = {
+    "recover-stopped-job-runs": {
+        "task": "letters.recover_stopped_runs",
+        "schedule": JOBS_RECOVERY_INTERVAL_SECONDS,
+        "options": {"expires": JOBS_RECOVERY_INTERVAL_SECONDS},
+    },
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

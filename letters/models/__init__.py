@@ -9,6 +9,7 @@ from .letters import (
     LetterState,
     LetterTemplate,
     PrintBatch,
+    SendAttempt,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "LetterState",
     "LetterTemplate",
     "PrintBatch",
+    "SendAttempt",
 ]

@@ -22,6 +22,7 @@ class JobRun(models.Model):
         MANUAL = "manual", _("Started by a user")
         COMMAND = "command", _("Command line")
         EVENT = "event", _("Triggered by an event")
+        RECOVERY = "recovery", _("Resumes a run whose worker stopped")
 
     job = models.CharField(_("job"), max_length=100, db_index=True)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.RUNNING)
@@ -40,6 +41,19 @@ class JobRun(models.Model):
     # (e.g. a fee reminder that failed, so the deletion it would lead to is held back).
     attention = models.JSONField(_("needs attention"), default=list, blank=True)
     task_id = models.CharField(_("Celery task"), max_length=100, blank=True)
+    # Set by the reaper (``letters.jobs.reap_stopped_runs``): the run stopped reporting because its
+    # worker died (SIGKILL, lost power), not because its job raised.
+    worker_lost = models.BooleanField(_("worker lost"), default=False)
+    # When recovery asked for a new run to take over this stopped run's work (once per stopped run).
+    resume_requested_at = models.DateTimeField(_("resumption requested"), null=True, blank=True)
+    resumes = models.ForeignKey(
+        "self",
+        verbose_name=_("resumes run"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resumed_by",
+    )
 
     class Meta:
         verbose_name = _("job run")

@@ -304,3 +304,58 @@ class DeliveryEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.get_state_display()}"
+
+
+class SendAttempt(models.Model):
+    """One attempt to hand a Digital Post letter to its transport, recorded before and after.
+
+    The row is committed before the message leaves and finished right after the transport has
+    accepted it (or refused it), so a worker killed at any point leaves a record that says what is
+    known: a finished attempt the letter does not show yet is recorded from the attempt, without
+    sending again; only an unfinished attempt — its outcome unknown — is sent again, under the same
+    message UUID (Digital Post and the outbox take a repeated UUID as the same message), and that
+    attempt is marked as a retry. Part of the delivery record (DP3): added to and finished, never
+    edited, so it is not history-tracked.
+    """
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="send_attempts")
+    number = models.PositiveSmallIntegerField(_("attempt"))
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Blank while the attempt is in flight; left blank by a worker that died: the outcome is unknown.
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    is_retry = models.BooleanField(
+        _("retry after an unknown outcome"),
+        default=False,
+        help_text=_("The previous attempt's outcome is unknown: its worker stopped mid-send."),
+    )
+    job_run = models.ForeignKey(
+        "letters.JobRun",
+        verbose_name=_("job run"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="send_attempts",
+    )
+    reference = models.CharField(_("transport reference"), max_length=300, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("send attempt")
+        verbose_name_plural = _("send attempts")
+        ordering = ["letter", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["letter", "number"], name="one_send_attempt_per_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter_id} #{self.number} {self.outcome or '?'}"
+
+    @property
+    def outcome_known(self) -> bool:
+        return self.finished_at is not None
