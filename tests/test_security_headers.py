@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests.browser_support import BROWSER_MARKS
+
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -198,3 +200,31 @@ def test_gunicorn_with_the_project_config_sends_no_server_banner():
 
 def test_the_readme_serves_with_the_gunicorn_config():
     assert "gunicorn -c config/gunicorn.conf.py config.wsgi" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.browser
+@BROWSER_MARKS[1]
+def test_the_browser_fixture_sees_a_csp_violation(_chromium):
+    """The check every browser test relies on: an inline script and an inline style on a page
+    whose policy forbids them are reported (so '0 violations' in the browser tests means 0)."""
+    from tests.browser_support import CspWatchingBrowser
+
+    watching = CspWatchingBrowser(_chromium)
+    page = watching.new_page()
+    page.route(
+        "http://csp.test/",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="text/html",
+            headers={"Content-Security-Policy": "script-src 'self'; style-src 'self'"},
+            body="<!DOCTYPE html><html><head><style>p{color:red}</style></head>"
+            "<body><p>x</p><script>document.title='ran'</script></body></html>",
+        ),
+    )
+    page.goto("http://csp.test/")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(200)  # let the violation events reach Python
+    assert page.title() != "ran"
+    page.close()
+    reported = " ".join(watching.violations)
+    assert "script-src" in reported and "style-src" in reported, watching.violations
