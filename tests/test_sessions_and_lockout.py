@@ -217,3 +217,15 @@ def test_an_untrusted_x_forwarded_for_is_ignored(settings, caseworker_a):
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
     locked = _login(caseworker_a.username, REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="203.0.113.99")
     assert locked.status_code == 429
+
+
+def test_the_login_log_names_the_client_behind_the_proxy(settings, caplog, caseworker_a):
+    settings.TRUSTED_PROXIES = ["10.0.0.1"]
+    with caplog.at_level("INFO", logger="housing.auth"):
+        _fail(caseworker_a.username, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+        _login(caseworker_a.username, REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="203.0.113.6")
+    lines = [r.getMessage() for r in caplog.records if r.name == "housing.auth"]
+    assert lines == [
+        "login failed user=caseworker_a ip=203.0.113.5",
+        "login user=caseworker_a ip=198.51.100.7",
+    ]
