@@ -228,3 +228,16 @@ def test_the_browser_fixture_sees_a_csp_violation(_chromium):
     page.close()
     reported = " ".join(watching.violations)
     assert "script-src" in reported and "style-src" in reported, watching.violations
+
+
+def test_the_error_page_takes_its_style_from_a_file():
+    """The 500 page is rendered without a request (no nonce): an inline <style> would be blocked."""
+    from django.test import RequestFactory
+    from django.views.defaults import server_error
+
+    response = server_error(RequestFactory().get("/"))
+    body = response.content.decode()
+    assert response.status_code == 500
+    assert "<style" not in body and not re.search(r"\sstyle\s*=", body)
+    assert '<link rel="stylesheet" href="/static/css/error.css">' in body
+    assert (ROOT / "static" / "css" / "error.css").is_file()
