@@ -5,11 +5,14 @@ import logging
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from .client_address import client_ip
+
 logger = logging.getLogger("housing.auth")
 
 
 def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "-") if request is not None else "-"
+    """The client's address behind the trusted proxies (the address the lock-out counts)."""
+    return (client_ip(request) or "-") if request is not None else "-"
 
 
 @receiver(user_logged_in)

@@ -28,3 +28,9 @@ def staff_context(request):
             "tenant_names": list(scope.tenant_names),
         }
     }
+
+
+def csp_nonce(request):
+    """The response's Content-Security-Policy nonce as ``csp_nonce``: the name django-htmx's
+    ``{% htmx_script %}`` reads, and what every ``<script>`` tag of the templates carries."""
+    return {"csp_nonce": getattr(request, "csp_nonce", None)}

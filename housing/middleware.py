@@ -1,8 +1,14 @@
-"""Language selection: Danish unless the user chose otherwise with the switch in the header."""
+"""Request middleware: the language, private-data response headers and the idle session timeout."""
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.middleware.locale import LocaleMiddleware
-from django.utils import translation
+from django.shortcuts import resolve_url
+from django.utils import timezone, translation
+from django_htmx.http import HttpResponseClientRedirect
 
 
 class DanishFirstLocaleMiddleware(LocaleMiddleware):
@@ -18,3 +24,86 @@ class DanishFirstLocaleMiddleware(LocaleMiddleware):
         code = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(code)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+PRIVATE = "private, no-store"
+DOWNLOAD_TYPES = ("text/csv", "application/pdf")
+
+
+class PrivateResponseMiddleware:
+    """Headers that keep personal data out of caches and the browser out of its devices.
+
+    ``Cache-Control: private, no-store`` on every response to a logged-in user (pages, htmx
+    fragments, the JSON API) and on every CSV or PDF download: a shared computer's back button,
+    disk cache or a proxy must not keep a person's data. Anonymous pages (login, the public elder
+    housing figures) may be cached; static files never pass through here (whitenoise answers them
+    first). ``Permissions-Policy`` denies every device feature to every page (settings.PERMISSIONS_POLICY).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.permissions_policy = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+        personal = (user is not None and user.is_authenticated) or content_type in DOWNLOAD_TYPES
+        if personal and "no-store" not in response.get("Cache-Control", ""):
+            response["Cache-Control"] = PRIVATE
+        if self.permissions_policy:
+            response.setdefault("Permissions-Policy", self.permissions_policy)
+        return response
+
+
+def polled(view):
+    """Mark a view that htmx polls: its htmx requests are the page asking, not the user acting,
+    so they do not renew the idle session (IdleSessionMiddleware). A plain visit still does."""
+    view.polled_by_htmx = True
+    return view
+
+
+IDLE_KEY = "last_activity"
+
+
+class IdleSessionMiddleware:
+    """Ends a logged-in session after settings.SESSION_IDLE_SECONDS without a request by the user.
+
+    The time of the user's last request is kept in the session; a request after the limit logs
+    the user out (LoginRequiredMiddleware then sends them to the login page; an htmx request gets
+    an HX-Redirect there instead of the login page swapped into a table row). htmx polling of a
+    view marked ``@polled`` neither renews the time nor saves the session, so a job page left open
+    on an unattended screen does not keep the session alive. The session store's own expiry
+    (SESSION_COOKIE_AGE from the last save) agrees, because only renewing requests save.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # An htmx request of an ended session (timed out here or expired in the session store) is
+        # sent to the login page as a whole page, with the page the user was on as "next",
+        # rather than the login form swapped into a table row.
+        if getattr(request, "htmx", False) and response.status_code == 302:
+            login_url = resolve_url(settings.LOGIN_URL)
+            if response.get("Location", "").startswith(login_url):
+                page = urlsplit(request.htmx.current_url or "/")
+                next_url = page.path + (f"?{page.query}" if page.query else "")
+                return HttpResponseClientRedirect(redirect_to_login(next_url or "/")["Location"])
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        now = int(timezone.now().timestamp())
+        last = request.session.get(IDLE_KEY)
+        # ">=": the session store drops the session at the same instant (expire_date > now).
+        if isinstance(last, int) and now - last >= settings.SESSION_IDLE_SECONDS:
+            logout(request)
+            return None
+        polling = getattr(view_func, "polled_by_htmx", False) and getattr(request, "htmx", False)
+        if not polling or last is None:
+            request.session[IDLE_KEY] = now
+        return None

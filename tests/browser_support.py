@@ -62,3 +62,51 @@ def axe_problems(page) -> list[str]:
         for v in results.response["violations"]
         if v.get("impact") in SERIOUS
     ]
+
+
+# Reports every Content-Security-Policy violation of the page to the test (the event fires in the
+# page; the binding hands it to Python). Init scripts are injected by the browser itself, outside
+# the page's CSP, so this script is not a violation of its own.
+_CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__reportCspViolation(
+    `${event.effectiveDirective} blocked ${event.blockedURI || "inline"} at ` +
+    `${event.sourceFile || document.location.href}:${event.lineNumber}`
+  );
+});
+"""
+
+
+class CspWatchingBrowser:
+    """The launched browser, but every page it opens reports CSP violations into ``violations``:
+    the ``securitypolicyviolation`` events and Chromium's console errors about the policy."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self.violations: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def _watch(self, page) -> None:
+        page.expose_function("__reportCspViolation", lambda text: self.violations.append(text))
+        page.on(
+            "console",
+            lambda message: (
+                self.violations.append(f"console: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
+
+    def new_page(self, *args, **kwargs):
+        page = self._browser.new_page(*args, **kwargs)
+        page.add_init_script(_CSP_LISTENER)
+        self._watch(page)
+        return page
+
+    def new_context(self, *args, **kwargs):
+        context = self._browser.new_context(*args, **kwargs)
+        context.add_init_script(_CSP_LISTENER)
+        context.on("page", self._watch)
+        return context

@@ -277,9 +277,21 @@ def _restore_reference_data(request) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium through Playwright (never `playwright install`)."""
+def _chromium():
+    """Debian's Chromium through Playwright (never `playwright install`), one per test module."""
     from tests.browser_support import chromium
 
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture
+def browser(_chromium):
+    """The browser for one test; the test fails if any page broke the Content-Security-Policy
+    (a blocked inline script or style is a feature silently missing for the user)."""
+    from tests.browser_support import CspWatchingBrowser
+
+    watching = CspWatchingBrowser(_chromium)
+    yield watching
+    if watching.violations:
+        pytest.fail(f"Content-Security-Policy violations: {watching.violations}", pytrace=False)

@@ -8,6 +8,7 @@ Every variable is documented in ``.env.example``.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -36,6 +37,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "csp",
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
@@ -49,12 +51,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "housing.middleware.DanishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Needs request.user; static files never reach it (whitenoise answers them above).
+    "housing.middleware.PrivateResponseMiddleware",
+    # Before LoginRequiredMiddleware, so that a session it ends is sent to the login page.
+    "housing.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Before LoginRequiredMiddleware, which would copy a CPR in the query into the login ?next=.
     "housing.cpr_in_urls.KeepCprOutOfUrlsMiddleware",
@@ -81,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "housing.context_processors.staff_context",
+                "housing.context_processors.csp_nonce",
             ],
         },
     },
@@ -113,17 +121,31 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Session idle timeout: the cookie lives SESSION_IDLE_MINUTES and is renewed on every request.
-SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Session idle timeout: housing.middleware.IdleSessionMiddleware ends a session that has seen no
+# request from the user for SESSION_IDLE_MINUTES; the session is saved (and its expiry renewed)
+# only when a request changes it, so htmx polling (which the middleware leaves untouched) does not
+# keep an unattended session alive.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 
-# django-axes: lock the username+IP pair after repeated failures.
+# The client's address (housing.client_address): X-Forwarded-For is believed only from these
+# reverse proxies (addresses or networks); with none configured every request's address is its
+# REMOTE_ADDR, so a client cannot choose the address it is locked out under.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# django-axes (housing.lockout.LockoutHandler): failed logins are limited per username + address,
+# per username from any address (AXES_FAILURE_LIMIT) and per address over all usernames
+# (AXES_ADDRESS_FAILURE_LIMIT: one password sprayed over many usernames).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_HANDLER = "housing.lockout.LockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "housing.client_address.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
@@ -135,6 +157,44 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
 USE_TZ = True
+
+# Content-Security-Policy (django-csp): scripts only from this site or with the response's nonce,
+# never inline without it; no inline styles at all (htmx's indicator styles are switched off in
+# base.html and shipped in static/css/app.css). object-src 'self' is for the letter's PDF preview.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [SELF],
+        "frame-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Permissions-Policy (housing.middleware.PrivateResponseMiddleware): no page needs these features.
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "encrypted-media",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
+]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from housing import scoping
+from housing.middleware import polled
 from housing.views.common import paginate
 
 from .. import selectors
@@ -108,12 +109,15 @@ def job_runs(request):
 
 
 @require_GET
+@polled
 def job_run_progress(request, pk: int):
-    """One run's table row (htmx polls it while the run is running)."""
+    """One run's table row (htmx polls it while the run is running; the polls do not renew the
+    idle session)."""
     return render(request, "letters/partials/job_run_row.html", {"row": _row(_run(pk), registered_jobs())})
 
 
 @require_GET
+@polled  # the running run's summary polls this page with htmx
 def job_run_detail(request, pk: int):
     return render(request, "letters/job_run_detail.html", {"row": _row(_run(pk), registered_jobs())})
 

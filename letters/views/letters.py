@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -68,6 +70,7 @@ def letter_history(request, pk: int):
 
 @require_GET
 @xframe_options_sameorigin  # shown in the letter page's preview frame
+@csp_replace({"frame-ancestors": [SELF]})  # the same for browsers that follow only the CSP
 def letter_pdf(request, pk: int):
     """The letter as PDF, inline. Reading a letter is reading personal data: logged every time —
     against the person it went to, or for a letter to an organisation the applicant it concerns."""
