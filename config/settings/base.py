@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A repeated or concurrent submit of the same form has one effect (housing.idempotency).
+    "housing.idempotency.IdempotentSubmitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -80,6 +82,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "housing.context_processors.staff_context",
             ],
+            # {% csrf_token %} also renders the form's submission key (idempotent POSTs).
+            "builtins": ["housing.templatetags.submission"],
         },
     },
 ]
