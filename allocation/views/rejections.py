@@ -636,6 +636,7 @@ def r28_forward(request, pk: int):
     report = selectors_rejections.r28_reports_for(request.user).filter(pk=pk).first()
     if report is None:
         raise Http404
+    permissions.require_act_for_kommune(request.user, report.kommune_id)
     form = ForwardForm(request.POST, prefix="forward")
     if form.is_valid():
         try:
