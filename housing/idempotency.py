@@ -24,6 +24,7 @@ import re
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.utils.translation import gettext as _
 
 from .models import FormSubmission
 
@@ -43,7 +44,7 @@ def submission_key(request) -> str:
 def _replay(request, submission: FormSubmission) -> HttpResponse:
     if submission.path != request.path:
         # The key belongs to another form: a forged or mixed-up submit, not a repeat.
-        return HttpResponseBadRequest("This form was submitted to another address.")
+        return HttpResponseBadRequest(_("This form was submitted to another address."))
     response = HttpResponseRedirect(submission.location)
     response.status_code = submission.status_code
     response["X-Repeated-Submission"] = "1"
