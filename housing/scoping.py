@@ -49,7 +49,8 @@ class StaffScope:
 
     @property
     def is_kommune_officer(self) -> bool:
-        return Role.KOMMUNE_OFFICER in self.roles
+        # The same answer as housing.permissions.is_kommune_officer: officer of some kommune.
+        return bool(self.kommune_ids)
 
     @property
     def is_read_only(self) -> bool:
