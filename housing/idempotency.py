@@ -15,7 +15,8 @@ Every POST form carries a fresh submission key next to its CSRF token
    everything rolls back.
 
 A POST without a key (API clients, the bank-file import, forms built by scripts) is handled as
-before; natural unique constraints and row locks in the services guard those.
+before; natural unique constraints and row locks in the services guard those. So are the views in
+``OWN_TRANSACTIONS``, which must not run inside the request's transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import re
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from .models import FormSubmission
@@ -32,6 +34,10 @@ FIELD_NAME = "submission_key"
 HEADER_NAME = "HTTP_IDEMPOTENCY_KEY"
 _KEY = re.compile(r"^[0-9A-Za-z_-]{16,64}$")
 
+# Starting a job runs it in-process when there is no worker; the job commits its own claims and
+# progress (and records its failure) in transactions of its own, and is idempotent itself.
+OWN_TRANSACTIONS = frozenset({"letters:job_run_start"})
+
 
 def submission_key(request) -> str:
     """The request's submission key ('' when it carries none or a malformed one)."""
@@ -39,6 +45,13 @@ def submission_key(request) -> str:
     if not key and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         key = request.POST.get(FIELD_NAME, "")
     return key if _KEY.match(key or "") else ""
+
+
+def _view_name(request) -> str:
+    try:
+        return resolve(request.path_info).view_name
+    except Resolver404:
+        return ""
 
 
 def _replay(request, submission: FormSubmission) -> HttpResponse:
@@ -61,7 +74,7 @@ class IdempotentSubmitMiddleware:
         if request.method != "POST" or not getattr(request.user, "is_authenticated", False):
             return self.get_response(request)
         key = submission_key(request)
-        if not key:
+        if not key or _view_name(request) in OWN_TRANSACTIONS:
             return self.get_response(request)
         with transaction.atomic():
             try:
