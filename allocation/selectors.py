@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from housing import scoping
+from housing import permissions, scoping
 
 from .models import Answer, Lease, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
 
@@ -18,7 +18,7 @@ def vacancies_for(user) -> QuerySet[Vacancy]:
 
 
 def can_write_vacancy(user, vacancy: Vacancy) -> bool:
-    return scoping.can_write_organisation(user, vacancy.organisation_id)
+    return permissions.can_write_organisation(user, vacancy.organisation_id)
 
 
 # The board's columns: where each open vacancy stands on its way to a lease.

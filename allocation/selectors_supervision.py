@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import (
     BooleanField,
     Case,
@@ -42,7 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, StrIndex, Substr
 from django.utils.translation import gettext_lazy as _
 
-from housing import scoping
+from housing import permissions
 from waitinglists.models import ListKind
 
 from .models import (
@@ -92,10 +91,8 @@ class Period:
 
 def officer_kommune_ids(user) -> frozenset[int]:
     """The kommuner the user supervises; anybody else (caseworkers too) is refused."""
-    kommune_ids = scoping.scope_for(user).kommune_ids
-    if not kommune_ids:
-        raise PermissionDenied
-    return kommune_ids
+    permissions.require_kommune_officer(user)
+    return permissions.officer_kommune_ids(user)
 
 
 def _decision(field: str) -> Coalesce:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from housing import scoping
+from housing import permissions, scoping
 from housing.models import Kommune
 
 from .models import (
@@ -36,7 +36,7 @@ def officer_kommuner(user) -> QuerySet[Kommune]:
 
 
 def is_officer(user) -> bool:
-    return bool(scoping.scope_for(user).kommune_ids)
+    return permissions.is_kommune_officer(user)
 
 
 def need_decisions_for(user) -> QuerySet[NeedDecision]:

@@ -14,11 +14,11 @@ import datetime
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import scoping
+from . import permissions
 from .audit import audited_save, require_reason
 from .models import (
     AccessKind,
@@ -75,8 +75,8 @@ def _household_of(person: Person) -> list[Member]:
 
 
 def _check_read(actor, person: Person, check_scope: bool) -> None:
-    if check_scope and person.controller_id not in scoping.scope_for(actor).tenant_ids:
-        raise PermissionDenied
+    if check_scope:
+        permissions.require_read_tenant(actor, person.controller_id)
 
 
 def _log(*, actor, persons: list[Person], purpose: str, purpose_text: str, detail: str) -> None:
@@ -345,7 +345,7 @@ def benefit_status_record(
     """Record that ``person`` receives ``kind`` from ``valid_from`` (until ``valid_until``)."""
     require_reason(reason)
     person = Person.objects.select_for_update().get(pk=person.pk)
-    scoping.require_write(actor, person.controller_id)
+    permissions.require_write_tenant(actor, person.controller_id)
     overlapping = BenefitStatus.objects.filter(person=person, kind=kind)
     if valid_until is not None:
         overlapping = overlapping.filter(valid_from__lte=valid_until)
@@ -377,6 +377,6 @@ def benefit_status_end(
     """Record the last day of a benefit period."""
     require_reason(reason)
     status = BenefitStatus.objects.select_for_update().get(pk=status.pk)
-    scoping.require_write(actor, status.controller_id)
+    permissions.require_write_tenant(actor, status.controller_id)
     status.valid_until = valid_until
     return audited_save(status, actor=actor, reason=reason)

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from .models import Department, Dwelling, HousingOrganisation, Membership, Person, Role, Tenant
@@ -33,9 +32,13 @@ class StaffScope:
 
     tenant_ids: frozenset[int] = frozenset()
     writable_tenant_ids: frozenset[int] = frozenset()
-    kommune_ids: frozenset[int] = frozenset()  # kommuner the user is an officer of
+    # Kommuner the user is an officer of: a KOMMUNE_OFFICER membership of the kommune's own
+    # tenant. Any other membership of a kommune's tenant (possible in the database, refused by
+    # Membership.clean) reads that tenant's persons but never acts for the kommune.
+    kommune_ids: frozenset[int] = frozenset()
     organisation_ids: frozenset[int] = frozenset()  # organisations reached through membership
     writable_organisation_ids: frozenset[int] = frozenset()
+    auditor_tenant_ids: frozenset[int] = frozenset()
     roles: frozenset[str] = frozenset()
     tenant_names: tuple[str, ...] = field(default_factory=tuple)
     is_administrator: bool = False
@@ -46,7 +49,8 @@ class StaffScope:
 
     @property
     def is_kommune_officer(self) -> bool:
-        return Role.KOMMUNE_OFFICER in self.roles
+        # The same answer as housing.permissions.is_kommune_officer: officer of some kommune.
+        return bool(self.kommune_ids)
 
     @property
     def is_read_only(self) -> bool:
@@ -70,7 +74,11 @@ def scope_for(user: AbstractBaseUser | AnonymousUser) -> StaffScope:
     )
     tenant_ids = {m.tenant_id for m in memberships}
     writable = {m.tenant_id for m in memberships if m.can_write}
-    kommune_ids = {m.tenant.kommune.pk for m in memberships if m.tenant.kind == Tenant.Kind.KOMMUNE}
+    kommune_ids = {
+        m.tenant.kommune.pk
+        for m in memberships
+        if m.tenant.kind == Tenant.Kind.KOMMUNE and m.role == Role.KOMMUNE_OFFICER
+    }
     association_tenants = [m.tenant_id for m in memberships if m.tenant.kind == Tenant.Kind.ASSOCIATION]
     org_rows = HousingOrganisation.objects.filter(
         Q(tenant_id__in=tenant_ids) | Q(shared_list__tenant_id__in=association_tenants)
@@ -84,6 +92,7 @@ def scope_for(user: AbstractBaseUser | AnonymousUser) -> StaffScope:
         kommune_ids=frozenset(kommune_ids),
         organisation_ids=frozenset(organisation_ids),
         writable_organisation_ids=frozenset(writable_orgs),
+        auditor_tenant_ids=frozenset(m.tenant_id for m in memberships if m.role == Role.AUDITOR),
         roles=frozenset(m.role for m in memberships),
         tenant_names=tuple(sorted(m.tenant.name for m in memberships)),
         is_administrator=bool(user.is_staff and user.is_superuser),
@@ -103,16 +112,6 @@ def forget_scope(user) -> None:
 
 def persons_for(user) -> QuerySet[Person]:
     return Person.objects.filter(controller_id__in=scope_for(user).tenant_ids)
-
-
-def require_write(user, tenant_id: int) -> None:
-    """Refuse (403) a write to data of a controller the user may not change."""
-    if tenant_id not in scope_for(user).writable_tenant_ids:
-        raise PermissionDenied
-
-
-def can_write_person(user, person: Person) -> bool:
-    return person.controller_id in scope_for(user).writable_tenant_ids
 
 
 def writable_controllers_for(user) -> QuerySet[Tenant]:
@@ -152,9 +151,7 @@ def dwellings_for(user) -> QuerySet[Dwelling]:
 
 
 def can_write_organisation(user, organisation_id: int | None) -> bool:
-    scope = scope_for(user)
-    return scope.is_administrator or organisation_id in scope.writable_organisation_ids
+    """Kept for callers not yet moved; the answer is ``housing.permissions``'s."""
+    from .permissions import can_write_organisation as answer
 
-
-def can_create_organisation(user) -> bool:
-    return scope_for(user).is_administrator
+    return answer(user, organisation_id)

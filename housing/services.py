@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from . import scoping
+from . import permissions, scoping
 from .audit import audited_save, require_reason
 from .models import (
     AccessKind,
@@ -32,7 +32,7 @@ from .models import (
 @transaction.atomic
 def organisation_create(*, actor, reason: str, organisation: HousingOrganisation) -> HousingOrganisation:
     """Create a housing organisation together with the data controller its data belongs to."""
-    if not scoping.can_create_organisation(actor):
+    if not permissions.can_create_organisation(actor):
         raise PermissionDenied
     require_reason(reason)
     organisation.full_clean(exclude=["tenant"])
@@ -45,7 +45,7 @@ def organisation_create(*, actor, reason: str, organisation: HousingOrganisation
 
 @transaction.atomic
 def organisation_update(*, actor, reason: str, organisation: HousingOrganisation) -> HousingOrganisation:
-    if not scoping.can_write_organisation(actor, organisation.pk):
+    if not permissions.can_write_organisation(actor, organisation.pk):
         raise PermissionDenied
     audited_save(organisation, actor=actor, reason=reason)
     if organisation.tenant.name != organisation.name:
@@ -57,7 +57,7 @@ def organisation_update(*, actor, reason: str, organisation: HousingOrganisation
 
 @transaction.atomic
 def association_create(*, actor, reason: str, name: str) -> SharedListAssociation:
-    if not scoping.can_create_organisation(actor):
+    if not permissions.can_create_organisation(actor):
         raise PermissionDenied
     tenant = audited_save(Tenant(kind=Tenant.Kind.ASSOCIATION, name=name), actor=actor, reason=reason)
     return audited_save(SharedListAssociation(name=name, tenant=tenant), actor=actor, reason=reason)
@@ -69,7 +69,7 @@ def association_create(*, actor, reason: str, name: str) -> SharedListAssociatio
 @transaction.atomic
 def department_save(*, actor, reason: str, department: Department) -> Department:
     """Create or change a department (*afdeling*) of an organisation the actor works for."""
-    if not scoping.can_write_organisation(actor, department.organisation_id):
+    if not permissions.can_write_organisation(actor, department.organisation_id):
         raise PermissionDenied
     if department.pk:
         # A department cannot be moved to another organisation through an edit.
@@ -84,7 +84,7 @@ def department_save(*, actor, reason: str, department: Department) -> Department
 @transaction.atomic
 def dwelling_save(*, actor, reason: str, dwelling: Dwelling) -> Dwelling:
     department = Department.objects.only("organisation_id").get(pk=dwelling.department_id)
-    if not scoping.can_write_organisation(actor, department.organisation_id):
+    if not permissions.can_write_organisation(actor, department.organisation_id):
         raise PermissionDenied
     if dwelling.pk:
         stored = Dwelling.objects.select_related("department").get(pk=dwelling.pk)
@@ -124,7 +124,7 @@ def person_create(*, actor, reason: str, controller: Tenant, cpr_number: str, pe
     The same CPR number can only be registered once per controller; the error names the
     existing person's applicant number so the caseworker can open it instead.
     """
-    scoping.require_write(actor, controller.pk)
+    permissions.require_write_tenant(actor, controller.pk)
     person.controller = controller
     try:
         person.set_cpr(cpr_number)
@@ -149,14 +149,14 @@ def person_create(*, actor, reason: str, controller: Tenant, cpr_number: str, pe
 
 @transaction.atomic
 def person_update(*, actor, reason: str, person: Person) -> Person:
-    if not scoping.can_write_person(actor, person):
+    if not permissions.can_write_person(actor, person):
         raise PermissionDenied
     return audited_save(person, actor=actor, reason=reason)
 
 
 @transaction.atomic
 def household_member_add(*, actor, reason: str, member: HouseholdMember) -> HouseholdMember:
-    if not scoping.can_write_person(actor, member.person):
+    if not permissions.can_write_person(actor, member.person):
         raise PermissionDenied
     if member.household.controller_id != member.person.controller_id:
         raise ValidationError(_("A household and its members belong to the same data controller."))
@@ -168,7 +168,7 @@ def household_cohabitation_record(*, actor, reason: str, member: HouseholdMember
     """Record since when a cohabitant has lived with the applicant (``member.cohabiting_since``):
     after 2 years the cohabitant counts as a spouse under almenboligloven §§ 51 b and 51 c (R36.1,
     R37.1). Only a cohabitant's membership carries the date (``HouseholdMember.clean``)."""
-    if not scoping.can_write_person(actor, member.person):
+    if not permissions.can_write_person(actor, member.person):
         raise PermissionDenied
     require_reason(reason)
     return audited_save(member, actor=actor, reason=reason)
@@ -199,8 +199,7 @@ def access_log_record(
 def person_reveal_cpr(*, actor, person: Person, purpose: str, purpose_text: str = "") -> str:
     """Return the full CPR number, logging who saw it and why. The log row is written first:
     if logging fails, the number is not shown."""
-    if person.controller_id not in scoping.scope_for(actor).tenant_ids:
-        raise PermissionDenied
+    permissions.require_read_tenant(actor, person.controller_id)
     access_log_record(
         actor=actor,
         person=person,

@@ -19,7 +19,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from housing import scoping
+from housing import permissions, scoping
 from housing.models import Person, Tenant
 
 from .models import DeliveryEvent, JobRun, Letter, LetterState, PrintBatch, SendAttempt
@@ -36,7 +36,7 @@ def letters_for(*, user) -> QuerySet[Letter]:
 
 
 def can_write_letter(user, letter: Letter) -> bool:
-    return letter.controller_id in scoping.scope_for(user).writable_tenant_ids
+    return permissions.can_write_tenant(user, letter.controller_id)
 
 
 def outbox(*, user) -> QuerySet[Letter]:
@@ -76,7 +76,7 @@ def print_batches_for(*, user) -> QuerySet[PrintBatch]:
 
 
 def can_write_print_batch(user, batch: PrintBatch) -> bool:
-    return batch.controller_id in scoping.scope_for(user).writable_tenant_ids
+    return permissions.can_write_tenant(user, batch.controller_id)
 
 
 def print_batch_list(*, user) -> QuerySet[PrintBatch]:

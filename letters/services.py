@@ -30,7 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from housing import csv_export, scoping
+from housing import csv_export, permissions
 from housing.audit import audited_save, require_reason, system_user
 from housing.models import HousingOrganisation, Person, Tenant
 
@@ -224,7 +224,10 @@ def letter_resend(*, actor, reason: str, letter: Letter) -> Letter:
 
     The channel is chosen anew from today's facts; the original keeps its own record.
     """
-    scoping.require_write(actor, letter.controller_id)
+    permissions.require_write_tenant(actor, letter.controller_id)
+    # Resends of one letter are numbered one at a time (concurrent ones would share a number and
+    # its idempotency key); a repeated submit of the same form is answered by housing.idempotency.
+    letter = Letter.objects.select_for_update().get(pk=letter.pk)
     number = Letter.objects.filter(resend_of=letter).count() + 1
     resent = letter_create(
         actor=actor,
@@ -621,7 +624,7 @@ def print_batch_confirm_posted(*, actor, reason: str, batch: PrintBatch) -> Prin
         raise ValidationError(_("This batch has already been confirmed as posted."))
     require_reason(reason)
     now = timezone.now()
-    scoping.require_write(actor, batch.controller_id)
+    permissions.require_write_tenant(actor, batch.controller_id)
     letters = list(batch.letters.filter(state=LetterState.QUEUED))
     for letter in letters:
         letter.state, letter.printed_at = LetterState.PRINTED, now

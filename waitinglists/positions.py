@@ -19,7 +19,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from housing import scoping
+from housing import permissions
 from housing.models import Dwelling, DwellingKind
 from letters import services as letters
 from letters.models import Letter
@@ -242,7 +242,7 @@ def waiting_time_text(entry: Entry, today: datetime.date | None = None) -> str:
 def waiting_time_letter(*, actor, entry: Entry) -> Letter:
     """R3.4: send the applicant their expected waiting time as a ``waiting_time`` letter (in
     Danish, whatever the caseworker's screen language). Once per entry and day."""
-    scoping.require_write(actor, entry.controller_id)
+    permissions.require_write_tenant(actor, entry.controller_id)
     today = timezone.localdate()
     with translation.override(settings.LANGUAGE_CODE):
         text = waiting_time_text(entry, today)

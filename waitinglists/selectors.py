@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from housing import cpr, scoping
+from housing import cpr, permissions, scoping
 from housing.models import Department, Person
 
 from .models import ChargeState, Entry, EntryStatus, FeeCharge, KeepSeniorityRight, Payment, WaitingList
@@ -44,11 +44,11 @@ def lists_for(*, user) -> QuerySet[WaitingList]:
 
 
 def can_write_list(user, waiting_list: WaitingList) -> bool:
-    return waiting_list.controller_id in scoping.scope_for(user).writable_tenant_ids
+    return permissions.can_write_tenant(user, waiting_list.controller_id)
 
 
 def can_write_entry(user, entry: Entry) -> bool:
-    return entry.controller_id in scoping.scope_for(user).writable_tenant_ids
+    return permissions.can_write_tenant(user, entry.controller_id)
 
 
 def _month_start(today: datetime.date) -> datetime.date:

@@ -37,9 +37,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from housing import scoping
+from housing import permissions, scoping
 from housing.audit import audited_save, require_reason
-from housing.models import DwellingKind, Membership, Person, Role
+from housing.models import DwellingKind, Person
 
 from ..models import Advert, Interest, Lease, LettingChannel, LotteryDraw, Vacancy, VacancyState
 from ..rules import lottery
@@ -91,13 +91,11 @@ def is_auditor_for(user, vacancy: Vacancy) -> bool:
     The role is checked for this controller, not for any of the user's memberships: an auditor of
     one organisation who is a caseworker elsewhere is not the auditor here.
     """
-    if vacancy.controller_id not in scoping.scope_for(user).tenant_ids:
-        return False
-    return Membership.objects.filter(user=user, tenant_id=vacancy.controller_id, role=Role.AUDITOR).exists()
+    return permissions.is_auditor_of_tenant(user, vacancy.controller_id)
 
 
 def _require_writer(actor, vacancy: Vacancy) -> None:
-    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+    if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
 
 

@@ -52,7 +52,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from housing import csv_export, scoping
+from housing import csv_export, permissions, scoping
 from housing.audit import audited_save, require_reason, system_user
 from housing.models import (
     AccessKind,
@@ -237,8 +237,8 @@ def vacancy_requests(user, vacancy: Vacancy) -> list[ApprovalRequest]:
 
 
 def is_officer_for(user, request: ApprovalRequest) -> bool:
-    scope = scoping.scope_for(user)
-    return request.kommune_id in scope.kommune_ids and request.kommune.tenant_id in scope.writable_tenant_ids
+    """The kommune the request went to decides it (``housing.permissions``)."""
+    return permissions.can_act_for_kommune(user, request.kommune_id)
 
 
 def log_benefit_finding_read(user, request: ApprovalRequest) -> None:
@@ -432,7 +432,7 @@ def approval_request_create(
         .select_related("dwelling__department", "organisation__shared_list")
         .get(pk=vacancy.pk)
     )
-    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+    if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
     if vacancy.state != VacancyState.OPEN:
         raise ValidationError(_("The vacancy is no longer open."))
@@ -510,7 +510,7 @@ def approval_request_direct(
         .select_related("dwelling__department", "organisation")
         .get(pk=vacancy.pk)
     )
-    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+    if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
     if vacancy.state != VacancyState.OPEN:
         return None
@@ -1106,12 +1106,7 @@ def petition_decide(
     petition = (
         CombinedLettingPetition.objects.select_for_update().select_related("kommune").get(pk=petition.pk)
     )
-    scope = scoping.scope_for(actor)
-    if (
-        petition.kommune_id not in scope.kommune_ids
-        or petition.kommune.tenant_id not in scope.writable_tenant_ids
-    ):
-        raise PermissionDenied
+    permissions.require_act_for_kommune(actor, petition.kommune_id)
     if petition.state != PetitionState.PENDING:
         raise ValidationError(_("The petition has already been answered."))
     reasons = (reasons or "").strip()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from housing import scoping
+from housing import permissions
 from housing.audit import audited_save, require_reason
 from housing.models import Person
 from letters import services as letters
@@ -239,7 +239,7 @@ def _lease_sign(
 ) -> Lease:
     require_reason(reason)
     vacancy = _lock_open_vacancy(vacancy)
-    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+    if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
     errors = {}
     if signed_on > timezone.localdate():
@@ -329,7 +329,7 @@ def guarantee_issue(
     (almenboligloven § 63 c)."""
     require_reason(reason)
     lease = Lease.objects.select_for_update().select_related("dwelling__department").get(pk=lease.pk)
-    if not scoping.can_write_organisation(actor, lease.landlord_id):
+    if not permissions.can_write_organisation(actor, lease.landlord_id):
         raise PermissionDenied
     department = lease.dwelling.department
     policy = policy_in_force(organisation_id=lease.landlord_id, day=moved_out_on)

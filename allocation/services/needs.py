@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from housing import scoping
+from housing import permissions, scoping
 from housing.audit import audited_delete, audited_save, require_reason
 from housing.deadlines import add_calendar_months
 from housing.models import AccessKind, AccessPurpose, Department, Person, PersonalDataAccess
@@ -30,12 +30,11 @@ SEPARATION_MONTHS = 12  # R8.2: "for up to 1 year"
 
 def _require_reach(actor, person: Person) -> None:
     """Only staff of the person's data controller see the person's priority facts."""
-    if person.controller_id not in scoping.scope_for(actor).tenant_ids:
-        raise PermissionDenied
+    permissions.require_read_tenant(actor, person.controller_id)
 
 
 def _require_write(actor, person: Person) -> None:
-    if not scoping.can_write_person(actor, person):
+    if not permissions.can_write_person(actor, person):
         raise PermissionDenied
 
 
@@ -164,7 +163,7 @@ def separation_priority_add(
     require_reason(reason)
     _require_write(actor, person)
     today = today or timezone.localdate()
-    if child_department.organisation_id not in scoping.scope_for(actor).organisation_ids:
+    if not permissions.can_read_organisation(actor, child_department.organisation_id):
         raise PermissionDenied
     if left_on > today:
         raise ValidationError({"left_on": _("The move-out date cannot be in the future.")})

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from housing import cpr, scoping
+from housing import cpr, permissions, scoping
 from housing import services as housing_services
 from housing.audit import audited_save, require_reason
 from housing.models import Person
@@ -109,7 +109,7 @@ def nomination_cpr_masked(nomination: Nomination) -> str:
 
 def is_officer_for(user, vacancy: Vacancy) -> bool:
     """Whether the user is an officer of the kommune the dwelling lies in: only they name."""
-    return vacancy.dwelling.department.kommune_id in scoping.scope_for(user).kommune_ids
+    return permissions.can_act_for_kommune(user, vacancy.dwelling.department.kommune_id)
 
 
 def r4_hint(vacancy: Vacancy, *, day: datetime.date | None = None) -> str:
@@ -222,7 +222,7 @@ def nomination_lease(
         .select_related("controller")
         .get(pk=nomination.vacancy_id)
     )
-    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+    if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
     nomination = Nomination.objects.select_related("kommune").get(pk=nomination.pk)
     # The organisation's register only: a caseworker of several controllers must not pick up

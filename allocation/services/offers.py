@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from housing import scoping
+from housing import permissions
 from housing.audit import audited_save, require_reason, system_user
 from letters import complaint_guidance
 from letters import services as letters
@@ -33,7 +33,7 @@ from .policies import kommune_decision_in_force, offer_terms
 
 
 def _require_write(actor, vacancy: Vacancy) -> None:
-    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+    if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
 
 
@@ -198,7 +198,10 @@ def _open_round_if_anyone(
 def offer_answer(
     *, actor, reason: str, offer: Offer, answer: str, answered_on: datetime.date | None = None
 ) -> Offer:
-    """Record the applicant's answer (accept or decline) while the round is open."""
+    """Record the applicant's answer (accept or decline) while the round is open.
+
+    The answer already recorded is not recorded again (a repeated or concurrent submit): the offer
+    is returned unchanged and no history row is written. A different answer corrects it."""
     require_reason(reason)
     if answer not in (Answer.ACCEPTED, Answer.DECLINED):
         raise ValidationError({"answer": _("Choose accepted or declined.")})
@@ -206,7 +209,10 @@ def offer_answer(
     _require_write(actor, offer_round.vacancy)
     if offer_round.state != RoundState.OPEN:
         raise ValidationError(_("The offer round is closed; answers can no longer be recorded."))
-    offer = Offer.objects.get(pk=offer.pk)
+    # The round's row lock above serialises concurrent answers; the offer is read after it.
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if offer.answer == answer:
+        return offer
     answered_on = answered_on or timezone.localdate()
     if answered_on > timezone.localdate():
         raise ValidationError({"answered_on": _("The answer date cannot be in the future.")})

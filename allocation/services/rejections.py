@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from housing import scoping
+from housing import permissions
 from housing.audit import audited_save, require_reason, system_user
 from housing.models import (
     AccessKind,
@@ -193,7 +193,7 @@ def lease_guard(*, actor, vacancy: Vacancy, person: Person, offer=None, day: dat
 @transaction.atomic
 def _lease_refusal(*, actor, vacancy: Vacancy, person: Person, offer, day: datetime.date) -> str:
     vacancy = Vacancy.objects.select_related("dwelling__department").get(pk=vacancy.pk)
-    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+    if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
     from_waiting_list = offer is not None
     if offer is not None:
@@ -273,7 +273,7 @@ def _lock_vacancy(actor, vacancy: Vacancy) -> Vacancy:
         .select_related("dwelling__department", "controller")
         .get(pk=vacancy.pk)
     )
-    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+    if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
     if vacancy.state != VacancyState.OPEN:
         raise ValidationError(_("The vacancy is no longer open."))
@@ -344,9 +344,9 @@ def _benefit_precheck(
     *, actor, vacancy: Vacancy, person: Person, entry, takeover_date: datetime.date | None
 ) -> tuple[rules.R37Facts, str]:
     vacancy = Vacancy.objects.select_related("dwelling__department").get(pk=vacancy.pk)
-    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+    if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
-    if person.controller_id not in scoping.scope_for(actor).tenant_ids:
+    if not permissions.can_read_person(actor, person):
         raise PermissionDenied
     return omdannelsesomraade_facts(
         actor=actor,
@@ -375,7 +375,7 @@ def _rejection_open(
     day = day or timezone.localdate()
     facts = dict(facts or {})
     vacancy = _lock_vacancy(actor, vacancy)
-    if person.controller_id not in scoping.scope_for(actor).tenant_ids:
+    if not permissions.can_read_person(actor, person):
         raise PermissionDenied
     if entry is not None and entry.person_id != person.pk:
         raise ValidationError(_("The waiting-list entry belongs to another person."))
@@ -547,7 +547,7 @@ def _lock_case(actor, case: RejectionCase) -> RejectionCase:
         .select_related("vacancy__dwelling__department")
         .get(pk=case.pk)
     )
-    if not scoping.can_write_organisation(actor, case.organisation_id):
+    if not permissions.can_write_organisation(actor, case.organisation_id):
         raise PermissionDenied
     return case
 
@@ -638,8 +638,8 @@ def dispensation_request(
 
 
 def can_decide_dispensation(user, dispensation: Dispensation) -> bool:
-    scope = scoping.scope_for(user)
-    return scope.is_kommune_officer and dispensation.kommune_id in scope.kommune_ids
+    """R37.2: an officer of the dispensation's own kommune decides (``housing.permissions``)."""
+    return permissions.can_act_for_kommune(user, dispensation.kommune_id)
 
 
 @transaction.atomic
@@ -774,9 +774,7 @@ def r28_report_forward(*, actor, reason: str, report: R28Report, forwarded_on: d
     """The kommune records that it forwarded the report to the ministry (R28.2)."""
     require_reason(reason)
     report = R28Report.objects.select_for_update().get(pk=report.pk)
-    scope = scoping.scope_for(actor)
-    if not (scope.is_kommune_officer and report.kommune_id in scope.kommune_ids):
-        raise PermissionDenied
+    permissions.require_act_for_kommune(actor, report.kommune_id)
     if report.forwarded_on is not None:
         raise ValidationError(_("The forwarding is already recorded."))
     if forwarded_on < report.reported_on or forwarded_on > timezone.localdate():
@@ -875,11 +873,8 @@ def complaint_record(
     if sum(x is not None for x in (case, dispensation, approval)) != 1:
         raise ValidationError(_("A complaint is against one decision."))
     if approval is not None:
-        from .approvals import is_officer_for
-
         approval = ApprovalRequest.objects.select_for_update(of=("self",)).get(pk=approval.pk)
-        if not is_officer_for(actor, approval):
-            raise PermissionDenied
+        permissions.require_act_for_kommune(actor, approval.kommune_id)
         if approval.state != ApprovalState.REFUSED:
             raise ValidationError(_("Only the kommune's refusal of a letting can be complained about."))
         controller_id = approval.kommune.tenant_id
@@ -929,14 +924,13 @@ def complaint_record(
 
 
 def can_write_complaint(user, complaint: Complaint) -> bool:
-    scope = scoping.scope_for(user)
+    """The organisation records complaints against its rejection; the kommune those lodged
+    against its own decisions."""
     if complaint.rejection_id:
-        return scoping.can_write_organisation(user, complaint.rejection.organisation_id)
+        return permissions.can_write_organisation(user, complaint.rejection.organisation_id)
     if complaint.approval_id:
-        from .approvals import is_officer_for
-
-        return is_officer_for(user, complaint.approval)
-    return scope.is_kommune_officer and complaint.dispensation.kommune_id in scope.kommune_ids
+        return permissions.can_act_for_kommune(user, complaint.approval.kommune_id)
+    return permissions.can_act_for_kommune(user, complaint.dispensation.kommune_id)
 
 
 @transaction.atomic

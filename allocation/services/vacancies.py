@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from housing import scoping
+from housing import permissions
 from housing.audit import audited_save, require_reason
 from housing.models import Dwelling, DwellingKind
 
@@ -121,7 +121,7 @@ def vacancy_open(
     internal list's turn (R7: every second vacant family dwelling let from the lists)."""
     dwelling = Dwelling.objects.select_related("department").get(pk=dwelling.pk)
     organisation_id = dwelling.department.organisation_id
-    if not scoping.can_write_organisation(actor, organisation_id):
+    if not permissions.can_write_organisation(actor, organisation_id):
         raise PermissionDenied
     require_reason(reason)
     if move_out_date < notice_date:
@@ -236,7 +236,7 @@ def vacancy_let_outside(*, actor, reason: str, vacancy: Vacancy, rule: str, why:
 
     require_reason(reason)
     vacancy = Vacancy.objects.select_for_update().select_related("dwelling").get(pk=vacancy.pk)
-    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+    if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
     if vacancy.state != "open":
         raise ValidationError(_("The vacancy is no longer open."))
@@ -288,7 +288,7 @@ def vacancy_cancel(*, actor, reason: str, vacancy: Vacancy) -> Vacancy:
     (``family_turn``), and the cancelled one says so in its history."""
     require_reason(reason)
     vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
-    if not scoping.can_write_organisation(actor, vacancy.organisation_id):
+    if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
     if vacancy.state != "open":
         raise ValidationError(_("The vacancy is no longer open."))

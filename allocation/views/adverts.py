@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from housing import scoping
+from housing import permissions, scoping
 from housing.audit import history_rows
 from housing.views.common import apply_service_errors
 
@@ -66,7 +66,7 @@ def _advert_or_404(vacancy: Vacancy) -> Advert:
 
 
 def _can_write(request, vacancy: Vacancy) -> bool:
-    return scoping.can_write_organisation(request.user, vacancy.organisation_id)
+    return permissions.can_write_organisation(request.user, vacancy.organisation_id)
 
 
 def _require_write(request, vacancy: Vacancy) -> None:

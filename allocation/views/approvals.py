@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from housing import scoping
+from housing import permissions
 from housing.views.common import apply_service_errors, object_tabs
 
 from .. import selectors
@@ -40,9 +40,7 @@ def _request_or_404(request, pk: int) -> ApprovalRequest:
 @require_GET
 def approval_queue(request):
     """The pending requests to the officer's kommune(s), the earliest deadline first."""
-    scope = scoping.scope_for(request.user)
-    if not scope.kommune_ids:
-        raise PermissionDenied
+    permissions.require_kommune_officer(request.user)
     return render(
         request,
         "allocation/approvals/queue.html",
@@ -222,8 +220,7 @@ def approval_history(request, pk: int):
 @require_GET
 def approval_report(request):
     """R36.2: the annual report to the ministry, per kommune of the officer (page and CSV)."""
-    if not scoping.scope_for(request.user).kommune_ids:
-        raise PermissionDenied
+    permissions.require_kommune_officer(request.user)
     this_year = timezone.localdate().year
     try:
         year = int(request.GET.get("year") or this_year - 1)

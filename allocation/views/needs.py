@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from housing import scoping
+from housing import permissions
 from housing.audit import history_rows
 from housing.views.common import apply_service_errors
 from housing.views.persons import person_or_404, person_tabs
@@ -27,7 +27,7 @@ def _page(request, person, *, status: int = 200, **bound):
     need = needs.priority_need_read(
         actor=request.user, person=person, purpose_text=_("The person page's Priority tab")
     )
-    can_write = scoping.can_write_person(request.user, person)
+    can_write = permissions.can_write_person(request.user, person)
     today = timezone.localdate()
     separations = list(needs.person_separations(actor=request.user, person=person))
     separation_history = list(
@@ -84,7 +84,7 @@ def person_priorities(request, pk: int):
 def _post(request, pk: int, *, form, key: str, run, success: str):
     """Validate, call the service, put its errors next to the fields; nothing is saved on error."""
     person = person_or_404(request, pk)
-    if not scoping.can_write_person(request.user, person):
+    if not permissions.can_write_person(request.user, person):
         raise PermissionDenied
     if form.is_valid():
         try:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from housing import scoping
+from housing import permissions, scoping
 from housing.audit import history_rows
 from housing.views.common import apply_service_errors, paginate
 
@@ -33,13 +33,12 @@ def _vacancy_or_404(request, pk: int) -> Vacancy:
 @require_GET
 def nomination_queue(request):
     """The vacancies at the kommune's disposal, the earliest vacant first."""
-    scope = scoping.scope_for(request.user)
     return render(
         request,
         "allocation/nominations/queue.html",
         {
             "page_obj": paginate(request, services.kommune_queue(request.user)),
-            "is_officer": bool(scope.kommune_ids),
+            "is_officer": permissions.is_kommune_officer(request.user),
         },
     )
 
@@ -52,7 +51,7 @@ def _page(request, vacancy: Vacancy, *, status: int = 200, nomination_form=None,
     can_sign = (
         is_open
         and nomination is not None
-        and scoping.can_write_organisation(request.user, vacancy.organisation_id)
+        and permissions.can_write_organisation(request.user, vacancy.organisation_id)
     )
     hint = services.r4_hint(vacancy) if is_officer else ""
     if can_name and nomination_form is None:
@@ -137,7 +136,7 @@ def nomination_vacancy(request, pk: int):
 def nomination_lease(request, pk: int):
     """The organisation's caseworker makes the lease with the person the kommune named."""
     vacancy = _vacancy_or_404(request, pk)
-    if not scoping.can_write_organisation(request.user, vacancy.organisation_id):
+    if not permissions.can_write_organisation(request.user, vacancy.organisation_id):
         raise PermissionDenied
     nomination = services.nomination_of(vacancy)
     form = NominationLeaseForm(request.POST)

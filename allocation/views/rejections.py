@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from housing import benefits as benefit_services
-from housing import csv_export, scoping
+from housing import csv_export, permissions, scoping
 from housing.models import AccessPurpose, BenefitKind, BenefitProvision, Person, listed_kinds_on
 from housing.views.common import apply_service_errors, paginate
 from housing.views.persons import person_or_404, person_tabs
@@ -275,7 +275,7 @@ def rejection_open(request, pk: int):
 
 
 def _case_page(request, case: RejectionCase, *, status: int = 200, **bound):
-    can_write = scoping.can_write_organisation(request.user, case.organisation_id)
+    can_write = permissions.can_write_organisation(request.user, case.organisation_id)
     services.log_sensitive_read(actor=request.user, case=case)
     complaints = selectors_rejections.complaints_of(case)
     today = timezone.localdate()
@@ -326,7 +326,7 @@ def _case_action(request, pk: int, **action):
     return post_action(
         request,
         load=lambda: _case_or_404(request, pk),
-        allowed=lambda case: scoping.can_write_organisation(request.user, case.organisation_id),
+        allowed=lambda case: permissions.can_write_organisation(request.user, case.organisation_id),
         page=lambda case, **bound: _case_page(request, case, **bound),
         **action,
     )
@@ -502,9 +502,7 @@ def _dispensation_page(request, dispensation: Dispensation, *, status: int = 200
         "tabs": _dispensation_tabs(dispensation, "overview"),
         "can_decide": can_decide,
         "complaints": list(dispensation.complaints.select_related("recorded_by")),
-        "nav_section": "dispensations"
-        if scoping.scope_for(request.user).is_kommune_officer
-        else "allocation",
+        "nav_section": "dispensations" if permissions.is_kommune_officer(request.user) else "allocation",
     }
     if can_decide:
         context.update(
@@ -641,7 +639,11 @@ def r28_reports(request):
         return _pdf_response(
             request, "allocation/rejections/report_pdf.html", context, "indberetning-28-2.pdf"
         )
-    forwardable = {r.pk for r in reports if r.forwarded_on is None and r.kommune_id in scope.kommune_ids}
+    forwardable = {
+        r.pk
+        for r in reports
+        if r.forwarded_on is None and permissions.can_act_for_kommune(request.user, r.kommune_id)
+    }
     return render(
         request,
         "allocation/rejections/r28_reports.html",
@@ -660,6 +662,7 @@ def r28_forward(request, pk: int):
     report = selectors_rejections.r28_reports_for(request.user).filter(pk=pk).first()
     if report is None:
         raise Http404
+    permissions.require_act_for_kommune(request.user, report.kommune_id)
     form = ForwardForm(request.POST, prefix="forward")
     if form.is_valid():
         try:
@@ -682,9 +685,7 @@ def r28_forward(request, pk: int):
 @require_GET
 def dispensation_reports(request):
     """R37.3: the yearly reports of dispensations (made by the job from 1 July)."""
-    scope = scoping.scope_for(request.user)
-    if not scope.kommune_ids:
-        raise PermissionDenied
+    permissions.require_kommune_officer(request.user)
     reports = list(selectors_rejections.dispensation_reports_for(request.user))
     header = [_("Kommune"), _("From"), _("To"), _("Dispensations granted"), _("Requests refused")]
     rows = [
@@ -714,7 +715,7 @@ def person_benefits(request, pk: int):
     """The person's *Ydelser* tab: the benefit periods (a logged read) and the form to record one
     (R36.1, R37.1)."""
     person = person_or_404(request, pk)
-    can_write = scoping.can_write_person(request.user, person)
+    can_write = permissions.can_write_person(request.user, person)
     form = BenefitStatusForm(request.POST or None) if can_write else None
     status = 200
     if request.method == "POST":

@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Before LoginRequiredMiddleware, which would copy a CPR in the query into the login ?next=.
     "housing.cpr_in_urls.KeepCprOutOfUrlsMiddleware",
+    # A repeated or concurrent submit of the same form has one effect (housing.idempotency).
+    "housing.idempotency.IdempotentSubmitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -90,6 +92,8 @@ TEMPLATES = [
                 "housing.context_processors.staff_context",
                 "housing.context_processors.csp_nonce",
             ],
+            # {% csrf_token %} also renders the form's submission key (idempotent POSTs).
+            "builtins": ["housing.templatetags.submission"],
         },
     },
 ]

@@ -108,6 +108,13 @@ class FreeChoiceApplication(models.Model):
                 | (~Q(state="received") & Q(decided_on__isnull=False)),
                 name="free_choice_decided_on_iff_decided",
             ),
+            # One open application per person and list: a repeated or concurrent submit of the
+            # same application is refused by the database, not recorded twice (R19.1).
+            models.UniqueConstraint(
+                fields=["person", "specific_list"],
+                condition=Q(state="received"),
+                name="one_open_free_choice_application_per_person_and_list",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,7 +76,19 @@ def free_choice_receive(
         outsider_exemption=outsider_exemption,
         outsider_exemption_note=outsider_exemption_note.strip(),
     )
-    return audited_save(application, actor=actor, reason=reason)
+    already_open = _("%(person)s already has an application for this list awaiting its assessments.") % {
+        "person": person.full_name
+    }
+    if FreeChoiceApplication.objects.filter(
+        person=person, specific_list=specific_list, state=FreeChoiceState.RECEIVED
+    ).exists():
+        raise ValidationError({"person": already_open}, code="open_application")
+    try:
+        # A concurrent submit that passed the check above meets the partial unique constraint.
+        with transaction.atomic():
+            return audited_save(application, actor=actor, reason=reason)
+    except IntegrityError as exc:
+        raise ValidationError({"person": already_open}, code="open_application") from exc
 
 
 @transaction.atomic

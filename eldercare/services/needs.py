@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from housing import scoping
+from housing import permissions, scoping
 from housing import services as housing_services
 from housing.audit import audited_save, require_reason
 from housing.models import AccessKind, AccessPurpose, Kommune, Person, PersonalDataAccess
@@ -28,13 +28,8 @@ from ..rules.ranking import need_score
 
 
 def require_officer(actor, kommune_id: int) -> None:
-    """Only an officer of the kommune (a writing member of its tenant) changes its elder data."""
-    scope = scoping.scope_for(actor)
-    if kommune_id not in scope.kommune_ids:
-        raise PermissionDenied
-    tenant_id = Kommune.objects.only("tenant_id").get(pk=kommune_id).tenant_id
-    if tenant_id not in scope.writable_tenant_ids:
-        raise PermissionDenied
+    """Only an officer of the kommune changes its elder data (``housing.permissions``)."""
+    permissions.require_act_for_kommune(actor, kommune_id)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from .register import (
     YouthKind,
 )
 from .staff import Membership, Role
+from .submissions import FormSubmission
 from .tenants import NumberSeries, Tenant
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "DigitalPostConsentMethod",
     "Dwelling",
     "DwellingKind",
+    "FormSubmission",
     "Household",
     "HouseholdMember",
     "HouseholdRelation",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import csv_export, scoping, selectors, services
+from .. import csv_export, permissions, scoping, selectors, services
 from ..audit import history_rows
 from ..forms import CohabitationForm, CprSearchForm, PersonCreateForm, PersonForm, RevealCprForm
 from ..models import AccessKind, AccessPurpose, HouseholdMember, HouseholdRelation, Person
@@ -67,7 +67,7 @@ def person_detail(request, pk: int):
             "household": selectors.household_members(person=person),
             "reveal_form": RevealCprForm(),
             "tabs": person_tabs(person, "overview"),
-            "can_edit": scoping.can_write_person(request.user, person),
+            "can_edit": permissions.can_write_person(request.user, person),
         },
     )
 
@@ -95,7 +95,7 @@ def person_reveal_cpr(request, pk: int):
             **context,
             "household": selectors.household_members(person=person),
             "tabs": person_tabs(person, "overview"),
-            "can_edit": scoping.can_write_person(request.user, person),
+            "can_edit": permissions.can_write_person(request.user, person),
         },
         status=200 if revealed else 400,
     )
@@ -195,7 +195,7 @@ def person_cohabitation(request, pk: int):
     """Since when the person (a cohabitant in a household) has lived with the applicant (§ 51 b,
     stk. 1, 4. pkt.; § 51 c, stk. 2)."""
     person = person_or_404(request, pk)
-    if not scoping.can_write_person(request.user, person):
+    if not permissions.can_write_person(request.user, person):
         raise PermissionDenied
     member = HouseholdMember.objects.filter(person=person, relation=HouseholdRelation.COHABITANT).first()
     if member is None:
@@ -217,7 +217,7 @@ def person_cohabitation(request, pk: int):
 
 def person_edit(request, pk: int):
     person = person_or_404(request, pk)
-    if not scoping.can_write_person(request.user, person):
+    if not permissions.can_write_person(request.user, person):
         raise PermissionDenied
     return audited_form_view(
         request,

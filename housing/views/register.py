@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import scoping, selectors, services
+from .. import permissions, scoping, selectors, services
 from ..audit import history_rows
 from ..filters import DepartmentFilter, DwellingFilter, OrganisationFilter
 from ..forms import DepartmentForm, DwellingForm, OrganisationForm
@@ -28,7 +28,7 @@ def organisation_list(request):
         {
             "filter": filterset,
             "page_obj": paginate(request, rows),
-            "can_create": scoping.can_create_organisation(request.user),
+            "can_create": permissions.can_create_organisation(request.user),
         },
     )
 
@@ -49,7 +49,7 @@ def organisation_detail(request, pk: int):
             "organisation": organisation,
             "departments": departments,
             "tabs": object_tabs(organisation, "overview"),
-            "can_edit": scoping.can_write_organisation(request.user, organisation.pk),
+            "can_edit": permissions.can_write_organisation(request.user, organisation.pk),
         },
     )
 
@@ -69,7 +69,7 @@ def organisation_history(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 def organisation_create(request):
-    if not scoping.can_create_organisation(request.user):
+    if not permissions.can_create_organisation(request.user):
         raise PermissionDenied
     form = OrganisationForm(request.POST or None, initial={"change_reason": _("New organisation")})
     return audited_form_view(
@@ -87,7 +87,7 @@ def organisation_create(request):
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request, pk: int):
     organisation = _organisation(request, pk)
-    if not scoping.can_write_organisation(request.user, organisation.pk):
+    if not permissions.can_write_organisation(request.user, organisation.pk):
         raise PermissionDenied
     form = OrganisationForm(request.POST or None, instance=organisation)
     return audited_form_view(
@@ -139,7 +139,7 @@ def department_detail(request, pk: int):
             "department": department,
             "page_obj": paginate(request, dwellings),
             "tabs": object_tabs(department, "overview"),
-            "can_edit": scoping.can_write_organisation(request.user, department.organisation_id),
+            "can_edit": permissions.can_write_organisation(request.user, department.organisation_id),
         },
     )
 
@@ -190,7 +190,7 @@ def department_create(request):
 @require_http_methods(["GET", "POST"])
 def department_edit(request, pk: int):
     department = _department(request, pk)
-    if not scoping.can_write_organisation(request.user, department.organisation_id):
+    if not permissions.can_write_organisation(request.user, department.organisation_id):
         raise PermissionDenied
     form = DepartmentForm(
         request.POST or None, instance=department, organisations=_writable_organisations(request.user)
@@ -245,7 +245,7 @@ def dwelling_detail(request, pk: int):
         {
             "dwelling": dwelling,
             "tabs": object_tabs(dwelling, "overview"),
-            "can_edit": scoping.can_write_organisation(request.user, dwelling.department.organisation_id),
+            "can_edit": permissions.can_write_organisation(request.user, dwelling.department.organisation_id),
         },
     )
 
@@ -296,7 +296,7 @@ def dwelling_create(request):
 @require_http_methods(["GET", "POST"])
 def dwelling_edit(request, pk: int):
     dwelling = _dwelling(request, pk)
-    if not scoping.can_write_organisation(request.user, dwelling.department.organisation_id):
+    if not permissions.can_write_organisation(request.user, dwelling.department.organisation_id):
         raise PermissionDenied
     form = DwellingForm(
         request.POST or None, instance=dwelling, departments=_writable_departments(request.user)

@@ -60,7 +60,7 @@ from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from housing import fees as housing_fees
-from housing import scoping
+from housing import permissions, scoping
 from housing.audit import audited_save, require_reason, system_user
 from letters import selectors as letters_selectors
 from letters import services as letters
@@ -184,6 +184,15 @@ def payment_quote(*, entry: Entry, years: int, paid_on: datetime.date, _lock: bo
     )
 
 
+def prepaid_until_limit(schedule: FeeSchedule, paid_on: datetime.date) -> datetime.date:
+    """R3.3, § 3, stk. 3: "opkræve ajourføringsgebyret for en længere periode, dog højst for en
+    periode på 5 år" — the update fees paid ahead on ``paid_on``, by all payments together, cover
+    at most 5 fee years not yet due: the entry may be paid until the day before the 5th due date
+    after the next one."""
+    next_year = paid_on.year if _due(schedule, paid_on.year) > paid_on else paid_on.year + 1
+    return _due(schedule, next_year + rules.MAX_PREPAID_YEARS) - datetime.timedelta(days=1)
+
+
 def _check_years(years: int) -> None:
     if rules.prepayment_allowed(years):
         return
@@ -212,7 +221,7 @@ def payment_register(
     """Register a payment: it settles the open charges (registration fee first, then update fees,
     oldest first) and pays the update fee for ``years`` fee years — prepayment by agreement for
     at most 5 years (§ 3, stk. 3, R3.3). The amount must be exactly what that costs."""
-    scoping.require_write(actor, entry.controller_id)
+    permissions.require_write_tenant(actor, entry.controller_id)
     reason = require_reason(reason)
     _check_years(years)
     amount = Decimal(amount)
@@ -239,6 +248,27 @@ def payment_register(
             code="duplicate",
         )
     quote = payment_quote(entry=entry, years=years, paid_on=paid_on, _lock=True)
+    # Checked on the total under the entry's row lock: payments one after the other (or a
+    # repeated submit) cannot together prepay more than 5 years.
+    limit = prepaid_until_limit(fee_schedule_on(entry.controller_id, paid_on), paid_on)
+    if quote.paid_until > limit:
+        raise ValidationError(
+            {
+                "years": _(
+                    "The update fee can be paid in advance for at most %(max)s years in total "
+                    "(§ 3, stk. 3 — R3.3): the entry is paid until %(paid_until)s, and this payment "
+                    "would cover until %(would)s; the latest allowed on %(day)s is %(limit)s."
+                )
+                % {
+                    "max": rules.MAX_PREPAID_YEARS,
+                    "paid_until": _ui_date(entry.paid_until) if entry.paid_until else "—",
+                    "would": _ui_date(quote.paid_until),
+                    "day": _ui_date(paid_on),
+                    "limit": _ui_date(limit),
+                }
+            },
+            code="prepayment_limit",
+        )
     if amount != quote.expected:
         raise ValidationError(
             {
@@ -765,7 +795,7 @@ def entry_reinstate(*, actor, reason: str, entry: Entry) -> Entry:
     Charges the deletion closed become reminded again, with a fresh
     deadline from today, so the next night's deletion run does not delete the entry again
     before the caseworker has registered the payment."""
-    scoping.require_write(actor, entry.controller_id)
+    permissions.require_write_tenant(actor, entry.controller_id)
     reason = require_reason(reason)
     entry = Entry.objects.select_for_update().select_related("person", "waiting_list").get(pk=entry.pk)
     if entry.status != EntryStatus.DELETED:

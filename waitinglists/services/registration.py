@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from housing import scoping
+from housing import permissions
 from housing.audit import audited_save, require_reason
 from housing.models import Department, Household, Person
 from housing.services import reserve_numbers
@@ -229,7 +229,7 @@ def entry_register(
     """Put a person on a list: age (R3.1), no second place on the same list, seniority from today
     (or from the andels membership, R2.3–R2.4), the registration fee charged (R3.3) and the
     written information on fees, reminder and deletion sent as a letter (R3.3)."""
-    scoping.require_write(actor, waiting_list.controller_id)
+    permissions.require_write_tenant(actor, waiting_list.controller_id)
     require_reason(reason)
     day = registered_on or timezone.localdate()
     if person.controller_id != waiting_list.controller_id:
@@ -413,7 +413,7 @@ def registration_letter(*, actor, entry: Entry, schedule: FeeSchedule):
 
 @transaction.atomic
 def entry_update_wishes(*, actor, reason: str, entry: Entry, wishes: Wishes) -> Entry:
-    scoping.require_write(actor, entry.controller_id)
+    permissions.require_write_tenant(actor, entry.controller_id)
     for name in WISH_FIELDS:
         setattr(entry, name, getattr(wishes, name))
     audited_save(entry, actor=actor, reason=reason)
@@ -424,7 +424,7 @@ def entry_update_wishes(*, actor, reason: str, entry: Entry, wishes: Wishes) -> 
 @transaction.atomic
 def entry_set_status(*, actor, reason: str, entry: Entry, status: str, note: str = "") -> Entry:
     """Active or passive (*i bero*): a passive entry keeps its seniority but gets no offers."""
-    scoping.require_write(actor, entry.controller_id)
+    permissions.require_write_tenant(actor, entry.controller_id)
     if entry.status == EntryStatus.DELETED:
         raise ValidationError(_("A deleted entry is reinstated, not reactivated."))
     if status not in (EntryStatus.ACTIVE, EntryStatus.PASSIVE):
@@ -438,7 +438,7 @@ def entry_delete(
     *, actor, reason: str, entry: Entry, deletion_reason: str, on: datetime.date | None = None
 ) -> Entry:
     """Delete an entry (the seniority is lost with it, R3.5 on a lease)."""
-    scoping.require_write(actor, entry.controller_id)
+    permissions.require_write_tenant(actor, entry.controller_id)
     if deletion_reason not in DeletionReason.values:
         raise ValidationError({"deletion_reason": _("Choose why the entry is deleted.")})
     entry = Entry.objects.select_for_update().get(pk=entry.pk)

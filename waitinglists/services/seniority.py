@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from housing import scoping
+from housing import permissions
 from housing.audit import audited_save, require_reason
 from housing.models import HousingOrganisation, Person
 from letters import selectors as letters_selectors
@@ -86,7 +86,7 @@ def scheme_decide(
     the scheme took effect, every later change 10 years after the latest change took effect
     (§ 3, stk. 9 for R3.7 schemes; § 9, stk. 6 for R9.3 schemes).
     """
-    if not scoping.can_write_organisation(actor, organisation.pk):
+    if not permissions.can_write_organisation(actor, organisation.pk):
         raise PermissionDenied
     require_reason(reason)
     if kind not in SchemeKind.values:
@@ -122,7 +122,7 @@ def scheme_record_information(
     *, actor, reason: str, scheme: SeniorityScheme, informed_on: datetime.date
 ) -> SeniorityScheme:
     """R9.5: the day the tenants were told of their rights under the decision."""
-    if not scoping.can_write_organisation(actor, scheme.organisation_id):
+    if not permissions.can_write_organisation(actor, scheme.organisation_id):
         raise PermissionDenied
     if informed_on < scheme.decided_on:
         raise ValidationError(
@@ -209,7 +209,7 @@ def apply_r93(*, actor, reason: str, scheme: SeniorityScheme) -> int:
     Set-based: one read, one bulk update with one history row per changed entry. Running it again
     changes nothing, so a job may run it for entries registered after the effective date as well.
     Returns the number of entries changed."""
-    if not scoping.can_write_organisation(actor, scheme.organisation_id):
+    if not permissions.can_write_organisation(actor, scheme.organisation_id):
         raise PermissionDenied
     require_reason(reason)
     if scheme.kind != SchemeKind.INTERNAL_FROM_GENERAL or not scheme.enabled:
@@ -417,7 +417,7 @@ def lease_keep_seniority(
     tilsvarende": the 8 days run from the day the written information actually left, when that
     was after the signing; while it has not left, the window has not started. The information
     day comes from the letter's delivery record, never from the caller."""
-    scoping.require_write(actor, right.controller_id)
+    permissions.require_write_tenant(actor, right.controller_id)
     require_reason(reason)
     right = KeepSeniorityRight.objects.select_for_update().select_related("entry__person").get(pk=right.pk)
     entry = Entry.objects.select_for_update().select_related("person").get(pk=right.entry_id)
@@ -476,7 +476,7 @@ def lease_keep_seniority(
 def lease_signed_delete(*, actor, reason: str, entry: Entry, lease_signed_on: datetime.date) -> Entry:
     """R3.5 (and R3.10 for the internal list): signing a lease deletes the place and its
     seniority. Keeping it is a wish recorded afterwards (``lease_keep_seniority``)."""
-    scoping.require_write(actor, entry.controller_id)
+    permissions.require_write_tenant(actor, entry.controller_id)
     require_reason(reason)
     return registration.entry_delete(
         actor=actor,
@@ -500,7 +500,7 @@ def takeover_seniority(
 ) -> Entry:
     """R3.8: a tenant who took over a dwelling other than from the list stands on the general
     list with seniority from the takeover — where the organisation has an R3.7 scheme."""
-    scoping.require_write(actor, waiting_list.controller_id)
+    permissions.require_write_tenant(actor, waiting_list.controller_id)
     require_reason(reason)
     if waiting_list.kind != ListKind.GENERAL:
         raise ValidationError(
@@ -532,7 +532,7 @@ def takeover_seniority(
 def mark_rehoused(*, actor, reason: str, entry: Entry) -> Entry:
     """R9.2: a tenant rehoused outside the organisation (almenlejeloven § 86) keeps the internal
     seniority as long as the update fee is paid (the fee cycle deletes them when it is not)."""
-    scoping.require_write(actor, entry.controller_id)
+    permissions.require_write_tenant(actor, entry.controller_id)
     require_reason(reason)
     if entry.waiting_list.kind != ListKind.INTERNAL:
         raise ValidationError(

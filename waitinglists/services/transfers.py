@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from housing import scoping
+from housing import permissions
 from housing.audit import audited_save, require_reason
 from housing.models import Person
 from housing.services import reserve_numbers
@@ -60,7 +60,7 @@ def transfer_seniority(
     not a new registration), and fees paid so far follow the place.
     """
     waiting_list = entry.waiting_list
-    scoping.require_write(actor, waiting_list.controller_id)
+    permissions.require_write_tenant(actor, waiting_list.controller_id)
     require_reason(reason)
     verdict = rules.transfer_verdict(kind=kind, relation=relation, is_exchange=is_exchange)
     if not verdict.allowed:

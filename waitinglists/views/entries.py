@@ -198,6 +198,7 @@ def entry_reinstate(request, pk: int):
 def entry_keep_seniority(request, pk: int):
     """Record the tenant's wish to keep the seniority after the lease (R3.6–R3.7)."""
     entry = entry_or_404(request, pk)
+    require_entry_write(request, entry)
     right = entry.keep_rights.filter(requested_on__isnull=True).order_by("-lease_signed_on", "-id").first()
     if right is None:
         messages.error(request, _("The lease gave no right to keep the seniority on this list (R3.5)."))
