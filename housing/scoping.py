@@ -148,10 +148,3 @@ def dwellings_for(user) -> QuerySet[Dwelling]:
         Q(department__organisation_id__in=scope.organisation_ids)
         | Q(department__kommune_id__in=scope.kommune_ids)
     )
-
-
-def can_write_organisation(user, organisation_id: int | None) -> bool:
-    """Kept for callers not yet moved; the answer is ``housing.permissions``'s."""
-    from .permissions import can_write_organisation as answer
-
-    return answer(user, organisation_id)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from housing import scoping
+from housing import permissions, scoping
 from housing.audit import history_rows
 from housing.views.common import apply_service_errors, object_tabs, paginate
 from waitinglists import selectors as list_selectors
@@ -411,7 +411,7 @@ def lease_detail(request, pk: int):
         {
             "lease": lease,
             "history_rows": history_rows(lease),
-            "can_write": scoping.can_write_organisation(request.user, lease.landlord_id),
+            "can_write": permissions.can_write_organisation(request.user, lease.landlord_id),
             "keep_rights": list_selectors.letter_keep_rights(
                 user=request.user, letter_id=lease.seniority_information_letter_id
             ),
