@@ -810,11 +810,11 @@ def approval_decide(
             f"Kommunen afviser udlejningen af {dwelling.address_line} til dig, fordi {ground_da}."
             f"\n\nBegrundelse: {request.decision_reasons}"
         )
-    audited_save(request, actor=actor, reason=reason)
+    # The letter first, so that the decision and its letter are one save and one history row.
     request.applicant_letter = _decision_letter(
         actor=actor, reason=reason, request=request, text=text, key=request.state, day=today
     )
-    audited_save(request, actor=actor, reason=reason, validate=False)
+    audited_save(request, actor=actor, reason=reason)
     if request.state == ApprovalState.REFUSED:
         _organisation_letter(
             actor=actor,
