@@ -22,3 +22,9 @@ urlpatterns = [
     path("offentlig/aeldreboliger/", include("eldercare.urls_public")),
     path("api/v1/", include("allocation.api_urls")),
 ]
+
+# Error answers are JSON under /api/ and the project's pages elsewhere (issue 13).
+handler400 = "housing.views.errors.bad_request"
+handler403 = "housing.views.errors.permission_denied"
+handler404 = "housing.views.errors.page_not_found"
+handler500 = "housing.views.errors.server_error"
