@@ -83,6 +83,14 @@ def _checked(admin_class):
 
 
 class BoligAdminSite(admin.AdminSite):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django's own login form lets a name of any length through to authentication (issue
+        # 13). Imported here: the site is built once the models are loaded, this module before.
+        from .input_limits import BoundedAdminAuthenticationForm
+
+        self.login_form = BoundedAdminAuthenticationForm
+
     def register(self, model_or_iterable, admin_class=None, **options):
         super().register(model_or_iterable, _checked(admin_class or admin.ModelAdmin), **options)
 

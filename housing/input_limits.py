@@ -17,8 +17,11 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.core import checks
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
@@ -101,3 +104,24 @@ def check_form_date_bounds(app_configs=None, **kwargs) -> list[checks.CheckMessa
                 )
             )
     return errors
+
+
+class _BoundedUsernameMixin:
+    """The login form with the user name's length enforced before anyone is asked to authenticate.
+
+    Django's form only copies the user model's ``max_length`` onto the field as an attribute, so a
+    10,000-character name reached ``authenticate``, and django-axes, recording the failed attempt,
+    failed on its 255-character column: a 500 at both login pages (issue 13)."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class BoundedAuthenticationForm(_BoundedUsernameMixin, AuthenticationForm):
+    pass
+
+
+class BoundedAdminAuthenticationForm(_BoundedUsernameMixin, AdminAuthenticationForm):
+    pass

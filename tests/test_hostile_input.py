@@ -140,3 +140,15 @@ def test_a_10000_character_timezone_in_the_schedule_admin_is_refused(administrat
     existing.refresh_from_db()
     assert str(existing.timezone) != "x" * 10_000
     assert client.get("/admin/django_celery_beat/crontabschedule/", {"timezone": "x" * 10_000}).status_code < 500
+
+
+@pytest.mark.parametrize("url", ["/konto/login/", "/admin/login/"])
+def test_a_10000_character_user_name_at_login_is_refused_on_the_form(db, url):
+    """Found by the hostile walk: django-axes failed to record the attempt (255 characters)."""
+    from django.test import Client
+
+    client = Client()
+    client.raise_request_exception = False
+    response = client.post(url, {"username": "x" * 10_000, "password": "wrong"})
+    assert response.status_code == 200
+    assert not response.wsgi_request.user.is_authenticated
