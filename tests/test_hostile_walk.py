@@ -20,9 +20,10 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import connection, models
 from django.urls import get_resolver
 
+from housing.input_limits import EARLIEST_DATE, LATEST_DATE
 from housing.models import Role
 from tests.factories import MembershipFactory, UserFactory
 from tests.test_tenant_walk import _fill, _walk, world_a  # noqa: F401  (world_a is a fixture)
@@ -30,6 +31,7 @@ from tests.test_tenant_walk import _fill, _walk, world_a  # noqa: F401  (world_a
 pytestmark = pytest.mark.django_db
 
 TIME_BUDGET_SECONDS = 90
+PROJECT_APPS = {"housing", "letters", "waitinglists", "allocation", "eldercare"}
 
 LONG = "x" * 10_000
 TEXT_VALUES = [
@@ -133,10 +135,53 @@ def _hostile(field: dict, round_: int) -> str:
     return values[round_ % len(values)]
 
 
-def _payload(form: dict, round_: int) -> dict:
+BENIGN = {"text": "Walk", "number": "1", "date": "2026-01-05"}
+# After the hostile rounds, two in which only the dates are hostile and every other field holds a
+# plausible value (a select its first choice), so that a form can fail on nothing but the date.
+DATE_ONLY_ROUNDS = ["9999-12-31", "0001-01-01"]
+
+
+def _benign(field: dict) -> str:
+    kind = _kind(field)
+    if kind == "id":
+        options = [option for option in field.get("options", []) if option]
+        return options[0] if options else field["value"] or "1"
+    return field["value"] or BENIGN[kind]
+
+
+def _date_only_payload(form: dict, hostile_date: str) -> dict:
     data: dict[str, list[str]] = {}
     for field in form["fields"]:
         name, kind = field["name"], field["kind"]
+        if name in ("csrfmiddlewaretoken", "_selected_action", "action") or kind in (
+            "file",
+            "checkbox-unchecked",
+            "radio-unchecked",
+        ):
+            continue
+        if kind in ("submit", "checkbox", "radio"):
+            value = field["value"]
+        else:
+            value = hostile_date if _kind(field) == "date" else _benign(field)
+        data.setdefault(name, []).append(value)
+    return data
+
+
+def _payload(form: dict, round_: int) -> dict:
+    if round_ >= ROUNDS:
+        return _date_only_payload(form, DATE_ONLY_ROUNDS[round_ - ROUNDS])
+    data: dict[str, list[str]] = {}
+    for field in form["fields"]:
+        name, kind = field["name"], field["kind"]
+        if name == "_selected_action":
+            # The admin's row checkboxes: ids that are not ids, or no such row (issue 13).
+            data.setdefault(name, []).append(ID_VALUES[round_ % len(ID_VALUES)])
+            continue
+        if name == "action" and len(field.get("options", [])) > 1:
+            # The admin's actions, each in turn, so the ids above reach a real action.
+            actions = [option for option in field["options"] if option]
+            data[name] = [actions[round_ % len(actions)]]
+            continue
         if name == "csrfmiddlewaretoken" or kind in ("file", "checkbox-unchecked", "radio-unchecked"):
             continue
         if (
@@ -161,6 +206,26 @@ def _row_counts(tables: list[str]) -> tuple[int, ...]:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return tuple(cursor.fetchone())
+
+
+def _implausible_dates() -> list[str]:
+    """Every date column of the project's models holds only dates within the bound: a hostile date
+    that a form accepted would show here (as the seniority scheme dated 9999-12-31 once did)."""
+    found = []
+    for model in apps.get_models():
+        if model._meta.app_label not in PROJECT_APPS:
+            continue
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.DateField):  # DateTimeField is a DateField too
+                column = (
+                    f"{field.attname}__date" if isinstance(field, models.DateTimeField) else field.attname
+                )
+                outside = model._base_manager.filter(
+                    **{f"{column}__lt": EARLIEST_DATE}
+                ) | model._base_manager.filter(**{f"{column}__gt": LATEST_DATE})
+                if outside.exists():
+                    found.append(f"{model._meta.label}.{field.name}")
+    return found
 
 
 @pytest.fixture
@@ -235,7 +300,8 @@ def test_no_hostile_input_causes_a_5xx_or_a_partial_save(
                 continue
             seen.add(key)
             forms_found += 1
-            for round_ in range(ROUNDS):
+            has_dates = any(_kind(f) == "date" for f in form["fields"])
+            for round_ in range(ROUNDS + (len(DATE_ONLY_ROUNDS) if has_dates else 0)):
                 data = _payload(form, round_)
                 before = _row_counts(tables)
                 response = client.post(form["url"], data)
@@ -252,6 +318,7 @@ def test_no_hostile_input_causes_a_5xx_or_a_partial_save(
                             f"{persona}: {response.status_code} at POST {form['url']} "
                             f"round {round_} saved {changed}"
                         )
+    implausible = _implausible_dates()
     elapsed = time.monotonic() - started
     with capsys.disabled():
         print(
@@ -259,6 +326,7 @@ def test_no_hostile_input_causes_a_5xx_or_a_partial_save(
             f"submissions {submissions}, 5xx {server_errors}, {elapsed:.0f} s"
         )
     assert not failures, "\n".join(failures[:40])
+    assert not implausible, f"dates outside {EARLIEST_DATE}–{LATEST_DATE} were saved: {implausible}"
     assert server_errors == 0
     # The walk must actually reach the forms: the staff pages' and the admin's.
     assert forms_found >= 50 and per_persona["administrator"] >= 30 and per_persona["caseworker"] >= 10
