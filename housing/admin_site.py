@@ -44,22 +44,8 @@ class CheckedAutocompleteSelectMultiple(_CheckedAutocompleteMixin, AutocompleteS
     pass
 
 
-class CheckedIdsAdminMixin:
-    """Refuses changelist actions on ids that are not ids and keeps autocomplete widgets from
-    querying with them."""
-
-    def response_action(self, request, queryset):
-        if request.method == "POST" and request.POST.get("select_across") not in ("1", "True"):
-            key = self.model._meta.pk
-            bad = [v for v in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME) if not _valid_id(key, v)]
-            if bad:
-                self.message_user(
-                    request,
-                    _("The selection contains something that is not an item of this list. Nothing was done."),
-                    messages.ERROR,
-                )
-                return None
-        return super().response_action(request, queryset)
+class CheckedAutocompleteAdminMixin:
+    """Autocomplete widgets that do not query with ids that are not ids (model admins and inlines)."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
@@ -74,12 +60,34 @@ class CheckedIdsAdminMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class CheckedIdsAdminMixin(CheckedAutocompleteAdminMixin):
+    """Refuses changelist actions on ids that are not ids, and keeps autocomplete widgets — the
+    model admin's and its inlines' — from querying with them."""
+
+    def response_action(self, request, queryset):
+        if request.method == "POST" and request.POST.get("select_across") not in ("1", "True"):
+            key = self.model._meta.pk
+            bad = [v for v in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME) if not _valid_id(key, v)]
+            if bad:
+                self.message_user(
+                    request,
+                    _("The selection contains something that is not an item of this list. Nothing was done."),
+                    messages.ERROR,
+                )
+                return None
+        return super().response_action(request, queryset)
+
+
+def _with(mixin, cls):
+    if issubclass(cls, mixin):
+        return cls
+    return type(cls.__name__, (mixin, cls), {"__module__": cls.__module__})
+
+
 def _checked(admin_class):
-    if issubclass(admin_class, CheckedIdsAdminMixin):
-        return admin_class
-    return type(
-        admin_class.__name__, (CheckedIdsAdminMixin, admin_class), {"__module__": admin_class.__module__}
-    )
+    checked = _with(CheckedIdsAdminMixin, admin_class)
+    checked.inlines = [_with(CheckedAutocompleteAdminMixin, inline) for inline in admin_class.inlines]
+    return checked
 
 
 class BoligAdminSite(admin.AdminSite):

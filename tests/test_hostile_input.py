@@ -74,7 +74,9 @@ def test_an_admin_autocomplete_field_with_an_id_that_is_not_an_id(administrator,
 
 @pytest.mark.rule("R3.9", "R9.6")
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
-def test_a_seniority_scheme_dated_outside_any_plausible_date_is_refused(administrator, client_for, org_a, day):
+def test_a_seniority_scheme_dated_outside_any_plausible_date_is_refused(
+    administrator, client_for, org_a, day
+):
     """The decision that made every later scheme decision of the organisation fail."""
     from waitinglists.models import SeniorityScheme
 
@@ -139,7 +141,9 @@ def test_a_10000_character_timezone_in_the_schedule_admin_is_refused(administrat
     assert response.status_code == 200
     existing.refresh_from_db()
     assert str(existing.timezone) != "x" * 10_000
-    assert client.get("/admin/django_celery_beat/crontabschedule/", {"timezone": "x" * 10_000}).status_code < 500
+    assert (
+        client.get("/admin/django_celery_beat/crontabschedule/", {"timezone": "x" * 10_000}).status_code < 500
+    )
 
 
 @pytest.mark.parametrize("url", ["/konto/login/", "/admin/login/"])
@@ -152,3 +156,28 @@ def test_a_10000_character_user_name_at_login_is_refused_on_the_form(db, url):
     response = client.post(url, {"username": "x" * 10_000, "password": "wrong"})
     assert response.status_code == 200
     assert not response.wsgi_request.user.is_authenticated
+
+
+def test_an_inline_autocomplete_field_with_an_id_that_is_not_an_id(administrator, client_for, kommune_aarhus):
+    """The facility's dwellings (an inline with an autocomplete field): shown again with an error."""
+    import re
+
+    from eldercare.models import Facility
+
+    client = client_for(administrator)
+    page = client.get("/admin/eldercare/facility/add/").content.decode()
+    prefix = re.search(r'name="([\w-]+)-TOTAL_FORMS"', page).group(1)
+    response = client.post(
+        "/admin/eldercare/facility/add/",
+        {
+            "name": "Walk-center",
+            "kommune": kommune_aarhus.pk,
+            "change_reason": "Test",
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-0-dwelling": "abc",
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Facility.objects.filter(name="Walk-center").exists()
