@@ -115,6 +115,13 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class ValidationErrorSerializer(serializers.Serializer):
+    """A 400: the messages per parameter (``limit``), or ``detail`` for a refused request."""
+
+    limit = serializers.ListField(child=serializers.CharField(), required=False)
+    detail = serializers.CharField(required=False)
+
+
 def ranking_payload(result: ranking_service.VacancyRanking) -> dict:
     ranking = result.ranking
     return {
@@ -177,13 +184,17 @@ class VacancyRankingView(APIView):
             "the reason. Health facts shown (R5.1–R5.3, R10.2–R10.4) are recorded in the personal-data "
             "access log."
         ),
+        # The path's id is documented from the URL pattern (as ``id``); the query's limit from the
+        # serializer that validates it, so its bounds in the schema are the bounds enforced.
         parameters=[
-            OpenApiParameter("pk", int, OpenApiParameter.PATH, description="The vacancy."),
-            OpenApiParameter("limit", int, description="How many candidates to rank (1–200, default 50)."),
+            OpenApiParameter("id", int, OpenApiParameter.PATH, description="The vacancy."),
+            RankingQuerySerializer,
         ],
         responses={
             200: VacancyRankingSerializer,
-            400: OpenApiResponse(description="An invalid limit."),
+            400: OpenApiResponse(
+                ValidationErrorSerializer, description="An invalid limit, or a NUL character in the request."
+            ),
             403: OpenApiResponse(ErrorSerializer, description="Not signed in."),
             404: OpenApiResponse(ErrorSerializer, description="No such vacancy in the user's organisations."),
             409: OpenApiResponse(

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from housing.input_limits import BoundedAuthenticationForm
 from housing.views.dashboard import dashboard
 
 admin.site.site_header = _("Boligadministration – administration")
@@ -10,7 +11,13 @@ admin.site.site_title = _("Boligadministration")
 
 urlpatterns = [
     path("", dashboard, name="dashboard"),
-    path("konto/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "konto/login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=BoundedAuthenticationForm
+        ),
+        name="login",
+    ),
     path("konto/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -22,3 +29,9 @@ urlpatterns = [
     path("offentlig/aeldreboliger/", include("eldercare.urls_public")),
     path("api/v1/", include("allocation.api_urls")),
 ]
+
+# Error answers are JSON under /api/ and the project's pages elsewhere (issue 13).
+handler400 = "housing.views.errors.bad_request"
+handler403 = "housing.views.errors.permission_denied"
+handler404 = "housing.views.errors.page_not_found"
+handler500 = "housing.views.errors.server_error"

@@ -7,4 +7,10 @@ class HousingConfig(AppConfig):
     verbose_name = _("Register")
 
     def ready(self) -> None:
-        from . import auth_events  # noqa: F401  (connects the login/logout audit receivers)
+        from . import (
+            auth_events,  # noqa: F401  (connects the login/logout audit receivers)
+            input_limits,
+        )
+
+        # Every form date field is bounded (issue 13); also registers the system check for it.
+        input_limits.install()

@@ -769,7 +769,7 @@ def test_bad_advert_input_is_a_field_error_never_a_500(vacancy, caseworker_a, cl
         _url("advert_edit", vacancy),
         {
             "agreed_on": bad,
-            "dwelling_description": "x" * 20000 + "\x00",
+            "dwelling_description": "x" * 20000,
             "interest_deadline": bad,
             "viewing_at": bad + "T25:61",
             "viewing_place": "x" * 500,
@@ -778,7 +778,9 @@ def test_bad_advert_input_is_a_field_error_never_a_500(vacancy, caseworker_a, cl
         },
     )
     assert response.status_code == 400
-    assert "form-error-message" in response.content.decode()
+    # A NUL character is refused at the edge, before the form (issue 13); the rest on the form.
+    expected = "NUL" if "\x00" in bad else "form-error-message"
+    assert expected in response.content.decode()
     assert not Advert.objects.exists()
 
 
