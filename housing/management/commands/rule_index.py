@@ -93,8 +93,8 @@ def _title(text: str) -> str:
                 text = text[index + 1:].strip()
                 break
     sentence = SENTENCE_END.split(text, maxsplit=1)[0].rstrip(".")
-    if len(sentence) > 140:
-        sentence = sentence[:140].rsplit(" ", 1)[0] + " …"
+    if len(sentence) > 170:
+        sentence = sentence[:170].rsplit(" ", 1)[0] + " …"
     return sentence
 
 
