@@ -5,6 +5,7 @@
 #   make lint   - ruff
 #   make check  - migrations up to date + Django's deploy checks with production settings
 #   make messages - update locale/*.po (da, en) and compile them
+#   make rules  - rewrite docs/rules.md (where each rule ID is implemented and tested)
 #   make worker / make beat - Celery worker / scheduler (set REDIS_URL first)
 
 SHELL := /bin/bash
@@ -19,7 +20,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap services run test lint check messages worker beat benchmark
+.PHONY: help bootstrap services run test lint check messages rules worker beat benchmark
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -60,6 +61,11 @@ check: | $(PY)
 messages: | $(PY)
 	$(MANAGE) makemessages -l da -l en --ignore=.venv --ignore=staticfiles --ignore=node_modules
 	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules
+
+# The rule index; with ../shared beside the checkout the catalogue snapshot is refreshed first.
+rules: | $(PY)
+	if [ -f ../shared/docs/RULES.md ]; then $(MANAGE) rule_index --catalogue ../shared/docs/RULES.md; \
+	else $(MANAGE) rule_index; fi
 
 worker: | $(PY)
 	@[ -n "$${REDIS_URL:-}" ] || grep -qs '^REDIS_URL=.' .env || \
