@@ -21,11 +21,13 @@ before; natural unique constraints and row locks in the services guard those. So
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import FormSubmission
@@ -94,3 +96,18 @@ class IdempotentSubmitMiddleware:
             else:
                 submission.delete()
             return response
+
+
+# A key only has to outlive the double click, the browser's retry and the impatient second submit
+# (seconds to minutes); a week leaves room for a tab left open over a weekend.
+FORM_SUBMISSION_RETENTION = datetime.timedelta(days=7)
+
+
+def form_submissions_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete the submission keys older than ``FORM_SUBMISSION_RETENTION``; returns how many.
+
+    The rows are technical (user, path, redirect; no personal data, no history of their own), so a
+    plain delete is right. A form submitted again after its key was purged is simply a new submit."""
+    cutoff = (now or timezone.now()) - FORM_SUBMISSION_RETENTION
+    deleted, _by_model = FormSubmission.objects.filter(submitted_at__lt=cutoff).delete()
+    return deleted

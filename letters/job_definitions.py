@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from housing.audit import system_user
+from housing.idempotency import form_submissions_purge
 
 from . import services
 from .jobs import JobProgress, job
@@ -21,3 +22,9 @@ def dispatch(progress: JobProgress) -> None:
 def print_batch(progress: JobProgress) -> None:
     batches = services.print_batches_create(actor=system_user(), progress=progress)
     progress.count("batches", len(batches))
+
+
+# Registered here because the job machinery lives in letters and housing may not import upwards.
+@job("housing.form_submissions_purge", label=_("Delete form submission keys older than a week"))
+def form_submissions_purge_job(progress: JobProgress) -> None:
+    progress.count("deleted", form_submissions_purge())

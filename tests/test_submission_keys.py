@@ -102,3 +102,31 @@ def test_a_key_is_the_users_own_and_belongs_to_one_address(letter, writer, org_a
     # The same key sent to another form is refused, not replayed there.
     response = client_for(writer).post(f"/breve/{letter.pk}/pdf/", {"submission_key": KEY})
     assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_the_nightly_job_deletes_keys_older_than_a_week_and_keeps_the_rest():
+    """Keys only guard against double and concurrent submits; they do not pile up for ever."""
+    import datetime
+    import json
+
+    from django.utils import timezone
+    from django_celery_beat.models import PeriodicTask
+
+    from letters.jobs import run_job
+
+    user = UserFactory()
+    now = timezone.now()
+    ages = {"old": datetime.timedelta(days=7, seconds=1), "week": datetime.timedelta(days=6, hours=23)}
+    for key, age in ages.items():
+        row = FormSubmission.objects.create(user=user, key=key * 4, path="/x/", status_code=302, location="/")
+        FormSubmission.objects.filter(pk=row.pk).update(submitted_at=now - age)
+    FormSubmission.objects.create(user=user, key="fresh" * 4, path="/x/", status_code=302, location="/")
+
+    run = run_job("housing.form_submissions_purge", trigger="manual")
+
+    run.refresh_from_db()
+    assert run.counts.get("deleted") == 1
+    assert sorted(FormSubmission.objects.values_list("key", flat=True)) == ["fresh" * 4, "week" * 4]
+    scheduled = PeriodicTask.objects.filter(enabled=True).values_list("args", flat=True)
+    assert any("housing.form_submissions_purge" in json.loads(args or "[]") for args in scheduled)
