@@ -133,8 +133,8 @@ def lettings(user, *, period: Period) -> QuerySet[Lease]:
     needs_approval = Q(
         channel__in=[LettingChannel.LIST, LettingChannel.ADVERTISING, LettingChannel.FLEXIBLE]
     ) & (
-        Q(dwelling__kind="family", r42_family=True)
-        | Q(dwelling__kind="youth", r42_youth=True)
+        Q(dwelling__kind="family", approves_family=True)
+        | Q(dwelling__kind="youth", approves_youth=True)
         | Q(dwelling__kind="youth", dwelling__youth_kind="startbolig")
     )
     return (
@@ -146,8 +146,8 @@ def lettings(user, *, period: Period) -> QuerySet[Lease]:
         .annotate(
             channel=Coalesce(F("vacancy__channel"), Value("no_vacancy")),
             fallback=Coalesce(F("vacancy__fallback_rule"), Value("")),
-            r42_family=_decision("approves_each_letting"),
-            r42_youth=_decision("approves_each_youth_letting"),
+            approves_family=_decision("approves_each_letting"),
+            approves_youth=_decision("approves_each_youth_letting"),
             approval_allowed=allowed_approval,
             approval_refused=refused,
         )
@@ -176,7 +176,7 @@ def lettings(user, *, period: Period) -> QuerySet[Lease]:
                 output_field=CharField(),
             ),
             approval_lapsed=lapsed,
-            dispensation_r37=dispensation,
+            benefit_dispensation=dispensation,
             flag_out_of_scope=_flag(Q(channel=LettingChannel.OUT_OF_SCOPE)),
             flag_outside_unchecked=_flag(
                 ~Q(fallback="") & ~Q(fallback__in=CHECKED_FALLBACKS, channel=LettingChannel.LIST)
@@ -217,7 +217,7 @@ def summary(queryset: QuerySet[Lease]) -> dict:
         priority_r10=Count("pk", filter=Q(letting_basis="priority_r10")),
         outside_eligible=Count("pk", filter=Q(letting_basis="outside_eligible")),
         approvals_lapsed=Count("pk", filter=Q(approval_lapsed=True)),
-        dispensations=Count("pk", filter=Q(dispensation_r37=True)),
+        dispensations=Count("pk", filter=Q(benefit_dispensation=True)),
         flagged=Count("pk", filter=flagged),
     )
 

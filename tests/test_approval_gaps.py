@@ -343,8 +343,8 @@ def refused_51b(caseworker_a, kommune_officer, org_a, kommune_aarhus, department
         DepartmentAreaStatus,
     )
 
-    _decision(kommune_aarhus, r36_1_combined_letting=True)
-    _policy(org_a, r6_guarantees=True)
+    _decision(kommune_aarhus, combined_letting=True)
+    _policy(org_a, issues_housing_guarantees=True)
     _save(
         DepartmentAreaStatus(
             department=department_a, kind=AreaStatusKind.HIGH_OUTSIDE_LABOUR, valid_from=D(2025, 12, 1)

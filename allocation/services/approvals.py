@@ -298,7 +298,7 @@ def letting_facts(vacancy: Vacancy, *, day: datetime.date, let_as: str = "") -> 
         in_listed_area=_in_listed_area(department.pk, day),
         approves_family=bool(decision and decision.approves_each_letting),
         approves_youth=bool(decision and decision.approves_each_youth_letting),
-        combined_letting=bool(decision and decision.r36_1_combined_letting),
+        combined_letting=bool(decision and decision.combined_letting),
     )
 
 

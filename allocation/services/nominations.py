@@ -112,7 +112,7 @@ def is_officer_for(user, vacancy: Vacancy) -> bool:
     return permissions.can_act_for_kommune(user, vacancy.dwelling.department.kommune_id)
 
 
-def r4_hint(vacancy: Vacancy, *, day: datetime.date | None = None) -> str:
+def children_agreement_hint(vacancy: Vacancy, *, day: datetime.date | None = None) -> str:
     """A non-binding hint (R1.4): with a § 4 agreement in force (R4) and 3+ rooms, the kommune
     should let households with children go first where possible. Empty when nothing applies."""
     dwelling = vacancy.dwelling
@@ -163,7 +163,7 @@ def nomination_record(
     last_name: str,
     household_size: int,
     ground: str,
-    follows_r4: bool = True,
+    follows_children_agreement: bool = True,
 ) -> Nomination:
     """The kommune names the tenant of a vacancy at its disposal (R1.4), or changes whom it
     named until the lease is signed (one nomination per vacancy; each change is a history row).
@@ -197,7 +197,7 @@ def nomination_record(
     nomination.last_name = (last_name or "").strip()
     nomination.household_size = household_size
     nomination.ground = (ground or "").strip()
-    nomination.follows_r4 = bool(follows_r4)
+    nomination.follows_children_agreement = bool(follows_children_agreement)
     nomination.nominated_on = timezone.localdate()
     nomination.nominated_by = actor
     return audited_save(nomination, actor=actor, reason=reason)

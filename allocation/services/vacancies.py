@@ -87,7 +87,7 @@ def agreement_in_force(kind: str, dwelling: Dwelling, day: datetime.date) -> Let
     return (specific or found or [None])[0]
 
 
-def r1_8_agreement_for(dwelling: Dwelling, day: datetime.date) -> LettingAgreement | None:
+def set_aside_agreement_for(dwelling: Dwelling, day: datetime.date) -> LettingAgreement | None:
     """The approved udslusnings- or inklusionsbolig agreement (§ 1, stk. 8, R1.8) covering the
     dwelling on ``day``: one naming the dwelling wins over one for its department, which wins over
     one for all the organisation's departments in the kommune."""
@@ -136,7 +136,10 @@ def vacancy_open(
     share_due = False
     decision = kommune_decision_in_force(kommune_id=dwelling.department.kommune_id, day=day)
     let_as_elder = bool(
-        is_family and dwelling.fitted_elderly_disabled and decision is not None and decision.r5_5_let_as_elder
+        is_family
+        and dwelling.fitted_elderly_disabled
+        and decision is not None
+        and decision.priority_dwellings_let_as_elder
     )
     in_scope = letting_scope(
         dwelling_kind=dwelling.kind, owner_kind=dwelling.owner_kind, lease_scope=dwelling.lease_scope
@@ -147,21 +150,21 @@ def vacancy_open(
             share_due = _count(f"share:{share.pk}") % share.every_nth == 0
     advertising = agreement_in_force(AgreementKind.ADVERTISING, dwelling, day)
     flexible = agreement_in_force(AgreementKind.FLEXIBLE, dwelling, day)
-    r1_8 = r1_8_agreement_for(dwelling, day)
+    set_aside_agreement = set_aside_agreement_for(dwelling, day)
     choice = choose_channel(
         ChannelFacts(
             dwelling_kind=dwelling.kind,
             lease_scope=dwelling.lease_scope,
             owner_kind=dwelling.owner_kind,
-            r1_8_kind=r1_8.kind if r1_8 else "",
-            r1_8_approved_by=r1_8.approved_by if r1_8 else "",
+            set_aside_kind=set_aside_agreement.kind if set_aside_agreement else "",
+            set_aside_approved_by=set_aside_agreement.approved_by if set_aside_agreement else "",
             rehousing=rehousing,
             kommune_share_due=share_due,
             kommune_share_nth=share.every_nth if share else None,
             advertising_agreement=advertising is not None,
             flexible_agreement=flexible is not None,
             fitted_elderly_disabled=dwelling.fitted_elderly_disabled,
-            r5_5_let_as_elder=let_as_elder,
+            priority_dwellings_let_as_elder=let_as_elder,
         )
     )
     agreement = {
