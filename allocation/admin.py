@@ -125,4 +125,4 @@ class YouthLettingGuidelineAdmin(AuditedAdmin):
     inlines = [YouthPriorityGroupInline]
 
 
-from . import admin_rejections  # noqa: E402, F401  (issue 7: rejection settings, the R35 area list)
+from . import admin_rejections  # noqa: E402, F401  (rejection settings, the R35 area list)

@@ -114,7 +114,7 @@ def _youth_guidelines(command) -> int:
 def seed(*, command) -> dict[str, int]:
     counts = _seed(command)
     counts["youth letting guidelines"] = _youth_guidelines(command)
-    # Issue 7: closing days and lettings waiting for the kommune's approval (R12.1, R42.3).
+    # Closing days and lettings waiting for the kommune's approval (R12.1, R42.3).
     from .demo_approvals import seed as seed_approvals
 
     counts.update(seed_approvals(command=command))

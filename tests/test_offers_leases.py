@@ -213,7 +213,7 @@ def test_signing_makes_the_lease_and_ends_the_place_and_its_seniority(
 def test_a_lease_refused_at_its_last_step_leaves_nothing_behind(
     caseworker_a, org_a, general_list, department_a, vacancy, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """Issue 13: signing is one transaction. When the confirmation letter — the last step — cannot
+    """Signing is one transaction. When the confirmation letter — the last step — cannot
     be made, there is no lease, the vacancy is open, the winner keeps the place on the list, nothing
     is recorded for the waiting-time estimates and no letter is queued or dispatched."""
     _policy(org_a, offer_round_size=2)
@@ -436,7 +436,7 @@ def test_a_departing_tenant_gets_a_guarantee_and_priority_in_the_department_left
     )
     guarantee.refresh_from_db()
     assert guarantee.state == GuaranteeState.USED
-    # Used up by the lease: a history row with the user and the reason (issue 13, no .update()).
+    # Used up by the lease: a history row with the user and the reason (no .update()).
     used = guarantee.history.latest()
     assert (used.state, used.history_user, used.history_change_reason) == (
         GuaranteeState.USED,

@@ -1123,7 +1123,7 @@ def test_the_query_count_does_not_grow_with_the_candidates(internal_turn):
     assert small <= large <= small + 1 <= MAX_QUERIES
 
 
-# --- To the letter of the law (issue 12): flags, R5.4, R6.3, mobility, R9.2, R10.5 ---------------------
+# --- To the letter of the law: flags, R5.4, R6.3, mobility, R9.2, R10.5 ---------------------
 
 
 def _household(entry, size: int, *, children: int = 0):

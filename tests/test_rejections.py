@@ -625,7 +625,7 @@ def test_r37_mandatory_rejection_and_the_kommunes_dispensation(
 ):
     _policy(org_a, offer_round_size=1)
     _status(department_a, AreaStatusKind.HARD_GHETTO)
-    # Integrationsydelse is called selvforsørgelses- og hjemrejseydelse since 1 July 2019 (issue 12).
+    # Integrationsydelse is called selvforsørgelses- og hjemrejseydelse since 1 July 2019.
     _benefit(caseworker_a, entry.person, kind=BenefitKind.SELVFORSOERGELSESYDELSE)
     case = _open(caseworker_a, vacancy, entry, RejectionGround.R37)
     assert case.state == RejectionState.DECIDED
@@ -716,7 +716,7 @@ def test_r37_3_the_yearly_report_from_1_july(
 def test_r6_2_a_decided_51_c_rejection_does_not_bar_the_guarantee_at_move_out(
     caseworker_a, org_a, department_a, dwelling, vacancy, entry
 ):
-    # Issue 12: R6.2 is judged when the guarantee is used for a concrete dwelling, on that day's
+    # R6.2 is judged when the guarantee is used for a concrete dwelling, on that day's
     # facts (tests/test_benefit_rejection.py), not from an old rejection.
     _policy(org_a, issues_housing_guarantees=True)
     _status(department_a, AreaStatusKind.HARD_GHETTO)

@@ -179,7 +179,7 @@ def world_a(org_a, person_a, system_user, settings, tmp_path):
     vacancy, advert_vacancy, nomination_vacancy, offer, lease = _letting_world(
         org_a, department, dwelling, person_a, caseworker, system_user
     )
-    # Issue 7: a startbolig letting waiting for the kommune's approval (R12.1).
+    # A startbolig letting waiting for the kommune's approval (R12.1).
     from allocation.services.approvals import request_if_needed
     from allocation.services.vacancies import vacancy_open
 
@@ -383,7 +383,7 @@ def _eldercare_lists_world(kommune):
 
 
 def _rejection_world(vacancy, person_a, caseworker, system_user) -> dict:
-    """Issue 7: a decided rejection of person_a with a complaint, an R37.2 request, an R28.2
+    """A decided rejection of person_a with a complaint, an R37.2 request, an R28.2
     report and a benefit status."""
     from allocation.models import Dispensation, TerminationRejectionReport
     from allocation.services import rejections

@@ -111,7 +111,7 @@ class KommuneLettingDecision(models.Model):
         _("approves each letting of family dwellings (R42.1; complaints go to the kommune, R11)"),
         default=False,
     )
-    # Issue 7 (kommune approvals): the rest of the kommune's approval duties, dated like the above.
+    # The rest of the kommune's approval duties, dated like the above.
     # R12.1 (startboliger) and R12.4/R14.4 (letting out of kind) need no decision: the law demands
     # the approval, so ``allocation.rules.approvals`` always asks for it.
     approves_each_youth_letting = models.BooleanField(

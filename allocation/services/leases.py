@@ -203,7 +203,7 @@ def lease_sign(
     offer round that needs the kommune's approval is sent to the kommune by the caller first, as
     a step of its own (``approvals.approval_request_direct``): this service only refuses the lease
     until the approval is there (``lease_check``)."""
-    # Issue 7: no lease to an applicant with a decided rejection for this vacancy, and R37.1 (§ 37,
+    # No lease to an applicant with a decided rejection for this vacancy, and R37.1 (§ 37,
     # almenboligloven § 51 c) is mandatory: in a department of a hårdt ghettoområde a list applicant
     # whose household receives the listed benefits cannot be let to unless the kommune granted an
     # R37.2 dispensation. The guard writes nothing but the access log of the benefit read, and
@@ -267,7 +267,7 @@ def _lease_sign(
             "why": offer.explanation,
         }
     _check_channel(vacancy, person, offer)
-    # Issue 7: no lease while the kommune's approval is missing (R42.1, R36.1, R12.1, R12.4, R14.4).
+    # No lease while the kommune's approval is missing (R42.1, R36.1, R12.1, R12.4, R14.4).
     from .approvals import lease_check
 
     lease_check(vacancy=vacancy, person=person, day=signed_on)

@@ -187,7 +187,7 @@ def vacancy_open(
         opened_by=actor,
     )
     if dwelling.kind == DwellingKind.YOUTH:
-        # Issue 7, R12.5: the kommune decided that this youth dwelling, let as a family or elder
+        # R12.5: the kommune decided that this youth dwelling, let as a family or elder
         # dwelling (R12.4), is let as a youth dwelling again — say so; no letting out of kind is
         # approved for it any more (``approvals.approval_request_create``).
         from .approvals import youth_reversion_in_force
@@ -278,7 +278,7 @@ def vacancy_let_outside(*, actor, reason: str, vacancy: Vacancy, rule: str, why:
                 % {"rule": rule}
             )
     vacancy.fallback_rule, vacancy.fallback_reason = rule, why.strip()
-    # Issue 7: the tenant is not known yet. When one is chosen, ``lease_sign`` sends a letting that
+    # The tenant is not known yet. When one is chosen, ``lease_sign`` sends a letting that
     # needs the kommune's approval (R42.1, R12.1, R12.4/R14.4) to the kommune automatically
     # (``approvals.approval_request_direct``) and waits for the approval.
     return audited_save(vacancy, actor=actor, reason=reason)
