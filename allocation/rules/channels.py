@@ -123,13 +123,13 @@ def letting_scope(
 # --- Udslusnings- and inklusionsboliger (§ 1, stk. 8) ----------------------------------------------------
 
 UDSLUSNING, INKLUSION = "udslusning", "inklusion"
-R1_8_MAX_MONTHS = 24  # "inden for en periode på højst 2 år fra lejeforholdets begyndelse"
+UDSLUSNING_MAX_MONTHS = 24  # "inden for en periode på højst 2 år fra lejeforholdets begyndelse"
 
 
 def set_aside_latest_end(starts_on: datetime.date) -> datetime.date:
     """The last day §§ 6–7 may be set aside in an udslusningsbolig's lease: 2 years from the start
     of the tenancy (a tenancy starting 1 March 2026 may set them aside until 1 March 2028)."""
-    return add_calendar_months(starts_on, R1_8_MAX_MONTHS)
+    return add_calendar_months(starts_on, UDSLUSNING_MAX_MONTHS)
 
 
 def set_aside_problem(*, kind: str, starts_on: datetime.date, set_aside_until: datetime.date | None) -> str:

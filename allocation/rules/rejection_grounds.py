@@ -24,7 +24,7 @@ TERMINATION_PERIOD_MONTHS = 24  # § 28, stk. 1: "inden for en periode på to å
 TERMINATION_LISTED_GROUNDS = frozenset(
     {"85.1.3", "85.1.4", "90.1.7", "90.1.8", "90.1.9", "90.1.10", "90.1.13"}
 )
-R30_MIN_REASONING = 40  # characters: a reasoning, not a word
+SPECIAL_GROUNDS_MIN_REASONING = 40  # characters: a reasoning, not a word
 
 
 def persons_per_room(household_size: int, rooms: int) -> Decimal:
@@ -223,7 +223,7 @@ def check_terminated_tenancy(
                 ),
             )
         )
-    if len((reasoning or "").strip()) < R30_MIN_REASONING:
+    if len((reasoning or "").strip()) < SPECIAL_GROUNDS_MIN_REASONING:
         problems.append(
             (
                 "reasoning",
@@ -266,7 +266,7 @@ def check_criminal_record_decision(
 
 def check_very_special_grounds(*, reasoning: str) -> list[Problem]:
     """§ 30: in very special cases with reasonable grounds — a written reasoning is required."""
-    if len((reasoning or "").strip()) < R30_MIN_REASONING:
+    if len((reasoning or "").strip()) < SPECIAL_GROUNDS_MIN_REASONING:
         return [
             (
                 "reasoning",
@@ -274,7 +274,7 @@ def check_very_special_grounds(*, reasoning: str) -> list[Problem]:
                     "Write the reasoning (at least %(n)s characters): why this is a very special case with "
                     "reasonable grounds (R30)."
                 )
-                % {"n": R30_MIN_REASONING},
+                % {"n": SPECIAL_GROUNDS_MIN_REASONING},
             )
         ]
     return []

@@ -34,7 +34,7 @@ from ..models import AgreementKind, Lease, LettingChannel, Nomination, Vacancy, 
 from .leases import lease_sign
 from .vacancies import agreement_in_force
 
-R4_MIN_ROOMS = 3  # R4: the § 4 agreement gives households with children priority to 3+ rooms
+CHILDREN_AGREEMENT_MIN_ROOMS = 3  # R4: the § 4 agreement gives households with children priority to 3+ rooms
 
 # --- Reading -----------------------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ def children_agreement_hint(vacancy: Vacancy, *, day: datetime.date | None = Non
     dwelling = vacancy.dwelling
     if vacancy.channel_reason.startswith("R5.5"):
         return ""  # let like an elder dwelling (R5.5): under R5.1 a § 4 priority is ignored (R5.4)
-    if dwelling.rooms is None or dwelling.rooms < R4_MIN_ROOMS:
+    if dwelling.rooms is None or dwelling.rooms < CHILDREN_AGREEMENT_MIN_ROOMS:
         return ""
     if agreement_in_force(AgreementKind.CHILDREN_PRIORITY, dwelling, day or timezone.localdate()) is None:
         return ""

@@ -26,7 +26,7 @@ from ..models import (
     VacancyCounter,
     VacancyState,
 )
-from ..models.agreements import R1_8_KINDS
+from ..models.agreements import SET_ASIDE_AGREEMENT_KINDS
 from ..rules.channels import ChannelFacts, choose_channel, letting_scope
 from .policies import kommune_decision_in_force
 
@@ -97,7 +97,7 @@ def set_aside_agreement_for(dwelling: Dwelling, day: datetime.date) -> LettingAg
             Q(dwelling=dwelling)
             | Q(dwelling__isnull=True, department=department)
             | Q(department__isnull=True),
-            kind__in=R1_8_KINDS,
+            kind__in=SET_ASIDE_AGREEMENT_KINDS,
             organisation_id=department.organisation_id,
             kommune_id=department.kommune_id,
             valid_from__lte=day,

@@ -90,7 +90,7 @@ from .conditions import ANY, Sql
 from .facts import FACT_FIELDS, Loaded, load
 from .plan import (
     COUNT_CAP,
-    R8_1_KINDS,
+    NO_TRANSFER_PRIORITY_KINDS,
     Plan,
     QueueKey,
     born_on_or_before,
@@ -115,7 +115,7 @@ __all__ = [
     "COUNT_CAP",
     "FACT_FIELDS",
     "KEY_FIELDS",
-    "R8_1_KINDS",
+    "NO_TRANSFER_PRIORITY_KINDS",
     "Found",
     "Loaded",
     "Plan",

@@ -29,7 +29,7 @@ from waitinglists.selectors import ARREARS_STATES
 
 from ...models import GuaranteeState, HousingGuarantee, Lease, PriorityNeed, SeparationPriority
 from ...rules.ranking import YouthGroup
-from .plan import R8_1_KINDS, Plan
+from .plan import NO_TRANSFER_PRIORITY_KINDS, Plan
 
 # --- SQL expressions, one per fact ----------------------------------------------------------------
 
@@ -242,7 +242,7 @@ def _gives_up(plan: Plan, *conditions: Q) -> Q:
     # R1.8: while an udslusnings- or inklusionsbolig lease sets §§ 6–7 aside, no § 7 priority.
     holds = Q(sections_6_7_set_aside_until__isnull=True) | Q(sections_6_7_set_aside_until__lt=plan.day)
     if plan.rules.no_transfer_priority_for_youth_elder_tenants:
-        holds &= ~Q(dwelling__kind__in=R8_1_KINDS)
+        holds &= ~Q(dwelling__kind__in=NO_TRANSFER_PRIORITY_KINDS)
     if plan.transfer_moved_in_by is not None:
         lived_long_enough = Q(starts_on__lte=plan.transfer_moved_in_by)
         if plan.rules.transfer_residence_departments is not None:

@@ -18,7 +18,7 @@ from ...models import Vacancy
 from ...rules.ranking import Candidate, DwellingFacts, LettingRules
 
 # Dwelling kinds whose tenants lose the § 7 priority when the organisation has decided so (R8.1).
-R8_1_KINDS = (DwellingKind.YOUTH, DwellingKind.ELDER, DwellingKind.PLEJEBOLIG)
+NO_TRANSFER_PRIORITY_KINDS = (DwellingKind.YOUTH, DwellingKind.ELDER, DwellingKind.PLEJEBOLIG)
 # Counting the entries passed over stops here; beyond it the count is "at least".
 COUNT_CAP = 1_000
 
