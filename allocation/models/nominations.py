@@ -27,7 +27,7 @@ class Nomination(models.Model):
     household_size = models.PositiveSmallIntegerField(_("persons in the household"), default=1)
     ground = models.CharField(_("ground"), max_length=300)
     follows_children_agreement = models.BooleanField(
-        _("the § 4 agreement was followed where possible"), default=True
+        _("the § 4 agreement was followed where possible (R4)"), default=True
     )
     nominated_on = models.DateField(_("named on"))
     nominated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
