@@ -41,7 +41,7 @@ urlpatterns = [
     path(
         "udlejning/afvisninger/rapporter/r28/<int:pk>/videresendt/",
         rejections.termination_report_forward_view,
-        name="termination_report_forward_view",
+        name="termination_report_forward",
     ),
     path(
         "udlejning/afvisninger/rapporter/r37-3/", rejections.dispensation_reports, name="dispensation_reports"

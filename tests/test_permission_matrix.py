@@ -354,7 +354,7 @@ def _url_question(url_name: str, world: dict):
         (("letters:", "waitinglists:", "allocation:person_"), write_tenant_a),
         (("allocation:nomination_vacancy", "allocation:approval_"), act_for_aarhus),
         (("allocation:dispensation_decide", "allocation:dispensation_complaint"), act_for_aarhus),
-        (("allocation:termination_report_forward_view",), act_for_aarhus),
+        (("allocation:termination_report_forward",), act_for_aarhus),
         (("allocation:advert_lottery",), auditor_of_org_a),
         (("allocation:",), write_org_a),
         (("eldercare:",), act_for_aarhus),
