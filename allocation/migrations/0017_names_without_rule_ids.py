@@ -7,6 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
+        # RenameModel renames the content types too; they need the ContentType without ``name``.
+        ("contenttypes", "0002_remove_content_type_name"),
         ("allocation", "0016_lease_seniority_information_letter"),
         ("housing", "0013_form_submission"),
         ("letters", "0011_send_attempts_and_stopped_job_runs"),
