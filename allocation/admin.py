@@ -41,15 +41,15 @@ class OrganisationLettingPolicyAdmin(AuditedAdmin):
         "organisation",
         "valid_from",
         "decided_on",
-        "r6_guarantees",
-        "r8_2_separation_priority",
-        "r8_3_residence_months",
+        "issues_housing_guarantees",
+        "separation_priority",
+        "transfer_residence_months",
         "offer_round_size",
         "answer_days",
     ]
     list_filter = ["organisation"]
     autocomplete_fields = ["organisation"]
-    filter_horizontal = ["r8_3_departments", "r6_departments"]
+    filter_horizontal = ["transfer_residence_departments", "housing_guarantee_departments"]
 
     def save_related(self, request, form, formsets, change):
         # The department lists are recorded in the policy's history: same user and reason.
@@ -70,13 +70,13 @@ class KommuneLettingDecisionAdmin(AuditedAdmin):
         "kommune",
         "valid_from",
         "decided_on",
-        "r5_1_priority",
-        "r5_5_let_as_elder",
-        "r40_r6_off",
-        "r40_r8_2_off",
+        "elder_disabled_priority",
+        "priority_dwellings_let_as_elder",
+        "housing_guarantees_off",
+        "separation_priority_off",
         "approves_each_letting",
         "approves_each_youth_letting",
-        "r36_1_combined_letting",
+        "combined_letting",
     ]
     list_filter = ["kommune"]
     autocomplete_fields = ["kommune"]
@@ -125,4 +125,4 @@ class YouthLettingGuidelineAdmin(AuditedAdmin):
     inlines = [YouthPriorityGroupInline]
 
 
-from . import admin_rejections  # noqa: E402, F401  (issue 7: rejection settings, the R35 area list)
+from . import admin_rejections  # noqa: E402, F401  (rejection settings, the R35 area list)

@@ -1,4 +1,4 @@
-"""Admin for issue 7's configuration: the organisation's rejection settings (the R27.2 threshold)
+"""Admin for the rejection configuration: the organisation's rejection settings (the R27.2 threshold)
 and the upload of the ministry's R35 area list, applied to departments as dated area statuses."""
 
 from __future__ import annotations

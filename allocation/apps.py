@@ -15,7 +15,7 @@ class AllocationConfig(AppConfig):
             url_name="allocation:person_priorities",
             order=25,
         )
-        # Issue 7: the benefit status read by R36.1/R37.1 (sensitive: each showing is logged).
+        # The benefit status read by R36.1/R37.1 (sensitive: each showing is logged).
         register_person_tab(
             key="benefits", label=_("Benefits"), url_name="allocation:person_benefits", order=26
         )

@@ -35,8 +35,10 @@ def _policies(command) -> int:
                 organisation=organisation,
                 valid_from=datetime.date(2024, 1, 1),
                 decided_on=datetime.date(2023, 11, 15),
-                r6_guarantees=key == "kattegat",
-                r6_terms="Boliggarantibevis gives ved fraflytning efter helhedsplanens renovering.",
+                issues_housing_guarantees=key == "kattegat",
+                housing_guarantee_terms=(
+                    "Boliggarantibevis gives ved fraflytning efter helhedsplanens renovering."
+                ),
                 offer_round_size=3,
                 answer_days=7,
                 passive_after_unanswered=3,
@@ -112,7 +114,7 @@ def _youth_guidelines(command) -> int:
 def seed(*, command) -> dict[str, int]:
     counts = _seed(command)
     counts["youth letting guidelines"] = _youth_guidelines(command)
-    # Issue 7: closing days and lettings waiting for the kommune's approval (R12.1, R42.3).
+    # Closing days and lettings waiting for the kommune's approval (R12.1, R42.3).
     from .demo_approvals import seed as seed_approvals
 
     counts.update(seed_approvals(command=command))

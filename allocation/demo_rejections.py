@@ -26,7 +26,7 @@ from .services import rejections, vacancies
 
 REASON = "Demodata"
 SPOUSES = (HouseholdRelation.SPOUSE, HouseholdRelation.PARTNER, HouseholdRelation.COHABITANT)
-R30_REASONING = (
+SPECIAL_GROUNDS_REASONING = (
     "Ansøgeren har over for flere beboere i opgangen fremsat trusler, som politiet har registreret; "
     "en udlejning vil efter en konkret vurdering skabe utryghed i afdelingen."
 )
@@ -82,7 +82,7 @@ def seed(*, command) -> dict[str, int]:
             person=threat.person,
             entry=threat,
             ground=RejectionGround.R30,
-            reasoning=R30_REASONING,
+            reasoning=SPECIAL_GROUNDS_REASONING,
         )
         counts["rejection cases"] += 2
     # R37.1 in Hedeparken (department 102, on the list since 1 December 2018 — then hårdt ghettoområde,

@@ -20,17 +20,17 @@ class NominationForm(ReasonFormMixin, forms.ModelForm):
 
     cpr = forms.CharField(label=_("CPR number"), max_length=11, help_text=_("DDMMYY-XXXX"))
 
-    field_order = ["cpr", "first_name", "last_name", "household_size", "ground", "follows_r4"]
+    field_order = ["cpr", "first_name", "last_name", "household_size", "ground", "follows_children_agreement"]
 
     class Meta:
         model = Nomination
-        fields = ["first_name", "last_name", "household_size", "ground", "follows_r4"]
+        fields = ["first_name", "last_name", "household_size", "ground", "follows_children_agreement"]
         widgets = {"ground": forms.Textarea(attrs={"rows": 3, "maxlength": 300})}
         help_texts = {
             "ground": _("The urgent social need or the urban-renewal rehousing the dwelling is used for."),
         }
 
-    def __init__(self, *args, changing: bool = False, r4_applies: bool = False, **kwargs):
+    def __init__(self, *args, changing: bool = False, children_agreement_applies: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         size = self.fields["household_size"]
         size.validators += [MinValueValidator(1), MaxValueValidator(MAX_HOUSEHOLD)]
@@ -38,9 +38,9 @@ class NominationForm(ReasonFormMixin, forms.ModelForm):
         if changing:
             self.fields["cpr"].required = False
             self.fields["cpr"].help_text = _("DDMMYY-XXXX. Leave empty to keep the CPR number named before.")
-        if not r4_applies:
+        if not children_agreement_applies:
             # No § 4 agreement for this dwelling: nothing to follow, so nothing to ask.
-            del self.fields["follows_r4"]
+            del self.fields["follows_children_agreement"]
 
     def clean_cpr(self) -> str:
         value = (self.cleaned_data.get("cpr") or "").strip()

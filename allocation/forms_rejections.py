@@ -137,7 +137,7 @@ class RejectionOpenForm(ReasonFormMixin, forms.Form):
         return {name: self.cleaned_data.get(name) for name in self.GROUND_FIELDS.get(self.ground, [])}
 
 
-class R29AssessForm(ReasonFormMixin, forms.Form):
+class CriminalRecordAssessForm(ReasonFormMixin, forms.Form):
     received_on = forms.DateField(label=_("Certificates received on"), widget=DateInput())
     relevant = forms.TypedChoiceField(
         label=_("Are the records relevant to safety in the area?"),

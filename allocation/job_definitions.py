@@ -62,7 +62,9 @@ def rejection_reports(progress: JobProgress) -> None:
         "daily; one report per kommune and month."
     ),
 )
-def r28_reports_send(progress: JobProgress) -> None:
+def termination_reports_send(progress: JobProgress) -> None:
     from .services import rejections
 
-    progress.count("reports", rejections.r28_reports_send(today=timezone.localdate(), progress=progress))
+    progress.count(
+        "reports", rejections.termination_reports_send(today=timezone.localdate(), progress=progress)
+    )

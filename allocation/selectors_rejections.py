@@ -12,7 +12,14 @@ from django.db.models import Q, QuerySet
 
 from housing import scoping
 
-from .models import Complaint, Dispensation, DispensationReport, R28Report, R28ReportBatch, RejectionCase
+from .models import (
+    Complaint,
+    Dispensation,
+    DispensationReport,
+    RejectionCase,
+    TerminationRejectionReport,
+    TerminationRejectionReportBatch,
+)
 
 
 def rejections_for(user) -> QuerySet[RejectionCase]:
@@ -82,10 +89,10 @@ def dispensation_detail(*, user, pk: int) -> Dispensation:
     )
 
 
-def r28_reports_for(user) -> QuerySet[R28Report]:
+def termination_reports_for(user) -> QuerySet[TerminationRejectionReport]:
     scope = scoping.scope_for(user)
     return (
-        R28Report.objects.filter(
+        TerminationRejectionReport.objects.filter(
             Q(kommune_id__in=scope.kommune_ids) | Q(organisation_id__in=scope.organisation_ids)
         )
         .select_related("kommune", "organisation", "forwarded_by", "batch")
@@ -93,10 +100,12 @@ def r28_reports_for(user) -> QuerySet[R28Report]:
     )
 
 
-def r28_batches_for(user) -> QuerySet[R28ReportBatch]:
+def termination_report_batches_for(user) -> QuerySet[TerminationRejectionReportBatch]:
     """The monthly R28.2 reports the job sent to the user's kommune(s)."""
     scope = scoping.scope_for(user)
-    return R28ReportBatch.objects.filter(kommune_id__in=scope.kommune_ids).select_related("kommune")
+    return TerminationRejectionReportBatch.objects.filter(kommune_id__in=scope.kommune_ids).select_related(
+        "kommune"
+    )
 
 
 def dispensation_reports_for(user) -> QuerySet[DispensationReport]:

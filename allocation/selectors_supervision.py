@@ -68,8 +68,8 @@ FLAGS = {
 BASES = {
     "general_list": _("General waiting list (R2.1, incl. R4, R6, R8.2)"),
     "internal_list": _("Internal list (§ 7 turn, R9, R10)"),
-    "priority_r5": _("Priority of elderly and disabled persons (R5)"),
-    "priority_r10": _("Internal priority of elderly, disabled and same department (R10)"),
+    "needs_priority": _("Priority of elderly and disabled persons (R5)"),
+    "internal_needs_priority": _("Internal priority of elderly, disabled and same department (R10)"),
     "outside_eligible": _("Letting outside the eligible group (R2.5, R12.3, R14.3, R41)"),
     LettingChannel.KOMMUNAL_ANVISNING.value: _("Kommunal anvisning (R1.4, R5.5, R1.9)"),
     LettingChannel.ADVERTISING.value: _("Letting by advertising (R1.6)"),
@@ -133,8 +133,8 @@ def lettings(user, *, period: Period) -> QuerySet[Lease]:
     needs_approval = Q(
         channel__in=[LettingChannel.LIST, LettingChannel.ADVERTISING, LettingChannel.FLEXIBLE]
     ) & (
-        Q(dwelling__kind="family", r42_family=True)
-        | Q(dwelling__kind="youth", r42_youth=True)
+        Q(dwelling__kind="family", approves_family=True)
+        | Q(dwelling__kind="youth", approves_youth=True)
         | Q(dwelling__kind="youth", dwelling__youth_kind="startbolig")
     )
     return (
@@ -146,8 +146,8 @@ def lettings(user, *, period: Period) -> QuerySet[Lease]:
         .annotate(
             channel=Coalesce(F("vacancy__channel"), Value("no_vacancy")),
             fallback=Coalesce(F("vacancy__fallback_rule"), Value("")),
-            r42_family=_decision("approves_each_letting"),
-            r42_youth=_decision("approves_each_youth_letting"),
+            approves_family=_decision("approves_each_letting"),
+            approves_youth=_decision("approves_each_youth_letting"),
             approval_allowed=allowed_approval,
             approval_refused=refused,
         )
@@ -168,15 +168,15 @@ def lettings(user, *, period: Period) -> QuerySet[Lease]:
             letting_basis=Case(
                 When(vacancy__isnull=True, then=Value("no_vacancy")),
                 When(~Q(fallback=""), then=Value("outside_eligible")),
-                When(offer__rule__startswith="R5", then=Value("priority_r5")),
-                When(offer__rule__startswith="R10", then=Value("priority_r10")),
+                When(offer__rule__startswith="R5", then=Value("needs_priority")),
+                When(offer__rule__startswith="R10", then=Value("internal_needs_priority")),
                 When(offer__entry__waiting_list__kind=ListKind.INTERNAL, then=Value("internal_list")),
                 When(channel=LettingChannel.LIST, then=Value("general_list")),
                 default=F("channel"),
                 output_field=CharField(),
             ),
             approval_lapsed=lapsed,
-            dispensation_r37=dispensation,
+            benefit_dispensation=dispensation,
             flag_out_of_scope=_flag(Q(channel=LettingChannel.OUT_OF_SCOPE)),
             flag_outside_unchecked=_flag(
                 ~Q(fallback="") & ~Q(fallback__in=CHECKED_FALLBACKS, channel=LettingChannel.LIST)
@@ -213,11 +213,11 @@ def summary(queryset: QuerySet[Lease]) -> dict:
     return queryset.order_by().aggregate(
         total=Count("pk"),
         internal_turn=Count("pk", filter=Q(vacancy__internal_turn=True)),
-        priority_r5=Count("pk", filter=Q(letting_basis="priority_r5")),
-        priority_r10=Count("pk", filter=Q(letting_basis="priority_r10")),
+        needs_priority=Count("pk", filter=Q(letting_basis="needs_priority")),
+        internal_needs_priority=Count("pk", filter=Q(letting_basis="internal_needs_priority")),
         outside_eligible=Count("pk", filter=Q(letting_basis="outside_eligible")),
         approvals_lapsed=Count("pk", filter=Q(approval_lapsed=True)),
-        dispensations=Count("pk", filter=Q(dispensation_r37=True)),
+        dispensations=Count("pk", filter=Q(benefit_dispensation=True)),
         flagged=Count("pk", filter=flagged),
     )
 

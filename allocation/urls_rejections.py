@@ -7,7 +7,11 @@ urlpatterns = [
     path("udlejning/<int:pk>/afvis/", rejections.rejection_open, name="rejection_open"),
     path("udlejning/afvisninger/<int:pk>/", rejections.rejection_detail, name="rejection_detail"),
     path("udlejning/afvisninger/<int:pk>/historik/", rejections.rejection_history, name="rejection_history"),
-    path("udlejning/afvisninger/<int:pk>/straffeattest/", rejections.rejection_r29, name="rejection_r29"),
+    path(
+        "udlejning/afvisninger/<int:pk>/straffeattest/",
+        rejections.rejection_criminal_record,
+        name="rejection_criminal_record",
+    ),
     path(
         "udlejning/afvisninger/<int:pk>/dispensation/",
         rejections.rejection_dispensation,
@@ -33,11 +37,11 @@ urlpatterns = [
         rejections.dispensation_complaint,
         name="dispensation_complaint",
     ),
-    path("udlejning/afvisninger/rapporter/r28/", rejections.r28_reports, name="r28_reports"),
+    path("udlejning/afvisninger/rapporter/r28/", rejections.termination_reports, name="termination_reports"),
     path(
         "udlejning/afvisninger/rapporter/r28/<int:pk>/videresendt/",
-        rejections.r28_forward,
-        name="r28_forward",
+        rejections.termination_report_forward_view,
+        name="termination_report_forward",
     ),
     path(
         "udlejning/afvisninger/rapporter/r37-3/", rejections.dispensation_reports, name="dispensation_reports"

@@ -30,7 +30,7 @@ urlpatterns = [
     path("api/v1/", include("allocation.api_urls")),
 ]
 
-# Error answers are JSON under /api/ and the project's pages elsewhere (issue 13).
+# Error answers are JSON under /api/ and the project's pages elsewhere.
 handler400 = "housing.views.errors.bad_request"
 handler403 = "housing.views.errors.permission_denied"
 handler404 = "housing.views.errors.page_not_found"

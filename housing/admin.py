@@ -192,7 +192,7 @@ class MembershipAdmin(AuditedAdmin):
 
 
 # django-axes' "Clean up expired attempts" reads request attributes that only its login handling
-# sets, so the button answered a 500 (found by tests/test_hostile_walk.py, issue 13).
+# sets, so the button answered a 500 (found by tests/test_hostile_walk.py).
 if admin.site.is_registered(AccessAttempt):
     admin.site.unregister(AccessAttempt)
 

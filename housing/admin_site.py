@@ -2,7 +2,7 @@
 
 Django's admin turns ``_selected_action=abc`` in a changelist action, and ``abc`` in an
 autocomplete field of an add or change form that is shown again with its errors, straight into
-``pk__in=[…]`` — a ``ValueError`` and a 500 (issue 13). The site wraps every model admin
+``pk__in=[…]`` — a ``ValueError`` and a 500. The site wraps every model admin
 registered on it (ours, django-celery-beat's, auth's) in ``CheckedIdsAdminMixin``, so no admin
 class has to remember it.
 """

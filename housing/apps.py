@@ -12,5 +12,5 @@ class HousingConfig(AppConfig):
             input_limits,
         )
 
-        # Every form date field is bounded (issue 13); also registers the system check for it.
+        # Every form date field is bounded; also registers the system check for it.
         input_limits.install()

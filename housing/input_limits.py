@@ -1,4 +1,4 @@
-"""Limits on what a user may type, enforced once for the whole project (issue 13: no input causes a 500).
+"""Limits on what a user may type, enforced once for the whole project (no input causes a 500).
 
 * **Dates.** Every date a person enters into a form must lie between ``EARLIEST_DATE`` and
   ``LATEST_DATE``. A seniority scheme dated 9999-12-31 was accepted once, after which every later
@@ -98,7 +98,7 @@ def check_form_date_bounds(app_configs=None, **kwargs) -> list[checks.CheckMessa
             errors.append(
                 checks.Error(
                     f"{form_class.__module__}.{form_class.__qualname__}.{name} has no date bound.",
-                    hint="Date fields must carry housing.input_limits.plausible_date (issue 13).",
+                    hint="Date fields must carry housing.input_limits.plausible_date.",
                     obj=form_class,
                     id="housing.E013",
                 )
@@ -111,7 +111,7 @@ class _BoundedUsernameMixin:
 
     Django's form only copies the user model's ``max_length`` onto the field as an attribute, so a
     10,000-character name reached ``authenticate``, and django-axes, recording the failed attempt,
-    failed on its 255-character column: a 500 at both login pages (issue 13)."""
+    failed on its 255-character column: a 500 at both login pages."""
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)

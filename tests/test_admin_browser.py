@@ -1,4 +1,4 @@
-"""The admin in a real browser under the Content-Security-Policy (issue 13, item 6).
+"""The admin in a real browser under the Content-Security-Policy.
 
 The ``browser`` fixture fails the test on any CSP violation; this walks the admin pages whose
 templates come from other packages (Django's admin, select2 autocompletion, django-celery-beat's

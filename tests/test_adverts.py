@@ -778,7 +778,7 @@ def test_bad_advert_input_is_a_field_error_never_a_500(vacancy, caseworker_a, cl
         },
     )
     assert response.status_code == 400
-    # A NUL character is refused at the edge, before the form (issue 13); the rest on the form.
+    # A NUL character is refused at the edge, before the form; the rest on the form.
     expected = "NUL" if "\x00" in bad else "form-error-message"
     assert expected in response.content.decode()
     assert not Advert.objects.exists()

@@ -1,4 +1,4 @@
-"""Issue 13, item 10: the OpenAPI schema is exact. Schemathesis generates requests from the schema
+"""The OpenAPI schema is exact. Schemathesis generates requests from the schema
 (valid and invalid ones) and runs all its checks on the answers: no 5xx, every status and body as
 documented, invalid input refused. It runs against the WSGI application as a signed-in caseworker,
 on a bounded budget (a few dozen examples), and the API's errors are JSON."""

@@ -1,4 +1,4 @@
-"""§ 42, stk. 3–4 read as written (issue 12, item 9):
+"""§ 42, stk. 3–4 read as written:
 
 "Afviser kommunalbestyrelsen en udlejning i medfør af stk. 2, skal boligorganisationen og den
 boligsøgende underrettes herom skriftligt. Er afslag ikke afsendt af kommunalbestyrelsen senest

@@ -146,7 +146,7 @@ def test_the_advertising_winner_goes_to_the_kommune_automatically_and_the_lease_
     _interest(caseworker_a, advert, only)
     set_today(TODAY)
 
-    # Issue 13: the lease service is one transaction — refused, it leaves nothing behind, also no
+    # The lease service is one transaction — refused, it leaves nothing behind, also no
     # request; the page sends the letting to the kommune first as a step of its own.
     with pytest.raises(ValidationError, match="send the request to the kommune first"):
         adverts.advert_let(
@@ -205,7 +205,7 @@ def test_a_letting_outside_the_eligible_group_goes_to_the_kommune_automatically(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R2.5", why="Ingen på ventelisten"
     )
     outsider = PersonFactory(controller=org_a.tenant)
-    # Issue 13: the lease service is one transaction — refused, it leaves nothing behind, also no
+    # The lease service is one transaction — refused, it leaves nothing behind, also no
     # request; the "outside the lists" form sends the letting to the kommune first, as its own step.
     with pytest.raises(ValidationError, match="send the request to the kommune first"):
         _sign(caseworker_a, vacancy, outsider)
@@ -343,8 +343,8 @@ def refused_51b(caseworker_a, kommune_officer, org_a, kommune_aarhus, department
         DepartmentAreaStatus,
     )
 
-    _decision(kommune_aarhus, r36_1_combined_letting=True)
-    _policy(org_a, r6_guarantees=True)
+    _decision(kommune_aarhus, combined_letting=True)
+    _policy(org_a, issues_housing_guarantees=True)
     _save(
         DepartmentAreaStatus(
             department=department_a, kind=AreaStatusKind.HIGH_OUTSIDE_LABOUR, valid_from=D(2025, 12, 1)
@@ -391,7 +391,7 @@ def _refuse_51b(officer, request):
 
 @pytest.mark.rule("R6.2", "R36.1")
 def test_r6_2_an_earlier_51_b_refusal_does_not_bar_the_guarantee(caseworker_a, kommune_officer, refused_51b):
-    # Issue 12: "Fortrinsretten kan ikke gælde … for boligsøgende, der skal afvises efter
+    # "Fortrinsretten kan ikke gælde … for boligsøgende, der skal afvises efter
     # almenboliglovens § 51 b" is judged when the guarantee is used for a concrete dwelling, on that
     # day's facts (tests/test_benefit_rejection.py) — not at move-out from an old refusal.
     _refuse_51b(kommune_officer, refused_51b["request"])

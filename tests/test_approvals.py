@@ -646,7 +646,7 @@ def test_a_refused_winner_without_another_acceptance_reopens_the_letting(
 
 @pytest.fixture
 def combined_world(caseworker_a, org_a, kommune_aarhus, department_a):
-    _decision(kommune_aarhus, r36_1_combined_letting=True)
+    _decision(kommune_aarhus, combined_letting=True)
     _save(
         DepartmentAreaStatus(
             department=department_a, kind=AreaStatusKind.HIGH_OUTSIDE_LABOUR, valid_from=D(2025, 12, 1)

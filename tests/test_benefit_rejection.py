@@ -107,7 +107,7 @@ def kombineret_udlejning(kommune_aarhus, department_a):
             kommune=kommune_aarhus,
             valid_from=D(2018, 12, 1),
             decided_on=D(2018, 12, 1),
-            r36_1_combined_letting=True,
+            combined_letting=True,
         )
     )
     return _area(department_a, AreaStatusKind.HIGH_OUTSIDE_LABOUR)
@@ -448,8 +448,8 @@ def holder(caseworker_a, org_a, department_a, applicant, entry_for):
             organisation=org_a,
             valid_from=D(2020, 1, 1),
             decided_on=D(2020, 1, 1),
-            r6_guarantees=True,
-            r6_period_months=36,
+            issues_housing_guarantees=True,
+            housing_guarantee_months=36,
             offer_round_size=1,
         )
     )
@@ -481,7 +481,10 @@ def test_the_guarantee_is_issued_despite_an_old_refusal_under_51_b_and_51_c(
 ):
     _save(
         OrganisationLettingPolicy(
-            organisation=org_a, valid_from=D(2020, 1, 1), decided_on=D(2020, 1, 1), r6_guarantees=True
+            organisation=org_a,
+            valid_from=D(2020, 1, 1),
+            decided_on=D(2020, 1, 1),
+            issues_housing_guarantees=True,
         )
     )
     _benefit(caseworker_a, applicant, D(2024, 1, 1))

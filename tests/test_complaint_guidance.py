@@ -1,4 +1,4 @@
-"""Complaint guidance (issue 12, item 13): each decision letter names the complaint route the law
+"""Complaint guidance: each decision letter names the complaint route the law
 gives for that decision, and none where the law names none.
 
 * § 11 (R11): "Beboerklagenævnet træffer i medfør af § 101 i almenlejeloven afgørelse i tvister om

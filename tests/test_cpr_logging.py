@@ -1,4 +1,4 @@
-"""No CPR number in a log line, traceback, URL or error page (issue 13, item 4).
+"""No CPR number in a log line, traceback, URL or error page.
 
 The log assertions read what the handlers configured in settings.LOGGING actually write (their
 own filters and formatters), not pytest's caplog: every handler attached anywhere in the process is

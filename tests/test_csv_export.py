@@ -1,5 +1,5 @@
 """The one CSV writer (housing/csv_export.py): formula injection neutralised per OWASP, and no
-module writing CSV around it (issue 13, item 5)."""
+module writing CSV around it."""
 
 from __future__ import annotations
 

@@ -41,7 +41,7 @@ def _texts() -> list[str]:
                 applicant(3, "2012-01-01", elderly_or_disabled=True),
                 applicant(4, "2013-01-01"),
             ],
-            replace(GENERAL, r5_1_decided=True, r4_agreement=True),
+            replace(GENERAL, elder_disabled_priority_decided=True, children_agreement=True),
         ),
         rank(
             DWELLING,
@@ -69,7 +69,9 @@ def _texts() -> list[str]:
                 applicant(11, "2013-01-01", needs_elevator=True),
                 applicant(12, "2013-01-01", household_size=7),
             ],
-            replace(GENERAL, r6_guarantees=True, r8_2_separation_priority=True, r4_agreement=True),
+            replace(
+                GENERAL, issues_housing_guarantees=True, separation_priority=True, children_agreement=True
+            ),
         ),
         rank(
             replace(FITTED, floor=0, has_elevator=False),
@@ -85,9 +87,9 @@ def _texts() -> list[str]:
             ],
             replace(
                 INTERNAL,
-                r4_agreement=True,
-                r8_3_residence_months=12,
-                r8_1_no_r7_for_youth_and_elder_tenants=True,
+                children_agreement=True,
+                transfer_residence_months=12,
+                no_transfer_priority_for_youth_elder_tenants=True,
             ),
         ),
         rank(DWELLING, [applicant(1, "2010-01-01", dwelling_kinds=frozenset({"youth"}))], GENERAL),
@@ -106,7 +108,7 @@ def _texts() -> list[str]:
                     separation_kommune_id=DWELLING.kommune_id,
                 ),
             ],
-            replace(INTERNAL, r4_agreement=True, r8_2_separation_priority=True),
+            replace(INTERNAL, children_agreement=True, separation_priority=True),
         ),
         rank(
             replace(DWELLING, fitted_mobility_impaired=True),
@@ -120,7 +122,7 @@ def _texts() -> list[str]:
                 ),
                 applicant(3, "2012-01-01", household_size=7, fee_arrears=True),
             ],
-            replace(GENERAL, r4_agreement=True, r6_guarantees=True),
+            replace(GENERAL, children_agreement=True, issues_housing_guarantees=True),
         ),
         rank(
             YOUTH,

@@ -1,4 +1,4 @@
-"""No write that bypasses the audit trail (issue 13, item 9).
+"""No write that bypasses the audit trail.
 
 ``QuerySet.update()``, ``bulk_create()`` and ``bulk_update()`` send no ``post_save`` signal, so
 django-simple-history writes no history row for them: the change would have no user and no reason.

@@ -1,4 +1,4 @@
-"""Issue 13, item 3: the four known causes of a 500 from user input, each refused with a specific
+"""The four known causes of a 500 from user input, each refused with a specific
 answer and nothing saved. The automatic walk over every form is tests/test_hostile_walk.py."""
 
 from __future__ import annotations

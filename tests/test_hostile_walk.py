@@ -1,4 +1,4 @@
-"""Issue 13, item 3: the hostile-input walk, as a project test.
+"""The hostile-input walk, as a project test.
 
 Every persona (caseworker, read-only, kommune officer, auditor, administrator — the last also
 through the admin's add and change forms) walks every URL pattern, GETs each page, and collects
@@ -174,7 +174,7 @@ def _payload(form: dict, round_: int) -> dict:
     for field in form["fields"]:
         name, kind = field["name"], field["kind"]
         if name == "_selected_action":
-            # The admin's row checkboxes: ids that are not ids, or no such row (issue 13).
+            # The admin's row checkboxes: ids that are not ids, or no such row.
             data.setdefault(name, []).append(ID_VALUES[round_ % len(ID_VALUES)])
             continue
         if name == "action" and len(field.get("options", [])) > 1:

@@ -1,4 +1,4 @@
-"""Letters to a housing organisation as recipient (issue 12, item 9: "skal boligorganisationen og den
+"""Letters to a housing organisation as recipient ("skal boligorganisationen og den
 boligsøgende underrettes herom skriftligt", § 42, stk. 3): Digital Post to the organisation's CVR
 where it is connected, otherwise physical post, the reason recorded (DP1, DP3); the letter belongs to
 the organisation and shows in its outbox; reading it is logged against the applicant it concerns."""

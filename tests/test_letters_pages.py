@@ -496,7 +496,7 @@ def test_person_with_digital_post_consent_gets_digital_letters_in_the_outbox(
     assert f'href="/breve/{letter.pk}/"' in body
 
 
-# --- CSV formula injection (issue 13, item 5) ------------------------------------------------
+# --- CSV formula injection ------------------------------------------------
 
 FORMULA_NAMES = ('=HYPERLINK("http://x")', "@SUM(1)", "+1", "-2+3", "\t=1")
 

@@ -1,6 +1,6 @@
 """Killed workers, in one process: every send attempt is recorded, only a letter whose outcome is
 unknown is sent again (same UUID, marked as a retry), and a run that stops showing signs of life is
-closed as failed and taken over by a new run (issue 13, item 8). The real-worker kill is in
+closed as failed and taken over by a new run. The real-worker kill is in
 tests/test_worker.py."""
 
 from __future__ import annotations

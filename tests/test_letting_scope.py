@@ -15,8 +15,8 @@ from allocation.rules.channels import (
     ChannelFacts,
     choose_channel,
     letting_scope,
-    r1_8_latest_end,
-    r1_8_problem,
+    set_aside_latest_end,
+    set_aside_problem,
 )
 from allocation.services import leases
 from allocation.services.vacancies import vacancy_open
@@ -185,7 +185,7 @@ def test_the_lease_sets_6_7_aside_for_at_most_2_years_from_its_start(
     named = DwellingFactory(department=department_a)
     agreement = _agreement(org_a, department_a, AgreementKind.UDSLUSNING, dwelling=named)
     starts_on = TODAY + datetime.timedelta(days=3)
-    limit = r1_8_latest_end(starts_on)
+    limit = set_aside_latest_end(starts_on)
     if (starts_on.month, starts_on.day) != (2, 29):
         assert limit == starts_on.replace(year=starts_on.year + 2)  # 2 years to the day
     vacancy = _open(caseworker_a, named, rehousing=True)
@@ -197,7 +197,7 @@ def test_the_lease_sets_6_7_aside_for_at_most_2_years_from_its_start(
     assert vacancy.state == "open" and not vacancy.dwelling.leases.exists()  # nothing half-saved
     # Exactly 2 years: allowed, and the lease states it.
     lease = _sign(caseworker_a, vacancy, person_a, starts_on=starts_on, until=limit)
-    assert lease.r1_8_agreement == agreement and lease.sections_6_7_set_aside_until == limit
+    assert lease.set_aside_agreement == agreement and lease.sections_6_7_set_aside_until == limit
     assert lease.history.get().history_change_reason == REASON
     # A lease recorded under an udslusningsbolig agreement must state the period (e.g. in the admin).
     lease.sections_6_7_set_aside_until = None
@@ -222,7 +222,7 @@ def test_no_set_aside_without_an_agreement_and_inklusion_has_no_fixed_period(
     three_years = TODAY.replace(year=TODAY.year + 3) if (TODAY.month, TODAY.day) != (2, 29) else TODAY
     lease = _sign(caseworker_a, vacancy, person_a, starts_on=TODAY, until=three_years)
     assert (
-        lease.r1_8_agreement.kind == AgreementKind.INKLUSION
+        lease.set_aside_agreement.kind == AgreementKind.INKLUSION
         and lease.sections_6_7_set_aside_until == three_years
     )
 
@@ -235,7 +235,7 @@ def test_without_a_period_the_lease_sets_nothing_aside(caseworker_a, org_a, depa
     lease = _sign(
         caseworker_a, _open(caseworker_a, named, rehousing=True), person_a, starts_on=TODAY, until=None
     )
-    assert lease.r1_8_agreement is None and lease.sections_6_7_set_aside_until is None
+    assert lease.set_aside_agreement is None and lease.sections_6_7_set_aside_until is None
     assert not lease.sets_aside_6_7_on(TODAY)
 
 
@@ -246,8 +246,8 @@ def test_no_boliggarantibevis_while_6_is_set_aside(caseworker_a, org_a, departme
             organisation=org_a,
             valid_from=datetime.date(2020, 1, 1),
             decided_on=datetime.date(2020, 1, 1),
-            r6_guarantees=True,
-            r6_period_months=36,
+            issues_housing_guarantees=True,
+            housing_guarantee_months=36,
         ),
         actor=system_user(),
         reason=REASON,
@@ -276,6 +276,6 @@ def test_no_boliggarantibevis_while_6_is_set_aside(caseworker_a, org_a, departme
     ],
 )
 def test_the_2_year_limit_of_an_udslusningsbolig(starts_on, until, problem):
-    assert r1_8_problem(kind="udslusning", starts_on=starts_on, set_aside_until=until) == problem
+    assert set_aside_problem(kind="udslusning", starts_on=starts_on, set_aside_until=until) == problem
     if problem in ("too_long", "missing"):  # an inklusionsbolig has no period fixed by the order
-        assert r1_8_problem(kind="inklusion", starts_on=starts_on, set_aside_until=until) == ""
+        assert set_aside_problem(kind="inklusion", starts_on=starts_on, set_aside_until=until) == ""

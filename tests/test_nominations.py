@@ -15,12 +15,12 @@ from django.utils import timezone
 from allocation.models import AgreementKind, Lease, LettingAgreement, LettingChannel, Nomination, VacancyState
 from allocation.services.leases import lease_sign
 from allocation.services.nominations import (
+    children_agreement_hint,
     kommune_queue,
     kommune_queue_waiting_count,
     nomination_cpr_masked,
     nomination_lease,
     nomination_record,
-    r4_hint,
 )
 from allocation.services.vacancies import vacancy_open
 from housing import cpr
@@ -83,7 +83,7 @@ def _name(actor, vacancy, number=None, **extra):
         "last_name": "Nødsen",
         "household_size": 3,
         "ground": "Akut boligsocialt behov efter brand",
-        "follows_r4": True,
+        "follows_children_agreement": True,
     }
     data.update(extra)
     return nomination_record(actor=actor, reason="Anvist af kommunen", vacancy=vacancy, **data)
@@ -173,16 +173,21 @@ def test_r4_hint_for_3_rooms_under_a_children_priority_agreement(
 ):
     small = _open(caseworker_a, department_a, rooms=2)
     large = _open(caseworker_a, department_a, rooms=3)
-    assert r4_hint(large) == "" and r4_hint(small) == ""
+    assert children_agreement_hint(large) == "" and children_agreement_hint(small) == ""
     _agreement(org_a, department_a.kommune, AgreementKind.CHILDREN_PRIORITY)
-    assert r4_hint(large) and r4_hint(small) == ""
+    assert children_agreement_hint(large) and children_agreement_hint(small) == ""
     client = client_for(kommune_officer)
     body = client.get(_page(large)).content.decode()
-    assert 'id="r4-hint"' in body and 'name="follows_r4"' in body
+    assert 'id="r4-hint"' in body and 'name="follows_children_agreement"' in body
     body = client.get(_page(small)).content.decode()
-    assert 'id="r4-hint"' not in body and 'name="follows_r4"' not in body
+    assert 'id="r4-hint"' not in body and 'name="follows_children_agreement"' not in body
     # Only a hint: a nomination that does not follow the agreement is still recorded.
-    assert _name(kommune_officer, large, household_size=1, follows_r4=False).follows_r4 is False
+    assert (
+        _name(
+            kommune_officer, large, household_size=1, follows_children_agreement=False
+        ).follows_children_agreement
+        is False
+    )
 
 
 # --- Scoping: another kommune, another organisation -------------------------------------------------
@@ -241,7 +246,7 @@ def test_the_officer_names_the_tenant_on_the_page(kommune_officer, vacancy, clie
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     nomination = Nomination.objects.get(vacancy=vacancy)
-    assert nomination.cpr_hash == cpr.lookup_hash(number) and nomination.follows_r4 is True
+    assert nomination.cpr_hash == cpr.lookup_hash(number) and nomination.follows_children_agreement is True
     assert nomination.history.get().history_change_reason == "Anvist"
 
 

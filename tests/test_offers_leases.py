@@ -213,7 +213,7 @@ def test_signing_makes_the_lease_and_ends_the_place_and_its_seniority(
 def test_a_lease_refused_at_its_last_step_leaves_nothing_behind(
     caseworker_a, org_a, general_list, department_a, vacancy, monkeypatch, django_capture_on_commit_callbacks
 ):
-    """Issue 13: signing is one transaction. When the confirmation letter — the last step — cannot
+    """Signing is one transaction. When the confirmation letter — the last step — cannot
     be made, there is no lease, the vacancy is open, the winner keeps the place on the list, nothing
     is recorded for the waiting-time estimates and no letter is queued or dispatched."""
     _policy(org_a, offer_round_size=2)
@@ -402,7 +402,7 @@ def _old_lease(caseworker, dwelling, person):
 def test_a_departing_tenant_gets_a_guarantee_and_priority_in_the_department_left(
     caseworker_a, org_a, general_list, department_a, dwelling, person_a
 ):
-    _policy(org_a, r6_guarantees=True, r6_period_months=36, offer_round_size=1)
+    _policy(org_a, issues_housing_guarantees=True, housing_guarantee_months=36, offer_round_size=1)
     old = _old_lease(caseworker_a, dwelling, person_a)
     vacancy = _vacancy(caseworker_a, dwelling)
     old.refresh_from_db()
@@ -436,7 +436,7 @@ def test_a_departing_tenant_gets_a_guarantee_and_priority_in_the_department_left
     )
     guarantee.refresh_from_db()
     assert guarantee.state == GuaranteeState.USED
-    # Used up by the lease: a history row with the user and the reason (issue 13, no .update()).
+    # Used up by the lease: a history row with the user and the reason (no .update()).
     used = guarantee.history.latest()
     assert (used.state, used.history_user, used.history_change_reason) == (
         GuaranteeState.USED,
@@ -455,7 +455,7 @@ def test_no_guarantee_without_the_organisations_decision_on_its_terms_or_when_th
         leases.guarantee_issue(
             actor=caseworker_a, reason=REASON, lease=old, moved_out_on=vacancy.move_out_date
         )
-    policy = _policy(org_a, r6_guarantees=True)
+    policy = _policy(org_a, issues_housing_guarantees=True)
     with pytest.raises(ValidationError, match="63 c"):
         leases.guarantee_issue(
             actor=caseworker_a,
@@ -466,18 +466,18 @@ def test_no_guarantee_without_the_organisations_decision_on_its_terms_or_when_th
         )
     other_department = DwellingFactory(department__organisation=org_a).department
     policy._history_user, policy._change_reason = system_user(), REASON
-    policy.r6_departments.add(other_department)
+    policy.housing_guarantee_departments.add(other_department)
     with pytest.raises(ValidationError, match=r"R6\.2"):
         leases.guarantee_issue(
             actor=caseworker_a, reason=REASON, lease=old, moved_out_on=vacancy.move_out_date
         )
-    policy.r6_departments.clear()
+    policy.housing_guarantee_departments.clear()
     audited_save(
         KommuneLettingDecision(
             kommune=kommune_aarhus,
             valid_from=datetime.date(2020, 1, 1),
             decided_on=datetime.date(2020, 1, 1),
-            r40_r6_off=True,
+            housing_guarantees_off=True,
         ),
         actor=system_user(),
         reason=REASON,

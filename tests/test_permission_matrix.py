@@ -169,11 +169,11 @@ def _write_services(world) -> list[tuple[str, object, object]]:
             act_for(dispensation.kommune_id),
         ),
         (
-            "r28_report_forward",
-            lambda u: rejections.r28_report_forward(
-                actor=u, reason="x", report=world["r28_report"], forwarded_on=TODAY
+            "termination_report_forward",
+            lambda u: rejections.termination_report_forward(
+                actor=u, reason="x", report=world["termination_report"], forwarded_on=TODAY
             ),
-            act_for(world["r28_report"].kommune_id),
+            act_for(world["termination_report"].kommune_id),
         ),
         (
             "approval_decide",
@@ -354,7 +354,7 @@ def _url_question(url_name: str, world: dict):
         (("letters:", "waitinglists:", "allocation:person_"), write_tenant_a),
         (("allocation:nomination_vacancy", "allocation:approval_"), act_for_aarhus),
         (("allocation:dispensation_decide", "allocation:dispensation_complaint"), act_for_aarhus),
-        (("allocation:r28_forward",), act_for_aarhus),
+        (("allocation:termination_report_forward",), act_for_aarhus),
         (("allocation:advert_lottery",), auditor_of_org_a),
         (("allocation:",), write_org_a),
         (("eldercare:",), act_for_aarhus),

@@ -27,7 +27,7 @@ def test_a_caseworker_records_a_documented_need_on_the_priority_tab(
             organisation=department_a.organisation,
             valid_from=datetime.date(2020, 1, 1),
             decided_on=datetime.date(2020, 1, 1),
-            r8_2_separation_priority=True,
+            separation_priority=True,
         ),
         actor=caseworker_a,
         reason="Bestyrelsens beslutning",

@@ -161,7 +161,7 @@ def test_elderly_or_disabled_counts_only_where_the_kommune_has_decided_so(
     _record_need(client_for(caseworker_a), elderly.person, elderly_or_disabled=True)
     dwelling = DwellingFactory(department=department_a, fitted_elderly_disabled=True)
     assert [p.candidate.entry_id for p in _ranking(vacancy_for(dwelling)).placed] == [older.pk, elderly.pk]
-    set_kommune(department_a.kommune, r5_1_priority=True)
+    set_kommune(department_a.kommune, elder_disabled_priority=True)
     placed = _ranking(
         vacancy_for(DwellingFactory(department=department_a, fitted_elderly_disabled=True))
     ).placed
@@ -308,7 +308,7 @@ def _separation_data(department, **overrides) -> dict:
 def test_a_separation_recorded_on_the_page_places_the_person_for_one_year(
     caseworker_a, client_for, org_a, department_a, general
 ):
-    set_policy(org_a, r8_2_separation_priority=True)
+    set_policy(org_a, separation_priority=True)
     older = _entry(general, "2001-01-01")
     separated = _entry(general, "2020-01-01")
     response = client_for(caseworker_a).post(
@@ -334,7 +334,7 @@ def test_a_separation_recorded_on_the_page_places_the_person_for_one_year(
 
 @pytest.mark.rule("R8.2")
 def test_a_separation_priority_can_be_ended_early(caseworker_a, client_for, org_a, department_a, person_a):
-    set_policy(org_a, r8_2_separation_priority=True)
+    set_policy(org_a, separation_priority=True)
     client = client_for(caseworker_a)
     assert (
         client.post(_url(person_a, "samlivsophaevelse/"), _separation_data(department_a)).status_code == 302
@@ -372,9 +372,9 @@ def test_a_separation_priority_the_law_does_not_give_is_refused(
     caseworker_a, client_for, org_a, department_a, person_a, setup, overrides, message
 ):
     if setup in ("policy", "r40"):
-        set_policy(org_a, r8_2_separation_priority=True)
+        set_policy(org_a, separation_priority=True)
     if setup == "r40":
-        set_kommune(department_a.kommune, r40_r8_2_off=True)
+        set_kommune(department_a.kommune, separation_priority_off=True)
     response = client_for(caseworker_a).post(
         _url(person_a, "samlivsophaevelse/"), _separation_data(department_a, **overrides)
     )
@@ -385,7 +385,7 @@ def test_a_separation_priority_the_law_does_not_give_is_refused(
 
 @pytest.mark.rule("R8.2")
 def test_a_second_overlapping_separation_priority_is_refused(caseworker_a, org_a, department_a, person_a):
-    set_policy(org_a, r8_2_separation_priority=True)
+    set_policy(org_a, separation_priority=True)
     args = {
         "actor": caseworker_a,
         "reason": "Skilsmisse",
@@ -433,7 +433,7 @@ def test_the_persons_boliggarantibeviser_are_listed(caseworker_a, client_for, or
 def test_other_tenants_and_read_only_staff_cannot_change_anything(
     caseworker_a, caseworker_b, read_only_a, kommune_officer, client_for, org_a, department_a, person_a
 ):
-    set_policy(org_a, r8_2_separation_priority=True)
+    set_policy(org_a, separation_priority=True)
     _record_need(client_for(caseworker_a), person_a, mobility_impaired=True)
     before = PersonalDataAccess.objects.count()
     posts = {
@@ -464,7 +464,7 @@ def test_other_tenants_and_read_only_staff_cannot_change_anything(
 def _r5_5_decision(kommune, *, valid_from=datetime.date(2020, 1, 1), on=True):
     return save(
         KommuneLettingDecision(
-            kommune=kommune, valid_from=valid_from, decided_on=valid_from, r5_5_let_as_elder=on
+            kommune=kommune, valid_from=valid_from, decided_on=valid_from, priority_dwellings_let_as_elder=on
         )
     )
 
@@ -488,7 +488,7 @@ def test_the_channel_of_a_dwelling_reserved_for_elderly_and_disabled(
         ChannelFacts(
             dwelling_kind=kind,
             fitted_elderly_disabled=fitted,
-            r5_5_let_as_elder=decided,
+            priority_dwellings_let_as_elder=decided,
             advertising_agreement=advertising,
             kommune_share_due=share_due,
             kommune_share_nth=4 if share_due else None,
@@ -519,7 +519,7 @@ def test_with_the_kommunes_r5_5_decision_the_vacancy_goes_to_the_kommunes_nomina
     assert vacancy.channel_reason.startswith("R5.5") and "R14.1" in vacancy.channel_reason
     assert vacancy.family_sequence is None and not vacancy.internal_turn  # no § 7 turn used
     assert list(nominations.kommune_queue(kommune_officer)) == [vacancy]
-    assert nominations.r4_hint(vacancy) == ""
+    assert nominations.children_agreement_hint(vacancy) == ""
     body = client_for(kommune_officer).get(f"/kommune/anvisning/{vacancy.pk}/").content.decode()
     assert vacancy.channel_reason in body and 'id="r5-5-note"' in body
     # The kommune names the tenant; the organisation signs with the person named.
@@ -574,7 +574,7 @@ def test_a_dwelling_let_like_an_elder_dwelling_may_be_let_to_others_under_r14_3(
 def test_the_tab_costs_the_same_number_of_queries_however_many_facts(
     caseworker_a, client_for, org_a, department_a, person_a
 ):
-    set_policy(org_a, r8_2_separation_priority=True)
+    set_policy(org_a, separation_priority=True)
     client = client_for(caseworker_a)
     _record_need(client, person_a, mobility_impaired=True)
 

@@ -98,7 +98,7 @@ def test_nobody_eligible_on_the_list_allows_letting_to_others():
 def test_children_first_for_three_rooms_under_an_agreement():
     candidates = [applicant(1, "2010-01-01"), applicant(2, "2015-01-01", has_children=True, household_size=3)]
     assert order(rank(DWELLING, candidates, GENERAL)) == [1, 2]  # no agreement: seniority
-    with_agreement = replace(GENERAL, r4_agreement=True)
+    with_agreement = replace(GENERAL, children_agreement=True)
     assert order(rank(DWELLING, candidates, with_agreement)) == [2, 1]
     two_rooms = replace(DWELLING, rooms=2)
     assert order(rank(two_rooms, candidates, with_agreement)) == [1, 2]  # only 3 rooms or more
@@ -109,7 +109,7 @@ def test_elderly_first_to_reserved_dwellings_only_if_the_kommune_decided():
     fitted = replace(DWELLING, fitted_elderly_disabled=True)
     candidates = [applicant(1, "2010-01-01"), applicant(2, "2018-01-01", elderly_or_disabled=True)]
     assert order(rank(fitted, candidates, GENERAL)) == [1, 2]
-    ranking = rank(fitted, candidates, replace(GENERAL, r5_1_decided=True))
+    ranking = rank(fitted, candidates, replace(GENERAL, elder_disabled_priority_decided=True))
     assert order(ranking) == [2, 1] and rules_of(ranking)[0] == "R5.1"
 
 
@@ -137,7 +137,7 @@ def test_ved_udlejning_efter_stk_1_3_ses_bort_fra_fortrinsret_efter_4():
     holder goes first although the family with children is covered by the agreement; the others
     are reached only when no R5 holder takes it, and then § 4 applies as usual."""
     fitted = replace(DWELLING, fitted_mobility_impaired=True)
-    rules = replace(GENERAL, r4_agreement=True)
+    rules = replace(GENERAL, children_agreement=True)
     plain = applicant(1, "2010-01-01")
     with_children = applicant(2, "2015-01-01", has_children=True, household_size=3)
     holder = applicant(3, "2019-01-01", mobility_impaired=True)
@@ -150,7 +150,9 @@ def test_ved_udlejning_efter_stk_1_3_ses_bort_fra_fortrinsret_efter_4():
 def test_with_no_r5_holder_wanting_the_fitted_dwelling_the_4_agreement_applies():
     fitted = replace(DWELLING, fitted_mobility_impaired=True)
     with_children = applicant(2, "2015-01-01", has_children=True, household_size=3)
-    ranking = rank(fitted, [applicant(1, "2010-01-01"), with_children], replace(GENERAL, r4_agreement=True))
+    ranking = rank(
+        fitted, [applicant(1, "2010-01-01"), with_children], replace(GENERAL, children_agreement=True)
+    )
     assert order(ranking) == [2, 1] and rules_of(ranking) == ["R4", "R2.1"]
     assert not any("R5.4" in p.explanation for p in ranking.placed)
 
@@ -163,7 +165,7 @@ def test_boliggarantibevis_gives_priority_to_the_department_left():
     expired = applicant(
         3, "2019-01-01", guarantee_department_id=DEPT, guarantee_valid_until=datetime.date(2026, 1, 1)
     )
-    rules = replace(GENERAL, r6_guarantees=True)
+    rules = replace(GENERAL, issues_housing_guarantees=True)
     ranking = rank(DWELLING, [applicant(1, "2010-01-01"), holder, expired], rules)
     assert order(ranking) == [2, 1, 3] and rules_of(ranking)[0] == "R6"
     elsewhere = replace(DWELLING, department_id=OTHER_DEPT)
@@ -178,9 +180,9 @@ def test_the_kommune_can_switch_off_r6_and_r8_2():
     separated = applicant(
         3, "2021-01-01", separation_priority_until=datetime.date(2027, 1, 1), separation_kommune_id=KOMMUNE
     )
-    rules = replace(GENERAL, r6_guarantees=True, r8_2_separation_priority=True)
+    rules = replace(GENERAL, issues_housing_guarantees=True, separation_priority=True)
     assert order(rank(DWELLING, [applicant(1, "2010-01-01"), holder, separated], rules)) == [2, 3, 1]
-    off = replace(rules, r40_switched_off=frozenset({"R6", "R8.2"}))
+    off = replace(rules, switched_off_by_kommune=frozenset({"R6", "R8.2"}))
     assert order(rank(DWELLING, [applicant(1, "2010-01-01"), holder, separated], off)) == [1, 2, 3]
 
 
@@ -190,7 +192,7 @@ def test_separation_priority_in_the_same_kommune_for_a_year():
         2, "2021-01-01", separation_priority_until=datetime.date(2027, 1, 1), separation_kommune_id=KOMMUNE
     )
     other_kommune = replace(separated, entry_id=3, separation_kommune_id=461)
-    rules = replace(GENERAL, r8_2_separation_priority=True)
+    rules = replace(GENERAL, separation_priority=True)
     ranking = rank(DWELLING, [applicant(1, "2010-01-01"), separated, other_kommune], rules)
     assert order(ranking) == [2, 1, 3] and rules_of(ranking)[0] == "R8.2"
     assert order(rank(DWELLING, [applicant(1, "2010-01-01"), separated], GENERAL)) == [1, 2]  # not decided
@@ -261,7 +263,7 @@ def _holder(entry_id, seniority, **kw):
 
 @pytest.mark.rule("R6.3", "R6.1", "R4")
 def test_a_guarantee_holder_without_children_does_not_pass_a_family_the_4_agreement_favours():
-    rules = replace(GENERAL, r4_agreement=True, r6_guarantees=True)
+    rules = replace(GENERAL, children_agreement=True, issues_housing_guarantees=True)
     no_children = _holder(1, "2000-01-01")
     holder_children = _holder(2, "2020-01-01", has_children=True, household_size=3)
     family = applicant(3, "2015-01-01", has_children=True, household_size=4)
@@ -272,7 +274,7 @@ def test_a_guarantee_holder_without_children_does_not_pass_a_family_the_4_agreem
     assert "R6.3" in ranking.placed[2].explanation
     # No agreement, or a dwelling it does not cover (2 rooms): the guarantee goes first as before.
     # (then the family has no priority either: seniority after the guarantee).
-    no_agreement = replace(rules, r4_agreement=False)
+    no_agreement = replace(rules, children_agreement=False)
     assert order(rank(DWELLING, [no_children, family, plain], no_agreement)) == [1, 4, 3]
     two_rooms = replace(DWELLING, rooms=2)
     assert order(rank(two_rooms, [no_children, family, plain], rules)) == [1, 4, 3]
@@ -280,7 +282,7 @@ def test_a_guarantee_holder_without_children_does_not_pass_a_family_the_4_agreem
 
 @pytest.mark.rule("R6.3", "R8.2", "R4")
 def test_a_separation_holder_without_children_does_not_pass_a_family_the_4_agreement_favours():
-    rules = replace(GENERAL, r4_agreement=True, r8_2_separation_priority=True)
+    rules = replace(GENERAL, children_agreement=True, separation_priority=True)
     separated = applicant(
         1, "2000-01-01", separation_priority_until=datetime.date(2027, 1, 1), separation_kommune_id=KOMMUNE
     )
@@ -336,7 +338,7 @@ def test_no_internal_priority_holder_sends_the_dwelling_to_the_general_list():
 def test_a_larger_dwelling_follows_the_r4_agreement():
     no_children = tenant(1, "2010-01-01", area=60)
     children = tenant(2, "2015-01-01", area=60, has_children=True, household_size=3)
-    rules = replace(INTERNAL, r4_agreement=True)
+    rules = replace(INTERNAL, children_agreement=True)
     assert order(rank(DWELLING, [no_children, children], rules)) == [2, 1]
     smaller = replace(DWELLING, gross_floor_area=50)  # not larger than 60 m²: R4 does not apply
     assert order(rank(smaller, [no_children, children], rules)) == [1, 2]
@@ -345,7 +347,7 @@ def test_a_larger_dwelling_follows_the_r4_agreement():
 @pytest.mark.rule("R8.1")
 def test_tenants_of_youth_and_elder_dwellings_can_be_excluded_from_r7():
     youth_tenant = tenant(1, "2010-01-01", current_kind="youth")
-    rules = replace(INTERNAL, r8_1_no_r7_for_youth_and_elder_tenants=True)
+    rules = replace(INTERNAL, no_transfer_priority_for_youth_elder_tenants=True)
     ranking = rank(DWELLING, [youth_tenant, tenant(2, "2015-01-01")], rules)
     assert order(ranking) == [2] and ranking.excluded[0].rule == "R8.1"
 
@@ -354,11 +356,13 @@ def test_tenants_of_youth_and_elder_dwellings_can_be_excluded_from_r7():
 def test_residence_period_before_using_r7():
     recent = tenant(1, "2010-01-01", moved_in="2025-06-01")
     settled = tenant(2, "2015-01-01", moved_in="2024-11-21")
-    rules = replace(INTERNAL, r8_3_residence_months=24)
+    rules = replace(INTERNAL, transfer_residence_months=24)
     ranking = rank(DWELLING, [recent, settled], rules)
     assert order(ranking) == [2]  # exactly 24 months on the day: allowed
     assert ranking.excluded[0].rule == "R8.3"
-    limited = replace(rules, r8_3_departments=frozenset({99}))  # the decision covers other departments only
+    limited = replace(
+        rules, transfer_residence_departments=frozenset({99})
+    )  # the decision covers other departments only
     assert order(rank(DWELLING, [recent, settled], limited)) == [1, 2]
 
 
@@ -371,7 +375,7 @@ def test_longest_on_the_internal_list_wins_among_r7_holders():
 @pytest.mark.rule("R9.4")
 def test_those_on_the_list_when_r93_took_effect_go_first():
     covered = tenant(1, "2005-01-01")  # general-list date under R9.3
-    earlier = tenant(2, "2018-01-01", precedes_r93=True)
+    earlier = tenant(2, "2018-01-01", listed_before_seniority_scheme=True)
     assert order(rank(DWELLING, [covered, earlier], INTERNAL)) == [2, 1]
 
 

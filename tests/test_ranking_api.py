@@ -174,7 +174,7 @@ def test_reading_the_ranking_logs_the_health_facts_it_shows(world, caseworker_a,
 
 
 def test_the_query_count_does_not_grow_with_the_list(world, org_a, caseworker_a, client_for):
-    set_policy(org_a, r6_guarantees=True, r8_2_separation_priority=True)
+    set_policy(org_a, issues_housing_guarantees=True, separation_priority=True)
     set_r4(org_a, world["department"].kommune, on=True)
     client = client_for(caseworker_a)
 

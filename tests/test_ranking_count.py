@@ -34,7 +34,9 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.rule("R2.1", "R7", "R9.1", "R9.4", "R10.1")
 def test_the_count_is_read_only_when_asked_for_and_is_exact():
     _org, _kommune, department, general, internal = _org_with_lists()
-    tenants = [_entry(internal, f"20{n:02d}-01-01", precedes_r93=n % 3 == 0) for n in range(3)]
+    tenants = [
+        _entry(internal, f"20{n:02d}-01-01", listed_before_seniority_scheme=n % 3 == 0) for n in range(3)
+    ]
     for entry in tenants:
         _lease(entry.person, DwellingFactory(department=department))
     for n in range(12):  # internal entries without a dwelling to give up: passed over (R7)
@@ -62,8 +64,8 @@ def test_both_ways_of_counting_agree_with_the_pure_ranking(seed):
     rng = random.Random(seed)
     for dwelling, policy, decision, r4, internal_turn in rng.sample(VARIANTS, 6):
         policy = dict(policy)
-        r8_3_departments = [world.d2] if policy.pop("r8_3", False) else []
-        set_policy(world.org, r8_3_departments=r8_3_departments, **policy)
+        transfer_residence_departments = [world.d2] if policy.pop("r8_3", False) else []
+        set_policy(world.org, transfer_residence_departments=transfer_residence_departments, **policy)
         set_kommune(world.kommune, **decision)
         set_r4(world.org, world.kommune, on=r4)
         vacancy = world.vacancy(internal_turn=internal_turn, **dwelling)

@@ -139,7 +139,7 @@ def reference_candidates(vacancy: Vacancy, day: datetime.date, kinds: tuple[str,
                     seniority_date=entry.seniority_date,
                     status=entry.status,
                     fee_arrears=arrears,
-                    precedes_r93=entry.precedes_r93,
+                    listed_before_seniority_scheme=entry.listed_before_seniority_scheme,
                     rehoused_outside=entry.rehoused_outside,
                     departments=wishes,
                     dwelling_kinds=frozenset(entry.dwelling_kinds),
@@ -264,14 +264,16 @@ def vacancy_for(dwelling, *, internal_turn=False) -> Vacancy:
 
 
 POLICY_DEFAULTS = {
-    "r8_1_no_r7_for_youth_and_elder_tenants": False,
-    "r8_2_separation_priority": False,
-    "r8_3_residence_months": None,
-    "r6_guarantees": False,
+    "no_transfer_priority_for_youth_elder_tenants": False,
+    "separation_priority": False,
+    "transfer_residence_months": None,
+    "issues_housing_guarantees": False,
 }
 
 
-def set_policy(organisation, *, valid_from=datetime.date(2020, 1, 1), r8_3_departments=(), **flags):
+def set_policy(
+    organisation, *, valid_from=datetime.date(2020, 1, 1), transfer_residence_departments=(), **flags
+):
     """The organisation's decisions from ``valid_from`` (made that day), replacing any of that day."""
     policy = OrganisationLettingPolicy.objects.filter(
         organisation=organisation, valid_from=valid_from
@@ -283,10 +285,10 @@ def set_policy(organisation, *, valid_from=datetime.date(2020, 1, 1), r8_3_depar
         setattr(policy, name, flags.pop(name, default))
     assert not flags, flags
     save(policy)
-    if set(policy.r8_3_departments.all()) != set(r8_3_departments):
+    if set(policy.transfer_residence_departments.all()) != set(transfer_residence_departments):
         # The M2M change writes a history row of its own: give it the user and the reason too.
         policy._history_user, policy._change_reason = system_user(), REASON
-        policy.r8_3_departments.set(r8_3_departments)
+        policy.transfer_residence_departments.set(transfer_residence_departments)
         del policy._history_user, policy._change_reason
     return policy
 
@@ -296,7 +298,7 @@ def set_kommune(kommune, *, valid_from=datetime.date(2020, 1, 1), **flags):
     decision = decision or KommuneLettingDecision(
         kommune=kommune, valid_from=valid_from, decided_on=valid_from
     )
-    for name in ("r5_1_priority", "r40_r6_off", "r40_r8_2_off"):
+    for name in ("elder_disabled_priority", "housing_guarantees_off", "separation_priority_off"):
         setattr(decision, name, flags.get(name, False))
     return save(decision)
 
@@ -459,7 +461,7 @@ class World:
             seniority_date=datetime.date(2000, 1, 1) + datetime.timedelta(days=30 * rng.randint(0, 40)),
             status=status,
             deleted_on=TODAY if status == EntryStatus.DELETED else None,
-            precedes_r93=waiting_list.kind == ListKind.INTERNAL and rng.random() < 0.25,
+            listed_before_seniority_scheme=waiting_list.kind == ListKind.INTERNAL and rng.random() < 0.25,
             dwelling_kinds=rng.choice([[], [], [], ["family"], ["family", "youth"], ["youth"], ["elder"]]),
             rooms_min=rooms_min,
             rooms_max=rooms_min + rng.randint(0, 3),
@@ -621,14 +623,14 @@ class World:
 VARIANTS = [
     # (dwelling, policy, kommune decision, R4 agreement, internal turn)
     ({}, {}, {}, False, False),
-    ({}, {"r6_guarantees": True, "r8_2_separation_priority": True}, {}, True, False),
-    ({"fitted_mobility_impaired": True, "floor": 0}, {"r6_guarantees": True}, {}, True, False),
-    ({"fitted_elderly_disabled": True, "rooms": 4}, {}, {"r5_1_priority": True}, True, False),
-    ({"fitted_elderly_disabled": True}, {"r8_2_separation_priority": True}, {}, True, False),
+    ({}, {"issues_housing_guarantees": True, "separation_priority": True}, {}, True, False),
+    ({"fitted_mobility_impaired": True, "floor": 0}, {"issues_housing_guarantees": True}, {}, True, False),
+    ({"fitted_elderly_disabled": True, "rooms": 4}, {}, {"elder_disabled_priority": True}, True, False),
+    ({"fitted_elderly_disabled": True}, {"separation_priority": True}, {}, True, False),
     (
         {"fitted_large_household_mobility": True, "rooms": 5, "has_elevator": True},
-        {"r6_guarantees": True, "r8_2_separation_priority": True},
-        {"r40_r6_off": True},
+        {"issues_housing_guarantees": True, "separation_priority": True},
+        {"housing_guarantees_off": True},
         True,
         False,
     ),
@@ -639,21 +641,21 @@ VARIANTS = [
             "fitted_elderly_disabled": True,
             "gross_floor_area": Decimal("85"),
         },
-        {"r8_2_separation_priority": True, "r8_1_no_r7_for_youth_and_elder_tenants": True},
+        {"separation_priority": True, "no_transfer_priority_for_youth_elder_tenants": True},
         {},
         True,
         True,
     ),
     (
         {"fitted_large_household_mobility": True, "rooms": 4, "gross_floor_area": Decimal("100")},
-        {"r8_3_residence_months": 24, "r8_2_separation_priority": True},
-        {"r40_r8_2_off": True},
+        {"transfer_residence_months": 24, "separation_priority": True},
+        {"separation_priority_off": True},
         True,
         True,
     ),
     (
         {"rooms": 3, "gross_floor_area": Decimal("75")},
-        {"r8_3_residence_months": 12, "r8_3": True},
+        {"transfer_residence_months": 12, "r8_3": True},
         {},
         True,
         True,
@@ -676,8 +678,8 @@ def test_the_database_ranking_is_the_pure_ranking_of_every_candidate(seed):
     compared = 0
     for dwelling, policy, decision, r4, internal_turn in VARIANTS:
         policy = dict(policy)
-        r8_3_departments = [world.d2] if policy.pop("r8_3", False) else []
-        set_policy(world.org, r8_3_departments=r8_3_departments, **policy)
+        transfer_residence_departments = [world.d2] if policy.pop("r8_3", False) else []
+        set_policy(world.org, transfer_residence_departments=transfer_residence_departments, **policy)
         set_kommune(world.kommune, **decision)
         set_r4(world.org, world.kommune, on=r4)
         vacancy = world.vacancy(internal_turn=internal_turn, **dwelling)
@@ -700,8 +702,8 @@ def test_the_world_exercises_every_tier_and_exclusion():
     seen_rules, seen_exclusions, seen_flags, seen_across = set(), set(), set(), set()
     for dwelling, policy, decision, r4, internal_turn in VARIANTS:
         policy = dict(policy)
-        r8_3_departments = [world.d2] if policy.pop("r8_3", False) else []
-        set_policy(world.org, r8_3_departments=r8_3_departments, **policy)
+        transfer_residence_departments = [world.d2] if policy.pop("r8_3", False) else []
+        set_policy(world.org, transfer_residence_departments=transfer_residence_departments, **policy)
         set_kommune(world.kommune, **decision)
         set_r4(world.org, world.kommune, on=r4)
         vacancy = world.vacancy(internal_turn=internal_turn, **dwelling)
@@ -854,7 +856,7 @@ def test_those_before_the_r9_3_decision_go_first_on_the_internal_list_even_with_
     elsewhere = DepartmentFactory(organisation=org, kommune=department.kommune)
     entries = []
     for index in range(12):
-        entry = _entry(internal, f"20{10 + index}-01-01", precedes_r93=index >= 9)
+        entry = _entry(internal, f"20{10 + index}-01-01", listed_before_seniority_scheme=index >= 9)
         _lease(entry.person, DwellingFactory(department=elsewhere))
         entries.append(entry)
     same = _entry(internal, "2024-01-01")
@@ -906,7 +908,7 @@ def test_a_lease_that_sets_6_7_aside_gives_no_internal_priority_until_that_day()
         )
     )
     lease = _lease(udslusning.person, home, starts_on=TODAY - datetime.timedelta(days=100))
-    lease.r1_8_agreement = agreement
+    lease.set_aside_agreement = agreement
     lease.sections_6_7_set_aside_until = TODAY  # the last day of the set-aside period
     save(lease)
     _lease(ordinary.person, DwellingFactory(department=elsewhere))
@@ -954,36 +956,51 @@ def test_the_rules_are_the_decisions_in_force_on_the_day():
     day = datetime.date(2026, 6, 1)
     rules = service.letting_rules_for(vacancy, day)
     assert not (
-        rules.r4_agreement or rules.r5_1_decided or rules.r6_guarantees or rules.r8_2_separation_priority
+        rules.children_agreement
+        or rules.elder_disabled_priority_decided
+        or rules.issues_housing_guarantees
+        or rules.separation_priority
     )
-    assert rules.r8_3_residence_months is None and rules.r40_switched_off == frozenset()
+    assert rules.transfer_residence_months is None and rules.switched_off_by_kommune == frozenset()
 
-    set_policy(org, valid_from=datetime.date(2025, 1, 1), r6_guarantees=True, r8_3_residence_months=12)
+    set_policy(
+        org,
+        valid_from=datetime.date(2025, 1, 1),
+        issues_housing_guarantees=True,
+        transfer_residence_months=12,
+    )
     # Decided before the day, in force only later: not yet in force.
-    later = set_policy(org, valid_from=datetime.date(2026, 7, 1), r8_2_separation_priority=True)
+    later = set_policy(org, valid_from=datetime.date(2026, 7, 1), separation_priority=True)
     later.decided_on = datetime.date(2026, 3, 1)
     save(later)
-    set_kommune(kommune, valid_from=datetime.date(2024, 1, 1), r5_1_priority=True, r40_r8_2_off=True)
+    set_kommune(
+        kommune,
+        valid_from=datetime.date(2024, 1, 1),
+        elder_disabled_priority=True,
+        separation_priority_off=True,
+    )
     rules = service.letting_rules_for(vacancy, day)
-    assert rules.r6_guarantees and not rules.r8_2_separation_priority
-    assert rules.r8_3_residence_months == 12 and rules.r8_3_departments is None  # all departments
-    assert rules.r5_1_decided and rules.r40_switched_off == frozenset({"R8.2"})
+    assert rules.issues_housing_guarantees and not rules.separation_priority
+    assert (
+        rules.transfer_residence_months == 12 and rules.transfer_residence_departments is None
+    )  # all departments
+    assert rules.elder_disabled_priority_decided and rules.switched_off_by_kommune == frozenset({"R8.2"})
     after = service.letting_rules_for(vacancy, datetime.date(2026, 7, 1))
-    assert after.r8_2_separation_priority and not after.r6_guarantees  # the later decision replaces it
+    assert after.separation_priority and not after.issues_housing_guarantees  # the later decision replaces it
 
     # The kommune switches R6 off from 1 May (R40).
-    set_kommune(kommune, valid_from=datetime.date(2026, 5, 1), r40_r6_off=True)
-    assert service.letting_rules_for(vacancy, day).r40_switched_off == frozenset({"R6"})
+    set_kommune(kommune, valid_from=datetime.date(2026, 5, 1), housing_guarantees_off=True)
+    assert service.letting_rules_for(vacancy, day).switched_off_by_kommune == frozenset({"R6"})
 
     # R4: an agreement for another department does not count; one ended does not either.
     set_r4(org, kommune, on=True, department=other)
-    assert not service.letting_rules_for(vacancy, day).r4_agreement
+    assert not service.letting_rules_for(vacancy, day).children_agreement
     agreement = set_r4(org, kommune, on=True)
-    assert service.letting_rules_for(vacancy, day).r4_agreement
+    assert service.letting_rules_for(vacancy, day).children_agreement
     agreement.valid_from, agreement.valid_until = datetime.date(2020, 1, 1), datetime.date(2026, 5, 31)
     save(agreement)
-    assert not service.letting_rules_for(vacancy, day).r4_agreement
-    assert service.letting_rules_for(vacancy, datetime.date(2026, 5, 31)).r4_agreement
+    assert not service.letting_rules_for(vacancy, day).children_agreement
+    assert service.letting_rules_for(vacancy, datetime.date(2026, 5, 31)).children_agreement
 
 
 @pytest.mark.rule("R6.1", "R40")
@@ -1006,14 +1023,14 @@ def test_a_guarantee_stops_counting_when_the_kommune_switches_r6_off():
             issued_by=system_user(),
         )
     )
-    set_policy(org, r6_guarantees=True)
+    set_policy(org, issues_housing_guarantees=True)
     vacancy = vacancy_for(DwellingFactory(department=department))
     result = assert_same(vacancy)
     assert [(p.candidate.entry_id, p.rule) for p in result.ranking.placed] == [
         (holder.pk, "R6"),
         (senior.pk, "R2.1"),
     ]
-    set_kommune(kommune, valid_from=datetime.date(2026, 11, 1), r40_r6_off=True)
+    set_kommune(kommune, valid_from=datetime.date(2026, 11, 1), housing_guarantees_off=True)
     result = assert_same(vacancy)
     assert [p.candidate.entry_id for p in result.ranking.placed] == [senior.pk, holder.pk]
 
@@ -1068,7 +1085,9 @@ def _grow(world_lists, n: int, department, rng):
         entry = _entry(general, f"20{rng.randint(0, 25):02d}-01-01", status=rng.choice(["active", "passive"]))
         if index % 3 == 0:
             entry.departments.set([department])
-        tenant = _entry(internal, f"20{rng.randint(0, 25):02d}-01-01", precedes_r93=index % 4 == 0)
+        tenant = _entry(
+            internal, f"20{rng.randint(0, 25):02d}-01-01", listed_before_seniority_scheme=index % 4 == 0
+        )
         _lease(
             tenant.person,
             DwellingFactory(department=DepartmentFactory(organisation=org, kommune=department.kommune)),
@@ -1083,7 +1102,7 @@ MAX_QUERIES = 11
 @pytest.mark.parametrize("internal_turn", [False, True])
 def test_the_query_count_does_not_grow_with_the_candidates(internal_turn):
     org, kommune, department, general, internal = _org_with_lists()
-    set_policy(org, r6_guarantees=True, r8_2_separation_priority=True, r8_3_residence_months=6)
+    set_policy(org, issues_housing_guarantees=True, separation_priority=True, transfer_residence_months=6)
     set_r4(org, kommune, on=True)
     vacancy = vacancy_for(
         DwellingFactory(department=department, fitted_mobility_impaired=True), internal_turn=internal_turn
@@ -1104,7 +1123,7 @@ def test_the_query_count_does_not_grow_with_the_candidates(internal_turn):
     assert small <= large <= small + 1 <= MAX_QUERIES
 
 
-# --- To the letter of the law (issue 12): flags, R5.4, R6.3, mobility, R9.2, R10.5 ---------------------
+# --- To the letter of the law: flags, R5.4, R6.3, mobility, R9.2, R10.5 ---------------------
 
 
 def _household(entry, size: int, *, children: int = 0):
@@ -1217,7 +1236,7 @@ def test_r5_4_sets_4_aside_only_for_the_r5_holder():
 def test_a_guarantee_holder_without_children_goes_after_families_the_agreement_favours():
     org, kommune, department, general, _internal = _org_with_lists()
     set_r4(org, kommune, on=True)
-    set_policy(org, r6_guarantees=True)
+    set_policy(org, issues_housing_guarantees=True)
     holder = _entry(general, "2000-01-01")
     lease = _lease(holder.person, DwellingFactory(department=department))
     lease.ends_on = datetime.date(2026, 1, 1)

@@ -279,10 +279,10 @@ def test_the_r28_report_page_and_forwarding_form(
         ground="R30",
         reasoning=REASONING,
     )
-    from allocation.models import R28Report
+    from allocation.models import TerminationRejectionReport
 
     report = audited_save(
-        R28Report(
+        TerminationRejectionReport(
             rejection=case,
             kommune=vacancy.dwelling.department.kommune,
             organisation=vacancy.organisation,

@@ -21,12 +21,12 @@ from allocation.models import (
     DispensationState,
     Lease,
     OrganisationLettingPolicy,
-    R28Report,
     RejectionCase,
     RejectionGround,
     RejectionSettings,
     RejectionState,
     RoundState,
+    TerminationRejectionReport,
 )
 from allocation.rules import rejection_grounds as rules
 from allocation.services import leases, offers, rejections, vacancies
@@ -302,7 +302,9 @@ def test_r28_two_years_minus_one_day_allows_plus_one_day_refuses(caseworker_a, v
         facts=_r28(area_setup, takeover),
     )
     assert case.state == RejectionState.DECIDED
-    assert rules.r28_period_end(takeover - relativedelta(years=2)) == takeover  # exactly 2 years still counts
+    assert (
+        rules.termination_period_end(takeover - relativedelta(years=2)) == takeover
+    )  # exactly 2 years still counts
 
 
 @pytest.mark.rule("R28.1")
@@ -370,7 +372,7 @@ def test_r28_report_carries_only_the_fact_and_the_kommune_records_the_forwarding
         reasoning=LONG_REASONING,
         facts=_r28(area_setup, vacancy.move_out_date),
     )
-    report = R28Report.objects.get(rejection=case)
+    report = TerminationRejectionReport.objects.get(rejection=case)
     assert report.kommune == vacancy.dwelling.department.kommune and report.forwarded_on is None
     csv = client_for(kommune_officer).get("/udlejning/afvisninger/rapporter/r28/?format=csv")
     assert csv.status_code == 200
@@ -378,19 +380,25 @@ def test_r28_report_carries_only_the_fact_and_the_kommune_records_the_forwarding
     assert "Alfa Boligselskab" in body and "§ 28" in body
     assert entry.person.last_name not in body and entry.person.applicant_number not in body
     with pytest.raises(PermissionDenied):
-        rejections.r28_report_forward(actor=caseworker_b, reason=REASON, report=report, forwarded_on=TODAY)
-    rejections.r28_report_forward(actor=kommune_officer, reason=REASON, report=report, forwarded_on=TODAY)
+        rejections.termination_report_forward(
+            actor=caseworker_b, reason=REASON, report=report, forwarded_on=TODAY
+        )
+    rejections.termination_report_forward(
+        actor=kommune_officer, reason=REASON, report=report, forwarded_on=TODAY
+    )
     report.refresh_from_db()
     assert report.forwarded_on == TODAY and report.forwarded_by == kommune_officer
     with pytest.raises(ValidationError):
-        rejections.r28_report_forward(actor=kommune_officer, reason=REASON, report=report, forwarded_on=TODAY)
+        rejections.termination_report_forward(
+            actor=kommune_officer, reason=REASON, report=report, forwarded_on=TODAY
+        )
 
 
 @pytest.mark.rule("R28.2")
 def test_the_job_sends_each_months_r28_reports_to_the_kommune_once(
     caseworker_a, kommune_officer, caseworker_b, vacancy, entry, area_setup, client_for
 ):
-    from allocation.models import R28ReportBatch
+    from allocation.models import TerminationRejectionReportBatch
     from letters.jobs import registered_jobs
 
     assert "allocation.r28_reports_send" in registered_jobs()
@@ -402,14 +410,14 @@ def test_the_job_sends_each_months_r28_reports_to_the_kommune_once(
         reasoning=LONG_REASONING,
         facts=_r28(area_setup, vacancy.move_out_date),
     )
-    report = R28Report.objects.get(rejection=case)
+    report = TerminationRejectionReport.objects.get(rejection=case)
     # The month is not over: nothing is sent yet.
-    assert rejections.r28_reports_send(today=TODAY) == 0
-    assert not R28ReportBatch.objects.exists()
+    assert rejections.termination_reports_send(today=TODAY) == 0
+    assert not TerminationRejectionReportBatch.objects.exists()
     next_month = (TODAY.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-    assert rejections.r28_reports_send(today=next_month) == 1
-    assert rejections.r28_reports_send(today=next_month) == 0  # idempotent
-    batch = R28ReportBatch.objects.get()
+    assert rejections.termination_reports_send(today=next_month) == 1
+    assert rejections.termination_reports_send(today=next_month) == 0  # idempotent
+    batch = TerminationRejectionReportBatch.objects.get()
     report.refresh_from_db()
     assert report.batch == batch and batch.rejections == 1 and batch.sent_on == next_month
     assert batch.kommune == vacancy.dwelling.department.kommune
@@ -442,11 +450,11 @@ def test_r29_only_in_an_udsat_boligomraade_and_decided_on_the_assessment(
     request_letter = Letter.objects.get(idempotency_key=f"r29-request:{case.pk}")
     assert request_letter.recipient == entry.person and "straffeattest" in request_letter.body_html
     with pytest.raises(ValidationError) as error:
-        rejections.rejection_r29_assess(
+        rejections.rejection_criminal_record_assess(
             actor=caseworker_a, reason=REASON, case=case, received_on=TODAY, relevant=None, assessment=""
         )
     assert {"record_relevant", "record_assessment"} <= set(error.value.message_dict)
-    rejections.rejection_r29_assess(
+    rejections.rejection_criminal_record_assess(
         actor=caseworker_a,
         reason=REASON,
         case=case,
@@ -459,7 +467,7 @@ def test_r29_only_in_an_udsat_boligomraade_and_decided_on_the_assessment(
     # Another candidate whose records are not relevant: closed without a rejection.
     other = EntryFactory(waiting_list=general_list)
     second = _open(caseworker_a, vacancy, other, RejectionGround.R29)
-    rejections.rejection_r29_assess(
+    rejections.rejection_criminal_record_assess(
         actor=caseworker_a,
         reason=REASON,
         case=second,
@@ -617,7 +625,7 @@ def test_r37_mandatory_rejection_and_the_kommunes_dispensation(
 ):
     _policy(org_a, offer_round_size=1)
     _status(department_a, AreaStatusKind.HARD_GHETTO)
-    # Integrationsydelse is called selvforsørgelses- og hjemrejseydelse since 1 July 2019 (issue 12).
+    # Integrationsydelse is called selvforsørgelses- og hjemrejseydelse since 1 July 2019.
     _benefit(caseworker_a, entry.person, kind=BenefitKind.SELVFORSOERGELSESYDELSE)
     case = _open(caseworker_a, vacancy, entry, RejectionGround.R37)
     assert case.state == RejectionState.DECIDED
@@ -685,11 +693,11 @@ def test_r37_3_the_yearly_report_from_1_july(
         other_circumstances="d",
         decision_reasoning="e",
     )
-    assert rules.r37_3_period(datetime.date(2027, 7, 1)) == (
+    assert rules.dispensation_report_period(datetime.date(2027, 7, 1)) == (
         datetime.date(2026, 7, 1),
         datetime.date(2027, 6, 30),
     )
-    assert rules.r37_3_period(datetime.date(2027, 6, 30)) == (
+    assert rules.dispensation_report_period(datetime.date(2027, 6, 30)) == (
         datetime.date(2025, 7, 1),
         datetime.date(2026, 6, 30),
     )
@@ -708,9 +716,9 @@ def test_r37_3_the_yearly_report_from_1_july(
 def test_r6_2_a_decided_51_c_rejection_does_not_bar_the_guarantee_at_move_out(
     caseworker_a, org_a, department_a, dwelling, vacancy, entry
 ):
-    # Issue 12: R6.2 is judged when the guarantee is used for a concrete dwelling, on that day's
+    # R6.2 is judged when the guarantee is used for a concrete dwelling, on that day's
     # facts (tests/test_benefit_rejection.py), not from an old rejection.
-    _policy(org_a, r6_guarantees=True)
+    _policy(org_a, issues_housing_guarantees=True)
     _status(department_a, AreaStatusKind.HARD_GHETTO)
     _benefit(caseworker_a, entry.person)
     _open(caseworker_a, vacancy, entry, RejectionGround.R37)

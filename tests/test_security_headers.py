@@ -1,5 +1,5 @@
 """Response headers: Content-Security-Policy with a nonce, Permissions-Policy, no caching of
-personal data, and no server banner from gunicorn (issue 13, item 6).
+personal data, and no server banner from gunicorn.
 
 The browser tests prove that the pages work under the policy (tests/conftest.py fails a browser
 test on any CSP violation); these tests prove the headers themselves and what the templates send.

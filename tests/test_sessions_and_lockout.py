@@ -1,4 +1,4 @@
-"""The idle session and the login lock-out (issue 13, item 7).
+"""The idle session and the login lock-out.
 
 * htmx polling (the job progress) does not renew the idle session: an unattended Kørsler page
   is logged out after SESSION_IDLE_MINUTES like any other;

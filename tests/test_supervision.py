@@ -196,8 +196,8 @@ def test_counts_per_channel_and_rule_and_the_flags(world, department_b, kommune_
     assert summary == {
         "total": 15,
         "internal_turn": 2,
-        "priority_r5": 1,
-        "priority_r10": 1,
+        "needs_priority": 1,
+        "internal_needs_priority": 1,
         "outside_eligible": 2,
         "approvals_lapsed": 1,
         "dispensations": 1,
@@ -207,8 +207,8 @@ def test_counts_per_channel_and_rule_and_the_flags(world, department_b, kommune_
     assert groups == {
         ("list", "general_list", "R2.1"): 1,
         ("list", "general_list", "R4"): 1,
-        ("list", "priority_r5", "R5.2"): 1,
-        ("list", "priority_r10", "R10.1"): 1,
+        ("list", "needs_priority", "R5.2"): 1,
+        ("list", "internal_needs_priority", "R10.1"): 1,
         ("list", "internal_list", "R9"): 1,
         ("list", "general_list", "R12.1"): 2,
         ("list", "outside_eligible", "R2.5"): 1,

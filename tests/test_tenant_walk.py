@@ -67,7 +67,7 @@ def _object_for(url_name: str, world: dict) -> int:
         ("allocation:rejection_", "rejection"),
         ("allocation:dispensation_", "dispensation"),
         ("allocation:complaint_", "complaint"),
-        ("allocation:r28_", "r28_report"),
+        ("allocation:r28_", "termination_report"),
         ("allocation:", "vacancy"),
         ("api_vacancy", "vacancy"),
         ("eldercare:specific_", "specific_list"),
@@ -179,7 +179,7 @@ def world_a(org_a, person_a, system_user, settings, tmp_path):
     vacancy, advert_vacancy, nomination_vacancy, offer, lease = _letting_world(
         org_a, department, dwelling, person_a, caseworker, system_user
     )
-    # Issue 7: a startbolig letting waiting for the kommune's approval (R12.1).
+    # A startbolig letting waiting for the kommune's approval (R12.1).
     from allocation.services.approvals import request_if_needed
     from allocation.services.vacancies import vacancy_open
 
@@ -280,7 +280,7 @@ def _letting_world(org_a, department, dwelling, person_a, caseworker, system_use
         last_name="Nomineresen",
         household_size=2,
         ground="Akut boligbehov",
-        follows_r4=True,
+        follows_children_agreement=True,
     )
     lease = audited_save(
         Lease(
@@ -383,9 +383,9 @@ def _eldercare_lists_world(kommune):
 
 
 def _rejection_world(vacancy, person_a, caseworker, system_user) -> dict:
-    """Issue 7: a decided rejection of person_a with a complaint, an R37.2 request, an R28.2
+    """A decided rejection of person_a with a complaint, an R37.2 request, an R28.2
     report and a benefit status."""
-    from allocation.models import Dispensation, R28Report
+    from allocation.models import Dispensation, TerminationRejectionReport
     from allocation.services import rejections
     from housing.benefits import benefit_status_record
 
@@ -414,7 +414,7 @@ def _rejection_world(vacancy, person_a, caseworker, system_user) -> dict:
         reason="Test",
     )
     report = audited_save(
-        R28Report(
+        TerminationRejectionReport(
             rejection=case,
             kommune=vacancy.dwelling.department.kommune,
             organisation=vacancy.organisation,
@@ -433,7 +433,12 @@ def _rejection_world(vacancy, person_a, caseworker, system_user) -> dict:
         source="kommune",
         note="Walk-ydelsesnote",
     )
-    return {"rejection": case, "complaint": complaint, "dispensation": dispensation, "r28_report": report}
+    return {
+        "rejection": case,
+        "complaint": complaint,
+        "dispensation": dispensation,
+        "termination_report": report,
+    }
 
 
 def _foreign_markers(world: dict) -> list[str]:

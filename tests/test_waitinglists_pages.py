@@ -662,7 +662,7 @@ def test_another_tenant_gets_404_on_every_entry_url(
 def test_csv_export_neutralises_names_a_spreadsheet_would_run(
     caseworker_a, client_for, general_list, department_a, org_a, kommune_aarhus
 ):
-    """Issue 13, item 5: a name that starts like a formula (= + - @, tab) is exported with a single
+    """A name that starts like a formula (= + - @, tab) is exported with a single
     quote in front (OWASP), so Excel shows it as text instead of running it; other cells (dates,
     positions, the masked CPR) are untouched."""
     payloads = ('=HYPERLINK("http://x")', "@SUM(1)", "+1", "-2+3", "\t=1")

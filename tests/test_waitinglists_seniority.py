@@ -231,26 +231,31 @@ def test_r93_dates_and_r94_precedence(caseworker_a, org_a, general_list, interna
     # Before the scheme is in force, the own date counts.
     assert seniority.internal_seniority_date(entry=e1, on=D(2024, 12, 31)) == D(2020, 5, 1)
 
-    assert seniority.apply_r93(actor=caseworker_a, reason="R9.3 træder i kraft", scheme=scheme) == 3
+    assert (
+        seniority.apply_internal_from_general_scheme(
+            actor=caseworker_a, reason="R9.3 træder i kraft", scheme=scheme
+        )
+        == 3
+    )
     for entry in (e1, e2, e3, e4):
         entry.refresh_from_db()
-    assert (e1.seniority_date, e1.seniority_basis, e1.precedes_r93) == (
+    assert (e1.seniority_date, e1.seniority_basis, e1.listed_before_seniority_scheme) == (
         D(2015, 1, 1),
         SeniorityBasis.GENERAL_LIST_DATE,
         True,
     )
-    assert (e2.seniority_date, e2.seniority_basis, e2.precedes_r93) == (
+    assert (e2.seniority_date, e2.seniority_basis, e2.listed_before_seniority_scheme) == (
         D(2018, 1, 1),
         SeniorityBasis.REGISTRATION,
         True,
     )
-    assert (e3.seniority_date, e3.seniority_basis, e3.precedes_r93) == (
+    assert (e3.seniority_date, e3.seniority_basis, e3.listed_before_seniority_scheme) == (
         D(2010, 6, 1),
         SeniorityBasis.GENERAL_LIST_DATE,
         False,
     )
     # The andels membership date (R2.3) is earlier than the general-list date: the earlier wins.
-    assert (e4.seniority_date, e4.seniority_basis, e4.precedes_r93) == (
+    assert (e4.seniority_date, e4.seniority_basis, e4.listed_before_seniority_scheme) == (
         D(2005, 3, 1),
         SeniorityBasis.ANDELS_2010,
         True,
@@ -260,7 +265,7 @@ def test_r93_dates_and_r94_precedence(caseworker_a, org_a, general_list, interna
     record = e1.history.order_by("-history_date").first()
     assert record.history_user == caseworker_a and record.history_change_reason == "R9.3 træder i kraft"
     # Running it again changes nothing (no new history rows).
-    assert seniority.apply_r93(actor=caseworker_a, reason="Igen", scheme=scheme) == 0
+    assert seniority.apply_internal_from_general_scheme(actor=caseworker_a, reason="Igen", scheme=scheme) == 0
 
 
 @pytest.mark.rule("R9.3")
@@ -280,19 +285,19 @@ def test_r93_reads_the_shared_general_list_of_the_association(kommune_aarhus):
     _register(user, shared, PersonFactory(controller=association.tenant, cpr="0505701111"), D(2011, 2, 2))
     entry = _register(user, internal, PersonFactory(controller=org.tenant, cpr="0505701111"), D(2024, 1, 1))
     scheme = _decide(user, org, SchemeKind.INTERNAL_FROM_GENERAL, D(2024, 6, 1))
-    seniority.apply_r93(actor=user, reason="R9.3", scheme=scheme)
+    seniority.apply_internal_from_general_scheme(actor=user, reason="R9.3", scheme=scheme)
     entry.refresh_from_db()
-    assert entry.seniority_date == D(2011, 2, 2) and entry.precedes_r93
+    assert entry.seniority_date == D(2011, 2, 2) and entry.listed_before_seniority_scheme
 
 
 @pytest.mark.rule("R9.3")
 def test_r93_needs_a_scheme_in_use_in_force(caseworker_a, org_a, internal_list):
     keep = _decide(caseworker_a, org_a, SchemeKind.KEEP_ON_LEASE, D(2025, 1, 1))
     with pytest.raises(ValidationError):
-        seniority.apply_r93(actor=caseworker_a, reason="Fejl", scheme=keep)
+        seniority.apply_internal_from_general_scheme(actor=caseworker_a, reason="Fejl", scheme=keep)
     future = _decide(caseworker_a, org_a, SchemeKind.INTERNAL_FROM_GENERAL, D(2030, 1, 1))
     with pytest.raises(ValidationError):
-        seniority.apply_r93(actor=caseworker_a, reason="For tidligt", scheme=future)
+        seniority.apply_internal_from_general_scheme(actor=caseworker_a, reason="For tidligt", scheme=future)
 
 
 # --- Andels members of 2010 (R2.3, R2.4) -------------------------------------------------------

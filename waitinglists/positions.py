@@ -1,7 +1,7 @@
 """Reads for positions on a list and the expected waiting time (R3.4, R9.4).
 
 Order on a list: on the internal list those who stood on it when an R9.3 decision took effect go
-first (R9.4, ``precedes_r93``); then the earliest seniority date; then the entry id (who was
+first (R9.4, ``listed_before_seniority_scheme``); then the earliest seniority date; then the entry id (who was
 registered first). Only active entries count — a passive entry (*i bero*) gets no offers.
 Every function costs a fixed number of queries, however many departments are wanted.
 """
@@ -33,11 +33,11 @@ DepartmentWish = Entry.departments.through
 def _ahead(entry: Entry, prefix: str = "") -> Q:
     """Entries ahead of ``entry`` in the list order, as a WHERE the queue index can serve:
     ``(seniority_date < x) OR (seniority_date = x AND id < y)`` — with R9.4 precedence in front."""
-    sd, pk, precedes = f"{prefix}seniority_date", f"{prefix}id", f"{prefix}precedes_r93"
+    sd, pk, precedes = f"{prefix}seniority_date", f"{prefix}id", f"{prefix}listed_before_seniority_scheme"
     earlier = Q(**{f"{sd}__lt": entry.seniority_date}) | Q(
         **{sd: entry.seniority_date, f"{pk}__lt": entry.pk}
     )
-    if entry.precedes_r93:
+    if entry.listed_before_seniority_scheme:
         return Q(**{precedes: True}) & earlier
     # Those who precede under R9.4 are ahead whatever their date (only ever set on internal lists).
     return Q(**{precedes: True}) | earlier

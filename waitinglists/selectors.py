@@ -33,7 +33,7 @@ from .services.seniority import keep_window
 
 ARREARS_STATES = (ChargeState.OPEN, ChargeState.REMINDED)
 # The list order (R9.4 precedence on internal lists, then seniority, then who came first).
-QUEUE_ORDER = ("-precedes_r93", "seniority_date", "id")
+QUEUE_ORDER = ("-listed_before_seniority_scheme", "seniority_date", "id")
 
 
 # --- Lists -----------------------------------------------------------------------------------
@@ -123,8 +123,8 @@ def _position() -> Case:
     ahead = (
         Entry.objects.filter(waiting_list=OuterRef("waiting_list"), status=EntryStatus.ACTIVE)
         .filter(
-            Q(precedes_r93__gt=OuterRef("precedes_r93"))
-            | (Q(precedes_r93=OuterRef("precedes_r93")) & earlier)
+            Q(listed_before_seniority_scheme__gt=OuterRef("listed_before_seniority_scheme"))
+            | (Q(listed_before_seniority_scheme=OuterRef("listed_before_seniority_scheme")) & earlier)
         )
         .order_by()
         .values("waiting_list")

@@ -22,13 +22,13 @@ from .rejections import (
     Dispensation,
     DispensationReport,
     DispensationState,
-    R28Report,
-    R28ReportBatch,
     RejectionCase,
     RejectionGround,
     RejectionSettings,
     RejectionState,
     TerminationGround,
+    TerminationRejectionReport,
+    TerminationRejectionReportBatch,
 )
 from .tenancies import Lease
 from .vacancies import LettingChannel, Vacancy, VacancyState
@@ -65,8 +65,6 @@ __all__ = [
     "OrganisationLettingPolicy",
     "PetitionState",
     "PriorityNeed",
-    "R28Report",
-    "R28ReportBatch",
     "RefusalGround",
     "RejectionCase",
     "RejectionGround",
@@ -75,6 +73,8 @@ __all__ = [
     "RoundState",
     "SeparationPriority",
     "TerminationGround",
+    "TerminationRejectionReport",
+    "TerminationRejectionReportBatch",
     "Vacancy",
     "VacancyCounter",
     "VacancyState",

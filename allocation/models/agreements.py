@@ -24,7 +24,7 @@ class AgreementKind(models.TextChoices):
 
 
 #: § 1, stk. 8 (R1.8): agreements approved by the nominating authority or the kommune.
-R1_8_KINDS = frozenset({AgreementKind.UDSLUSNING, AgreementKind.INKLUSION})
+SET_ASIDE_AGREEMENT_KINDS = frozenset({AgreementKind.UDSLUSNING, AgreementKind.INKLUSION})
 
 
 class LettingAgreement(models.Model):
@@ -116,7 +116,7 @@ class LettingAgreement(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.kind in R1_8_KINDS:
+        if self.kind in SET_ASIDE_AGREEMENT_KINDS:
             if not (self.approved_by or "").strip():
                 errors["approved_by"] = _(
                     "Name who approved the agreement: the nominating authority (udslusningsbolig) or the "
@@ -125,7 +125,7 @@ class LettingAgreement(models.Model):
             if self.approved_on is None:
                 errors["approved_on"] = _("Give the date of the approval (R1.8).")
         if self.dwelling_id is not None:
-            if self.kind not in R1_8_KINDS:
+            if self.kind not in SET_ASIDE_AGREEMENT_KINDS:
                 errors["dwelling"] = _("Only udslusnings- and inklusionsbolig agreements name a dwelling.")
             elif self.department_id is None or self.dwelling.department_id != self.department_id:
                 errors["dwelling"] = _("The dwelling must belong to the department of the agreement.")

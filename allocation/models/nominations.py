@@ -26,7 +26,9 @@ class Nomination(models.Model):
     last_name = models.CharField(_("last name"), max_length=100)
     household_size = models.PositiveSmallIntegerField(_("persons in the household"), default=1)
     ground = models.CharField(_("ground"), max_length=300)
-    follows_r4 = models.BooleanField(_("the § 4 agreement was followed where possible"), default=True)
+    follows_children_agreement = models.BooleanField(
+        _("the § 4 agreement was followed where possible (R4)"), default=True
+    )
     nominated_on = models.DateField(_("named on"))
     nominated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords(excluded_fields=["cpr_encrypted"])

@@ -52,7 +52,7 @@ class Answer(models.TextChoices):
     DECLINED = "declined", _("Declined")
     NO_ANSWER = "no_answer", _("No answer by the deadline")
     WITHDRAWN = "withdrawn", _("Withdrawn (another applicant was let the dwelling)")
-    # Issue 7: the kommune refused to approve the letting to this winner (R42.2, R42.4, R36.1, R12.1).
+    # The kommune refused to approve the letting to this winner (R42.2, R42.4, R36.1, R12.1).
     KOMMUNE_REFUSED = "refused", _("The kommune refused to approve the letting")
 
 

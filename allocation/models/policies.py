@@ -23,41 +23,41 @@ class OrganisationLettingPolicy(models.Model):
     )
     valid_from = models.DateField(_("in force from"))
     decided_on = models.DateField(_("decided on"))
-    r8_1_no_r7_for_youth_and_elder_tenants = models.BooleanField(
+    no_transfer_priority_for_youth_elder_tenants = models.BooleanField(
         _("tenants of youth and elder dwellings have no § 7 priority (R8.1)"), default=False
     )
-    r8_2_separation_priority = models.BooleanField(
+    separation_priority = models.BooleanField(
         _("priority after a separation for up to 1 year (R8.2)"), default=False
     )
-    r8_3_residence_months = models.PositiveSmallIntegerField(
+    transfer_residence_months = models.PositiveSmallIntegerField(
         _("months in the current dwelling before § 7 priority (R8.3)"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(24)],
         help_text=_("At most 24 months. Empty: no residence period."),
     )
-    r8_3_departments = models.ManyToManyField(
+    transfer_residence_departments = models.ManyToManyField(
         Department,
         verbose_name=_("departments the residence period applies to (R8.3)"),
         blank=True,
         related_name="+",
         help_text=_("Empty: all departments."),
     )
-    r6_guarantees = models.BooleanField(_("issues boliggarantibeviser (R6.1)"), default=False)
-    r6_period_months = models.PositiveSmallIntegerField(
+    issues_housing_guarantees = models.BooleanField(_("issues boliggarantibeviser (R6.1)"), default=False)
+    housing_guarantee_months = models.PositiveSmallIntegerField(
         _("a boliggarantibevis is valid for (months)"),
         default=36,
         validators=[MinValueValidator(1), MaxValueValidator(36)],
         help_text=_("At most 3 years from the move-out (R6.1)."),
     )
-    r6_departments = models.ManyToManyField(
+    housing_guarantee_departments = models.ManyToManyField(
         Department,
         verbose_name=_("departments whose departing tenants may get a boliggarantibevis (R6.2)"),
         blank=True,
         related_name="+",
         help_text=_("Empty: all departments."),
     )
-    r6_terms = models.TextField(_("terms for boliggarantibeviser (R6.2)"), blank=True)
+    housing_guarantee_terms = models.TextField(_("terms for boliggarantibeviser (R6.2)"), blank=True)
     offer_round_size = models.PositiveSmallIntegerField(
         _("offers per round"), default=3, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )
@@ -70,7 +70,7 @@ class OrganisationLettingPolicy(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(20)],
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
-    history = HistoricalRecords(m2m_fields=[r8_3_departments, r6_departments])
+    history = HistoricalRecords(m2m_fields=[transfer_residence_departments, housing_guarantee_departments])
 
     class Meta:
         verbose_name = _("the organisation's letting decisions")
@@ -96,26 +96,28 @@ class KommuneLettingDecision(models.Model):
     )
     valid_from = models.DateField(_("in force from"))
     decided_on = models.DateField(_("decided on"))
-    r5_1_priority = models.BooleanField(
+    elder_disabled_priority = models.BooleanField(
         _("elderly and disabled persons have priority to dwellings fitted or reserved for them (R5.1)"),
         default=False,
     )
-    r5_5_let_as_elder = models.BooleanField(
+    priority_dwellings_let_as_elder = models.BooleanField(
         _("R5.1 dwellings are let like elder dwellings, nominated by the kommune (R5.5)"), default=False
     )
-    r40_r6_off = models.BooleanField(_("boliggarantibeviser do not apply (R40)"), default=False)
-    r40_r8_2_off = models.BooleanField(_("the separation priority does not apply (R40)"), default=False)
+    housing_guarantees_off = models.BooleanField(_("boliggarantibeviser do not apply (R40)"), default=False)
+    separation_priority_off = models.BooleanField(
+        _("the separation priority does not apply (R40)"), default=False
+    )
     approves_each_letting = models.BooleanField(
         _("approves each letting of family dwellings (R42.1; complaints go to the kommune, R11)"),
         default=False,
     )
-    # Issue 7 (kommune approvals): the rest of the kommune's approval duties, dated like the above.
+    # The rest of the kommune's approval duties, dated like the above.
     # R12.1 (startboliger) and R12.4/R14.4 (letting out of kind) need no decision: the law demands
     # the approval, so ``allocation.rules.approvals`` always asks for it.
     approves_each_youth_letting = models.BooleanField(
         _("approves each letting of youth dwellings (R42.1)"), default=False
     )
-    r36_1_combined_letting = models.BooleanField(
+    combined_letting = models.BooleanField(
         _(
             "has decided on kombineret udlejning: approves each letting of family dwellings in areas on "
             "the ministry's list and refuses recipients of the listed benefits (R36.1)"

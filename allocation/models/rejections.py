@@ -210,7 +210,7 @@ class RejectionCase(models.Model):
         return reverse("allocation:rejection_detail", args=[self.pk])
 
 
-class R28ReportBatch(models.Model):
+class TerminationRejectionReportBatch(models.Model):
     """R28.2: the reports of one kommune for one calendar month, sent to the kommune together by
     the job ``allocation.r28_reports_send`` for it to forward to the ministry. Counts only — the
     law allows nothing but the fact of each rejection. One per kommune and month."""
@@ -239,13 +239,16 @@ class R28ReportBatch(models.Model):
         return f"{self.kommune} {self.period_start}–{self.period_end}"
 
 
-class R28Report(models.Model):
+class TerminationRejectionReport(models.Model):
     """R28.2: the report to the kommune of a rejection under § 28 — only the fact that an
     applicant was rejected on that ground (no name, no CPR), which the kommune forwards to the
     ministry (Trafik-, Bygge- og Boligstyrelsen)."""
 
     rejection = models.OneToOneField(
-        RejectionCase, verbose_name=_("rejection case"), on_delete=models.PROTECT, related_name="r28_report"
+        RejectionCase,
+        verbose_name=_("rejection case"),
+        on_delete=models.PROTECT,
+        related_name="termination_report",
     )
     kommune = models.ForeignKey(
         Kommune, verbose_name=_("kommune"), on_delete=models.PROTECT, related_name="+"
@@ -263,7 +266,7 @@ class R28Report(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     batch = models.ForeignKey(
-        R28ReportBatch,
+        TerminationRejectionReportBatch,
         verbose_name=_("sent to the kommune in"),
         on_delete=models.PROTECT,
         null=True,

@@ -74,7 +74,7 @@ class Lease(models.Model):
         blank=True,
         related_name="+",
     )
-    r1_8_agreement = models.ForeignKey(
+    set_aside_agreement = models.ForeignKey(
         "allocation.LettingAgreement",
         verbose_name=_("udslusnings- or inklusionsbolig agreement (R1.8)"),
         on_delete=models.PROTECT,
@@ -99,8 +99,8 @@ class Lease(models.Model):
                 name="lease_ends_after_start",
             ),
             models.CheckConstraint(
-                condition=Q(sections_6_7_set_aside_until__isnull=True) | Q(r1_8_agreement__isnull=False),
-                name="lease_set_aside_needs_r1_8_agreement",
+                condition=Q(sections_6_7_set_aside_until__isnull=True) | Q(set_aside_agreement__isnull=False),
+                name="lease_set_aside_needs_agreement",
             ),
         ]
         indexes = [models.Index(fields=["person", "ends_on"], name="lease_person_current_idx")]
@@ -113,9 +113,9 @@ class Lease(models.Model):
 
     def clean(self) -> None:
         """R1.8: how long §§ 6–7 are set aside, checked against the agreement's kind."""
-        from ..rules.channels import r1_8_latest_end, r1_8_problem
+        from ..rules.channels import set_aside_latest_end, set_aside_problem
 
-        if self.r1_8_agreement_id is None:
+        if self.set_aside_agreement_id is None:
             if self.sections_6_7_set_aside_until is not None:
                 raise ValidationError(
                     {
@@ -128,8 +128,8 @@ class Lease(models.Model):
             return
         if self.starts_on is None:
             return
-        problem = r1_8_problem(
-            kind=self.r1_8_agreement.kind,
+        problem = set_aside_problem(
+            kind=self.set_aside_agreement.kind,
             starts_on=self.starts_on,
             set_aside_until=self.sections_6_7_set_aside_until,
         )
@@ -142,7 +142,7 @@ class Lease(models.Model):
                 "§§ 6–7 can be set aside for at most 2 years from the start of the tenancy (R1.8): "
                 "at the latest until %(day)s."
             )
-            % {"day": date_format(r1_8_latest_end(self.starts_on), "SHORT_DATE_FORMAT")},
+            % {"day": date_format(set_aside_latest_end(self.starts_on), "SHORT_DATE_FORMAT")},
         }
         if problem:
             raise ValidationError({"sections_6_7_set_aside_until": messages[problem]})

@@ -37,7 +37,7 @@ from decimal import Decimal
 
 from housing.deadlines import add_working_days, working_days_between
 
-R42_3_WORKING_DAYS = 5
+APPROVAL_WORKING_DAYS = 5
 # The approval grounds whose request lapses into approval with the deadline: the § 42 scheme, under
 # which the kommune can refuse only on income (stk. 2) or a refugee (stk. 4).
 LAPSING_GROUNDS = frozenset({"R42.1"})
@@ -47,7 +47,7 @@ DEADLINE_BOUND_REFUSALS = frozenset({"R42.2", "R42.4"})
 FAMILY, YOUTH, ELDER = "family", "youth", "elder"
 # Owners whose elder dwellings cannot be let out of kind (§ 14, stk. 5: a kommune or a
 # self-governing institution).
-R14_5_EXCLUDED_OWNERS = frozenset({"kommune", "institution"})
+OUT_OF_KIND_EXCLUDED_OWNERS = frozenset({"kommune", "institution"})
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def out_of_kind_problem(facts: LettingFacts) -> str:
     if facts.dwelling_kind == YOUTH and facts.let_as in (FAMILY, ELDER):
         return ""
     if facts.dwelling_kind == ELDER and facts.let_as in (FAMILY, YOUTH):
-        if facts.owner_kind in R14_5_EXCLUDED_OWNERS:
+        if facts.owner_kind in OUT_OF_KIND_EXCLUDED_OWNERS:
             return "R14.5"
         if facts.far_reaching_fitted:
             return "R14.2"
@@ -109,7 +109,7 @@ def approval_grounds(facts: LettingFacts) -> list[str]:
 def refusal_deadline(received_on: datetime.date) -> datetime.date:
     """R42.3: the last day on which the kommune may send a refusal on income (R42.2) or of a refugee
     (R42.4) — the 5th hverdag after the day of receipt (the day of receipt itself does not count)."""
-    return add_working_days(received_on, R42_3_WORKING_DAYS)
+    return add_working_days(received_on, APPROVAL_WORKING_DAYS)
 
 
 def lapses_into_approval(grounds: Iterable[str]) -> bool:

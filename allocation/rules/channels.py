@@ -123,16 +123,16 @@ def letting_scope(
 # --- Udslusnings- and inklusionsboliger (§ 1, stk. 8) ----------------------------------------------------
 
 UDSLUSNING, INKLUSION = "udslusning", "inklusion"
-R1_8_MAX_MONTHS = 24  # "inden for en periode på højst 2 år fra lejeforholdets begyndelse"
+UDSLUSNING_MAX_MONTHS = 24  # "inden for en periode på højst 2 år fra lejeforholdets begyndelse"
 
 
-def r1_8_latest_end(starts_on: datetime.date) -> datetime.date:
+def set_aside_latest_end(starts_on: datetime.date) -> datetime.date:
     """The last day §§ 6–7 may be set aside in an udslusningsbolig's lease: 2 years from the start
     of the tenancy (a tenancy starting 1 March 2026 may set them aside until 1 March 2028)."""
-    return add_calendar_months(starts_on, R1_8_MAX_MONTHS)
+    return add_calendar_months(starts_on, UDSLUSNING_MAX_MONTHS)
 
 
-def r1_8_problem(*, kind: str, starts_on: datetime.date, set_aside_until: datetime.date | None) -> str:
+def set_aside_problem(*, kind: str, starts_on: datetime.date, set_aside_until: datetime.date | None) -> str:
     """Why the lease's statement of how long §§ 6–7 are set aside is not allowed ("" when it is).
 
     Udslusningsbolig (almenboligloven § 63): the lease must state it, within at most 2 years of the
@@ -142,7 +142,7 @@ def r1_8_problem(*, kind: str, starts_on: datetime.date, set_aside_until: dateti
         return "missing" if kind == UDSLUSNING else ""
     if set_aside_until < starts_on:
         return "before_start"
-    if kind == UDSLUSNING and set_aside_until > r1_8_latest_end(starts_on):
+    if kind == UDSLUSNING and set_aside_until > set_aside_latest_end(starts_on):
         return "too_long"
     return ""
 
@@ -163,10 +163,10 @@ class ChannelFacts:
     # § 5, stk. 1: the family dwelling was reserved (klausuleret) or fitted for elderly and disabled
     # persons; and the kommune's decision under § 5, stk. 5 (R5.5) is in force.
     fitted_elderly_disabled: bool = False
-    r5_5_let_as_elder: bool = False
+    priority_dwellings_let_as_elder: bool = False
     # § 1, stk. 8 (R1.8): an approved udslusnings- or inklusionsbolig agreement covers the dwelling.
-    r1_8_kind: str = ""  # "" | "udslusning" | "inklusion"
-    r1_8_approved_by: str = ""
+    set_aside_kind: str = ""  # "" | "udslusning" | "inklusion"
+    set_aside_approved_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,22 +176,22 @@ class ChannelChoice:
     reason: str
 
 
-def _r1_8_note(facts: ChannelFacts) -> str:
-    if facts.r1_8_kind == UDSLUSNING:
-        by = facts.r1_8_approved_by or "the nominating authority"
+def _set_aside_note(facts: ChannelFacts) -> str:
+    if facts.set_aside_kind == UDSLUSNING:
+        by = facts.set_aside_approved_by or "the nominating authority"
         return (
             f" R1.8: an udslusningsbolig under an agreement approved by {by}: §§ 6–7 may be set aside "
             "in the lease, which states for how long (at most 2 years from its start)."
         )
-    if facts.r1_8_kind == INKLUSION:
-        by = facts.r1_8_approved_by or "the kommune"
+    if facts.set_aside_kind == INKLUSION:
+        by = facts.set_aside_approved_by or "the kommune"
         return f" R1.8: an inklusionsbolig under an agreement approved by {by}: §§ 6–7 may be set aside."
     return ""
 
 
 def choose_channel(facts: ChannelFacts) -> ChannelChoice:
     choice = _choose(facts)
-    note = _r1_8_note(facts) if choice.channel != "out_of_scope" else ""
+    note = _set_aside_note(facts) if choice.channel != "out_of_scope" else ""
     return ChannelChoice(choice.channel, choice.rule, choice.reason + note) if note else choice
 
 
@@ -210,7 +210,11 @@ def _choose(facts: ChannelFacts) -> ChannelChoice:
             "R1.9",
             f"{scope.reason} Not let from the waiting lists: the kommune nominates the tenant (§ 14).",
         )
-    if facts.dwelling_kind == "family" and facts.fitted_elderly_disabled and facts.r5_5_let_as_elder:
+    if (
+        facts.dwelling_kind == "family"
+        and facts.fitted_elderly_disabled
+        and facts.priority_dwellings_let_as_elder
+    ):
         # § 5, stk. 5 names the dwellings of stk. 1 — whether or not the kommune has also decided
         # on the R5.1 priority — and lets them "like elder dwellings": the kommune nominates (§ 14,
         # stk. 1; almenboligloven §§ 54–58). Before the share count, so it does not use a share turn.

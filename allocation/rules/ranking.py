@@ -109,7 +109,7 @@ class Candidate:
     seniority_date: datetime.date
     status: str = "active"
     fee_arrears: bool = False  # R3.3: shown as a flag, never a reason to pass over
-    precedes_r93: bool = False
+    listed_before_seniority_scheme: bool = False
     rehoused_outside: bool = False  # R9.2: rehoused outside the organisation (almenlejeloven § 86)
     # Wishes
     departments: frozenset[int] = frozenset()
@@ -176,14 +176,14 @@ class LettingRules:
 
     today: datetime.date
     internal_turn: bool  # § 7: this vacancy is the internal list's turn
-    r4_agreement: bool = False  # § 4: children → dwellings of 3+ rooms
-    r5_1_decided: bool = False  # § 5, stk. 1 needs the kommune's decision
-    r8_1_no_r7_for_youth_and_elder_tenants: bool = False
-    r8_2_separation_priority: bool = False
-    r8_3_residence_months: int | None = None  # at most 24
-    r8_3_departments: frozenset[int] | None = None  # None: all departments
-    r6_guarantees: bool = False
-    r40_switched_off: frozenset[str] = frozenset()  # {"R6", "R8.2"} switched off by the kommune
+    children_agreement: bool = False  # § 4: children → dwellings of 3+ rooms
+    elder_disabled_priority_decided: bool = False  # § 5, stk. 1 needs the kommune's decision
+    no_transfer_priority_for_youth_elder_tenants: bool = False
+    separation_priority: bool = False
+    transfer_residence_months: int | None = None  # at most 24
+    transfer_residence_departments: frozenset[int] | None = None  # None: all departments
+    issues_housing_guarantees: bool = False
+    switched_off_by_kommune: frozenset[str] = frozenset()  # {"R6", "R8.2"} switched off by the kommune
     youth_guideline: YouthGuideline | None = None  # § 12, stk. 2 (R12.2), youth dwellings only
 
 
@@ -286,38 +286,38 @@ def _flagged(dwelling: DwellingFacts, result: Ranking) -> Ranking:
 # The internal turn's tiers, lower first. The general list's R5.3/R5.2 holders stand between the
 # internal holders of the same need and those without it (§ 5, stk. 2–3: "forud for andre").
 (
-    I_R10_4_SAME,
-    I_R10_4,
-    I_R10_3_SAME,
-    I_R10_3,
-    I_GENERAL_R5_3,
-    I_GENERAL_R5_2,
-    I_R10_2_SAME,
-    I_R10_2,
-    I_R10_1,
-    I_R9,
+    I_LARGE_HOUSEHOLD_MOBILITY_SAME,
+    I_LARGE_HOUSEHOLD_MOBILITY,
+    I_MOBILITY_SAME,
+    I_MOBILITY,
+    I_GENERAL_LARGE_HOUSEHOLD_MOBILITY,
+    I_GENERAL_MOBILITY,
+    I_ELDER_DISABLED_SAME,
+    I_ELDER_DISABLED,
+    I_SAME_DEPARTMENT,
+    I_TRANSFER,
 ) = range(10)
 # The general turn's tiers. R6.3: with a § 4 agreement covering the dwelling, R6/R8.2 holders with
 # children go before R4, those without children after it (``_general_tier``).
 (
-    G_R5_3,
-    G_R5_2,
+    G_LARGE_HOUSEHOLD_MOBILITY,
+    G_MOBILITY,
     G_INTERNAL_MOBILITY,
-    G_R5_1,
-    G_R6,
-    G_R8_2,
-    G_R4,
-    G_R6_NO_CHILDREN,
-    G_R8_2_NO_CHILDREN,
-    G_R2_1,
+    G_ELDER_DISABLED,
+    G_GUARANTEE,
+    G_SEPARATION,
+    G_CHILDREN,
+    G_GUARANTEE_NO_CHILDREN,
+    G_SEPARATION_NO_CHILDREN,
+    G_GENERAL,
 ) = range(10)
 MOBILITY_RULES = frozenset({"R5.2", "R5.3", "R10.3", "R10.4"})
-R5_4_NOTE = "; R5.4: the § 4 priority does not apply to this letting"
+NO_CHILDREN_PRIORITY_NOTE = "; R5.4: the § 4 priority does not apply to this letting"
 
 
 def _seniority_key(c: Candidate) -> tuple:
     # R9.4: on the internal list, those already on it when an R9.3 decision took effect go first.
-    return (not c.precedes_r93, c.seniority_date, c.entry_id)
+    return (not c.listed_before_seniority_scheme, c.seniority_date, c.entry_id)
 
 
 def _better_suited(dwelling: DwellingFacts, current: CurrentDwelling | None, fitting: str) -> bool:
@@ -329,9 +329,9 @@ def _better_suited(dwelling: DwellingFacts, current: CurrentDwelling | None, fit
     return getattr(dwelling, fitting) and not getattr(current, fitting)
 
 
-def r4_covers(dwelling: DwellingFacts, rules: LettingRules) -> bool:
+def children_agreement_covers(dwelling: DwellingFacts, rules: LettingRules) -> bool:
     """A § 4 agreement in force covers this dwelling: it has 3 or more rooms."""
-    return rules.r4_agreement and dwelling.rooms >= 3
+    return rules.children_agreement and dwelling.rooms >= 3
 
 
 def fitted_for_mobility(dwelling: DwellingFacts) -> bool:
@@ -346,7 +346,7 @@ def _given_up_here(c: Candidate, dwelling: DwellingFacts) -> CurrentDwelling | N
     return current if current is not None and current.organisation_id == dwelling.organisation_id else None
 
 
-def _holds_r7(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> tuple[bool, str]:
+def _holds_transfer_priority(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> tuple[bool, str]:
     """Whether an internal-list candidate holds the § 7 priority, and if not, why."""
     current = c.gives_up
     if current is None or current.organisation_id != dwelling.organisation_id:
@@ -358,13 +358,20 @@ def _holds_r7(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> tup
     set_aside = current.sections_6_7_set_aside_until
     if set_aside is not None and set_aside >= rules.today:
         return False, f"R1.8: the lease sets §§ 6–7 aside until {set_aside}."
-    if rules.r8_1_no_r7_for_youth_and_elder_tenants and current.kind in ("youth", "elder", "plejebolig"):
+    if rules.no_transfer_priority_for_youth_elder_tenants and current.kind in (
+        "youth",
+        "elder",
+        "plejebolig",
+    ):
         return (
             False,
             "R8.1: by the organisation's decision, tenants of youth and elder dwellings lack § 7 priority.",
         )
-    months = rules.r8_3_residence_months
-    applies = rules.r8_3_departments is None or current.department_id in rules.r8_3_departments
+    months = rules.transfer_residence_months
+    applies = (
+        rules.transfer_residence_departments is None
+        or current.department_id in rules.transfer_residence_departments
+    )
     if months and applies and current.moved_in + relativedelta(months=months) > rules.today:
         return (
             False,
@@ -373,10 +380,10 @@ def _holds_r7(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> tup
     return True, ""
 
 
-def _holds_r8_2(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> bool:
+def _holds_separation_priority(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> bool:
     return (
-        rules.r8_2_separation_priority
-        and "R8.2" not in rules.r40_switched_off
+        rules.separation_priority
+        and "R8.2" not in rules.switched_off_by_kommune
         and c.separation_priority_until is not None
         and c.separation_priority_until >= rules.today
         and c.separation_kommune_id == dwelling.kommune_id
@@ -400,7 +407,7 @@ def _internal_tier(c: Candidate, dwelling: DwellingFacts) -> tuple[int, str, str
         and c.household_size >= 4
     ):
         return (
-            (I_R10_4_SAME if same else I_R10_4),
+            (I_LARGE_HOUSEHOLD_MOBILITY_SAME if same else I_LARGE_HOUSEHOLD_MOBILITY),
             "R10.4",
             f"household of {c.household_size} with a severely mobility-impaired member; {where}",
         )
@@ -409,22 +416,22 @@ def _internal_tier(c: Candidate, dwelling: DwellingFacts) -> tuple[int, str, str
         and c.mobility_impaired
         and _better_suited(dwelling, current, "fitted_mobility_impaired")
     ):
-        return (I_R10_3_SAME if same else I_R10_3), "R10.3", f"severely mobility-impaired; {where}"
+        return (I_MOBILITY_SAME if same else I_MOBILITY), "R10.3", f"severely mobility-impaired; {where}"
     if (
         dwelling.fitted_elderly_disabled
         and c.elderly_or_disabled
         and _better_suited(dwelling, current, "fitted_elderly_disabled")
     ):
-        return (I_R10_2_SAME if same else I_R10_2), "R10.2", f"elderly or disabled; {where}"
+        return (I_ELDER_DISABLED_SAME if same else I_ELDER_DISABLED), "R10.2", f"elderly or disabled; {where}"
     if same:
-        return I_R10_1, "R10.1", "gives up a dwelling in the same department"
+        return I_SAME_DEPARTMENT, "R10.1", "gives up a dwelling in the same department"
     if current is None:
         return (
-            I_R9,
+            I_TRANSFER,
             "R9.2",
             "rehoused outside the organisation (almenlejeloven § 86); longest on the internal list",
         )
-    return I_R9, "R9", "§ 7 priority; longest on the internal list"
+    return I_TRANSFER, "R9", "§ 7 priority; longest on the internal list"
 
 
 def _general_tier(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) -> tuple[int, str, str]:
@@ -433,17 +440,21 @@ def _general_tier(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) ->
         and c.household_member_mobility_impaired
         and c.household_size >= 4
     ):
-        return G_R5_3, "R5.3", f"household of {c.household_size} with a severely mobility-impaired member"
+        return (
+            G_LARGE_HOUSEHOLD_MOBILITY,
+            "R5.3",
+            f"household of {c.household_size} with a severely mobility-impaired member",
+        )
     if dwelling.fitted_mobility_impaired and c.mobility_impaired:
-        return G_R5_2, "R5.2", "severely mobility-impaired"
-    if dwelling.fitted_elderly_disabled and rules.r5_1_decided and c.elderly_or_disabled:
-        return G_R5_1, "R5.1", "elderly or disabled (the kommune has decided on the priority)"
-    covered = r4_covers(dwelling, rules)
+        return G_MOBILITY, "R5.2", "severely mobility-impaired"
+    if dwelling.fitted_elderly_disabled and rules.elder_disabled_priority_decided and c.elderly_or_disabled:
+        return G_ELDER_DISABLED, "R5.1", "elderly or disabled (the kommune has decided on the priority)"
+    covered = children_agreement_covers(dwelling, rules)
     # R6.3: under a § 4 agreement the R6 and R8.2 priorities are used within it.
-    r6_3 = "; R6.3: no children — after households with children (§ 4 agreement)"
+    after_children_note = "; R6.3: no children — after households with children (§ 4 agreement)"
     if (
-        rules.r6_guarantees
-        and "R6" not in rules.r40_switched_off
+        rules.issues_housing_guarantees
+        and "R6" not in rules.switched_off_by_kommune
         and c.guarantee_department_id == dwelling.department_id
         and c.guarantee_valid_until is not None
         and c.guarantee_valid_until >= rules.today
@@ -451,16 +462,16 @@ def _general_tier(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) ->
     ):
         facts = f"boliggarantibevis for this department, valid until {c.guarantee_valid_until}"
         if covered and not c.has_children:
-            return G_R6_NO_CHILDREN, "R6", facts + r6_3
-        return G_R6, "R6", facts + ("; household with children" if covered else "")
-    if _holds_r8_2(c, dwelling, rules):
+            return G_GUARANTEE_NO_CHILDREN, "R6", facts + after_children_note
+        return G_GUARANTEE, "R6", facts + ("; household with children" if covered else "")
+    if _holds_separation_priority(c, dwelling, rules):
         facts = f"left a dwelling after a separation; priority until {c.separation_priority_until}"
         if covered and not c.has_children:
-            return G_R8_2_NO_CHILDREN, "R8.2", facts + r6_3
-        return G_R8_2, "R8.2", facts + ("; household with children" if covered else "")
+            return G_SEPARATION_NO_CHILDREN, "R8.2", facts + after_children_note
+        return G_SEPARATION, "R8.2", facts + ("; household with children" if covered else "")
     if covered and c.has_children:
-        return G_R4, "R4", "household with children; the dwelling has 3 or more rooms"
-    return G_R2_1, "R2.1", "longest on the general list"
+        return G_CHILDREN, "R4", "household with children; the dwelling has 3 or more rooms"
+    return G_GENERAL, "R2.1", "longest on the general list"
 
 
 def youth_eligibility(dwelling: DwellingFacts, c: Candidate, today: datetime.date) -> str | None:
@@ -500,15 +511,15 @@ def rank(dwelling: DwellingFacts, candidates: list[Candidate], rules: LettingRul
     if dwelling.kind == "youth":
         return _flagged(dwelling, _rank_youth(dwelling, eligible, rules, result))
 
-    covered = r4_covers(dwelling, rules)
+    covered = children_agreement_covers(dwelling, rules)
     mobility = fitted_for_mobility(dwelling)
     keyed: list[tuple[tuple, Candidate, str, str]] = []
     if rules.internal_turn:
         for c in eligible:
             if c.list_kind != "internal":
                 continue
-            holds, why = _holds_r7(c, dwelling, rules)
-            if not holds and not _holds_r8_2(c, dwelling, rules):
+            holds, why = _holds_transfer_priority(c, dwelling, rules)
+            if not holds and not _holds_separation_priority(c, dwelling, rules):
                 result.excluded.append(Excluded(c, why.split(":")[0], why))
                 continue
             if holds:
@@ -517,17 +528,17 @@ def rank(dwelling: DwellingFacts, candidates: list[Candidate], rules: LettingRul
                 # (A tenant rehoused outside gives up no dwelling of ours to compare: not larger.)
                 current = _given_up_here(c, dwelling)
                 larger = current is not None and dwelling.gross_floor_area > current.gross_floor_area
-                r4 = covered and larger and tier >= I_R10_1
-                r4_key = 0 if (not r4 or c.has_children) else 1
+                r4 = covered and larger and tier >= I_SAME_DEPARTMENT
+                children_key = 0 if (not r4 or c.has_children) else 1
                 if r4 and c.has_children:
                     facts += "; R4: household with children, larger dwelling"
             else:
-                tier, rule, facts, r4_key = I_R9, "R8.2", "left a dwelling after a separation", 0
+                tier, rule, facts, children_key = I_TRANSFER, "R8.2", "left a dwelling after a separation", 0
                 if covered and not c.has_children:
                     # R6.3 (§ 8, nr. 2): the separation priority holds within the § 4 agreement.
-                    r4_key = 1
+                    children_key = 1
                     facts += "; R6.3: no children — after households with children (§ 4 agreement)"
-            keyed.append(((tier, r4_key, *_seniority_key(c)), c, rule, facts))
+            keyed.append(((tier, children_key, *_seniority_key(c)), c, rule, facts))
         if keyed:
             result.turn = "internal"
             if mobility:
@@ -537,9 +548,9 @@ def rank(dwelling: DwellingFacts, candidates: list[Candidate], rules: LettingRul
                         continue
                     _tier, rule, facts = _general_tier(c, dwelling, rules)
                     if rule in MOBILITY_RULES:
-                        tier = I_GENERAL_R5_3 if rule == "R5.3" else I_GENERAL_R5_2
+                        tier = I_GENERAL_LARGE_HOUSEHOLD_MOBILITY if rule == "R5.3" else I_GENERAL_MOBILITY
                         if covered:
-                            facts += R5_4_NOTE
+                            facts += NO_CHILDREN_PRIORITY_NOTE
                         facts += "; fitted for this need: before internal-list tenants without it"
                         keyed.append(((tier, 0, False, c.seniority_date, c.entry_id), c, rule, facts))
         else:
@@ -553,7 +564,7 @@ def rank(dwelling: DwellingFacts, candidates: list[Candidate], rules: LettingRul
             if c.list_kind == "general":
                 tier, rule, facts = _general_tier(c, dwelling, rules)
                 if covered and rule in ("R5.1", "R5.2", "R5.3"):
-                    facts += R5_4_NOTE
+                    facts += NO_CHILDREN_PRIORITY_NOTE
                 if c.guarantee_set_aside:
                     section = "§ 51 c" if c.guarantee_set_aside == "51c" else "§ 51 b"
                     facts += (
@@ -564,7 +575,7 @@ def rank(dwelling: DwellingFacts, candidates: list[Candidate], rules: LettingRul
             elif c.list_kind == "internal" and mobility and not rules.internal_turn:
                 # § 10, stk. 3–4: the internal list's holders of the need go before applicants
                 # without it, after the general list's own R5.3/R5.2 holders on its turn.
-                if not _holds_r7(c, dwelling, rules)[0]:
+                if not _holds_transfer_priority(c, dwelling, rules)[0]:
                     continue
                 itier, rule, facts = _internal_tier(c, dwelling)
                 if rule in MOBILITY_RULES:

@@ -19,17 +19,19 @@ from housing.deadlines import add_calendar_months
 Problem = tuple[str | None, str]
 
 MAX_PERSONS_PER_ROOM = 2  # § 26
-R28_PERIOD_MONTHS = 24  # § 28, stk. 1: "inden for en periode på to år inden overtagelsesdagen"
+TERMINATION_PERIOD_MONTHS = 24  # § 28, stk. 1: "inden for en periode på to år inden overtagelsesdagen"
 # § 28, stk. 1: almenlejeloven § 85, stk. 1, nr. 3 or 4, or § 90, stk. 1, nr. 7–10 or 13.
-R28_LISTED_GROUNDS = frozenset({"85.1.3", "85.1.4", "90.1.7", "90.1.8", "90.1.9", "90.1.10", "90.1.13"})
-R30_MIN_REASONING = 40  # characters: a reasoning, not a word
+TERMINATION_LISTED_GROUNDS = frozenset(
+    {"85.1.3", "85.1.4", "90.1.7", "90.1.8", "90.1.9", "90.1.10", "90.1.13"}
+)
+SPECIAL_GROUNDS_MIN_REASONING = 40  # characters: a reasoning, not a word
 
 
 def persons_per_room(household_size: int, rooms: int) -> Decimal:
     return (Decimal(household_size) / Decimal(rooms)).quantize(Decimal("0.01"))
 
 
-def check_r26(
+def check_occupancy_limit(
     *,
     household_size: int | None,
     rooms: int | None,
@@ -86,7 +88,7 @@ def debt_is_insignificant(amount: Decimal, threshold: Decimal) -> bool:
     return amount < threshold
 
 
-def check_r27(
+def check_debt(
     *,
     amount: Decimal | None,
     due_date: datetime.date | None,
@@ -141,12 +143,12 @@ def check_r27(
     return problems
 
 
-def r28_period_end(termination_date: datetime.date) -> datetime.date:
+def termination_period_end(termination_date: datetime.date) -> datetime.date:
     """The last takeover date the termination can ground a rejection: 2 years from its date."""
-    return add_calendar_months(termination_date, R28_PERIOD_MONTHS)
+    return add_calendar_months(termination_date, TERMINATION_PERIOD_MONTHS)
 
 
-def check_r28(
+def check_terminated_tenancy(
     *,
     termination_date: datetime.date | None,
     takeover_date: datetime.date,
@@ -167,14 +169,14 @@ def check_r28(
         problems.append(("termination_date", _("State the date of the termination or cancellation.")))
     elif termination_date > takeover_date:
         problems.append(("termination_date", _("The termination cannot be after the takeover date.")))
-    elif takeover_date > r28_period_end(termination_date):
+    elif takeover_date > termination_period_end(termination_date):
         problems.append(
             (
                 "termination_date",
                 _("The termination is more than 2 years before the takeover date (R28.1)."),
             )
         )
-    if ground not in R28_LISTED_GROUNDS:
+    if ground not in TERMINATION_LISTED_GROUNDS:
         problems.append(
             (
                 "termination_ground",
@@ -221,7 +223,7 @@ def check_r28(
                 ),
             )
         )
-    if len((reasoning or "").strip()) < R30_MIN_REASONING:
+    if len((reasoning or "").strip()) < SPECIAL_GROUNDS_MIN_REASONING:
         problems.append(
             (
                 "reasoning",
@@ -231,7 +233,7 @@ def check_r28(
     return problems
 
 
-def check_r29_area(*, vulnerable_area: bool) -> list[Problem]:
+def check_criminal_record_area(*, vulnerable_area: bool) -> list[Problem]:
     """§ 29, stk. 1: criminal-record certificates only for a dwelling in an udsat boligområde."""
     if not vulnerable_area:
         return [
@@ -246,7 +248,7 @@ def check_r29_area(*, vulnerable_area: bool) -> list[Problem]:
     return []
 
 
-def check_r29_decision(
+def check_criminal_record_decision(
     *, received_on: datetime.date | None, relevant: bool | None, assessment: str
 ) -> list[Problem]:
     """§ 29, stk. 2: reject on records relevant to safety in the area."""
@@ -262,9 +264,9 @@ def check_r29_decision(
     return problems
 
 
-def check_r30(*, reasoning: str) -> list[Problem]:
+def check_very_special_grounds(*, reasoning: str) -> list[Problem]:
     """§ 30: in very special cases with reasonable grounds — a written reasoning is required."""
-    if len((reasoning or "").strip()) < R30_MIN_REASONING:
+    if len((reasoning or "").strip()) < SPECIAL_GROUNDS_MIN_REASONING:
         return [
             (
                 "reasoning",
@@ -272,14 +274,14 @@ def check_r30(*, reasoning: str) -> list[Problem]:
                     "Write the reasoning (at least %(n)s characters): why this is a very special case with "
                     "reasonable grounds (R30)."
                 )
-                % {"n": R30_MIN_REASONING},
+                % {"n": SPECIAL_GROUNDS_MIN_REASONING},
             )
         ]
     return []
 
 
 @dataclass(frozen=True)
-class R37Facts:
+class BenefitRejectionFacts:
     hard_ghetto_on_takeover: bool
     already_has_dwelling_in_department: bool
     from_waiting_list: bool
@@ -289,7 +291,7 @@ class R37Facts:
     cohabitation_unknown: bool = False
 
 
-def r37_applies(facts: R37Facts) -> bool:
+def benefit_rejection_applies(facts: BenefitRejectionFacts) -> bool:
     """§ 37, stk. 1: the organisation **must** reject — unless the kommune dispensed (stk. 2)."""
     return (
         facts.hard_ghetto_on_takeover
@@ -300,7 +302,7 @@ def r37_applies(facts: R37Facts) -> bool:
     )
 
 
-def check_r37(facts: R37Facts) -> list[Problem]:
+def check_benefit_rejection(facts: BenefitRejectionFacts) -> list[Problem]:
     """Why R37 does not apply (an R37 case can only be opened where it does)."""
     problems: list[Problem] = []
     if not facts.hard_ghetto_on_takeover:
@@ -342,7 +344,7 @@ def check_r37(facts: R37Facts) -> list[Problem]:
     return problems
 
 
-def r37_3_period(report_day: datetime.date) -> tuple[datetime.date, datetime.date]:
+def dispensation_report_period(report_day: datetime.date) -> tuple[datetime.date, datetime.date]:
     """§ 37, stk. 3: the report made on 1 July covers the past year, 1 July – 30 June."""
     end_year = report_day.year if (report_day.month, report_day.day) >= (7, 1) else report_day.year - 1
     return datetime.date(end_year - 1, 7, 1), datetime.date(end_year, 6, 30)

@@ -568,7 +568,7 @@ def lottery_draw(*, actor, reason: str, advert: Advert) -> LotteryDraw:
     draw.drawn_at = timezone.now()
     draw.drawn_by = actor
     audited_save(draw, actor=actor, reason=reason)
-    # Issue 7: the winner is known once the lots are drawn. A letting that needs the kommune's
+    # The winner is known once the lots are drawn. A letting that needs the kommune's
     # approval (R42.1, R12.1) goes to the kommune now, as an offer round's winner does, so the
     # R42.3 deadline runs while the lease is prepared (the auditor acts; the lock is held here).
     turn = advert_turn(advert)

@@ -89,7 +89,7 @@ from ..rules import approvals as rules
 from .policies import kommune_decision_in_force
 
 # Letters are Danish (the templates are). The complaint guidance of each kind of decision is an
-# admin-edited text per decision type (item 13 of issue 12): none of these decisions is among those
+# admin-edited text per decision type: none of these decisions is among those
 # § 24 lists, and § 11 excludes a letting under a § 61 approval scheme from the beboerklagenævn.
 REFUSAL_DECISION_TYPES = {
     RefusalGround.INCOME: DecisionType.KOMMUNE_INCOME_REFUSAL,
@@ -298,7 +298,7 @@ def letting_facts(vacancy: Vacancy, *, day: datetime.date, let_as: str = "") -> 
         in_listed_area=_in_listed_area(department.pk, day),
         approves_family=bool(decision and decision.approves_each_letting),
         approves_youth=bool(decision and decision.approves_each_youth_letting),
-        combined_letting=bool(decision and decision.r36_1_combined_letting),
+        combined_letting=bool(decision and decision.combined_letting),
     )
 
 

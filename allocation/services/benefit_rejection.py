@@ -14,7 +14,7 @@ each person is tested on their own periods (§ 51 b, stk. 2). The listed benefit
 force on the day (``housing.models.ListedBenefit``). The benefit status is read — and logged —
 only when one of the provisions applies to the dwelling on the day.
 
-Callers: the R37 rejection and the lease guard (``rejections.r37_facts``), the kommune's R36.1
+Callers: the R37 rejection and the lease guard (``rejections.benefit_rejection_facts``), the kommune's R36.1
 approval (``approvals``), and the use of a boliggarantibevis for a concrete dwelling (R6.2,
 ``guarantee_usage_check`` below, called when an offer round is opened)."""
 
@@ -110,7 +110,7 @@ def benefit_rejection(
     decision = kommune_decision_in_force(kommune_id=department.kommune_id, day=day)
     in_51b = (
         dwelling.kind == DwellingKind.FAMILY
-        and bool(decision and decision.r36_1_combined_letting)
+        and bool(decision and decision.combined_letting)
         and area_status_on(department.pk, AreaStatusKind.HIGH_OUTSIDE_LABOUR, day) is not None
     )
     has_dwelling = has_dwelling_in_department(person, department.pk, day)

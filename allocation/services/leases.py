@@ -39,7 +39,7 @@ from ..models import (
     VacancyState,
 )
 from .policies import kommune_decision_in_force, policy_in_force
-from .vacancies import r1_8_agreement_for
+from .vacancies import set_aside_agreement_for
 from .youth import youth_standing
 
 
@@ -203,7 +203,7 @@ def lease_sign(
     offer round that needs the kommune's approval is sent to the kommune by the caller first, as
     a step of its own (``approvals.approval_request_direct``): this service only refuses the lease
     until the approval is there (``lease_check``)."""
-    # Issue 7: no lease to an applicant with a decided rejection for this vacancy, and R37.1 (§ 37,
+    # No lease to an applicant with a decided rejection for this vacancy, and R37.1 (§ 37,
     # almenboligloven § 51 c) is mandatory: in a department of a hårdt ghettoområde a list applicant
     # whose household receives the listed benefits cannot be let to unless the kommune granted an
     # R37.2 dispensation. The guard writes nothing but the access log of the benefit read, and
@@ -267,13 +267,15 @@ def _lease_sign(
             "why": offer.explanation,
         }
     _check_channel(vacancy, person, offer)
-    # Issue 7: no lease while the kommune's approval is missing (R42.1, R36.1, R12.1, R12.4, R14.4).
+    # No lease while the kommune's approval is missing (R42.1, R36.1, R12.1, R12.4, R14.4).
     from .approvals import lease_check
 
     lease_check(vacancy=vacancy, person=person, day=signed_on)
     # R1.8: §§ 6–7 are set aside by the tenant's and the organisation's agreement in the lease, under
     # an approved udslusnings- or inklusionsbolig agreement; a lease without a period sets nothing aside.
-    r1_8 = r1_8_agreement_for(vacancy.dwelling, signed_on) if sections_6_7_set_aside_until else None
+    set_aside_agreement = (
+        set_aside_agreement_for(vacancy.dwelling, signed_on) if sections_6_7_set_aside_until else None
+    )
     lease = Lease(
         dwelling=vacancy.dwelling,
         landlord_id=vacancy.organisation_id,
@@ -286,7 +288,7 @@ def _lease_sign(
         basis=(basis or vacancy.get_channel_display())[:300],
         signed_on=signed_on,
         starts_on=starts_on,
-        r1_8_agreement=r1_8,
+        set_aside_agreement=set_aside_agreement,
         sections_6_7_set_aside_until=sections_6_7_set_aside_until,
         signed_by=actor,
     )
@@ -334,11 +336,11 @@ def guarantee_issue(
     department = lease.dwelling.department
     policy = policy_in_force(organisation_id=lease.landlord_id, day=moved_out_on)
     decision = kommune_decision_in_force(kommune_id=department.kommune_id, day=moved_out_on)
-    if policy is None or not policy.r6_guarantees:
+    if policy is None or not policy.issues_housing_guarantees:
         raise ValidationError(_("The organisation has not decided to issue boliggarantibeviser (R6.1)."))
-    if decision is not None and decision.r40_r6_off:
+    if decision is not None and decision.housing_guarantees_off:
         raise ValidationError(_("The kommune has decided that boliggarantibeviser do not apply (R40)."))
-    allowed = set(policy.r6_departments.values_list("pk", flat=True))
+    allowed = set(policy.housing_guarantee_departments.values_list("pk", flat=True))
     if allowed and department.pk not in allowed:
         raise ValidationError(
             _("The organisation's terms do not give boliggarantibeviser in department %(dept)s (R6.2).")
@@ -368,7 +370,7 @@ def guarantee_issue(
             department=department,
             lease=lease,
             moved_out_on=moved_out_on,
-            valid_until=moved_out_on + relativedelta(months=policy.r6_period_months),
+            valid_until=moved_out_on + relativedelta(months=policy.housing_guarantee_months),
             issued_by=actor,
         ),
         actor=actor,
@@ -386,7 +388,7 @@ def guarantee_issue(
             "landlord": lease.landlord.name,
             "department": str(department),
             "valid_until": letter_long_date(guarantee.valid_until),
-            "terms": policy.r6_terms,
+            "terms": policy.housing_guarantee_terms,
         },
         idempotency_key=f"guarantee:{guarantee.pk}",
     )

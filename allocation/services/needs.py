@@ -191,12 +191,12 @@ def separation_priority_add(
     organisation_id = child_department.organisation_id
     kommune_id = child_department.kommune_id
     policy = policy_in_force(organisation_id=organisation_id, day=left_on)
-    if policy is None or not policy.r8_2_separation_priority:
+    if policy is None or not policy.separation_priority:
         raise ValidationError(
             _("The organisation has not decided to give priority after a separation (R8.2).")
         )
     decision = kommune_decision_in_force(kommune_id=kommune_id, day=left_on)
-    if decision is not None and decision.r40_r8_2_off:
+    if decision is not None and decision.separation_priority_off:
         raise ValidationError(_("The kommune has decided that the separation priority does not apply (R40)."))
     # Lock the person so two simultaneous recordings cannot both pass the overlap check.
     Person.objects.select_for_update().filter(pk=person.pk).first()

@@ -34,7 +34,7 @@ from ..models import AgreementKind, Lease, LettingChannel, Nomination, Vacancy, 
 from .leases import lease_sign
 from .vacancies import agreement_in_force
 
-R4_MIN_ROOMS = 3  # R4: the § 4 agreement gives households with children priority to 3+ rooms
+CHILDREN_AGREEMENT_MIN_ROOMS = 3  # R4: the § 4 agreement gives households with children priority to 3+ rooms
 
 # --- Reading -----------------------------------------------------------------------------------
 
@@ -112,13 +112,13 @@ def is_officer_for(user, vacancy: Vacancy) -> bool:
     return permissions.can_act_for_kommune(user, vacancy.dwelling.department.kommune_id)
 
 
-def r4_hint(vacancy: Vacancy, *, day: datetime.date | None = None) -> str:
+def children_agreement_hint(vacancy: Vacancy, *, day: datetime.date | None = None) -> str:
     """A non-binding hint (R1.4): with a § 4 agreement in force (R4) and 3+ rooms, the kommune
     should let households with children go first where possible. Empty when nothing applies."""
     dwelling = vacancy.dwelling
     if vacancy.channel_reason.startswith("R5.5"):
         return ""  # let like an elder dwelling (R5.5): under R5.1 a § 4 priority is ignored (R5.4)
-    if dwelling.rooms is None or dwelling.rooms < R4_MIN_ROOMS:
+    if dwelling.rooms is None or dwelling.rooms < CHILDREN_AGREEMENT_MIN_ROOMS:
         return ""
     if agreement_in_force(AgreementKind.CHILDREN_PRIORITY, dwelling, day or timezone.localdate()) is None:
         return ""
@@ -163,7 +163,7 @@ def nomination_record(
     last_name: str,
     household_size: int,
     ground: str,
-    follows_r4: bool = True,
+    follows_children_agreement: bool = True,
 ) -> Nomination:
     """The kommune names the tenant of a vacancy at its disposal (R1.4), or changes whom it
     named until the lease is signed (one nomination per vacancy; each change is a history row).
@@ -197,7 +197,7 @@ def nomination_record(
     nomination.last_name = (last_name or "").strip()
     nomination.household_size = household_size
     nomination.ground = (ground or "").strip()
-    nomination.follows_r4 = bool(follows_r4)
+    nomination.follows_children_agreement = bool(follows_children_agreement)
     nomination.nominated_on = timezone.localdate()
     nomination.nominated_by = actor
     return audited_save(nomination, actor=actor, reason=reason)

@@ -329,7 +329,7 @@ def _close_round(*, actor, reason: str, offer_round: OfferRound, today: datetime
     offer_round.closed_at = timezone.now()
     audited_save(offer_round, actor=actor, reason=reason)
     if outcome.winner is not None:
-        # Issue 7: a letting that needs the kommune's approval (R42.1, R36.1, R12.1) goes to the
+        # A letting that needs the kommune's approval (R42.1, R36.1, R12.1) goes to the
         # kommune as soon as the winner is known; lease_sign waits for the approval.
         from .approvals import request_if_needed
 

@@ -144,27 +144,31 @@ def letting_rules_for(vacancy: Vacancy, day: datetime.date) -> LettingRules:
     department = vacancy.dwelling.department
     policy = policy_in_force(organisation_id=vacancy.organisation_id, day=day)
     decision = kommune_decision_in_force(kommune_id=department.kommune_id, day=day)
-    months = policy.r8_3_residence_months if policy else None
-    r8_3_departments = None
+    months = policy.transfer_residence_months if policy else None
+    transfer_residence_departments = None
     if months:
         # No departments chosen: the residence period applies to all of them.
-        r8_3_departments = frozenset(policy.r8_3_departments.values_list("pk", flat=True)) or None
+        transfer_residence_departments = (
+            frozenset(policy.transfer_residence_departments.values_list("pk", flat=True)) or None
+        )
     switched_off = set()
-    if decision is not None and decision.r40_r6_off:
+    if decision is not None and decision.housing_guarantees_off:
         switched_off.add("R6")
-    if decision is not None and decision.r40_r8_2_off:
+    if decision is not None and decision.separation_priority_off:
         switched_off.add("R8.2")
     return LettingRules(
         today=day,
         internal_turn=vacancy.internal_turn,
-        r4_agreement=_children_agreement(vacancy, day),
-        r5_1_decided=bool(decision and decision.r5_1_priority),
-        r8_1_no_r7_for_youth_and_elder_tenants=bool(policy and policy.r8_1_no_r7_for_youth_and_elder_tenants),
-        r8_2_separation_priority=bool(policy and policy.r8_2_separation_priority),
-        r8_3_residence_months=months or None,
-        r8_3_departments=r8_3_departments,
-        r6_guarantees=bool(policy and policy.r6_guarantees),
-        r40_switched_off=frozenset(switched_off),
+        children_agreement=_children_agreement(vacancy, day),
+        elder_disabled_priority_decided=bool(decision and decision.elder_disabled_priority),
+        no_transfer_priority_for_youth_elder_tenants=bool(
+            policy and policy.no_transfer_priority_for_youth_elder_tenants
+        ),
+        separation_priority=bool(policy and policy.separation_priority),
+        transfer_residence_months=months or None,
+        transfer_residence_departments=transfer_residence_departments,
+        issues_housing_guarantees=bool(policy and policy.issues_housing_guarantees),
+        switched_off_by_kommune=frozenset(switched_off),
         # § 12, stk. 2 (R12.2): the youth letting guideline in force (youth dwellings only).
         youth_guideline=guideline_facts(organisation_id=vacancy.organisation_id, day=day)
         if vacancy.dwelling.kind == DwellingKind.YOUTH

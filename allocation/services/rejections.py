@@ -50,12 +50,12 @@ from ..models import (
     DispensationState,
     Lease,
     LettingChannel,
-    R28Report,
-    R28ReportBatch,
     RejectionCase,
     RejectionGround,
     RejectionSettings,
     RejectionState,
+    TerminationRejectionReport,
+    TerminationRejectionReportBatch,
     Vacancy,
     VacancyState,
 )
@@ -151,7 +151,7 @@ def dispensation_granted(vacancy: Vacancy, person: Person) -> bool:
 
 def omdannelsesomraade_facts(
     *, actor, vacancy: Vacancy, person: Person, from_waiting_list: bool, day: datetime.date
-) -> tuple[rules.R37Facts, str]:
+) -> tuple[rules.BenefitRejectionFacts, str]:
     """The facts of R37.1 (almenboligloven § 51 c) on the takeover ``day``, and a summary of the
     benefits found — asked through ``benefit_rejection``, the one answer to § 51 b / § 51 c, which
     reads (and logs) the benefit status only when the department is part of an omdannelsesområde
@@ -167,7 +167,7 @@ def omdannelsesomraade_facts(
         from_waiting_list=from_waiting_list,
     )
     under_51c = answer.under_51c
-    facts = rules.R37Facts(
+    facts = rules.BenefitRejectionFacts(
         hard_ghetto_on_takeover=answer.in_omdannelsesomraade,
         already_has_dwelling_in_department=answer.already_has_dwelling_in_department,
         from_waiting_list=from_waiting_list,
@@ -205,7 +205,7 @@ def _lease_refusal(*, actor, vacancy: Vacancy, person: Person, offer, day: datet
     facts, _summary = omdannelsesomraade_facts(
         actor=actor, vacancy=vacancy, person=person, from_waiting_list=from_waiting_list, day=day
     )
-    if rules.r37_applies(facts):
+    if rules.benefit_rejection_applies(facts):
         return _(
             "The department is part of an omdannelsesområde (formerly: hårdt ghettoområde) and the "
             "applicant and any spouse receive "
@@ -313,7 +313,7 @@ def rejection_open(
 
     R26, R27, R28, R30 and R37 are decided at once when the checks pass (and refused with the
     reasons when they do not: nothing is saved). R29 opens the case with the request for
-    criminal-record certificates; ``rejection_r29_assess`` decides it.
+    criminal-record certificates; ``rejection_criminal_record_assess`` decides it.
 
     For R37 the benefit status is read first in its own transaction, so the access-log rows of
     that read are kept even when the rejection is then refused (the refusal itself tells the
@@ -342,7 +342,7 @@ def rejection_open(
 @transaction.atomic
 def _benefit_precheck(
     *, actor, vacancy: Vacancy, person: Person, entry, takeover_date: datetime.date | None
-) -> tuple[rules.R37Facts, str]:
+) -> tuple[rules.BenefitRejectionFacts, str]:
     vacancy = Vacancy.objects.select_related("dwelling__department").get(pk=vacancy.pk)
     if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
@@ -370,7 +370,7 @@ def _rejection_open(
     reasoning: str,
     facts: dict | None,
     day: datetime.date | None,
-    r37: tuple[rules.R37Facts, str] | None,
+    r37: tuple[rules.BenefitRejectionFacts, str] | None,
 ) -> RejectionCase:
     day = day or timezone.localdate()
     facts = dict(facts or {})
@@ -403,7 +403,7 @@ def _rejection_open(
         case.household_size = household_size(person)
         case.rooms = vacancy.dwelling.rooms
         _raise(
-            rules.check_r26(
+            rules.check_occupancy_limit(
                 household_size=case.household_size,
                 rooms=case.rooms,
                 beboermaksimum_applied=department.beboermaksimum_applied,
@@ -420,7 +420,7 @@ def _rejection_open(
         case.debt_restructuring_kept = bool(facts.get("debt_restructuring_kept"))
         case.debt_threshold = debt_threshold(vacancy.organisation_id)
         _raise(
-            rules.check_r27(
+            rules.check_debt(
                 amount=case.debt_amount,
                 due_date=case.debt_due_date,
                 origin=case.debt_origin,
@@ -445,7 +445,7 @@ def _rejection_open(
             area = housing_area_on(department.pk, takeover)
             same_area = area is not None and area == housing_area_on(other.pk, takeover)
         _raise(
-            rules.check_r28(
+            rules.check_terminated_tenancy(
                 termination_date=case.termination_date,
                 takeover_date=takeover,
                 ground=case.termination_ground,
@@ -458,14 +458,14 @@ def _rejection_open(
         )
     elif ground == RejectionGround.R29:
         vulnerable = area_status_on(department.pk, AreaStatusKind.VULNERABLE, takeover) is not None
-        _raise(rules.check_r29_area(vulnerable_area=vulnerable))
+        _raise(rules.check_criminal_record_area(vulnerable_area=vulnerable))
         case.certificates_requested_on = facts.get("certificates_requested_on") or day
         decide = False
     elif ground == RejectionGround.R30:
-        _raise(rules.check_r30(reasoning=case.reasoning))
+        _raise(rules.check_very_special_grounds(reasoning=case.reasoning))
     elif ground == RejectionGround.R37:
-        r37_checked, summary = r37  # read (and logged) by rejection_open before this transaction
-        _raise(rules.check_r37(r37_checked))
+        benefit_checked, summary = r37  # read (and logged) by rejection_open before this transaction
+        _raise(rules.check_benefit_rejection(benefit_checked))
         case.benefit_summary = summary
     try:
         with transaction.atomic():
@@ -529,7 +529,7 @@ def _decide(*, actor, reason: str, case: RejectionCase, vacancy: Vacancy, day: d
     if case.ground == RejectionGround.R28:
         # R28.2: only the fact of the rejection on this ground goes to the kommune.
         audited_save(
-            R28Report(
+            TerminationRejectionReport(
                 rejection=case,
                 kommune_id=vacancy.dwelling.department.kommune_id,
                 organisation_id=vacancy.organisation_id,
@@ -553,7 +553,7 @@ def _lock_case(actor, case: RejectionCase) -> RejectionCase:
 
 
 @transaction.atomic
-def rejection_r29_assess(
+def rejection_criminal_record_assess(
     *,
     actor,
     reason: str,
@@ -570,7 +570,11 @@ def rejection_r29_assess(
     case = _lock_case(actor, case)
     if case.ground != RejectionGround.R29 or case.state != RejectionState.OPEN:
         raise ValidationError(_("Only an open R29 case awaits the assessment of the certificates."))
-    _raise(rules.check_r29_decision(received_on=received_on, relevant=relevant, assessment=assessment))
+    _raise(
+        rules.check_criminal_record_decision(
+            received_on=received_on, relevant=relevant, assessment=assessment
+        )
+    )
     if received_on < case.certificates_requested_on or received_on > day:
         raise ValidationError(
             {
@@ -731,7 +735,7 @@ def dispensation_reports_make(*, today: datetime.date, progress=None) -> int:
     """R37.3, the job: from 1 July, the report of the past year for every kommune with a
     department in a hårdt ghettoområde or a dispensation in that year. Idempotent: one report per
     kommune and year (the database refuses a second)."""
-    start, end = rules.r37_3_period(today)
+    start, end = rules.dispensation_report_period(today)
     if today < datetime.date(end.year, 7, 1):
         return 0
     kommune_ids = set(
@@ -770,10 +774,12 @@ def dispensation_reports_make(*, today: datetime.date, progress=None) -> int:
 
 
 @transaction.atomic
-def r28_report_forward(*, actor, reason: str, report: R28Report, forwarded_on: datetime.date) -> R28Report:
+def termination_report_forward(
+    *, actor, reason: str, report: TerminationRejectionReport, forwarded_on: datetime.date
+) -> TerminationRejectionReport:
     """The kommune records that it forwarded the report to the ministry (R28.2)."""
     require_reason(reason)
-    report = R28Report.objects.select_for_update().get(pk=report.pk)
+    report = TerminationRejectionReport.objects.select_for_update().get(pk=report.pk)
     permissions.require_act_for_kommune(actor, report.kommune_id)
     if report.forwarded_on is not None:
         raise ValidationError(_("The forwarding is already recorded."))
@@ -786,18 +792,18 @@ def r28_report_forward(*, actor, reason: str, report: R28Report, forwarded_on: d
     return audited_save(report, actor=actor, reason=reason)
 
 
-def r28_reports_send(*, today: datetime.date, progress=None) -> int:
+def termination_reports_send(*, today: datetime.date, progress=None) -> int:
     """R28.2, the daily job: the reports of each past calendar month go to the kommune together,
-    as one report per kommune and month (``R28ReportBatch``, counts only) that the kommune sees on
-    its R28.2 page and forwards to the ministry. Idempotent: the database allows one report per
-    kommune and month, and each report row is claimed under a row lock while unsent — a second
+    as one report per kommune and month (``TerminationRejectionReportBatch``, counts only) that the
+    kommune sees on its R28.2 page and forwards to the ministry. Idempotent: the database allows
+    one report per kommune and month, and each report row is claimed under a row lock while unsent — a second
     run, or a second worker, finds nothing left. Returns the number of reports to kommuner made."""
     from housing.deadlines import add_calendar_months
 
     month_start = today.replace(day=1)
-    unsent = R28Report.objects.filter(batch__isnull=True, rejected_on__lt=month_start).values_list(
-        "kommune_id", "rejected_on"
-    )
+    unsent = TerminationRejectionReport.objects.filter(
+        batch__isnull=True, rejected_on__lt=month_start
+    ).values_list("kommune_id", "rejected_on")
     periods = sorted({(kommune_id, day.replace(day=1)) for kommune_id, day in unsent})
     actor = system_user()
     reason = _("R28.2: the month's reports of rejections under § 28 sent to the kommune")
@@ -806,7 +812,7 @@ def r28_reports_send(*, today: datetime.date, progress=None) -> int:
         end = add_calendar_months(start, 1) - datetime.timedelta(days=1)
         with transaction.atomic():
             batch = (
-                R28ReportBatch.objects.select_for_update()
+                TerminationRejectionReportBatch.objects.select_for_update()
                 .filter(kommune_id=kommune_id, period_start=start)
                 .first()
             )
@@ -814,7 +820,7 @@ def r28_reports_send(*, today: datetime.date, progress=None) -> int:
                 try:
                     with transaction.atomic():
                         batch = audited_save(
-                            R28ReportBatch(
+                            TerminationRejectionReportBatch(
                                 kommune_id=kommune_id,
                                 period_start=start,
                                 period_end=end,
@@ -827,7 +833,7 @@ def r28_reports_send(*, today: datetime.date, progress=None) -> int:
                 except IntegrityError:
                     continue  # another worker made it and sends the reports
                 made += 1
-            claimed = R28Report.objects.select_for_update(skip_locked=True).filter(
+            claimed = TerminationRejectionReport.objects.select_for_update(skip_locked=True).filter(
                 kommune_id=kommune_id, batch__isnull=True, rejected_on__gte=start, rejected_on__lte=end
             )
             added = 0

@@ -26,7 +26,7 @@ from ..models import (
     VacancyCounter,
     VacancyState,
 )
-from ..models.agreements import R1_8_KINDS
+from ..models.agreements import SET_ASIDE_AGREEMENT_KINDS
 from ..rules.channels import ChannelFacts, choose_channel, letting_scope
 from .policies import kommune_decision_in_force
 
@@ -87,7 +87,7 @@ def agreement_in_force(kind: str, dwelling: Dwelling, day: datetime.date) -> Let
     return (specific or found or [None])[0]
 
 
-def r1_8_agreement_for(dwelling: Dwelling, day: datetime.date) -> LettingAgreement | None:
+def set_aside_agreement_for(dwelling: Dwelling, day: datetime.date) -> LettingAgreement | None:
     """The approved udslusnings- or inklusionsbolig agreement (§ 1, stk. 8, R1.8) covering the
     dwelling on ``day``: one naming the dwelling wins over one for its department, which wins over
     one for all the organisation's departments in the kommune."""
@@ -97,7 +97,7 @@ def r1_8_agreement_for(dwelling: Dwelling, day: datetime.date) -> LettingAgreeme
             Q(dwelling=dwelling)
             | Q(dwelling__isnull=True, department=department)
             | Q(department__isnull=True),
-            kind__in=R1_8_KINDS,
+            kind__in=SET_ASIDE_AGREEMENT_KINDS,
             organisation_id=department.organisation_id,
             kommune_id=department.kommune_id,
             valid_from__lte=day,
@@ -136,7 +136,10 @@ def vacancy_open(
     share_due = False
     decision = kommune_decision_in_force(kommune_id=dwelling.department.kommune_id, day=day)
     let_as_elder = bool(
-        is_family and dwelling.fitted_elderly_disabled and decision is not None and decision.r5_5_let_as_elder
+        is_family
+        and dwelling.fitted_elderly_disabled
+        and decision is not None
+        and decision.priority_dwellings_let_as_elder
     )
     in_scope = letting_scope(
         dwelling_kind=dwelling.kind, owner_kind=dwelling.owner_kind, lease_scope=dwelling.lease_scope
@@ -147,21 +150,21 @@ def vacancy_open(
             share_due = _count(f"share:{share.pk}") % share.every_nth == 0
     advertising = agreement_in_force(AgreementKind.ADVERTISING, dwelling, day)
     flexible = agreement_in_force(AgreementKind.FLEXIBLE, dwelling, day)
-    r1_8 = r1_8_agreement_for(dwelling, day)
+    set_aside_agreement = set_aside_agreement_for(dwelling, day)
     choice = choose_channel(
         ChannelFacts(
             dwelling_kind=dwelling.kind,
             lease_scope=dwelling.lease_scope,
             owner_kind=dwelling.owner_kind,
-            r1_8_kind=r1_8.kind if r1_8 else "",
-            r1_8_approved_by=r1_8.approved_by if r1_8 else "",
+            set_aside_kind=set_aside_agreement.kind if set_aside_agreement else "",
+            set_aside_approved_by=set_aside_agreement.approved_by if set_aside_agreement else "",
             rehousing=rehousing,
             kommune_share_due=share_due,
             kommune_share_nth=share.every_nth if share else None,
             advertising_agreement=advertising is not None,
             flexible_agreement=flexible is not None,
             fitted_elderly_disabled=dwelling.fitted_elderly_disabled,
-            r5_5_let_as_elder=let_as_elder,
+            priority_dwellings_let_as_elder=let_as_elder,
         )
     )
     agreement = {
@@ -184,7 +187,7 @@ def vacancy_open(
         opened_by=actor,
     )
     if dwelling.kind == DwellingKind.YOUTH:
-        # Issue 7, R12.5: the kommune decided that this youth dwelling, let as a family or elder
+        # R12.5: the kommune decided that this youth dwelling, let as a family or elder
         # dwelling (R12.4), is let as a youth dwelling again — say so; no letting out of kind is
         # approved for it any more (``approvals.approval_request_create``).
         from .approvals import youth_reversion_in_force
@@ -275,7 +278,7 @@ def vacancy_let_outside(*, actor, reason: str, vacancy: Vacancy, rule: str, why:
                 % {"rule": rule}
             )
     vacancy.fallback_rule, vacancy.fallback_reason = rule, why.strip()
-    # Issue 7: the tenant is not known yet. When one is chosen, ``lease_sign`` sends a letting that
+    # The tenant is not known yet. When one is chosen, ``lease_sign`` sends a letting that
     # needs the kommune's approval (R42.1, R12.1, R12.4/R14.4) to the kommune automatically
     # (``approvals.approval_request_direct``) and waits for the approval.
     return audited_save(vacancy, actor=actor, reason=reason)

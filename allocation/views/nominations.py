@@ -53,12 +53,12 @@ def _page(request, vacancy: Vacancy, *, status: int = 200, nomination_form=None,
         and nomination is not None
         and permissions.can_write_organisation(request.user, vacancy.organisation_id)
     )
-    hint = services.r4_hint(vacancy) if is_officer else ""
+    hint = services.children_agreement_hint(vacancy) if is_officer else ""
     if can_name and nomination_form is None:
         nomination_form = NominationForm(
             instance=services.nomination_of(vacancy),
             changing=nomination is not None,
-            r4_applies=bool(hint),
+            children_agreement_applies=bool(hint),
         )
     if can_sign and lease_form is None:
         today = timezone.localdate()
@@ -76,7 +76,7 @@ def _page(request, vacancy: Vacancy, *, status: int = 200, nomination_form=None,
         "dwelling": vacancy.dwelling,
         "nomination": nomination,
         "cpr_masked": services.nomination_cpr_masked(nomination) if nomination else "",
-        "r4_hint": hint,
+        "children_agreement_hint": hint,
         "can_name": can_name,
         "can_sign": can_sign,
         "nomination_form": nomination_form if can_name else None,
@@ -102,12 +102,12 @@ def nomination_vacancy(request, pk: int):
     if not services.is_officer_for(request.user, vacancy):
         raise PermissionDenied
     nomination = services.nomination_of(vacancy)
-    hint = services.r4_hint(vacancy)
+    hint = services.children_agreement_hint(vacancy)
     form = NominationForm(
         request.POST,
         instance=services.nomination_of(vacancy),
         changing=nomination is not None,
-        r4_applies=bool(hint),
+        children_agreement_applies=bool(hint),
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -121,7 +121,7 @@ def nomination_vacancy(request, pk: int):
                 last_name=data["last_name"],
                 household_size=data["household_size"],
                 ground=data["ground"],
-                follows_r4=data.get("follows_r4", True),
+                follows_children_agreement=data.get("follows_children_agreement", True),
             )
         except ValidationError as error:
             apply_service_errors(form, error)

@@ -31,11 +31,11 @@ from ..forms_rejections import (
     BenefitStatusForm,
     ComplaintForm,
     ComplaintOutcomeForm,
+    CriminalRecordAssessForm,
     DispensationDecideForm,
     DispensationRequestForm,
     ForwardForm,
     GroundChoiceForm,
-    R29AssessForm,
     RejectionOpenForm,
 )
 from ..forms_vacancies import ReasonOnlyForm
@@ -285,14 +285,14 @@ def _case_page(request, case: RejectionCase, *, status: int = 200, **bound):
         "can_write": can_write,
         "complaints": complaints,
         "dispensations": list(case.dispensations.order_by("-requested_on")),
-        "r28_report": getattr(case, "r28_report", None),
+        "termination_report": getattr(case, "termination_report", None),
         "nav_section": "allocation",
     }
     if can_write:
         context.update(
             {
-                "r29_form": bound.get("r29_form")
-                or R29AssessForm(prefix="r29", initial={"received_on": today}),
+                "criminal_record_form": bound.get("criminal_record_form")
+                or CriminalRecordAssessForm(prefix="r29", initial={"received_on": today}),
                 "dispensation_form": bound.get("dispensation_form") or DispensationRequestForm(prefix="disp"),
                 "complaint_form": bound.get("complaint_form")
                 or ComplaintForm(prefix="complaint", initial={"received_on": today}),
@@ -350,14 +350,14 @@ def complaint_run(request, against: str):
 
 
 @require_POST
-def rejection_r29(request, pk: int):
+def rejection_criminal_record(request, pk: int):
     return _case_action(
         request,
         pk,
-        form_class=R29AssessForm,
+        form_class=CriminalRecordAssessForm,
         prefix="r29",
-        key="r29_form",
-        run=lambda case, d: services.rejection_r29_assess(
+        key="criminal_record_form",
+        run=lambda case, d: services.rejection_criminal_record_assess(
             actor=request.user,
             reason=d["change_reason"],
             case=case,
@@ -606,12 +606,12 @@ def _pdf_response(request, template: str, context: dict, filename: str) -> HttpR
 
 
 @require_GET
-def r28_reports(request):
+def termination_reports(request):
     """R28.2: the reports of § 28 rejections — only the fact of the rejection on that ground."""
     scope = scoping.scope_for(request.user)
     if not (scope.kommune_ids or scope.organisation_ids):
         raise PermissionDenied
-    reports = list(selectors_rejections.r28_reports_for(request.user))
+    reports = list(selectors_rejections.termination_reports_for(request.user))
     header = [
         _("Kommune"),
         _("Housing organisation"),
@@ -646,10 +646,10 @@ def r28_reports(request):
     }
     return render(
         request,
-        "allocation/rejections/r28_reports.html",
+        "allocation/rejections/termination_reports.html",
         {
             "reports": reports,
-            "batches": list(selectors_rejections.r28_batches_for(request.user)[:24]),
+            "batches": list(selectors_rejections.termination_report_batches_for(request.user)[:24]),
             "forwardable": forwardable,
             "forward_form": ForwardForm(prefix="forward", initial={"forwarded_on": timezone.localdate()}),
             "nav_section": "approvals" if scope.is_kommune_officer else "allocation",
@@ -658,15 +658,15 @@ def r28_reports(request):
 
 
 @require_POST
-def r28_forward(request, pk: int):
-    report = selectors_rejections.r28_reports_for(request.user).filter(pk=pk).first()
+def termination_report_forward_view(request, pk: int):
+    report = selectors_rejections.termination_reports_for(request.user).filter(pk=pk).first()
     if report is None:
         raise Http404
     permissions.require_act_for_kommune(request.user, report.kommune_id)
     form = ForwardForm(request.POST, prefix="forward")
     if form.is_valid():
         try:
-            services.r28_report_forward(
+            services.termination_report_forward(
                 actor=request.user,
                 reason=form.cleaned_data["change_reason"],
                 report=report,
@@ -676,10 +676,10 @@ def r28_forward(request, pk: int):
             apply_service_errors(form, error)
         else:
             messages.success(request, _("The forwarding is recorded."))
-            return redirect("allocation:r28_reports")
+            return redirect("allocation:termination_reports")
     for message in [m for errors in form.errors.values() for m in errors]:
         messages.error(request, message)
-    return redirect("allocation:r28_reports")
+    return redirect("allocation:termination_reports")
 
 
 @require_GET

@@ -49,7 +49,7 @@ def _csv(queryset) -> str:
                 lease.rule,
                 lease.person.applicant_number,
                 _("yes") if lease.approval_lapsed else "",
-                _("yes") if lease.dispensation_r37 else "",
+                _("yes") if lease.benefit_dispensation else "",
                 " ".join(str(flag) for flag in supervision.letting_flags(lease)),
             ]
         )

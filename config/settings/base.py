@@ -24,7 +24,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "te
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    # django.contrib.admin with the project's admin site (ids and dates checked, issue 13).
+    # django.contrib.admin with the project's admin site (ids and dates checked).
     "housing.admin_site.BoligAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "housing.middleware.DanishFirstLocaleMiddleware",
-    # Before anything reads a field: a NUL character is refused with a 400 (issue 13).
+    # Before anything reads a field: a NUL character is refused with a 400.
     "housing.middleware.RejectNulBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -281,7 +281,7 @@ SPECTACULAR_SETTINGS = {
 # The named system user that periodic jobs and commands act as in the audit trail.
 SYSTEM_USERNAME = "system"
 
-# No CPR number in any log output (issue 13): every handler gets the redacting filter (message,
+# No CPR number in any log output: every handler gets the redacting filter (message,
 # arguments, exception text, stack) and the redacting formatter (the finished line). Django's own
 # defaults are replaced, not kept beside ours: its "django" logger would otherwise also write to an
 # unfiltered console handler (DEBUG) and to "mail_admins", whose e-mail carries the request's POST

@@ -67,7 +67,7 @@ DWELLING_KIND_DA = {
 
 #: R14.5: the R14.4 approval is not available for elder dwellings owned by a kommune or a
 #: self-governing institution; R14.6 extends only R14.1–R14.3 to unsupported private plejeboliger.
-NO_R14_4_OWNERS = frozenset({OwnerKind.KOMMUNE, OwnerKind.INSTITUTION, OwnerKind.PRIVATE})
+NO_OUT_OF_KIND_OWNERS = frozenset({OwnerKind.KOMMUNE, OwnerKind.INSTITUTION, OwnerKind.PRIVATE})
 
 
 # --- Reading -----------------------------------------------------------------------------------
@@ -541,7 +541,7 @@ def vacancy_let_to_others(
         )
     errors = {}
     if basis in (OtherLettingBasis.FAMILY, OtherLettingBasis.YOUTH):
-        if dwelling.owner_kind in NO_R14_4_OWNERS:
+        if dwelling.owner_kind in NO_OUT_OF_KIND_OWNERS:
             errors["basis"] = _(
                 "Elder dwellings owned by a kommune or a self-governing institution, and private "
                 "plejeboliger, cannot be let as family or youth dwellings (R14.5, R14.6)."

@@ -1,4 +1,4 @@
-"""Error answers: JSON under ``/api/`` (issue 13: a client of the API gets no HTML page), the
+"""Error answers: JSON under ``/api/`` (a client of the API gets no HTML page), the
 project's templates everywhere else."""
 
 from __future__ import annotations

@@ -153,7 +153,7 @@ class Entry(models.Model):
     andels_general_list_on = models.DateField(
         _("admitted to the general list on (R2.3: by 1 June 2010)"), null=True, blank=True
     )
-    precedes_r93 = models.BooleanField(
+    listed_before_seniority_scheme = models.BooleanField(
         _("on the internal list when the R9.3 decision took effect (R9.4)"), default=False
     )
     rehoused_outside = models.BooleanField(_("rehoused outside the organisation (R9.2)"), default=False)
@@ -231,7 +231,7 @@ class Entry(models.Model):
             models.Index(fields=["waiting_list", "status", "seniority_date", "id"], name="entry_queue_idx"),
             # The internal list's order under R9.4: those on it before the R9.3 decision first.
             models.Index(
-                fields=["waiting_list", "status", "precedes_r93", "seniority_date", "id"],
+                fields=["waiting_list", "status", "listed_before_seniority_scheme", "seniority_date", "id"],
                 name="entry_r94_queue_idx",
             ),
             models.Index(fields=["controller", "status"], name="entry_controller_idx"),

@@ -200,11 +200,11 @@ def internal_seniority_date(*, entry: Entry, on: datetime.date | None = None) ->
 
 
 @transaction.atomic
-def apply_r93(*, actor, reason: str, scheme: SeniorityScheme) -> int:
+def apply_internal_from_general_scheme(*, actor, reason: str, scheme: SeniorityScheme) -> int:
     """R9.3–R9.4 when an INTERNAL_FROM_GENERAL scheme takes effect: every living entry on the
     organisation's internal list(s) counts from the person's general-list date when that is
     earlier (basis GENERAL_LIST_DATE), and the entries that stood on the internal list before the
-    scheme took effect go before those covered by it (``precedes_r93``).
+    scheme took effect go before those covered by it (``listed_before_seniority_scheme``).
 
     Set-based: one read, one bulk update with one history row per changed entry. Running it again
     changes nothing, so a job may run it for entries registered after the effective date as well.
@@ -236,8 +236,8 @@ def apply_r93(*, actor, reason: str, scheme: SeniorityScheme) -> int:
             entry.seniority_date, entry.seniority_basis = entry.general, SeniorityBasis.GENERAL_LIST_DATE
             dirty = True
         # § 9, stk. 4: those on the internal list when the decision takes effect go first.
-        if entry.registered_on < scheme.effective_from and not entry.precedes_r93:
-            entry.precedes_r93 = True
+        if entry.registered_on < scheme.effective_from and not entry.listed_before_seniority_scheme:
+            entry.listed_before_seniority_scheme = True
             dirty = True
         if dirty:
             changed.append(entry)
@@ -245,7 +245,7 @@ def apply_r93(*, actor, reason: str, scheme: SeniorityScheme) -> int:
         bulk_update_with_history(
             changed,
             Entry,
-            ["seniority_date", "seniority_basis", "precedes_r93"],
+            ["seniority_date", "seniority_basis", "listed_before_seniority_scheme"],
             default_user=actor,
             default_change_reason=reason.strip(),
         )

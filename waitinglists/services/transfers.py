@@ -115,7 +115,7 @@ def transfer_seniority(
         seniority_date=entry.seniority_date,
         seniority_basis=SeniorityBasis.TRANSFER,
         # The rank on the internal list passes with the place (§ 9, stk. 4).
-        precedes_r93=entry.precedes_r93,
+        listed_before_seniority_scheme=entry.listed_before_seniority_scheme,
         paid_until=entry.paid_until,
         payment_reference=registration.payment_reference(
             controller_id=waiting_list.controller_id,

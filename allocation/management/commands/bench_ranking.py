@@ -181,8 +181,8 @@ class Command(BaseCommand):
             organisation=organisation,
             valid_from=datetime.date(2020, 1, 1),
             decided_on=datetime.date(2020, 1, 1),
-            r6_guarantees=True,
-            r8_2_separation_priority=True,
+            issues_housing_guarantees=True,
+            separation_priority=True,
         )
         if not OrganisationLettingPolicy.objects.filter(organisation=organisation).exists():
             audited_save(policy, actor=self.system, reason=REASON)
@@ -435,7 +435,7 @@ class Command(BaseCommand):
             cursor.execute("SELECT 1 FROM pg_indexes WHERE indexname = %s", [R94_INDEX])
             indexed = cursor.fetchone() is not None
         self.stdout.write(
-            f"index {R94_INDEX} (waiting_list, status, precedes_r93, seniority_date, id): "
+            f"index {R94_INDEX} (waiting_list, status, listed_before_seniority_scheme, seniority_date, id): "
             f"{'present' if indexed else 'absent — the internal turn reads the whole internal list'}"
         )
         self.stdout.write(

@@ -9,7 +9,7 @@ list it belongs to (R3.2) — and, on the § 7 turn, its internal list (*oprykni
 a youth dwelling has the youth list(s) instead.
 
 **Slices.** The ranking orders the eligible candidates by a key whose tail is the list order:
-``(tier, seniority_date, id)`` on the general list, ``(tier, r4, not precedes_r93,
+``(tier, seniority_date, id)`` on the general list, ``(tier, r4, not listed_before_seniority_scheme,
 seniority_date, id)`` on the internal list (R9.4), ``(group, seniority_date, id)`` on a youth list
 (the priority group of the § 12, stk. 2 letting guideline in force, R12.2; one group without one).
 (A list's candidates placed on the other list's turn for a dwelling fitted for mobility — § 5,
@@ -22,14 +22,15 @@ overall: fewer than ``limit`` of them exist and c is in the slice's first ``limi
 U of the slices' heads holds the overall top ``limit``, and since every other member of U ranks
 below all of them, ``rank(U)`` places exactly the same candidates first, with the same ranks
 and explanations. Splitting a slice into parts and taking each part's head keeps this true
-(the internal list is split by ``precedes_r93`` so each part walks the queue index in order),
-and adding any further candidates to U (the sparse tiers, read whole) does no harm.
+(the internal list is split by ``listed_before_seniority_scheme`` so each part walks the queue
+index in order), and adding any further candidates to U (the sparse tiers, read whole) does no harm.
 
-R9.4 does not break this: on the internal list the key is ``(tier, r4, not precedes_r93,
-seniority_date, id)``, so within one prefix (tier, r4) everyone on the list before the R9.3
-decision comes first. Each slice is split into its ``precedes_r93`` parts; inside a part the key
-order *is* the seniority order the index gives, so each part's head is exact by the argument
-above, and the union of the parts' heads holds the slice's head.
+R9.4 does not break this: on the internal list the key is ``(tier, r4, not
+listed_before_seniority_scheme, seniority_date, id)``, so within one prefix (tier, r4) everyone on
+the list before the R9.3 decision comes first. Each slice is split into its
+``listed_before_seniority_scheme`` parts; inside a part the key order *is* the seniority order
+the index gives, so each part's head is exact by the argument above, and the union of the parts'
+heads holds the slice's head.
 
 * Dense slices — everyone eligible (R2.1 / R9 / youth), R4 households with children, the
   members of each youth priority group (R12.2: conditions on the entry row's own columns), § 7
@@ -39,9 +40,10 @@ above, and the union of the parts' heads holds the slice's head.
   predicate is written so that it must: subqueries as scalar probes (``_probe``; an ``EXISTS``
   may be turned into a join that reads a whole table first) inside one opaque ``CASE``
   (``_opaque``; the planner would otherwise guess that few rows pass and sort the whole list).
-  On the internal list the parts walk an index on ``(waiting_list, status, precedes_r93,
-  seniority_date, id)`` when there is one; without it the ``precedes_r93 = true`` part reads the
-  whole list (fine for the internal lists of life, slow for one of 100,000 entries).
+  On the internal list the parts walk an index on ``(waiting_list, status,
+  listed_before_seniority_scheme, seniority_date, id)`` when there is one; without it the
+  ``listed_before_seniority_scheme = true`` part reads the whole list (fine for the internal
+  lists of life, slow for one of 100,000 entries).
 * Sparse tiers — documented needs (R5.1–R5.3, R10.2–R10.4, only for a dwelling fitted so; for
   a dwelling fitted for mobility also the other list's holders of that need), boliggarantibeviser
   for this department (R6, with and without children: R6.3), separation priorities (R8.2),
@@ -88,7 +90,7 @@ from .conditions import ANY, Sql
 from .facts import FACT_FIELDS, Loaded, load
 from .plan import (
     COUNT_CAP,
-    R8_1_KINDS,
+    NO_TRANSFER_PRIORITY_KINDS,
     Plan,
     QueueKey,
     born_on_or_before,
@@ -113,7 +115,7 @@ __all__ = [
     "COUNT_CAP",
     "FACT_FIELDS",
     "KEY_FIELDS",
-    "R8_1_KINDS",
+    "NO_TRANSFER_PRIORITY_KINDS",
     "Found",
     "Loaded",
     "Plan",

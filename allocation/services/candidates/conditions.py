@@ -29,7 +29,7 @@ from waitinglists.selectors import ARREARS_STATES
 
 from ...models import GuaranteeState, HousingGuarantee, Lease, PriorityNeed, SeparationPriority
 from ...rules.ranking import YouthGroup
-from .plan import R8_1_KINDS, Plan
+from .plan import NO_TRANSFER_PRIORITY_KINDS, Plan
 
 # --- SQL expressions, one per fact ----------------------------------------------------------------
 
@@ -171,7 +171,7 @@ def _need_holders(plan: Plan, *, internal: bool) -> Subquery | None:
         flags |= Q(household_member_mobility_impaired=True)
     if d.fitted_mobility_impaired:
         flags |= Q(mobility_impaired=True)
-    if d.fitted_elderly_disabled and (internal or plan.rules.r5_1_decided):
+    if d.fitted_elderly_disabled and (internal or plan.rules.elder_disabled_priority_decided):
         flags |= Q(elderly_or_disabled=True)
     if not flags:
         return None
@@ -241,12 +241,12 @@ def _gives_up(plan: Plan, *conditions: Q) -> Q:
     dwelling meets ``conditions``. Needs the ``gives_up_id`` alias on the query."""
     # R1.8: while an udslusnings- or inklusionsbolig lease sets §§ 6–7 aside, no § 7 priority.
     holds = Q(sections_6_7_set_aside_until__isnull=True) | Q(sections_6_7_set_aside_until__lt=plan.day)
-    if plan.rules.r8_1_no_r7_for_youth_and_elder_tenants:
-        holds &= ~Q(dwelling__kind__in=R8_1_KINDS)
-    if plan.r8_3_moved_in_by is not None:
-        lived_long_enough = Q(starts_on__lte=plan.r8_3_moved_in_by)
-        if plan.rules.r8_3_departments is not None:
-            lived_long_enough |= ~Q(dwelling__department_id__in=plan.rules.r8_3_departments)
+    if plan.rules.no_transfer_priority_for_youth_elder_tenants:
+        holds &= ~Q(dwelling__kind__in=NO_TRANSFER_PRIORITY_KINDS)
+    if plan.transfer_moved_in_by is not None:
+        lived_long_enough = Q(starts_on__lte=plan.transfer_moved_in_by)
+        if plan.rules.transfer_residence_departments is not None:
+            lived_long_enough |= ~Q(dwelling__department_id__in=plan.rules.transfer_residence_departments)
         holds &= lived_long_enough
     return _probe(Lease.objects.filter(holds, *conditions, pk=OuterRef("gives_up_id")))
 
@@ -312,7 +312,7 @@ def _gives_up_sql(plan: Plan, *, same: bool = False, not_larger: bool = False) -
 
 def _rehoused_sql(plan: Plan) -> Sql:
     """R9.2: rehoused outside the organisation (almenlejeloven § 86) and no current lease in it —
-    holds the § 7 priority by the kept internal seniority (as ``_holds_r7``)."""
+    holds the § 7 priority by the kept internal seniority (as ``_holds_transfer_priority``)."""
     return _sql(plan, "rehoused", lambda p: Q(rehoused_outside=True, gives_up_id__isnull=True), gives_up=True)
 
 

@@ -18,17 +18,18 @@ from ...models import Vacancy
 from ...rules.ranking import Candidate, DwellingFacts, LettingRules
 
 # Dwelling kinds whose tenants lose the § 7 priority when the organisation has decided so (R8.1).
-R8_1_KINDS = (DwellingKind.YOUTH, DwellingKind.ELDER, DwellingKind.PLEJEBOLIG)
+NO_TRANSFER_PRIORITY_KINDS = (DwellingKind.YOUTH, DwellingKind.ELDER, DwellingKind.PLEJEBOLIG)
 # Counting the entries passed over stops here; beyond it the count is "at least".
 COUNT_CAP = 1_000
 
-QueueKey = tuple  # (seniority_date, id), or (not precedes_r93, seniority_date, id) on an internal list
+# (seniority_date, id), or (not listed_before_seniority_scheme, seniority_date, id) on an internal list
+QueueKey = tuple
 
 
 def queue_key(c: Candidate) -> QueueKey:
     """A candidate's place in its list's order (R9.4 first on the internal list)."""
     if c.list_kind == ListKind.INTERNAL:
-        return (not c.precedes_r93, c.seniority_date, c.entry_id)
+        return (not c.listed_before_seniority_scheme, c.seniority_date, c.entry_id)
     return (c.seniority_date, c.entry_id)
 
 
@@ -74,7 +75,7 @@ class Plan:
     skip: frozenset[int]
     adult_born_by: datetime.date  # aged 18 or more on the day (children are younger, R4)
     aged_25_born_by: datetime.date  # startboliger: 18–24 (R12.1)
-    r8_3_moved_in_by: datetime.date | None
+    transfer_moved_in_by: datetime.date | None
     # Conditions compiled once per ranking (``_sql``), by name.
     compiled: dict = field(default_factory=dict, compare=False, repr=False)
     vacancy_id: int | None = None  # R12.1: the kommune's approval of a startbolig nomination
@@ -100,16 +101,16 @@ class Plan:
         return self.dwelling.fitted_mobility_impaired or self.dwelling.fitted_large_household_mobility
 
     @property
-    def r4_possible(self) -> bool:
-        return self.rules.r4_agreement and self.dwelling.rooms >= 3
+    def children_agreement_possible(self) -> bool:
+        return self.rules.children_agreement and self.dwelling.rooms >= 3
 
     @property
-    def r6_possible(self) -> bool:
-        return self.rules.r6_guarantees and "R6" not in self.rules.r40_switched_off
+    def housing_guarantee_possible(self) -> bool:
+        return self.rules.issues_housing_guarantees and "R6" not in self.rules.switched_off_by_kommune
 
     @property
-    def r8_2_possible(self) -> bool:
-        return self.rules.r8_2_separation_priority and "R8.2" not in self.rules.r40_switched_off
+    def separation_priority_possible(self) -> bool:
+        return self.rules.separation_priority and "R8.2" not in self.rules.switched_off_by_kommune
 
 
 def plan_for(
@@ -127,7 +128,7 @@ def plan_for(
         | Q(kind=ListKind.YOUTH)
         & (own | unowned & Q(controller_id__in={organisation.tenant_id, list_tenant_id}))
     ).order_by("pk")
-    months = rules.r8_3_residence_months
+    months = rules.transfer_residence_months
     return Plan(
         dwelling=dwelling,
         rules=rules,
@@ -138,6 +139,6 @@ def plan_for(
         skip=frozenset(skip_entry_ids),
         adult_born_by=born_on_or_before(rules.today, 18),
         aged_25_born_by=born_on_or_before(rules.today, 25),
-        r8_3_moved_in_by=moved_in_on_or_before(rules.today, months) if months else None,
+        transfer_moved_in_by=moved_in_on_or_before(rules.today, months) if months else None,
         vacancy_id=vacancy.pk,
     )

@@ -40,7 +40,7 @@ from .plan import COUNT_CAP, Plan, QueueKey
 
 
 # What a slice gives per entry: enough for its place in the list order (``queue_key``).
-KEY_FIELDS = ("id", "seniority_date", "precedes_r93")
+KEY_FIELDS = ("id", "seniority_date", "listed_before_seniority_scheme")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def _on_list(plan: Plan, list_id: int, status: str, precedes: bool | None = None
     """A part of one list: the conditions the queue index answers, and the skipped left out."""
     entries = Entry.objects.filter(waiting_list_id=list_id, status=status)
     if precedes is not None:
-        entries = entries.filter(precedes_r93=precedes)
+        entries = entries.filter(listed_before_seniority_scheme=precedes)
     if plan.skip:
         entries = entries.exclude(pk__in=plan.skip)
     return entries
@@ -95,12 +95,12 @@ def _general_slices(plan: Plan, list_id: int, limit: int) -> list[Slice]:
     general = ListKind.GENERAL
     slices = [_head(active, fits, plan, limit, general)]  # R2.1: everyone by seniority
     # R5.4 sets R4 aside only for a letting to an R5 holder; behind them R4 orders the rest.
-    if plan.r4_possible:
+    if plan.children_agreement_possible:
         slices.append(_head(active, fits & _children_sql(plan), plan, limit, general))
     sparse = [_need_holders(plan, internal=False)]
-    if plan.r6_possible:
+    if plan.housing_guarantee_possible:
         sparse.append(_guarantee_holders(plan))
-    if plan.r8_2_possible:
+    if plan.separation_priority_possible:
         sparse.append(_separation_holders(plan))
     slices += [
         _whole(active.filter(person_id__in=holders), fits, plan, general) for holders in sparse if holders
@@ -117,7 +117,7 @@ def _internal_slices(plan: Plan, list_id: int, limit: int) -> list[Slice]:
     Tenants of the department are few — one current lease per dwelling — so R10.1 is read whole
     with R10.2–R10.4, R8.2 and the tenants rehoused outside (R9.2: no lease in the organisation, so
     not among the tenants the (R9, ·) slices walk); the (R9, ·) slices walk the list, split by
-    ``precedes_r93``."""
+    ``listed_before_seniority_scheme``."""
     internal = ListKind.INTERNAL
     fits = _fits_sql(plan)
     active = _on_list(plan, list_id, EntryStatus.ACTIVE)
@@ -126,16 +126,16 @@ def _internal_slices(plan: Plan, list_id: int, limit: int) -> list[Slice]:
     needs = _need_holders(plan, internal=True)
     if needs is not None:  # R10.2–R10.4
         slices.append(_whole(active.filter(person_id__in=needs), fits & _holds_sql(plan), plan, internal))
-    if plan.r8_2_possible:  # R8.2 holders join the § 7 holders
+    if plan.separation_priority_possible:  # R8.2 holders join the § 7 holders
         slices.append(_whole(active.filter(person_id__in=_separation_holders(plan)), fits, plan, internal))
     slices.append(_whole(active.filter(rehoused_outside=True), fits & _rehoused_sql(plan), plan, internal))
     for precedes in (True, False):
         tenants = _on_list(plan, list_id, EntryStatus.ACTIVE, precedes).filter(person_id__in=_tenants(plan))
-        if plan.r4_possible:
-            r4_not_against = _gives_up_sql(plan, not_larger=True) | (
+        if plan.children_agreement_possible:
+            not_against_children_agreement = _gives_up_sql(plan, not_larger=True) | (
                 _gives_up_sql(plan) & _children_sql(plan)
             )
-            slices.append(_head(tenants, fits & r4_not_against, plan, limit, internal))
+            slices.append(_head(tenants, fits & not_against_children_agreement, plan, limit, internal))
         slices.append(_head(tenants, fits & _gives_up_sql(plan), plan, limit, internal))
     return slices
 
@@ -236,7 +236,7 @@ def excluded_slices(plan: Plan, bounds: dict[str, QueueKey | None], cap: int) ->
             slices.append(_head(active, ~_fits_sql(plan), plan, cap, kind, eligible=False))
             if kind == ListKind.INTERNAL:
                 priority = _holds_sql(plan)
-                if plan.r8_2_possible:
+                if plan.separation_priority_possible:
                     priority |= _separation_sql(plan)
                 slices.append(_head(active, _fits_sql(plan) & ~priority, plan, cap, kind))
     return slices
@@ -266,7 +266,7 @@ def ahead_slices(plan: Plan, bounds: dict[str, QueueKey | None]) -> list[Slice]:
 def union_sql(slices: list[Slice]) -> tuple[str, list]:
     """One statement for all the slices: each compiled by Django (with its parameters) as a
     subquery in FROM, so each keeps its own ORDER BY/LIMIT — on SQLite as on PostgreSQL. Each
-    row is (entry id, seniority date, precedes_r93, slice number)."""
+    row is (entry id, seniority date, listed_before_seniority_scheme, slice number)."""
     parts, params = [], []
     for index, piece in enumerate(slices):
         sql, piece_params = piece.queryset.query.get_compiler(using=piece.queryset.db).as_sql()
