@@ -7,7 +7,7 @@ executive order, tier by tier:
 Internal turn (§ 7: every second vacant family dwelling of the organisation; ``rules.internal_turn``
 says whether this vacancy is one, the alternation is kept by the caller):
   R10.4 → R10.3 → [general-list R5.3 → R5.2, see "fitted for mobility" below] → R10.2 →
-  R10.1 (gives up a dwelling in the same department) → R9 (longest on the internal list; R9.4:
+  R10.1 (gives up a dwelling in the same department) → R9.1 (longest on the internal list; R9.4:
   those on it when an R9.3 decision took effect first), with the R4 agreement for a larger dwelling
   (§ 7, 3. pkt.). R10.4 and R10.3 put the same department first; R10.5 (the dwelling better
   suited than the current one) is a condition of R10.2 and R10.3 only — § 10, stk. 5 names

@@ -10,7 +10,7 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from housing import permissions
@@ -204,10 +204,15 @@ def vacancy_open(
         # not counting vacancies cancelled before they were let.
         number, vacancy.internal_turn, given_back = family_turn(organisation_id)
         vacancy.family_sequence = number
-        turn = _("the internal list's turn (§ 7)") if vacancy.internal_turn else _("the general list's turn")
-        sequence = _("Family vacancy no. %(n)s: %(turn)s.") % {"n": number, "turn": turn}
-        if given_back:
-            sequence += " " + _("The turn was given back by a vacancy cancelled before it was let.")
+        # Stored in English, the language of the channel rules' reasons, so that one record reads in
+        # one language whoever opened the vacancy and whatever the UI language was.
+        with translation.override("en"):
+            turn = (
+                _("the internal list's turn (§ 7)") if vacancy.internal_turn else _("the general list's turn")
+            )
+            sequence = _("Family vacancy no. %(n)s: %(turn)s.") % {"n": number, "turn": turn}
+            if given_back:
+                sequence += " " + _("The turn was given back by a vacancy cancelled before it was let.")
         vacancy.channel_reason = f"{choice.reason} {sequence}"[:500]
     try:
         with transaction.atomic():
@@ -304,7 +309,10 @@ def vacancy_cancel(*, actor, reason: str, vacancy: Vacancy) -> Vacancy:
         audited_save(previous, actor=actor, reason=reason)
     vacancy.state = VacancyState.CANCELLED
     if vacancy.family_sequence is not None:
-        turn = _("the internal list's turn (§ 7)") if vacancy.internal_turn else _("the general list's turn")
-        note = _("Cancelled before it was let: %(turn)s is given back.") % {"turn": turn}
+        with translation.override("en"):  # as the channel reason it extends (vacancy_open)
+            turn = (
+                _("the internal list's turn (§ 7)") if vacancy.internal_turn else _("the general list's turn")
+            )
+            note = _("Cancelled before it was let: %(turn)s is given back.") % {"turn": turn}
         vacancy.channel_reason = f"{vacancy.channel_reason} {note}"[:500]
     return audited_save(vacancy, actor=actor, reason=reason)
