@@ -38,7 +38,11 @@ def test_admin_pages_run_under_the_content_security_policy(browser, live_server,
     # select2 (the kommune autocompletion) builds its widgets in the page.
     page.goto(f"{live_server.url}/admin/housing/housingarea/add/")
     page.click(".field-kommune .select2-selection")
-    page.keyboard.type("Aarh")
+    # Type into select2's search field once it is there: keys typed while the dropdown is still
+    # opening are lost, and the unfiltered list (Aabenraa first) stays.
+    search = page.locator(".select2-container--open .select2-search__field")
+    expect(search).to_be_visible(timeout=10_000)
+    search.type("Aarh")
     expect(page.locator(".select2-results__option").first).to_contain_text("Aarhus", timeout=10_000)
     page.keyboard.press("Enter")
     page.wait_for_timeout(300)  # let a late violation report reach the test
