@@ -21,14 +21,53 @@ from .forms import ComplaintGuidanceAdminForm, LetterTemplateAdminForm
 from .models import ComplaintGuidance, JobRun, LetterTemplate
 
 
+class VersionedAdmin(AuditedAdmin):
+    """An admin whose rows are never edited in place: saving makes the next version through a
+    service (``new_version``), and the admin logs and redirects to that new row. Subclasses say
+    which service makes the version and what the saved message calls it."""
+
+    readonly_fields = ["version", "created_at", "created_by", "note"]
+
+    def new_version(self, request, obj, form):
+        raise NotImplementedError
+
+    def saved_label(self, obj) -> str:
+        raise NotImplementedError
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # letters were rendered or sent with every version
+
+    def save_model(self, request, obj, form, change):
+        """Never save ``obj`` itself: make the next version through the service."""
+        created = self.new_version(request, obj, form)
+        # The admin logs and redirects to the object it was handed: make that the new version.
+        obj.pk, obj.version, obj.created_at = created.pk, created.version, created.created_at
+        obj.created_by, obj.note = created.created_by, created.note
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no inlines or many-to-many fields; nothing may touch the old row
+
+    def response_change(self, request, obj):
+        self.message_user(
+            request,
+            _("Saved as version %(version)s of “%(label)s”.")
+            % {"version": obj.version, "label": self.saved_label(obj)},
+            messages.SUCCESS,
+        )
+        opts = obj._meta
+        return HttpResponseRedirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        )
+
+
 @admin.register(LetterTemplate)
-class LetterTemplateAdmin(AuditedAdmin):
+class LetterTemplateAdmin(VersionedAdmin):
     form = LetterTemplateAdminForm
     list_display = ["kind", "version", "created_at", "created_by", "note"]
     list_filter = ["kind"]
     search_fields = ["subject", "body", "note"]
     ordering = ["kind", "-version"]
-    readonly_fields = ["version", "created_at", "created_by", "note"]
     fieldsets = [
         (None, {"fields": ["kind", "subject", "body"]}),
         (gettext_lazy("Version"), {"fields": ["version", "created_at", "created_by", "note"]}),
@@ -37,9 +76,6 @@ class LetterTemplateAdmin(AuditedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A new version continues the same kind of letter.
         return [*self.readonly_fields, "kind"] if obj is not None else self.readonly_fields
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # letters refer to every version they were rendered from
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
@@ -60,35 +96,21 @@ class LetterTemplateAdmin(AuditedAdmin):
                 )
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def save_model(self, request, obj, form, change):
-        """Never save ``obj`` itself: make the next version of its kind through the service."""
-        created = services.template_new_version(
+    def new_version(self, request, obj, form):
+        return services.template_new_version(
             actor=request.user,
             reason=form.cleaned_data[self.change_reason_field],
             kind=obj.kind,
             subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"],
         )
-        # The admin logs and redirects to the object it was handed: make that the new version.
-        obj.pk, obj.version, obj.created_at = created.pk, created.version, created.created_at
-        obj.created_by, obj.note = created.created_by, created.note
-        obj._state.adding = False
 
-    def save_related(self, request, form, formsets, change):
-        pass  # no inlines or many-to-many fields; nothing may touch the old row
-
-    def response_change(self, request, obj):
-        self.message_user(
-            request,
-            _("Saved as version %(version)s of “%(kind)s”.")
-            % {"version": obj.version, "kind": obj.get_kind_display()},
-            messages.SUCCESS,
-        )
-        return HttpResponseRedirect(reverse("admin:letters_lettertemplate_change", args=[obj.pk]))
+    def saved_label(self, obj) -> str:
+        return obj.get_kind_display()
 
 
 @admin.register(ComplaintGuidance)
-class ComplaintGuidanceAdmin(AuditedAdmin):
+class ComplaintGuidanceAdmin(VersionedAdmin):
     """The complaint guidance of each decision type (R11, R24), with its legal source beside it.
     Like a letter template it is never edited in place: saving makes the next version, which
     applies to decisions from its "applies from" day; letters keep the text they were sent with."""
@@ -98,7 +120,6 @@ class ComplaintGuidanceAdmin(AuditedAdmin):
     list_filter = ["decision_type"]
     search_fields = ["text", "legal_source", "note"]
     ordering = ["decision_type", "-version"]
-    readonly_fields = ["version", "created_at", "created_by", "note"]
     fieldsets = [
         (None, {"fields": ["decision_type", "valid_from", "legal_source", "text"]}),
         (gettext_lazy("Version"), {"fields": ["version", "created_at", "created_by", "note"]}),
@@ -107,12 +128,8 @@ class ComplaintGuidanceAdmin(AuditedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "decision_type"] if obj is not None else self.readonly_fields
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # letters were sent with every version
-
-    def save_model(self, request, obj, form, change):
-        """Never save ``obj`` itself: make the next version of its decision type through the service."""
-        created = complaint_guidance.guidance_new_version(
+    def new_version(self, request, obj, form):
+        return complaint_guidance.guidance_new_version(
             actor=request.user,
             reason=form.cleaned_data[self.change_reason_field],
             decision_type=obj.decision_type,
@@ -120,21 +137,9 @@ class ComplaintGuidanceAdmin(AuditedAdmin):
             legal_source=form.cleaned_data["legal_source"],
             valid_from=form.cleaned_data["valid_from"],
         )
-        obj.pk, obj.version, obj.created_at = created.pk, created.version, created.created_at
-        obj.created_by, obj.note = created.created_by, created.note
-        obj._state.adding = False
 
-    def save_related(self, request, form, formsets, change):
-        pass
-
-    def response_change(self, request, obj):
-        self.message_user(
-            request,
-            _("Saved as version %(version)s of “%(type)s”.")
-            % {"version": obj.version, "type": obj.get_decision_type_display()},
-            messages.SUCCESS,
-        )
-        return HttpResponseRedirect(reverse("admin:letters_complaintguidance_change", args=[obj.pk]))
+    def saved_label(self, obj) -> str:
+        return obj.get_decision_type_display()
 
 
 @admin.register(JobRun)
