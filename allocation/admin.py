@@ -9,7 +9,6 @@ from housing.admin import AuditedAdmin
 from waitinglists.models import EducationLevel
 
 from .models import (
-    CombinedLettingPetition,
     KommuneLettingDecision,
     LettingAgreement,
     OrganisationLettingPolicy,
@@ -82,16 +81,6 @@ class KommuneLettingDecisionAdmin(AuditedAdmin):
     autocomplete_fields = ["kommune"]
 
 
-@admin.register(CombinedLettingPetition)
-class CombinedLettingPetitionAdmin(AuditedAdmin):
-    """R36.3: an organisation's petition that the kommune decide on kombineret udlejning; a refusal
-    needs the kommune's reasons (checked by the model and the database)."""
-
-    list_display = ["organisation", "kommune", "requested_on", "state", "decided_on"]
-    list_filter = ["state", "kommune"]
-    autocomplete_fields = ["organisation", "kommune"]
-
-
 class YouthPriorityGroupForm(forms.ModelForm):
     education_levels = forms.MultipleChoiceField(
         label=_("in education at one of these levels"),
@@ -125,4 +114,4 @@ class YouthLettingGuidelineAdmin(AuditedAdmin):
     inlines = [YouthPriorityGroupInline]
 
 
-from . import admin_rejections  # noqa: E402, F401  (rejection settings, the R35 area list)
+from . import admin_area_lists  # noqa: E402, F401  (the R35 area list upload)

@@ -7,6 +7,7 @@ class AllocationConfig(AppConfig):
     verbose_name = _("Allocation")
 
     def ready(self) -> None:
+        # lazy: the person tabs are registered once the app registry is ready.
         from housing.person_tabs import register_person_tab
 
         register_person_tab(
@@ -14,8 +15,4 @@ class AllocationConfig(AppConfig):
             label=_("Priority"),
             url_name="allocation:person_priorities",
             order=25,
-        )
-        # The benefit status read by R36.1/R37.1 (sensitive: each showing is logged).
-        register_person_tab(
-            key="benefits", label=_("Benefits"), url_name="allocation:person_benefits", order=26
         )

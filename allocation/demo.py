@@ -3,8 +3,8 @@
 Per organisation: its letting decisions (offer rounds of 3 with 7 days to answer; Boligforeningen
 Kattegat issues boliggarantibeviser), and for an organisation with youth dwellings its written
 letting guidelines (§ 12, stk. 2, R12.2) with three priority groups. For Boligforeningen Kattegat:
-current leases for a few of its own tenants, and vacancies opened through the real services — one
-ready for an offer round, one with offers out, and one more so the § 7 alternation shows.
+current leases for a few of its own tenants (``letting.demo`` then opens vacancies on three of the
+dwellings through the workflow).
 Idempotent: nothing is added when the organisation already has vacancies (or a youth guideline).
 """
 
@@ -13,14 +13,11 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from housing.audit import audited_save
 from housing.models import Dwelling, DwellingKind, Person
 
 from .models import Lease, OrganisationLettingPolicy, Vacancy, YouthLettingGuideline, YouthPriorityGroup
-from .services import offers, vacancies
 
 REASON = "Demodata"
 
@@ -114,13 +111,6 @@ def _youth_guidelines(command) -> int:
 def seed(*, command) -> dict[str, int]:
     counts = _seed(command)
     counts["youth letting guidelines"] = _youth_guidelines(command)
-    # Closing days and lettings waiting for the kommune's approval (R12.1, R42.3).
-    from .demo_approvals import seed as seed_approvals
-
-    counts.update(seed_approvals(command=command))
-    from .demo_rejections import seed as seed_rejections  # rejections and an R37.2 request
-
-    counts.update(seed_rejections(command=command))
     return {what: n for what, n in counts.items() if n}
 
 
@@ -130,7 +120,6 @@ def _seed(command) -> dict[str, int]:
     if organisation is None or Vacancy.objects.filter(organisation=organisation).exists():
         return counts
     caseworker = get_user_model().objects.get(username="sagsbehandler")
-    today = timezone.localdate()
     dwellings = list(
         Dwelling.objects.filter(
             department__organisation=organisation, kind=DwellingKind.FAMILY, lease_scope=""
@@ -161,25 +150,4 @@ def _seed(command) -> dict[str, int]:
         )
         leases += 1
     counts["leases"] = leases
-    opened = []
-    for dwelling in dwellings[:3]:
-        opened.append(
-            vacancies.vacancy_open(
-                actor=caseworker,
-                reason="Lejer har opsagt lejemålet",
-                dwelling=dwelling,
-                notice_date=today - datetime.timedelta(days=20),
-                move_out_date=today + datetime.timedelta(days=70),
-            )
-        )
-    counts["vacancies"] = len(opened)
-    list_vacancies = [v for v in opened if v.channel == "list" and not v.internal_turn]
-    if list_vacancies:
-        try:
-            offers.round_open(
-                actor=caseworker, reason="Tilbud til de øverste på listen", vacancy=list_vacancies[0]
-            )
-            counts["offer rounds"] = 1
-        except ValidationError as exc:  # nobody on the lists wants it: the demo works without offers out
-            command.stderr.write(f"No demo offer round: {exc}")
     return counts

@@ -6,9 +6,12 @@ kommune's disposal through their own queue (``allocation.services.nominations``)
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from housing import permissions, scoping
+from housing.models import AreaStatusKind, DepartmentAreaStatus, Person
 
 from .models import Answer, Lease, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
 
@@ -114,3 +117,37 @@ def unanswered_counts(entry_ids: list[int]) -> dict[int, int]:
         .annotate(n=Count("pk"))
     )
     return {row["entry_id"]: row["n"] for row in rows}
+
+
+# --- Facts about the applicant and the department that several decisions read -----------------
+
+
+def area_status_on(department_id: int, kind: str, day: datetime.date) -> DepartmentAreaStatus | None:
+    return (
+        DepartmentAreaStatus.objects.filter(department_id=department_id, kind=kind, valid_from__lte=day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def housing_area_on(department_id: int, day: datetime.date) -> int | None:
+    status = area_status_on(department_id, AreaStatusKind.COMBINED_AREA, day)
+    return status.housing_area_id if status else None
+
+
+def household_size(person: Person) -> int:
+    membership = getattr(person, "household_membership", None)
+    return membership.household.members.count() if membership is not None else 1
+
+
+def has_dwelling_in_department(person: Person, department_id: int, day: datetime.date) -> bool:
+    """R37.1: the applicant already has a dwelling in the department (the same human may be known
+    to several controllers, so leases are matched on the CPR hash)."""
+    return (
+        Lease.objects.filter(
+            dwelling__department_id=department_id, person__cpr_hash=person.cpr_hash, starts_on__lte=day
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        .exists()
+    )

@@ -25,9 +25,13 @@ urlpatterns = [
     path("", include("letters.urls")),
     path("", include("waitinglists.urls")),
     path("", include("allocation.urls")),
+    path("", include("letting.urls")),
+    path("", include("rejections.urls")),
+    path("", include("approvals.urls")),
+    path("", include("complaints.urls")),
     path("", include("eldercare.urls")),
     path("offentlig/aeldreboliger/", include("eldercare.urls_public")),
-    path("api/v1/", include("allocation.api_urls")),
+    path("api/v1/", include("letting.api_urls")),
 ]
 
 # Error answers are JSON under /api/ and the project's pages elsewhere.

@@ -259,9 +259,9 @@ def delivery_to_run(task_id: str) -> tuple[bool, JobRun | None]:
             return False, None
         reap_stopped_runs()
         earlier.refresh_from_db()
-    if earlier.worker_lost and JobRun.objects.filter(
-        pk=earlier.pk, resume_requested_at__isnull=True
-    ).update(resume_requested_at=timezone.now()):
+    if earlier.worker_lost and JobRun.objects.filter(pk=earlier.pk, resume_requested_at__isnull=True).update(
+        resume_requested_at=timezone.now()
+    ):
         return True, earlier
     return False, None
 

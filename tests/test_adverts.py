@@ -28,10 +28,11 @@ from allocation.models import (
 )
 from allocation.rules import lottery
 from allocation.services import adverts as services
-from allocation.services.vacancies import vacancy_open
-from allocation.urls_adverts import urlpatterns as advert_urlpatterns
 from housing.audit import audited_save
 from housing.models import Role
+from letting import workflow
+from letting.urls_adverts import urlpatterns as advert_urlpatterns
+from letting.workflow import vacancy_open
 from tests.factories import DwellingFactory, MembershipFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,11 +154,11 @@ def committed(applicants, advert, auditor_a, set_today):
 
 @pytest.fixture
 def drawn(committed, advert, auditor_a):
-    return services.lottery_draw(actor=auditor_a, reason="Lodtrækning", advert=advert)
+    return workflow.lottery_draw(actor=auditor_a, reason="Lodtrækning", advert=advert)
 
 
 def _url(name: str, vacancy) -> str:
-    return reverse(f"allocation:{name}", args=[vacancy.pk])
+    return reverse(f"letting:{name}", args=[vacancy.pk])
 
 
 def _page(client, vacancy) -> str:
@@ -419,7 +420,7 @@ def test_a_caseworker_cannot_commit_or_draw(applicants, advert, caseworker_a, au
         services.lottery_commit(actor=caseworker_a, reason="Lodtrækning", advert=advert)
     services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
     with pytest.raises(PermissionDenied):
-        services.lottery_draw(actor=caseworker_a, reason="Lodtrækning", advert=advert)
+        workflow.lottery_draw(actor=caseworker_a, reason="Lodtrækning", advert=advert)
     assert not LotteryDraw.objects.get(advert=advert).seed_revealed
 
 
@@ -454,13 +455,13 @@ def test_the_commitment_binds_the_frozen_list_and_the_revealed_seed(
     with pytest.raises(ValidationError):
         services.lottery_commit(actor=auditor_a, reason="Igen", advert=advert)
 
-    draw = services.lottery_draw(actor=auditor_a, reason="Lodtrækning", advert=advert)
+    draw = workflow.lottery_draw(actor=auditor_a, reason="Lodtrækning", advert=advert)
     assert draw.seed_revealed and draw.drawn_by == auditor_a
     assert draw.commitment == published_commitment == lottery.commitment(draw.seed, draw.applicants)
     assert draw.order == lottery.draw(draw.seed, draw.applicants)
     assert lottery.verify(draw.seed, draw.applicants, published_commitment, draw.order).ok
     with pytest.raises(ValidationError):
-        services.lottery_draw(actor=auditor_a, reason="Igen", advert=advert)
+        workflow.lottery_draw(actor=auditor_a, reason="Igen", advert=advert)
     # The seed never enters the history.
     assert not hasattr(draw.history.first(), "seed")
 
@@ -604,7 +605,7 @@ def test_a_single_qualified_applicant_needs_no_lottery(advert, caseworker_a, aud
     _interest(advert, caseworker_a, only)
     _interest(advert, caseworker_a, _applicant(org_a, "Ikke"), qualified=False, assessment="Ingen myndig")
     with pytest.raises(ValidationError):  # the deadline has not passed: more may write
-        services.advert_let(
+        workflow.advert_let(
             actor=caseworker_a,
             reason=REASON,
             advert=advert,
@@ -617,7 +618,7 @@ def test_a_single_qualified_applicant_needs_no_lottery(advert, caseworker_a, aud
         services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
     turn = services.advert_turn(advert)
     assert (turn.stage, turn.interest.person) == (services.Stage.SINGLE, only)
-    lease = services.advert_let(
+    lease = workflow.advert_let(
         actor=caseworker_a,
         reason=REASON,
         advert=advert,
@@ -638,7 +639,7 @@ def test_several_qualified_applicants_cannot_be_let_to_before_the_draw(
 ):
     set_today(AFTER_DEADLINE)
     with pytest.raises(ValidationError):
-        services.advert_let(
+        workflow.advert_let(
             actor=caseworker_a,
             reason=REASON,
             advert=advert,
@@ -656,7 +657,7 @@ def test_the_winner_gets_the_lease_and_a_decline_passes_the_turn(
     by_number = {p.applicant_number: p for p in applicants}
     winner, second = by_number[drawn.order[0]], by_number[drawn.order[1]]
     with pytest.raises(ValidationError):
-        services.advert_let(
+        workflow.advert_let(
             actor=caseworker_a,
             reason=REASON,
             advert=advert,

@@ -21,9 +21,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from allocation.models import ApprovalState, RefusalGround
-from allocation.rules import approvals as rules
-from allocation.services import approvals
+from approvals import rules
+from approvals import services as approvals
+from approvals.models import ApprovalState, RefusalGround
 from housing.audit import audited_save, system_user
 from housing.models import KommuneClosingDay
 from letters import memo, selectors
@@ -104,7 +104,7 @@ def test_a_startbolig_request_past_5_hverdage_stays_open_and_is_marked_overdue(
     # It stays in the kommune's queue, marked overdue, and does not lapse.
     (row,) = [r for r in approvals.kommune_queue(kommune_officer, today=TODAY) if r.request.pk == request.pk]
     assert row.overdue and not row.lapses
-    body = client_for(kommune_officer).get(reverse("allocation:approval_queue")).content.decode()
+    body = client_for(kommune_officer).get(reverse("approvals:approval_queue")).content.decode()
     row_html = body.split(f'id="approval-{request.pk}"')[1].split("</tr>")[0]
     assert "(does not lapse)" in row_html and "lapses as approved" not in row_html
     # The lease waits for the kommune's decision.
@@ -203,7 +203,7 @@ def test_24_december_moves_the_deadline_and_a_kommune_closing_day_does_not(
     assert approvals.closing_days_in_period(request) == [closed]
     page = (
         client_for(kommune_officer)
-        .get(reverse("allocation:approval_detail", args=[request.pk]))
+        .get(reverse("approvals:approval_detail", args=[request.pk]))
         .content.decode()
     )
     assert 'id="approval-closing-days"' in page and "do not move the deadline" in page

@@ -15,18 +15,18 @@ from django.utils import timezone, translation
 from allocation.models import (
     AgreementKind,
     Answer,
-    ApprovalRequest,
-    ApprovalState,
     KommuneLettingDecision,
     Lease,
     LettingAgreement,
     OrganisationLettingPolicy,
-    RefusalGround,
 )
-from allocation.services import adverts, approvals, leases, offers, vacancies
+from allocation.services import adverts, leases, offers
 from allocation.services.ranking import vacancy_ranking
+from approvals import services as approvals
+from approvals.models import ApprovalRequest, ApprovalState, RefusalGround
 from housing.audit import audited_save, system_user
 from letters.models import Letter
+from letting import workflow
 from tests.factories import DwellingFactory, PersonFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 from waitinglists.models import ListKind
@@ -64,7 +64,7 @@ def _policy(org, **fields):
 
 
 def _vacancy(actor, dwelling):
-    return vacancies.vacancy_open(
+    return workflow.vacancy_open(
         actor=actor,
         reason=REASON,
         dwelling=dwelling,
@@ -74,7 +74,7 @@ def _vacancy(actor, dwelling):
 
 
 def _sign(actor, vacancy, person, offer=None):
-    return leases.lease_sign(
+    return workflow.lease_sign(
         actor=actor,
         reason=REASON,
         vacancy=vacancy,
@@ -149,13 +149,13 @@ def test_the_advertising_winner_goes_to_the_kommune_automatically_and_the_lease_
     # The lease service is one transaction — refused, it leaves nothing behind, also no
     # request; the page sends the letting to the kommune first as a step of its own.
     with pytest.raises(ValidationError, match="send the request to the kommune first"):
-        adverts.advert_let(
+        workflow.advert_let(
             actor=caseworker_a, reason=REASON, advert=advert, person=only, signed_on=TODAY, starts_on=TODAY
         )
     assert not ApprovalRequest.objects.exists() and not Lease.objects.filter(vacancy=vacancy).exists()
 
-    def let():  # what the "let" form does (allocation.views.adverts._let)
-        from allocation.views.adverts import _let
+    def let():  # what the "let" form does (letting.views.adverts._let)
+        from letting.views.adverts import _let
 
         interest = advert.interests.get(person=only)
         data = {"interest": interest, "signed_on": TODAY, "starts_on": TODAY}
@@ -189,7 +189,7 @@ def test_drawing_lots_sends_the_winner_to_the_kommune(caseworker_a, org_a, adver
     set_today(TODAY)
     adverts.lottery_commit(actor=auditor, reason=REASON, advert=advert)
     assert not ApprovalRequest.objects.exists()  # no winner yet
-    draw = adverts.lottery_draw(actor=auditor, reason=REASON, advert=advert)
+    draw = workflow.lottery_draw(actor=auditor, reason=REASON, advert=advert)
     winner = next(p for p in people if p.applicant_number == draw.order[0])
     request = ApprovalRequest.objects.get(vacancy=advertised["vacancy"])
     assert request.person == winner and request.grounds == ["R42.1"]
@@ -201,7 +201,7 @@ def test_a_letting_outside_the_eligible_group_goes_to_the_kommune_automatically(
 ):
     _decision(kommune_aarhus, approves_each_letting=True)
     vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, kind="family"))
-    vacancies.vacancy_let_outside(
+    workflow.vacancy_let_outside(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R2.5", why="Ingen på ventelisten"
     )
     outsider = PersonFactory(controller=org_a.tenant)
@@ -264,11 +264,11 @@ def test_the_next_acceptance_is_told_it_now_wins_pending_the_kommune(
         entry.departments.add(department_a)
     dwelling = DwellingFactory(department=department_a, rooms=3, monthly_rent=Decimal("7000"))
     vacancy = _vacancy(caseworker_a, dwelling)
-    offer_round = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     first, second = offer_round.offers.order_by("rank")
     for offer in (first, second):
         offers.offer_answer(actor=caseworker_a, reason=REASON, offer=offer, answer=Answer.ACCEPTED)
-    offers.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
+    workflow.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
     assert not Letter.objects.filter(kind="general", recipient=second.entry.person).exists()
     approvals.approval_decide(
         actor=kommune_officer,
@@ -423,11 +423,11 @@ def refused_round(caseworker_a, kommune_officer, org_a, kommune_aarhus, departme
         entry = EntryFactory(waiting_list=general, seniority_date=D(year, 1, 1), rooms_min=1, rooms_max=6)
         entry.departments.add(department_a)
     vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=3))
-    offer_round = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     first, second = offer_round.offers.order_by("rank")
     for offer in (first, second):
         offers.offer_answer(actor=caseworker_a, reason=REASON, offer=offer, answer=Answer.ACCEPTED)
-    offers.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
+    workflow.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
     refused = approvals.approval_decide(
         actor=kommune_officer,
         reason=REASON,
@@ -444,11 +444,11 @@ def refused_round(caseworker_a, kommune_officer, org_a, kommune_aarhus, departme
 def test_an_overturned_refusal_approves_the_letting_and_the_applicant_wins_again(
     caseworker_a, kommune_officer, refused_round
 ):
-    from allocation.models import ComplaintBody, ComplaintOutcome
-    from allocation.services import rejections
+    from complaints import services as complaint_services
+    from complaints.models import ComplaintBody, ComplaintOutcome
 
     w = refused_round
-    complaint = rejections.complaint_record(
+    complaint = complaint_services.complaint_record(
         actor=kommune_officer,
         reason=REASON,
         approval=w["refused"],
@@ -459,7 +459,7 @@ def test_an_overturned_refusal_approves_the_letting_and_the_applicant_wins_again
     assert complaint.controller == w["refused"].kommune.tenant
     # The organisation does not record complaints against the kommune's decisions.
     with pytest.raises(PermissionDenied):
-        rejections.complaint_outcome_record(
+        complaint_services.complaint_outcome_record(
             actor=caseworker_a,
             reason=REASON,
             complaint=complaint,
@@ -467,7 +467,7 @@ def test_an_overturned_refusal_approves_the_letting_and_the_applicant_wins_again
             outcome_on=TODAY,
             outcome_text="",
         )
-    rejections.complaint_outcome_record(
+    complaint_services.complaint_outcome_record(
         actor=kommune_officer,
         reason=REASON,
         complaint=complaint,
@@ -501,19 +501,19 @@ def test_an_overturned_refusal_approves_the_letting_and_the_applicant_wins_again
 def test_an_upheld_refusal_changes_nothing_and_only_a_refusal_can_be_complained_about(
     kommune_officer, refused_round
 ):
-    from allocation.models import ComplaintOutcome
-    from allocation.services import rejections
+    from complaints import services as complaint_services
+    from complaints.models import ComplaintOutcome
 
     w = refused_round
     pending = ApprovalRequest.objects.get(vacancy=w["vacancy"], state=ApprovalState.PENDING)
     with pytest.raises(ValidationError, match="Only the kommune's refusal"):
-        rejections.complaint_record(
+        complaint_services.complaint_record(
             actor=kommune_officer, reason=REASON, approval=pending, received_on=TODAY, summary="Klage"
         )
-    complaint = rejections.complaint_record(
+    complaint = complaint_services.complaint_record(
         actor=kommune_officer, reason=REASON, approval=w["refused"], received_on=TODAY, summary="Klage"
     )
-    rejections.complaint_outcome_record(
+    complaint_services.complaint_outcome_record(
         actor=kommune_officer,
         reason=REASON,
         complaint=complaint,
@@ -530,10 +530,10 @@ def test_an_upheld_refusal_changes_nothing_and_only_a_refusal_can_be_complained_
 def test_the_complaint_form_on_the_request_page(kommune_officer, caseworker_a, client_for, refused_round):
     from django.urls import reverse
 
-    from allocation.models import Complaint
+    from complaints.models import Complaint
 
     refused = refused_round["refused"]
-    url = reverse("allocation:approval_complaint", args=[refused.pk])
+    url = reverse("complaints:approval_complaint", args=[refused.pk])
     officer = client_for(kommune_officer)
     page = officer.get(refused.get_absolute_url())
     assert 'id="complaint-form"' in page.content.decode()
@@ -565,7 +565,7 @@ def test_the_kommune_decides_a_youth_dwelling_let_as_a_family_dwelling_reverts(
 ):
     from django.urls import reverse
 
-    from allocation.models import YouthReversion
+    from approvals.models import YouthReversion
 
     youth = DwellingFactory(department=department_a, kind="youth", rooms=2)
     vacancy = _vacancy(caseworker_a, youth)
@@ -574,13 +574,13 @@ def test_the_kommune_decides_a_youth_dwelling_let_as_a_family_dwelling_reverts(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person, let_as="family"
     )
     approvals.approval_decide(actor=kommune_officer, reason=REASON, request=request, approve=True)
-    vacancies.vacancy_let_outside(
+    workflow.vacancy_let_outside(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R12.3", why="Ingen unge søger"
     )
     assert _sign(caseworker_a, vacancy, person).person == person
 
     officer = client_for(kommune_officer)
-    url = reverse("allocation:approval_youth_revert", args=[request.pk])
+    url = reverse("approvals:approval_youth_revert", args=[request.pk])
     assert 'id="reversion-form"' in officer.get(request.get_absolute_url()).content.decode()
     bad = officer.post(
         url, {"revert-valid_from": TODAY.isoformat(), "revert-reasons": "", "revert-change_reason": "x"}
@@ -603,7 +603,7 @@ def test_the_kommune_decides_a_youth_dwelling_let_as_a_family_dwelling_reverts(
 
     # The tenant moves out: the next vacancy goes back to youth letting.
     set_today(TODAY + datetime.timedelta(days=40))
-    next_vacancy = vacancies.vacancy_open(
+    next_vacancy = workflow.vacancy_open(
         actor=caseworker_a,
         reason=REASON,
         dwelling=youth,
@@ -660,16 +660,16 @@ def test_the_outcome_is_recorded_on_the_request_page_and_errors_show_next_to_the
 ):
     from django.urls import reverse
 
-    from allocation.models import ComplaintOutcome
-    from allocation.services import rejections
+    from complaints import services as complaint_services
+    from complaints.models import ComplaintOutcome
 
     refused = refused_round["refused"]
-    complaint = rejections.complaint_record(
+    complaint = complaint_services.complaint_record(
         actor=kommune_officer, reason=REASON, approval=refused, received_on=TODAY, summary="Klage"
     )
     officer = client_for(kommune_officer)
     assert "outcome-form" in officer.get(refused.get_absolute_url()).content.decode()
-    url = reverse("allocation:complaint_outcome", args=[complaint.pk])
+    url = reverse("complaints:complaint_outcome", args=[complaint.pk])
     bad = officer.post(url, {"outcome-outcome": "", "outcome-outcome_on": "", "outcome-change_reason": "x"})
     assert bad.status_code == 400 and 'id="complaint-' in bad.content.decode()
     good = officer.post(

@@ -17,21 +17,25 @@ from django.utils import timezone, translation
 
 from allocation.models import (
     Answer,
-    ApprovalRequest,
-    ApprovalState,
-    BenefitFinding,
-    CombinedLettingPetition,
     KommuneLettingDecision,
     Nomination,
     OfferRound,
     OrganisationLettingPolicy,
-    PetitionState,
-    RefusalGround,
     RoundState,
     VacancyState,
 )
-from allocation.rules import approvals as rules
-from allocation.services import approvals, leases, offers, vacancies
+from allocation.services import offers, vacancies
+from approvals import reports as approval_reports
+from approvals import rules
+from approvals import services as approvals
+from approvals.models import (
+    ApprovalRequest,
+    ApprovalState,
+    BenefitFinding,
+    CombinedLettingPetition,
+    PetitionState,
+    RefusalGround,
+)
 from housing.audit import audited_save, system_user
 from housing.deadlines import add_working_days
 from housing.models import (
@@ -46,6 +50,7 @@ from housing.models import (
     Role,
 )
 from letters.models import Letter
+from letting import workflow
 from tests.factories import DwellingFactory, MembershipFactory, PersonFactory, UserFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 
@@ -107,7 +112,7 @@ def _entries(general_list, department, count: int):
 
 
 def _vacancy(actor, dwelling):
-    return vacancies.vacancy_open(
+    return workflow.vacancy_open(
         actor=actor,
         reason=REASON,
         dwelling=dwelling,
@@ -118,18 +123,18 @@ def _vacancy(actor, dwelling):
 
 def _round(caseworker, vacancy, answers: list[str]):
     """Open a round, record ``answers`` by rank and close it: returns (round, offers by rank)."""
-    offer_round = offers.round_open(actor=caseworker, reason=REASON, vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker, reason=REASON, vacancy=vacancy)
     by_rank = list(offer_round.offers.order_by("rank"))
     for offer, answer in zip(by_rank, answers, strict=True):
         offers.offer_answer(actor=caseworker, reason=REASON, offer=offer, answer=answer)
-    offers.round_close(actor=caseworker, reason=REASON, offer_round=offer_round)
+    workflow.round_close(actor=caseworker, reason=REASON, offer_round=offer_round)
     offer_round.refresh_from_db()
     return offer_round, by_rank
 
 
 def _sign(caseworker, vacancy, offer):
     offer.refresh_from_db()
-    return leases.lease_sign(
+    return workflow.lease_sign(
         actor=caseworker,
         reason=REASON,
         vacancy=vacancy,
@@ -891,7 +896,7 @@ def test_the_annual_report_counts_rejections_replacement_dwellings_and_anvisning
                 nominated_by=kommune_officer,
             )
         )
-    (row,) = approvals.annual_report(user=kommune_officer, year=TODAY.year)
+    (row,) = approval_reports.annual_report(user=kommune_officer, year=TODAY.year)
     assert (row.rejections, row.replacement_dwellings, row.kommunal_anvisning) == (1, 1, 2)
     response = client_for(kommune_officer).get(
         f"/kommune/godkendelser/indberetning/?year={TODAY.year}&format=csv"

@@ -10,6 +10,7 @@ import datetime
 
 import pytest
 
+from letting import workflow
 from tests.browser_support import BROWSER_MARKS, axe_problems
 
 pytestmark = BROWSER_MARKS
@@ -28,14 +29,10 @@ def _login(page, base: str, username: str) -> None:
 def test_refusal_with_reasons_and_a_lapsed_request(
     browser, live_server, caseworker_a, kommune_officer, department_a, settings, tmp_path
 ):
-    from allocation.models import (
-        Answer,
-        ApprovalRequest,
-        ApprovalState,
-        KommuneLettingDecision,
-        OrganisationLettingPolicy,
-    )
-    from allocation.services import approvals, offers, vacancies
+    from allocation.models import Answer, KommuneLettingDecision, OrganisationLettingPolicy
+    from allocation.services import offers
+    from approvals import services as approvals
+    from approvals.models import ApprovalRequest, ApprovalState
     from housing.audit import audited_save
     from letters.jobs import run_job
     from letters.models import Letter
@@ -65,7 +62,7 @@ def test_refusal_with_reasons_and_a_lapsed_request(
     entry.departments.add(department_a)
 
     def opened(address: str):
-        return vacancies.vacancy_open(
+        return workflow.vacancy_open(
             actor=caseworker_a,
             reason="Opsagt",
             dwelling=DwellingFactory(department=department_a, rooms=3, address_line=address),
@@ -75,11 +72,11 @@ def test_refusal_with_reasons_and_a_lapsed_request(
 
     # 1. A round decided today: the letting goes to the kommune automatically.
     vacancy = opened("Godkendelsesvej 1, st.")
-    offer_round = offers.round_open(actor=caseworker_a, reason="Tilbud", vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker_a, reason="Tilbud", vacancy=vacancy)
     offers.offer_answer(
         actor=caseworker_a, reason="Svar", offer=offer_round.offers.get(), answer=Answer.ACCEPTED
     )
-    offers.round_close(actor=caseworker_a, reason="Afgjort", offer_round=offer_round)
+    workflow.round_close(actor=caseworker_a, reason="Afgjort", offer_round=offer_round)
     fresh = ApprovalRequest.objects.get(vacancy=vacancy)
     # 2. A request received three weeks ago that nobody at the kommune looked at.
     old_vacancy = opened("Fristvej 2, 1. th.")

@@ -31,17 +31,16 @@ from django.utils import timezone, translation
 from allocation import explanations
 from allocation.models import (
     Answer,
-    BenefitFinding,
     GuaranteeSetAside,
     GuaranteeState,
     KommuneLettingDecision,
     Lease,
     OrganisationLettingPolicy,
-    RejectionGround,
-    RejectionState,
 )
-from allocation.services import approvals, leases, offers, rejections, vacancies
+from allocation.services import leases, offers
 from allocation.services.benefit_rejection import benefit_rejection
+from approvals import services as approvals
+from approvals.models import BenefitFinding
 from housing.audit import audited_save, system_user
 from housing.benefits import benefit_status_record, whole_months_received
 from housing.models import (
@@ -53,6 +52,9 @@ from housing.models import (
     HouseholdRelation,
     PersonalDataAccess,
 )
+from letting import workflow
+from rejections import services as rejections
+from rejections.models import RejectionGround, RejectionState
 from tests.factories import (
     DwellingFactory,
     HouseholdFactory,
@@ -425,7 +427,7 @@ def entry_for(general_list, department_a):
 
 
 def _vacancy(actor, dwelling):
-    return vacancies.vacancy_open(
+    return workflow.vacancy_open(
         actor=actor,
         reason=REASON,
         dwelling=dwelling,
@@ -519,7 +521,7 @@ def test_a_holder_who_must_be_rejected_under_51_c_gets_no_priority_for_a_dwellin
 ):
     area = _area(department_a, AreaStatusKind.HARD_GHETTO)
     vacancy = _vacancy(caseworker_a, dwelling)
-    offer_round = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     first = offer_round.offers.get(rank=1)
     # The letting goes to the next candidate: the longest on the general list.
     assert first.rule == "R2.1" and first.entry.person != applicant
@@ -545,7 +547,8 @@ def test_a_holder_who_must_be_rejected_under_51_c_gets_no_priority_for_a_dwellin
     area.valid_until = TODAY - datetime.timedelta(days=1)
     _save(area)
     later = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
-    assert offers.round_open(actor=caseworker_a, reason=REASON, vacancy=later).offers.get(rank=1).rule == "R6"
+    offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=later)
+    assert offer_round.offers.get(rank=1).rule == "R6"
 
 
 @pytest.mark.rule("R6.2", "R6.1")
@@ -553,7 +556,7 @@ def test_the_same_holder_keeps_the_priority_in_an_ordinary_department(
     caseworker_a, dwelling, holder, applicant
 ):
     vacancy = _vacancy(caseworker_a, dwelling)
-    first = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy).offers.get(rank=1)
+    first = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy).offers.get(rank=1)
     assert (first.rule, first.entry.person) == ("R6", applicant)
     assert not GuaranteeSetAside.objects.exists()
     # Neither § 51 b nor § 51 c applies to the department: the benefit status was not even read.
@@ -566,12 +569,12 @@ def test_a_holder_short_of_six_months_under_51_b_keeps_the_priority(
 ):
     # The holder has received kontanthjælp for a year: under kombineret udlejning, must be rejected.
     vacancy = _vacancy(caseworker_a, dwelling)
-    first = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy).offers.get(rank=1)
+    first = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy).offers.get(rank=1)
     assert first.rule == "R2.1" and GuaranteeSetAside.objects.get(vacancy=vacancy).provision == "51b"
     # Another holder whose benefit began 5 whole months ago is not to be rejected: R6 applies.
     other_vacancy = _vacancy(caseworker_a, DwellingFactory(department=dwelling.department, rooms=2))
     status = applicant.benefit_statuses.get()
     status.valid_from = TODAY.replace(day=1) - relativedelta(months=5)
     _save(status)
-    first = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=other_vacancy).offers.get(rank=1)
+    first = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=other_vacancy).offers.get(rank=1)
     assert (first.rule, first.entry.person) == ("R6", applicant)

@@ -18,11 +18,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from allocation.models import RejectionGround
-from allocation.services import rejections, vacancies
 from housing.audit import system_user
 from letters import complaint_guidance
 from letters.models import ComplaintGuidance, DecisionType
+from letting import workflow
+from rejections import services as rejections
+from rejections.models import RejectionGround
 from tests.factories import DwellingFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 from tests.test_approvals import _decision
@@ -46,7 +47,7 @@ def _rejection_letter(caseworker, department, org, *, kind="family"):
     entry = EntryFactory(waiting_list=waiting_list, rooms_min=1, rooms_max=6)
     entry.departments.add(department)
     dwelling = DwellingFactory(department=department, rooms=2, kind=kind)
-    vacancy = vacancies.vacancy_open(
+    vacancy = workflow.vacancy_open(
         actor=caseworker,
         reason=REASON,
         dwelling=dwelling,

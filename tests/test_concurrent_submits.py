@@ -297,7 +297,7 @@ def test_twenty_identical_registration_submits_register_once(world):
 
 @pytest.mark.rule("R30")
 def test_twenty_identical_rejection_submits_decide_one_rejection(world):
-    from allocation.models import RejectionCase
+    from rejections.models import RejectionCase
     from tests.factories_waitinglists import EntryFactory
 
     vacancy, user = world["vacancy"], _caseworker(world)
@@ -324,7 +324,7 @@ def test_twenty_identical_rejection_submits_decide_one_rejection(world):
 
 @pytest.mark.rule("R12.1")
 def test_twenty_identical_approval_decisions_decide_once(world):
-    from allocation.models import ApprovalRequest, ApprovalState
+    from approvals.models import ApprovalRequest, ApprovalState
 
     approval, user = world["approval"], _officer(world)
     client = Client()

@@ -12,10 +12,11 @@ from django.utils import timezone, translation
 
 from allocation.models import AgreementKind, LettingAgreement, LettingChannel
 from allocation.services import adverts
-from allocation.services.vacancies import vacancy_open
 from housing.audit import audited_save
 from letters import services as letters_services
 from letters.models import Letter
+from letting import workflow
+from letting.workflow import vacancy_open
 from tests.factories import (
     DwellingFactory,
     HousingOrganisationFactory,
@@ -109,7 +110,7 @@ def _let_by_advert(advert, actor, person):
         qualified=True,
         assessment="",
     )
-    return adverts.advert_let(
+    return workflow.advert_let(
         actor=actor,
         reason="Annonceret udlejning",
         advert=advert,

@@ -19,8 +19,9 @@ from allocation.rules.channels import (
     set_aside_problem,
 )
 from allocation.services import leases
-from allocation.services.vacancies import vacancy_open
 from housing.audit import audited_save, system_user
+from letting import workflow
+from letting.workflow import vacancy_open
 from tests.factories import DwellingFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,7 +145,7 @@ def _open(actor, dwelling, **extra):
 
 
 def _sign(actor, vacancy, person, *, starts_on, until):
-    return leases.lease_sign(
+    return workflow.lease_sign(
         actor=actor,
         reason=REASON,
         vacancy=vacancy,

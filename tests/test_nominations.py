@@ -13,19 +13,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from allocation.models import AgreementKind, Lease, LettingAgreement, LettingChannel, Nomination, VacancyState
-from allocation.services.leases import lease_sign
 from allocation.services.nominations import (
     children_agreement_hint,
     kommune_queue,
     kommune_queue_waiting_count,
     nomination_cpr_masked,
-    nomination_lease,
     nomination_record,
 )
-from allocation.services.vacancies import vacancy_open
 from housing import cpr
 from housing.audit import audited_save
 from housing.models import Kommune, Person, Role
+from letting.workflow import lease_sign, nomination_lease, vacancy_open
 from tests.factories import DwellingFactory, MembershipFactory, UserFactory, unique_cpr
 from tests.factories_waitinglists import EntryFactory, FeeScheduleFactory, WaitingListFactory
 from waitinglists.models import Entry
@@ -90,7 +88,7 @@ def _name(actor, vacancy, number=None, **extra):
 
 
 def _page(vacancy) -> str:
-    return reverse("allocation:nomination_vacancy", args=[vacancy.pk])
+    return reverse("letting:nomination_vacancy", args=[vacancy.pk])
 
 
 # --- R1.4: the kommune names the tenant -------------------------------------------------------------
@@ -202,9 +200,9 @@ def test_another_kommunes_officer_and_organisation_get_404(
         client = client_for(outsider)
         assert client.get(_page(vacancy)).status_code == 404
         assert client.post(_page(vacancy), {"cpr": unique_cpr()}).status_code == 404
-        lease_url = reverse("allocation:nomination_lease", args=[vacancy.pk])
+        lease_url = reverse("letting:nomination_lease", args=[vacancy.pk])
         assert client.post(lease_url, {"signed_on": TODAY}).status_code == 404
-        queue = client.get(reverse("allocation:nomination_queue"))
+        queue = client.get(reverse("letting:nomination_queue"))
         assert queue.status_code == 200 and "Nødsen" not in queue.content.decode()
         assert kommune_queue_waiting_count(outsider) == 0
 
@@ -282,7 +280,7 @@ def test_bad_input_gets_a_field_error_never_a_500(kommune_officer, vacancy, clie
 
 def test_bad_lease_input_gets_a_field_error(kommune_officer, caseworker_a, vacancy, client_for):
     _name(kommune_officer, vacancy)
-    url = reverse("allocation:nomination_lease", args=[vacancy.pk])
+    url = reverse("letting:nomination_lease", args=[vacancy.pk])
     client = client_for(caseworker_a)
     response = client.post(url, {"signed_on": "i går", "starts_on": "", "change_reason": "Underskrevet"})
     assert response.status_code == 400
@@ -295,7 +293,7 @@ def test_bad_lease_input_gets_a_field_error(kommune_officer, caseworker_a, vacan
 
 
 def test_signing_before_the_kommune_names_is_refused(caseworker_a, vacancy, client_for):
-    url = reverse("allocation:nomination_lease", args=[vacancy.pk])
+    url = reverse("letting:nomination_lease", args=[vacancy.pk])
     data = {"signed_on": TODAY.isoformat(), "starts_on": MOVE_OUT.isoformat(), "change_reason": "X"}
     response = client_for(caseworker_a).post(url, data)
     assert response.status_code == 400 and not Lease.objects.exists()
@@ -317,7 +315,7 @@ def test_the_queue_is_sorted_by_vacant_date_with_the_named_flag(
     assert list(kommune_queue(caseworker_a)) == [early, late]  # the organisation sees its own
     assert kommune_queue_waiting_count(caseworker_a) == 0  # the count is the officer's
     assert list(kommune_queue(odense_officer)) == []
-    body = client_for(kommune_officer).get(reverse("allocation:nomination_queue")).content.decode()
+    body = client_for(kommune_officer).get(reverse("letting:nomination_queue")).content.decode()
     assert body.index(early.dwelling.address_line) < body.index(late.dwelling.address_line)
     assert 'data-named="yes"' in body and 'data-named="no"' in body
 
@@ -326,7 +324,7 @@ def test_the_queue_costs_a_fixed_number_of_queries(
     kommune_officer, caseworker_a, department_a, share_a, client_for, django_assert_max_num_queries
 ):
     client = client_for(kommune_officer)
-    url = reverse("allocation:nomination_queue")
+    url = reverse("letting:nomination_queue")
     _name(kommune_officer, _open(caseworker_a, department_a))
     client.get(url)  # warm the session and the scope
     with CaptureQueriesContext(connection) as one:
@@ -351,7 +349,7 @@ def test_the_organisation_makes_the_lease_with_the_person_named(
     _name(kommune_officer, vacancy, number)
     client = client_for(caseworker_a)
     response = client.post(
-        reverse("allocation:nomination_lease", args=[vacancy.pk]),
+        reverse("letting:nomination_lease", args=[vacancy.pk]),
         {"signed_on": TODAY.isoformat(), "starts_on": MOVE_OUT.isoformat(), "change_reason": "Underskrevet"},
     )
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -405,7 +403,7 @@ def test_only_the_organisations_caseworker_signs(
                 actor=outsider, reason="X", nomination=nomination, signed_on=TODAY, starts_on=MOVE_OUT
             )
     data = {"signed_on": TODAY.isoformat(), "starts_on": MOVE_OUT.isoformat(), "change_reason": "X"}
-    url = reverse("allocation:nomination_lease", args=[vacancy.pk])
+    url = reverse("letting:nomination_lease", args=[vacancy.pk])
     assert client_for(kommune_officer).post(url, data).status_code == 403
     assert client_for(read_only_a).post(url, data).status_code == 403
     assert not Lease.objects.exists() and not Person.objects.filter(last_name="Nødsen").exists()
@@ -413,7 +411,7 @@ def test_only_the_organisations_caseworker_signs(
 
 def test_a_kommune_without_vacancies_sees_an_empty_queue(client_for, odense_officer):
     assert Kommune.objects.filter(code="0461").exists()
-    response = client_for(odense_officer).get(reverse("allocation:nomination_queue"))
+    response = client_for(odense_officer).get(reverse("letting:nomination_queue"))
     assert response.status_code == 200
 
 

@@ -27,6 +27,7 @@ from allocation.models import (
 from allocation.services import leases, offers, vacancies
 from housing.audit import audited_save, system_user
 from letters.models import Letter
+from letting import workflow
 from tests.factories import DwellingFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 from waitinglists.models import EntryStatus, KeepRule, KeepSeniorityRight, SchemeKind, SeniorityScheme
@@ -82,7 +83,7 @@ def _entries(general_list, department, count: int, start_year: int = 2010):
 
 
 def _vacancy(actor, dwelling, **kwargs):
-    return vacancies.vacancy_open(
+    return workflow.vacancy_open(
         actor=actor,
         reason=REASON,
         dwelling=dwelling,
@@ -106,7 +107,7 @@ def test_a_round_offers_the_top_n_with_letters_and_a_deadline(
 ):
     _policy(org_a, offer_round_size=2, answer_days=10)
     first, second, _third = _entries(general_list, department_a, 3)
-    offer_round = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     offered = list(offer_round.offers.order_by("rank"))
     assert [o.entry_id for o in offered] == [first.pk, second.pk]
     assert [o.rule for o in offered] == ["R2.1", "R2.1"]
@@ -115,7 +116,7 @@ def test_a_round_offers_the_top_n_with_letters_and_a_deadline(
     assert letters.count() == 2 and all(o.letter_id for o in offered)
     # One open round at a time.
     with pytest.raises(ValidationError):
-        offers.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
+        workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
 
 
 def test_the_best_ranked_acceptance_wins_and_waits_for_better_ranked(
@@ -123,15 +124,15 @@ def test_the_best_ranked_acceptance_wins_and_waits_for_better_ranked(
 ):
     _policy(org_a, offer_round_size=3)
     _entries(general_list, department_a, 3)
-    offer_round = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     first, second, third = offer_round.offers.order_by("rank")
     offers.offer_answer(actor=caseworker_a, reason=REASON, offer=third, answer=Answer.ACCEPTED)
     # Rank 1 and 2 may still answer before the deadline: the round cannot be decided yet.
     with pytest.raises(ValidationError, match="1, 2"):
-        offers.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
+        workflow.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
     offers.offer_answer(actor=caseworker_a, reason=REASON, offer=first, answer=Answer.DECLINED)
     offers.offer_answer(actor=caseworker_a, reason=REASON, offer=second, answer=Answer.ACCEPTED)
-    outcome = offers.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
+    outcome = workflow.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
     assert outcome.winner.pk == second.pk and outcome.round.state == RoundState.DECIDED
     third.refresh_from_db()
     assert third.answer == Answer.WITHDRAWN
@@ -143,12 +144,12 @@ def test_the_deadline_job_counts_unanswered_sets_passive_and_opens_the_next_roun
 ):
     _policy(org_a, offer_round_size=2, answer_days=7, passive_after_unanswered=1)
     first, second, third, fourth = _entries(general_list, department_a, 4)
-    offer_round = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     declined = offer_round.offers.get(entry=second)
     offers.offer_answer(actor=caseworker_a, reason=REASON, offer=declined, answer=Answer.DECLINED)
     # The deadline day itself is still open for answers; the job acts the day after.
-    assert offers.rounds_expire(today=offer_round.answer_deadline) == 0
-    assert offers.rounds_expire(today=offer_round.answer_deadline + datetime.timedelta(days=1)) == 1
+    assert workflow.rounds_expire(today=offer_round.answer_deadline) == 0
+    assert workflow.rounds_expire(today=offer_round.answer_deadline + datetime.timedelta(days=1)) == 1
     offer_round.refresh_from_db()
     assert offer_round.state == RoundState.EXHAUSTED
     assert offer_round.offers.get(entry=first).answer == Answer.NO_ANSWER
@@ -164,19 +165,19 @@ def test_the_deadline_job_counts_unanswered_sets_passive_and_opens_the_next_roun
 def test_a_read_only_user_cannot_open_a_round(read_only_a, general_list, department_a, vacancy):
     _entries(general_list, department_a, 1)
     with pytest.raises(PermissionDenied):
-        offers.round_open(actor=read_only_a, reason=REASON, vacancy=vacancy)
+        workflow.round_open(actor=read_only_a, reason=REASON, vacancy=vacancy)
 
 
 # --- The lease ----------------------------------------------------------------------------------------
 
 
 def _decided(caseworker, vacancy, entry_index: int = 0):
-    offer_round = offers.round_open(actor=caseworker, reason=REASON, vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker, reason=REASON, vacancy=vacancy)
     chosen = list(offer_round.offers.order_by("rank"))
     for i, offer in enumerate(chosen):
         answer = Answer.ACCEPTED if i == entry_index else Answer.DECLINED
         offers.offer_answer(actor=caseworker, reason=REASON, offer=offer, answer=answer)
-    outcome = offers.round_close(actor=caseworker, reason=REASON, offer_round=offer_round)
+    outcome = workflow.round_close(actor=caseworker, reason=REASON, offer_round=offer_round)
     return outcome.winner
 
 
@@ -187,7 +188,7 @@ def test_signing_makes_the_lease_and_ends_the_place_and_its_seniority(
     _policy(org_a, offer_round_size=2)
     winner_entry, _other = _entries(general_list, department_a, 2)
     winner = _decided(caseworker_a, vacancy)
-    lease = leases.lease_sign(
+    lease = workflow.lease_sign(
         actor=caseworker_a,
         reason=REASON,
         vacancy=vacancy,
@@ -226,7 +227,7 @@ def test_a_lease_refused_at_its_last_step_leaves_nothing_behind(
 
     monkeypatch.setattr(leases, "_confirmation_letter", no_template)
     with django_capture_on_commit_callbacks(execute=False) as callbacks, pytest.raises(ValidationError):
-        leases.lease_sign(
+        workflow.lease_sign(
             actor=caseworker_a,
             reason=REASON,
             vacancy=vacancy,
@@ -262,7 +263,7 @@ def test_under_a_keep_seniority_scheme_the_written_information_goes_with_the_lea
     _policy(org_a, offer_round_size=1)
     _entries(general_list, department_a, 1)
     winner = _decided(caseworker_a, vacancy)
-    lease = leases.lease_sign(
+    lease = workflow.lease_sign(
         actor=caseworker_a,
         reason=REASON,
         vacancy=vacancy,
@@ -284,7 +285,7 @@ def test_under_a_keep_seniority_scheme_the_written_information_goes_with_the_lea
 
 def test_a_list_dwelling_cannot_be_let_past_the_offer_round(caseworker_a, person_a, vacancy):
     with pytest.raises(ValidationError, match="best-ranked"):
-        leases.lease_sign(
+        workflow.lease_sign(
             actor=caseworker_a,
             reason=REASON,
             vacancy=vacancy,
@@ -301,7 +302,7 @@ def test_the_tenancy_cannot_start_before_the_dwelling_is_vacant(
     _entries(general_list, department_a, 1)
     winner = _decided(caseworker_a, vacancy)
     with pytest.raises(ValidationError) as error:
-        leases.lease_sign(
+        workflow.lease_sign(
             actor=caseworker_a,
             reason=REASON,
             vacancy=vacancy,
@@ -323,15 +324,13 @@ def test_letting_to_others_only_when_nobody_on_the_general_list_can_take_it(
 ):
     entry = _entries(general_list, department_a, 1)[0]
     with pytest.raises(ValidationError, match="still applicants"):
-        vacancies.vacancy_let_outside(
-            actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R2.5", why="x"
-        )
+        workflow.vacancy_let_outside(actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R2.5", why="x")
     entry.rooms_max = 1  # the dwelling has 3 rooms: no longer wanted
     audited_save(entry, actor=caseworker_a, reason=REASON)
-    vacancies.vacancy_let_outside(
+    workflow.vacancy_let_outside(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R2.5", why="Ingen på listen ønsker boligen"
     )
-    lease = leases.lease_sign(
+    lease = workflow.lease_sign(
         actor=caseworker_a,
         reason=REASON,
         vacancy=vacancy,
@@ -347,10 +346,8 @@ def test_a_youth_dwelling_with_nobody_eligible_may_be_let_to_others(caseworker_a
     youth = DwellingFactory(department=department_a, kind="youth", rooms=1)
     vacancy = _vacancy(caseworker_a, youth)
     with pytest.raises(ValidationError):
-        vacancies.vacancy_let_outside(
-            actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R2.5", why="x"
-        )
-    vacancies.vacancy_let_outside(
+        workflow.vacancy_let_outside(actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R2.5", why="x")
+    workflow.vacancy_let_outside(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R12.3", why="Ingen unge"
     )
     vacancy.refresh_from_db()
@@ -362,20 +359,20 @@ def test_extraordinary_letting_difficulties_and_the_next_vacancy_tries_the_group
     caseworker_a, general_list, department_a, dwelling
 ):
     vacancy = _vacancy(caseworker_a, dwelling)
-    vacancies.vacancy_let_outside(
+    workflow.vacancy_let_outside(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R41", why="Udlejes til erhverv i 1 år"
     )
     vacancies.vacancy_cancel(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     # R14.3 is for elder dwellings only.
     with pytest.raises(ValidationError):
-        vacancies.vacancy_let_outside(
+        workflow.vacancy_let_outside(
             actor=caseworker_a, reason=REASON, vacancy=_vacancy(caseworker_a, dwelling), rule="R14.3", why="x"
         )
     # The next vacancy starts from the lists again: no fallback carried over.
     entry = _entries(general_list, department_a, 1)[0]
     other = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=3))
     assert other.fallback_rule == ""
-    offer_round = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=other)
+    offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=other)
     assert offer_round.offers.get().entry == entry
 
 
@@ -420,12 +417,12 @@ def test_a_departing_tenant_gets_a_guarantee_and_priority_in_the_department_left
         waiting_list=general_list, person=person_a, seniority_date=datetime.date(2024, 1, 1)
     )
     next_vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=3))
-    offer_round = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=next_vacancy)
+    offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=next_vacancy)
     first = offer_round.offers.get(rank=1)
     assert first.entry == holder and first.rule == "R6"
     offers.offer_answer(actor=caseworker_a, reason=REASON, offer=first, answer=Answer.ACCEPTED)
-    offers.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
-    leases.lease_sign(
+    workflow.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
+    workflow.lease_sign(
         actor=caseworker_a,
         reason=REASON,
         vacancy=next_vacancy,
@@ -499,7 +496,7 @@ def test_twenty_concurrent_acceptances_give_exactly_one_lease(
     _policy(org_a, offer_round_size=20)
     _entries(general_list, department_a, 20)
     vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=3))
-    offer_round = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     all_offers = list(offer_round.offers.order_by("rank"))
     barrier = threading.Barrier(len(all_offers))
     signed, refused = [], []
@@ -509,14 +506,14 @@ def test_twenty_concurrent_acceptances_give_exactly_one_lease(
             barrier.wait()
             offers.offer_answer(actor=caseworker_a, reason=REASON, offer=offer, answer=Answer.ACCEPTED)
             try:
-                outcome = offers.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
+                outcome = workflow.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
             except ValidationError:
                 outcome = None
             winner = Offer.objects.filter(round=offer_round, answer=Answer.ACCEPTED).order_by("rank").first()
             if outcome is None and winner is None:
                 refused.append(offer.pk)
                 return
-            leases.lease_sign(
+            workflow.lease_sign(
                 actor=caseworker_a,
                 reason=REASON,
                 vacancy=vacancy,

@@ -102,14 +102,15 @@ def test_an_officer_elsewhere_with_a_read_only_membership_here_neither_decides_n
 ):
     """§ 37, stk. 2: "kommunalbestyrelsen" of the dwelling's kommune decides the dispensation —
     not an officer of another kommune who can read here."""
-    from allocation.services import rejections
+    from complaints import services as complaint_services
+    from rejections import services as rejections
 
     outsider = users["officer_odense_read_only_aarhus"]
     dispensation = world["dispensation"]
     with pytest.raises(PermissionDenied):
         _decide_dispensation(outsider, dispensation)
     with pytest.raises(PermissionDenied):
-        rejections.complaint_record(
+        complaint_services.complaint_record(
             actor=outsider, reason="x", dispensation=dispensation, received_on=TODAY, summary="Klage"
         )
     assert not rejections.can_decide_dispensation(outsider, dispensation)
@@ -117,7 +118,7 @@ def test_an_officer_elsewhere_with_a_read_only_membership_here_neither_decides_n
 
 
 def _decide_dispensation(user, dispensation):
-    from allocation.services import rejections
+    from rejections import services as rejections
 
     return rejections.dispensation_decide(
         actor=user,
@@ -134,10 +135,13 @@ def _decide_dispensation(user, dispensation):
 
 def _write_services(world) -> list[tuple[str, object, object]]:
     """(name, call(user), question(user)) for each write service reached by the world."""
-    from allocation.services import approvals, nominations, offers, rejections
+    from allocation.services import nominations, offers
+    from approvals import services as approvals
+    from complaints import services as complaint_services
     from eldercare.services import free_choice, needs, specific_lists
     from housing.benefits import benefit_status_record
     from letters import services as letters
+    from rejections import services as rejections
     from tests.eldercare_lists_support import resident_elsewhere
     from waitinglists.services import fees
     from waitinglists.services.registration import Wishes, entry_register
@@ -163,7 +167,7 @@ def _write_services(world) -> list[tuple[str, object, object]]:
         ),
         (
             "complaint_record (dispensation)",
-            lambda u: rejections.complaint_record(
+            lambda u: complaint_services.complaint_record(
                 actor=u, reason="x", dispensation=dispensation, received_on=TODAY, summary="Klage"
             ),
             act_for(dispensation.kommune_id),
@@ -352,9 +356,9 @@ def _url_question(url_name: str, world: dict):
         (("housing:person_",), write_tenant_a),
         (("housing:organisation_edit", "housing:department_edit", "housing:dwelling_edit"), write_org_a),
         (("letters:", "waitinglists:", "allocation:person_"), write_tenant_a),
-        (("allocation:nomination_vacancy", "allocation:approval_"), act_for_aarhus),
-        (("allocation:dispensation_decide", "allocation:dispensation_complaint"), act_for_aarhus),
-        (("allocation:termination_report_forward",), act_for_aarhus),
+        (("letting:nomination_vacancy", "allocation:approval_"), act_for_aarhus),
+        (("rejections:dispensation_decide", "complaints:dispensation_complaint"), act_for_aarhus),
+        (("rejections:termination_report_forward",), act_for_aarhus),
         (("allocation:advert_lottery",), auditor_of_org_a),
         (("allocation:",), write_org_a),
         (("eldercare:",), act_for_aarhus),
@@ -400,7 +404,7 @@ NOT_OBJECT_URLS = {
     "housing:organisation_create": permissions.can_create_organisation,
     "housing:department_create": permissions.can_write_any_organisation,
     "housing:dwelling_create": _has_writable_department,
-    "allocation:vacancy_open": permissions.can_write_any_organisation,
+    "letting:vacancy_open": permissions.can_write_any_organisation,
     "eldercare:need_create": permissions.is_kommune_officer,
     "eldercare:vacancy_list": permissions.is_kommune_officer,  # POST opens a vacancy in one's kommune
     "eldercare:outsiders": permissions.is_kommune_officer,  # POST decides for one's own kommune

@@ -22,11 +22,12 @@ from allocation.models import (
     SeparationPriority,
 )
 from allocation.rules.channels import ChannelFacts, choose_channel
-from allocation.services import needs, nominations, vacancies
+from allocation.services import needs, nominations
 from allocation.services import ranking as service
 from housing.audit import system_user
 from housing.deadlines import add_calendar_months
 from housing.models import AccessKind, HouseholdRelation, PersonalDataAccess
+from letting import workflow
 from tests.factories import (
     DepartmentFactory,
     DwellingFactory,
@@ -499,7 +500,7 @@ def test_the_channel_of_a_dwelling_reserved_for_elderly_and_disabled(
 
 
 def _open(actor, dwelling):
-    return vacancies.vacancy_open(
+    return workflow.vacancy_open(
         actor=actor,
         reason="Opsagt",
         dwelling=dwelling,
@@ -533,7 +534,7 @@ def test_with_the_kommunes_r5_5_decision_the_vacancy_goes_to_the_kommunes_nomina
         household_size=1,
         ground="Gangbesvær, visiteret til ældrebolig",
     )
-    lease = nominations.nomination_lease(
+    lease = workflow.nomination_lease(
         actor=caseworker_a,
         reason="Underskrevet",
         nomination=nomination,
@@ -558,7 +559,7 @@ def test_without_the_decision_in_force_the_dwelling_is_let_from_the_lists(casewo
 def test_a_dwelling_let_like_an_elder_dwelling_may_be_let_to_others_under_r14_3(caseworker_a, department_a):
     _r5_5_decision(department_a.kommune)
     vacancy = _open(caseworker_a, DwellingFactory(department=department_a, fitted_elderly_disabled=True))
-    vacancies.vacancy_let_outside(
+    workflow.vacancy_let_outside(
         actor=caseworker_a, reason="Ingen visiteret", vacancy=vacancy, rule="R14.3", why="Ingen med behov"
     )
     vacancy.refresh_from_db()
@@ -566,7 +567,7 @@ def test_a_dwelling_let_like_an_elder_dwelling_may_be_let_to_others_under_r14_3(
     # An ordinary family dwelling cannot use R14.3.
     ordinary = _open(caseworker_a, DwellingFactory(department=department_a))
     with pytest.raises(ValidationError):
-        vacancies.vacancy_let_outside(
+        workflow.vacancy_let_outside(
             actor=caseworker_a, reason="x", vacancy=ordinary, rule="R14.3", why="Ingen med behov"
         )
 

@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 
+from letting import workflow
 from tests.browser_support import BROWSER_MARKS, axe_problems
 
 pytestmark = BROWSER_MARKS
@@ -18,14 +19,13 @@ pytestmark = BROWSER_MARKS
 def test_a_caseworker_rejects_a_candidate_on_a_written_reasoning(
     browser, live_server, caseworker_a, department_a, settings, tmp_path
 ):
-    from allocation.models import RejectionCase, RejectionState
-    from allocation.services import vacancies
+    from rejections.models import RejectionCase, RejectionState
     from tests.factories import DwellingFactory
     from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 
     settings.MEDIA_ROOT = tmp_path
     today = datetime.date.today()
-    vacancy = vacancies.vacancy_open(
+    vacancy = workflow.vacancy_open(
         actor=caseworker_a,
         reason="Lejer har opsagt",
         dwelling=DwellingFactory(department=department_a, rooms=2, address_line="Afvisningsvej 3"),

@@ -10,17 +10,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from allocation.models import (
-    Dispensation,
-    DispensationState,
-    RejectionCase,
-    RejectionGround,
-    RejectionState,
-)
-from allocation.services import rejections, vacancies
 from housing.audit import audited_save, system_user
 from housing.benefits import benefit_status_record
 from housing.models import AccessKind, AreaStatusKind, BenefitStatus, DepartmentAreaStatus, PersonalDataAccess
+from letting import workflow
+from rejections import services as rejections
+from rejections.models import Dispensation, DispensationState, RejectionCase, RejectionGround, RejectionState
 from tests.factories import DwellingFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 
@@ -40,7 +35,7 @@ PAGE_LANGUAGE = "en"
 
 @pytest.fixture
 def vacancy(caseworker_a, department_a):
-    return vacancies.vacancy_open(
+    return workflow.vacancy_open(
         actor=caseworker_a,
         reason="Test",
         dwelling=DwellingFactory(department=department_a, rooms=2),
@@ -279,7 +274,7 @@ def test_the_r28_report_page_and_forwarding_form(
         ground="R30",
         reasoning=REASONING,
     )
-    from allocation.models import TerminationRejectionReport
+    from rejections.models import TerminationRejectionReport
 
     report = audited_save(
         TerminationRejectionReport(
@@ -383,7 +378,7 @@ def test_the_demo_has_rejection_cases_and_a_dispensation_request(db):
 
     from django.core.management import call_command
 
-    from allocation.models import (
+    from rejections.models import (
         Dispensation,
         DispensationState,
         RejectionCase,
@@ -414,8 +409,6 @@ def test_an_r26_flag_in_the_ranking_leads_to_a_rejection_case_and_the_ranking_th
     flag; the caseworker who rejects opens the case from the flag (the candidate chosen already),
     must give the reasons, and the decided rejection (letter with complaint guidance) takes the
     entry out of this vacancy's ranking."""
-    from allocation.services.offers import previously_offered
-    from allocation.services.ranking import vacancy_ranking
     from tests.factories import HouseholdFactory, HouseholdMemberFactory
     from waitinglists.models import ListKind
 
@@ -460,7 +453,7 @@ def test_an_r26_flag_in_the_ranking_leads_to_a_rejection_case_and_the_ranking_th
         2,
     )
     assert case.letter_id is not None and case.reasoning.startswith("Fem personer")
-    ranking = vacancy_ranking(vacancy, skip_entry_ids=previously_offered(vacancy)).ranking
+    ranking = workflow.ranking(vacancy).ranking
     assert [p.candidate.entry_id for p in ranking.placed] == [small.pk]
     page = client.get(vacancy.get_absolute_url()).content.decode()
     assert f'id="ranked-{big.pk}"' not in page and f'id="ranked-{small.pk}"' in page

@@ -13,23 +13,10 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from allocation.models import (
-    Answer,
-    ComplaintBody,
-    ComplaintOutcome,
-    DispensationReport,
-    DispensationState,
-    Lease,
-    OrganisationLettingPolicy,
-    RejectionCase,
-    RejectionGround,
-    RejectionSettings,
-    RejectionState,
-    RoundState,
-    TerminationRejectionReport,
-)
-from allocation.rules import rejection_grounds as rules
-from allocation.services import leases, offers, rejections, vacancies
+from allocation.models import Answer, Lease, OrganisationLettingPolicy, RoundState
+from allocation.services import leases, offers
+from complaints import services as complaint_services
+from complaints.models import ComplaintBody, ComplaintOutcome
 from housing.audit import audited_save, system_user
 from housing.benefits import benefit_status_record, household_benefits_on
 from housing.models import (
@@ -46,6 +33,18 @@ from housing.models import (
     listed_kinds_on,
 )
 from letters.models import Letter
+from letting import workflow
+from rejections import rules
+from rejections import services as rejections
+from rejections.models import (
+    DispensationReport,
+    DispensationState,
+    RejectionCase,
+    RejectionGround,
+    RejectionSettings,
+    RejectionState,
+    TerminationRejectionReport,
+)
 from tests.factories import (
     DepartmentFactory,
     DwellingFactory,
@@ -81,7 +80,7 @@ def dwelling(department_a):
 
 @pytest.fixture
 def vacancy(caseworker_a, dwelling):
-    return vacancies.vacancy_open(
+    return workflow.vacancy_open(
         actor=caseworker_a,
         reason=REASON,
         dwelling=dwelling,
@@ -188,7 +187,7 @@ def test_a_decided_rejection_skips_every_entry_of_the_applicant_for_the_vacancy(
         ground=RejectionGround.R26,
         reasoning=LONG_REASONING,
     )
-    skipped = offers.previously_offered(vacancy)
+    skipped = workflow.skipped_entry_ids(vacancy)
     assert {entry.pk, other.pk} <= skipped and bystander.pk not in skipped
 
 
@@ -398,8 +397,8 @@ def test_r28_report_carries_only_the_fact_and_the_kommune_records_the_forwarding
 def test_the_job_sends_each_months_r28_reports_to_the_kommune_once(
     caseworker_a, kommune_officer, caseworker_b, vacancy, entry, area_setup, client_for
 ):
-    from allocation.models import TerminationRejectionReportBatch
     from letters.jobs import registered_jobs
+    from rejections.models import TerminationRejectionReportBatch
 
     assert "allocation.r28_reports_send" in registered_jobs()
     case = _open(
@@ -529,14 +528,14 @@ def _policy(org, **fields):
 
 
 def _winner(caseworker, vacancy):
-    offer_round = offers.round_open(actor=caseworker, reason=REASON, vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker, reason=REASON, vacancy=vacancy)
     offer = offer_round.offers.get(rank=1)
     offers.offer_answer(actor=caseworker, reason=REASON, offer=offer, answer=Answer.ACCEPTED)
-    return offers.round_close(actor=caseworker, reason=REASON, offer_round=offer_round).winner
+    return workflow.round_close(actor=caseworker, reason=REASON, offer_round=offer_round).winner
 
 
 def _sign(caseworker, vacancy, winner):
-    return leases.lease_sign(
+    return workflow.lease_sign(
         actor=caseworker,
         reason=REASON,
         vacancy=vacancy,
@@ -751,15 +750,15 @@ def test_a_rejected_candidate_does_not_win_the_round_and_an_overturned_rejection
     second = EntryFactory(waiting_list=general_list, seniority_date=datetime.date(2011, 1, 1))
     for e in (first, second):
         e.departments.add(department_a)
-    offer_round = offers.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
+    offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     for offer in offer_round.offers.all():
         offers.offer_answer(actor=caseworker_a, reason=REASON, offer=offer, answer=Answer.ACCEPTED)
     case = _open(caseworker_a, vacancy, first, RejectionGround.R30, reasoning=LONG_REASONING)
-    outcome = offers.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
+    outcome = workflow.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
     assert outcome.round.state == RoundState.DECIDED and outcome.winner.entry == second
-    assert first.pk in offers.previously_offered(vacancy)
+    assert first.pk in workflow.skipped_entry_ids(vacancy)
     with pytest.raises(ValidationError, match="rejected"):
-        leases.lease_sign(
+        workflow.lease_sign(
             actor=caseworker_a,
             reason=REASON,
             vacancy=vacancy,
@@ -768,11 +767,11 @@ def test_a_rejected_candidate_does_not_win_the_round_and_an_overturned_rejection
             starts_on=vacancy.move_out_date,
         )
     # A complaint to the beboerklagenævn overturns the rejection: the case is no longer decided.
-    complaint = rejections.complaint_record(
+    complaint = complaint_services.complaint_record(
         actor=caseworker_a, reason=REASON, case=case, received_on=TODAY, summary="The applicant disagrees."
     )
     assert complaint.body == ComplaintBody.BEBOERKLAGENAEVN
-    rejections.complaint_outcome_record(
+    complaint_services.complaint_outcome_record(
         actor=caseworker_a,
         reason=REASON,
         complaint=complaint,
@@ -806,11 +805,11 @@ def test_a_complaint_against_the_kommunes_dispensation_decision_goes_to_ankestyr
         other_circumstances="none",
         decision_reasoning="No very special case.",
     )
-    complaint = rejections.complaint_record(
+    complaint = complaint_services.complaint_record(
         actor=kommune_officer, reason=REASON, dispensation=dispensation, received_on=TODAY, summary="Appeal."
     )
     assert complaint.body == ComplaintBody.ANKESTYRELSEN
-    rejections.complaint_outcome_record(
+    complaint_services.complaint_outcome_record(
         actor=kommune_officer,
         reason=REASON,
         complaint=complaint,

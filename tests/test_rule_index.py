@@ -49,7 +49,7 @@ def test_a_range_across_paragraphs_or_backwards_names_only_its_ends():
 def test_rule_ids_in_text_expands_ranges_and_counts_each_mention():
     text = (
         '"""Priority under R5.1–R5.3 (and R2.3-R2.4); R12.1/R12.4 apply. See R3.3.\n'
-        '# R5.2 again, and § 22 stk. 4-7 is no rule ID\n'
+        "# R5.2 again, and § 22 stk. 4-7 is no rule ID\n"
         'label = _("Switched off (R40)")\n'
     )
     assert sorted(rule_ids_in_text(text)) == sorted(

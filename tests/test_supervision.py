@@ -10,15 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from allocation.models import (
-    ApprovalRequest,
-    Dispensation,
-    Lease,
-    Offer,
-    OfferRound,
-    Vacancy,
-)
+from allocation.models import Lease, Offer, OfferRound, Vacancy
+from approvals.models import ApprovalRequest
 from housing.audit import audited_save, system_user
+from rejections.models import Dispensation
 from tests.factories import DwellingFactory, PersonFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 from waitinglists.models import ListKind

@@ -58,12 +58,12 @@ def _object_for(url_name: str, world: dict) -> int:
         ("letters:print_batch_", "print_batch"),
         ("letters:person_", "person"),
         ("letters:job_run_", "job_run"),
-        ("allocation:lease_detail", "lease"),
+        ("letting:lease_detail", "lease"),
         ("allocation:person_", "person"),
         ("allocation:advert_", "advert_vacancy"),
         ("allocation:nomination_", "nomination_vacancy"),
         ("allocation:approval_", "approval"),
-        ("allocation:rejection_open", "vacancy"),
+        ("rejections:rejection_open", "vacancy"),
         ("allocation:rejection_", "rejection"),
         ("allocation:dispensation_", "dispensation"),
         ("allocation:complaint_", "complaint"),
@@ -180,8 +180,8 @@ def world_a(org_a, person_a, system_user, settings, tmp_path):
         org_a, department, dwelling, person_a, caseworker, system_user
     )
     # A startbolig letting waiting for the kommune's approval (R12.1).
-    from allocation.services.approvals import request_if_needed
-    from allocation.services.vacancies import vacancy_open
+    from approvals.services import request_if_needed
+    from letting.workflow import vacancy_open
 
     approval = request_if_needed(
         actor=caseworker,
@@ -236,8 +236,7 @@ def _letting_world(org_a, department, dwelling, person_a, caseworker, system_use
     person_a's current lease."""
     from allocation.models import Lease, LettingAgreement
     from allocation.services.nominations import nomination_record
-    from allocation.services.offers import round_open
-    from allocation.services.vacancies import vacancy_open
+    from letting.workflow import round_open, vacancy_open
 
     today = datetime.date.today()
     dates = {
@@ -385,9 +384,10 @@ def _eldercare_lists_world(kommune):
 def _rejection_world(vacancy, person_a, caseworker, system_user) -> dict:
     """A decided rejection of person_a with a complaint, an R37.2 request, an R28.2
     report and a benefit status."""
-    from allocation.models import Dispensation, TerminationRejectionReport
-    from allocation.services import rejections
+    from complaints import services as complaint_services
     from housing.benefits import benefit_status_record
+    from rejections import services as rejections
+    from rejections.models import Dispensation, TerminationRejectionReport
 
     case = rejections.rejection_open(
         actor=caseworker,
@@ -397,7 +397,7 @@ def _rejection_world(vacancy, person_a, caseworker, system_user) -> dict:
         ground="R30",
         reasoning="Walk-afvisningsbegrundelse: a very special case with reasonable grounds.",
     )
-    complaint = rejections.complaint_record(
+    complaint = complaint_services.complaint_record(
         actor=caseworker, reason="Test", case=case, received_on=datetime.date.today(), summary="Walk-klage"
     )
     dispensation = audited_save(

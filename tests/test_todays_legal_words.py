@@ -15,12 +15,12 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from allocation.models import RejectionGround
 from allocation.services.area_lists import STATUS_WORDS
-from allocation.services.rejections import GROUND_LETTER_TEXT
 from housing.audit import audited_save
 from housing.models import AreaStatusKind, DepartmentAreaStatus
 from letters.models import LetterKind, LetterTemplate
+from rejections.models import RejectionGround
+from rejections.services import GROUND_LETTER_TEXT
 
 ROOT = Path(settings.BASE_DIR)
 OLD_WORD = re.compile(r"ghettoområde", re.IGNORECASE)

@@ -11,8 +11,9 @@ from django.db import connection
 
 from allocation.models import AgreementKind, LettingAgreement, LettingChannel, Vacancy
 from allocation.rules.channels import ChannelFacts, choose_channel
-from allocation.services.vacancies import vacancy_cancel, vacancy_open
+from allocation.services.vacancies import vacancy_cancel
 from housing.audit import audited_save
+from letting.workflow import vacancy_open
 from tests.factories import DwellingFactory
 
 NOTICE, MOVE_OUT = datetime.date(2026, 11, 1), datetime.date(2027, 1, 31)

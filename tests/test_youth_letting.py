@@ -27,10 +27,10 @@ from allocation.models import (
     YouthPriorityGroup,
 )
 from allocation.services import adverts
-from allocation.services.leases import lease_sign
-from allocation.services.vacancies import vacancy_let_outside, vacancy_open
 from allocation.services.youth import guideline_in_force
 from housing.audit import audited_save
+from letting import workflow
+from letting.workflow import lease_sign, vacancy_let_outside, vacancy_open
 from tests.factories import DwellingFactory, PersonFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 from waitinglists.models import ListKind
@@ -171,7 +171,7 @@ def test_one_eligible_applicant_takes_the_advertised_youth_dwelling_before_other
     turn = adverts.advert_turn(advertised)
     assert turn.stage == adverts.Stage.SINGLE and turn.interest.person == student
     with pytest.raises(ValidationError):
-        adverts.advert_let(
+        workflow.advert_let(
             actor=caseworker_a,
             reason=REASON,
             advert=advertised,
@@ -355,9 +355,7 @@ def test_the_vacancy_page_warns_when_no_letting_guideline_is_in_force(
     caseworker_a, client_for, department_a, org_a, youth_list, set_today
 ):
     vacancy = _list_youth_vacancy(caseworker_a, department_a, org_a, youth_list)
-    page = (
-        client_for(caseworker_a).get(reverse("allocation:vacancy_detail", args=[vacancy.pk])).content.decode()
-    )
+    page = client_for(caseworker_a).get(reverse("letting:vacancy_detail", args=[vacancy.pk])).content.decode()
     assert 'id="youth-guideline-missing"' in page
     assert "§ 12, stk. 2: no letting guidelines in force — ordered by seniority only." in page
 
@@ -383,9 +381,7 @@ def test_the_vacancy_page_names_the_guideline_and_each_candidates_group(
         reason=REASON,
     )
     vacancy = _list_youth_vacancy(caseworker_a, department_a, org_a, youth_list)
-    page = (
-        client_for(caseworker_a).get(reverse("allocation:vacancy_detail", args=[vacancy.pk])).content.decode()
-    )
+    page = client_for(caseworker_a).get(reverse("letting:vacancy_detail", args=[vacancy.pk])).content.decode()
     assert 'id="youth-guideline-missing"' not in page and 'id="youth-guideline"' in page
     assert "§ 12, stk. 2: group 1 &#x27;Studerende&#x27;" in page
 
@@ -397,7 +393,7 @@ def test_the_advert_page_shows_each_applicants_place_in_the_eligible_group(
     _interest(advertised, caseworker_a, _student(org_a, youth_list, "Asta"))
     _interest(advertised, caseworker_a, _outsider(org_a, "Carl"))
     set_today(AFTER_DEADLINE)
-    url = reverse("allocation:advert_detail", args=[advertised.vacancy_id])
+    url = reverse("letting:advert_detail", args=[advertised.vacancy_id])
     page = client_for(caseworker_a).get(url).content.decode()
     assert "Eligible group (§ 12)" in page and 'id="youth-group-note"' in page
     assert page.count('class="youth-standing"') == 2

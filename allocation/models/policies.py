@@ -113,7 +113,7 @@ class KommuneLettingDecision(models.Model):
     )
     # The rest of the kommune's approval duties, dated like the above.
     # R12.1 (startboliger) and R12.4/R14.4 (letting out of kind) need no decision: the law demands
-    # the approval, so ``allocation.rules.approvals`` always asks for it.
+    # the approval, so ``approvals.rules`` always asks for it.
     approves_each_youth_letting = models.BooleanField(
         _("approves each letting of youth dwellings (R42.1)"), default=False
     )

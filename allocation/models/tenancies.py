@@ -18,6 +18,8 @@ from simple_history.models import HistoricalRecords
 
 from housing.models import Dwelling, Household, HousingOrganisation, Person, Tenant
 
+from ..rules.channels import set_aside_latest_end, set_aside_problem
+
 
 class Lease(models.Model):
     dwelling = models.ForeignKey(
@@ -109,12 +111,10 @@ class Lease(models.Model):
         return f"{self.dwelling} ({self.starts_on})"
 
     def get_absolute_url(self) -> str:
-        return reverse("allocation:lease_detail", args=[self.pk])
+        return reverse("letting:lease_detail", args=[self.pk])
 
     def clean(self) -> None:
         """R1.8: how long §§ 6–7 are set aside, checked against the agreement's kind."""
-        from ..rules.channels import set_aside_latest_end, set_aside_problem
-
         if self.set_aside_agreement_id is None:
             if self.sections_6_7_set_aside_until is not None:
                 raise ValidationError(

@@ -95,4 +95,4 @@ class Vacancy(models.Model):
         return f"{self.dwelling} ({self.move_out_date})"
 
     def get_absolute_url(self) -> str:
-        return reverse("allocation:vacancy_detail", args=[self.pk])
+        return reverse("letting:vacancy_detail", args=[self.pk])

@@ -41,9 +41,8 @@ from housing import permissions, scoping
 from housing.audit import audited_save, require_reason
 from housing.models import DwellingKind, Person
 
-from ..models import Advert, Interest, Lease, LettingChannel, LotteryDraw, Vacancy, VacancyState
+from ..models import Advert, Interest, LettingChannel, LotteryDraw, Vacancy, VacancyState
 from ..rules import lottery
-from .leases import lease_sign
 from .youth import YouthStanding, youth_standing
 
 # R38.1: "senest 8 dage efter, at aftalen er trådt i kraft".
@@ -568,18 +567,8 @@ def lottery_draw(*, actor, reason: str, advert: Advert) -> LotteryDraw:
     draw.drawn_at = timezone.now()
     draw.drawn_by = actor
     audited_save(draw, actor=actor, reason=reason)
-    # The winner is known once the lots are drawn. A letting that needs the kommune's
-    # approval (R42.1, R12.1) goes to the kommune now, as an offer round's winner does, so the
-    # R42.3 deadline runs while the lease is prepared (the auditor acts; the lock is held here).
-    turn = advert_turn(advert)
-    if turn.interest is not None:
-        from .approvals import pending_request_for_another, request_if_needed
-
-        winner = turn.interest.person
-        # While the kommune has another applicant's request pending, the winner's is made when the
-        # lease is prepared (``approval_request_direct``) rather than now.
-        if pending_request_for_another(vacancy=vacancy, person=winner) is None:
-            request_if_needed(actor=actor, reason=reason, vacancy=vacancy, person=winner)
+    # The winner is known once the lots are drawn: ``letting.workflow.lottery_draw`` sends a letting
+    # that needs the kommune's approval to the kommune in this transaction, under this lock.
     return draw
 
 
@@ -610,36 +599,7 @@ def lottery_verify(draw: LotteryDraw) -> lottery.VerifyResult | None:
 # --- Letting ---------------------------------------------------------------------------------------
 
 
-def advert_let(
-    *,
-    actor,
-    reason: str,
-    advert: Advert,
-    person: Person,
-    signed_on: datetime.date,
-    starts_on: datetime.date,
-) -> Lease:
-    """Let the advertised dwelling (R1.10 via ``lease_sign``) to the only qualified applicant, or
-    to the first in the drawn order who has not been passed over (R38.3)."""
-    require_reason(reason)
-    basis = _advert_winner_basis(actor=actor, advert=advert, person=person)
-    # A letting that needs the kommune's approval (R42.1, R12.1, R12.4/R14.4) is sent to the kommune
-    # by the caller first (``approvals.approval_request_direct``, its own transaction), so the
-    # request stands while ``lease_sign`` refuses the lease; ``lease_sign`` is one transaction and
-    # re-checks the winner under the vacancy lock (``_check_channel``).
-    return lease_sign(
-        actor=actor,
-        reason=reason,
-        vacancy=advert.vacancy,
-        person=person,
-        signed_on=signed_on,
-        starts_on=starts_on,
-        basis=basis,
-    )
-
-
-@transaction.atomic
-def _advert_winner_basis(*, actor, advert: Advert, person: Person) -> str:
+def advert_winner_basis(*, actor, advert: Advert, person: Person) -> str:
     """Check that ``person`` is the advert's winner; the basis of the lease."""
     advert = _lock_advert(advert)
     vacancy = advert.vacancy

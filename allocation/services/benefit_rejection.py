@@ -40,6 +40,7 @@ from housing.models import (
 )
 
 from ..models import GuaranteeSetAside, GuaranteeState, HousingGuarantee, Vacancy
+from ..selectors import area_status_on, has_dwelling_in_department
 from .policies import kommune_decision_in_force
 
 
@@ -103,8 +104,6 @@ def benefit_rejection(
     """Must ``person`` be rejected under § 51 b or § 51 c on ``day`` for ``dwelling``? Reads the
     household's benefit status (logged, with ``purpose_text``) only when a provision applies; the
     caller has checked that ``actor`` may handle the letting."""
-    from .rejections import area_status_on, has_dwelling_in_department
-
     department = dwelling.department
     in_51c = area_status_on(department.pk, AreaStatusKind.HARD_GHETTO, day) is not None
     decision = kommune_decision_in_force(kommune_id=department.kommune_id, day=day)

@@ -9,6 +9,7 @@ database refuses a second lease for the same vacancy (``Lease.vacancy`` is one-t
 from __future__ import annotations
 
 import datetime
+from typing import Protocol
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,6 +39,7 @@ from ..models import (
     Vacancy,
     VacancyState,
 )
+from .adverts import advert_turn
 from .policies import kommune_decision_in_force, policy_in_force
 from .vacancies import set_aside_agreement_for
 from .youth import youth_standing
@@ -81,8 +83,6 @@ def _check_channel(vacancy: Vacancy, person: Person, offer: Offer | None) -> Non
                 % {"reason": standing.reason}
             )
     if vacancy.channel == LettingChannel.ADVERTISING:
-        from .adverts import advert_turn  # adverts signs through this module
-
         advert = getattr(vacancy, "advert", None)
         turn = advert_turn(advert) if advert is not None else None
         if turn is None or turn.interest is None or turn.interest.person_id != person.pk:
@@ -182,6 +182,22 @@ def _confirmation_letter(*, actor, lease: Lease, entry: Entry | None, rights: li
     return letter
 
 
+class LeaseChecks(Protocol):
+    """What must hold before a lease is signed, beyond this app's own checks: the applicant is not
+    rejected for the vacancy and R37.1 allows the letting (the rejections app), and the kommune's
+    approval is there (the approvals app). ``letting.workflow`` supplies them; this module does not
+    know those apps."""
+
+    def before_signing(
+        self, *, vacancy: Vacancy, person: Person, offer: Offer | None, day: datetime.date
+    ) -> None:
+        """Raise ValidationError to refuse. Runs before the lease's transaction; may commit what it
+        must keep (the access log of a benefit read) even when it refuses."""
+
+    def while_signing(self, *, vacancy: Vacancy, person: Person, day: datetime.date) -> None:
+        """Raise ValidationError to refuse. Runs inside the lease's transaction, under the vacancy lock."""
+
+
 def lease_sign(
     *,
     actor,
@@ -190,6 +206,7 @@ def lease_sign(
     person: Person,
     signed_on: datetime.date,
     starts_on: datetime.date,
+    checks: LeaseChecks,
     offer: Offer | None = None,
     basis: str = "",
     sections_6_7_set_aside_until: datetime.date | None = None,
@@ -199,18 +216,11 @@ def lease_sign(
 
     One transaction: the lease, the end of the old tenancy, the list effects, a used
     boliggarantibevis and the confirmation letter all happen, or — when anything refuses — none
-    does; the letter's dispatch is enqueued when the transaction commits. A letting outside an
-    offer round that needs the kommune's approval is sent to the kommune by the caller first, as
-    a step of its own (``approvals.approval_request_direct``): this service only refuses the lease
-    until the approval is there (``lease_check``)."""
-    # No lease to an applicant with a decided rejection for this vacancy, and R37.1 (§ 37,
-    # almenboligloven § 51 c) is mandatory: in a department of a hårdt ghettoområde a list applicant
-    # whose household receives the listed benefits cannot be let to unless the kommune granted an
-    # R37.2 dispensation. The guard writes nothing but the access log of the benefit read, and
-    # commits it on its own: a read that took place stays logged when the lease is refused.
-    from .rejections import lease_guard
-
-    lease_guard(actor=actor, vacancy=vacancy, person=person, offer=offer, day=starts_on)
+    does; the letter's dispatch is enqueued when the transaction commits. ``checks`` (required, so
+    no caller can forget them) are the other apps' conditions, supplied by ``letting.workflow``:
+    no lease to an applicant with a decided rejection for this vacancy or one R37.1 forbids, and
+    none while the kommune's approval is missing (R42.1, R36.1, R12.1, R12.4, R14.4)."""
+    checks.before_signing(vacancy=vacancy, person=person, offer=offer, day=starts_on)
     return _lease_sign(
         actor=actor,
         reason=reason,
@@ -218,6 +228,7 @@ def lease_sign(
         person=person,
         signed_on=signed_on,
         starts_on=starts_on,
+        checks=checks,
         offer=offer,
         basis=basis,
         sections_6_7_set_aside_until=sections_6_7_set_aside_until,
@@ -233,6 +244,7 @@ def _lease_sign(
     person: Person,
     signed_on: datetime.date,
     starts_on: datetime.date,
+    checks: LeaseChecks,
     offer: Offer | None = None,
     basis: str = "",
     sections_6_7_set_aside_until: datetime.date | None = None,
@@ -268,9 +280,7 @@ def _lease_sign(
         }
     _check_channel(vacancy, person, offer)
     # No lease while the kommune's approval is missing (R42.1, R36.1, R12.1, R12.4, R14.4).
-    from .approvals import lease_check
-
-    lease_check(vacancy=vacancy, person=person, day=signed_on)
+    checks.while_signing(vacancy=vacancy, person=person, day=signed_on)
     # R1.8: §§ 6–7 are set aside by the tenant's and the organisation's agreement in the lease, under
     # an approved udslusnings- or inklusionsbolig agreement; a lease without a period sets nothing aside.
     set_aside_agreement = (

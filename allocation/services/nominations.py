@@ -30,8 +30,7 @@ from housing import services as housing_services
 from housing.audit import audited_save, require_reason
 from housing.models import Person
 
-from ..models import AgreementKind, Lease, LettingChannel, Nomination, Vacancy, VacancyState
-from .leases import lease_sign
+from ..models import AgreementKind, LettingChannel, Nomination, Vacancy, VacancyState
 from .vacancies import agreement_in_force
 
 CHILDREN_AGREEMENT_MIN_ROOMS = 3  # R4: the § 4 agreement gives households with children priority to 3+ rooms
@@ -203,18 +202,11 @@ def nomination_record(
     return audited_save(nomination, actor=actor, reason=reason)
 
 
-@transaction.atomic
-def nomination_lease(
-    *,
-    actor,
-    reason: str,
-    nomination: Nomination,
-    signed_on: datetime.date,
-    starts_on: datetime.date,
-) -> Lease:
-    """The organisation makes the lease with the person the kommune named (R1.10): the person
-    is found by CPR in the organisation's own register, or registered there, and the lease is
-    signed through ``lease_sign`` (which checks the person against the nomination again)."""
+def nominated_tenant(*, actor, reason: str, nomination: Nomination) -> tuple[Vacancy, Person, str]:
+    """The vacancy (locked), the person the kommune named (R1.4) and the basis of their lease: the
+    person is found by CPR in the organisation's own register, or registered there. Called inside
+    the lease's transaction by ``letting.workflow.nomination_lease``, which signs through
+    ``lease_sign`` (which checks the person against the nomination again)."""
     require_reason(reason)
     # Locked first, so the kommune cannot change whom it named between reading and signing.
     vacancy = (
@@ -244,12 +236,4 @@ def nomination_lease(
         "kommune": nomination.kommune.name,
         "day": date_format(nomination.nominated_on, "SHORT_DATE_FORMAT"),
     }
-    return lease_sign(
-        actor=actor,
-        reason=reason,
-        vacancy=vacancy,
-        person=person,
-        signed_on=signed_on,
-        starts_on=starts_on,
-        basis=basis,
-    )
+    return vacancy, person, basis

@@ -6,12 +6,17 @@ against the entry; past the organisation's limit the entry goes passive (*i bero
 
 Concurrency: the vacancy row is locked while a round opens and the round row while answers are
 recorded or the round is decided; the database allows one open round per vacancy and one lease
-per vacancy."""
+per vacancy.
+
+What other apps decided about the vacancy reaches this module as plain data, a ``LettingDecisions``
+(who is rejected for it, whose letting the kommune approved): ``letting.workflow`` reads it from the
+rejections and approvals apps and hands it down, so nothing here imports them. What follows a
+decided round — the kommune's approval of the winner — is the workflow's step, not this module's."""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -29,7 +34,24 @@ from letters.formatting import letter_amount, letter_long_date
 from waitinglists.models import Entry, EntryStatus
 
 from ..models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
+from .benefit_rejection import guarantee_usage_check
 from .policies import kommune_decision_in_force, offer_terms
+from .ranking import vacancy_ranking
+
+
+@dataclass(frozen=True)
+class LettingDecisions:
+    """The decisions of the rejections and approvals apps that the letting of one vacancy obeys,
+    read by ``letting.workflow.decisions_for``: entries with a decided rejection for the vacancy
+    (§§ 26–30, § 37 — they are neither offered it nor win it; an overturned rejection is no longer
+    decided) and persons whose letting of it the kommune approved (shown by the ranking for a
+    startbolig, R12.1)."""
+
+    rejected_entry_ids: frozenset[int] = field(default_factory=frozenset)
+    approved_person_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+NO_DECISIONS = LettingDecisions()
 
 
 def _require_write(actor, vacancy: Vacancy) -> None:
@@ -37,14 +59,12 @@ def _require_write(actor, vacancy: Vacancy) -> None:
         raise PermissionDenied
 
 
-def previously_offered(vacancy: Vacancy) -> set[int]:
+def previously_offered(vacancy: Vacancy, decisions: LettingDecisions = NO_DECISIONS) -> set[int]:
     """Entries offered this vacancy in earlier rounds: the next round goes further down the list.
     Entries with a decided rejection for the vacancy (§§ 26–30, § 37) are skipped too; an
     overturned rejection is no longer decided, so the candidate's place comes back."""
-    from .rejections import rejected_entry_ids
-
     offered = set(Offer.objects.filter(round__vacancy=vacancy).values_list("entry_id", flat=True))
-    return offered | rejected_entry_ids(vacancy.pk)
+    return offered | decisions.rejected_entry_ids
 
 
 def allocation_decision_type(vacancy: Vacancy, day: datetime.date) -> str:
@@ -58,7 +78,8 @@ def allocation_decision_type(vacancy: Vacancy, day: datetime.date) -> str:
     )
 
 
-def _complaint_guidance(vacancy: Vacancy, day: datetime.date) -> str:
+def complaint_guidance_for(vacancy: Vacancy, day: datetime.date) -> str:
+    """The complaint guidance (R11) of the organisation's decisions on this letting."""
     return complaint_guidance.guidance_text(allocation_decision_type(vacancy, day), day)
 
 
@@ -87,16 +108,33 @@ def _offer_letter(*, actor, offer: Offer, vacancy: Vacancy, terms, guidance: str
 
 
 @transaction.atomic
-def round_open(*, actor, reason: str, vacancy: Vacancy, day: datetime.date | None = None) -> OfferRound:
+def round_open(
+    *,
+    actor,
+    reason: str,
+    vacancy: Vacancy,
+    decisions: LettingDecisions,
+    day: datetime.date | None = None,
+) -> OfferRound:
     """Offer the dwelling to the top N of the ranking not offered it before."""
     require_reason(reason)
     day = day or timezone.localdate()
     vacancy = Vacancy.objects.select_for_update().select_related("dwelling__department").get(pk=vacancy.pk)
     _require_write(actor, vacancy)
-    return _open_round(actor=actor, reason=reason, vacancy=vacancy, day=day)
+    refusal = round_refusal(vacancy)
+    if refusal:
+        raise ValidationError(refusal)
+    offer_round, nobody = open_round_if_anyone(
+        actor=actor, reason=reason, vacancy=vacancy, day=day, decisions=decisions
+    )
+    if offer_round is None:
+        raise ValidationError(nobody)
+    return offer_round
 
 
-def _ranking_with_guarantees_judged(*, actor, reason: str, vacancy: Vacancy, day: datetime.date, size: int):
+def _ranking_with_guarantees_judged(
+    *, actor, reason: str, vacancy: Vacancy, day: datetime.date, size: int, decisions: LettingDecisions
+):
     """The ranking for the round, with R6.2 asked for every boliggarantibevis about to be used.
 
     "Fortrinsretten kan ikke gælde … for boligsøgende, der skal afvises efter almenboliglovens § 51 b
@@ -104,12 +142,15 @@ def _ranking_with_guarantees_judged(*, actor, reason: str, vacancy: Vacancy, day
     dwelling on this day (``benefit_rejection``). A holder who must be rejected loses the R6 place
     for this vacancy only — recorded, so the ranking and its explanation say so — and the ranking
     is read again; each holder is asked once, so this ends."""
-    from .benefit_rejection import guarantee_usage_check
-    from .ranking import vacancy_ranking
-
     asked: set[int] = set()
     while True:
-        result = vacancy_ranking(vacancy, day=day, limit=size, skip_entry_ids=previously_offered(vacancy))
+        result = vacancy_ranking(
+            vacancy,
+            day=day,
+            limit=size,
+            skip_entry_ids=previously_offered(vacancy, decisions),
+            approved_person_ids=decisions.approved_person_ids,
+        )
         ranking = getattr(result, "ranking", result)
         holders = [p for p in ranking.placed[:size] if p.rule == "R6" and p.candidate.entry_id not in asked]
         if not holders:
@@ -124,7 +165,7 @@ def _ranking_with_guarantees_judged(*, actor, reason: str, vacancy: Vacancy, day
             return ranking
 
 
-def _round_refusal(vacancy: Vacancy) -> str:
+def round_refusal(vacancy: Vacancy) -> str:
     """Why no offer round can be opened on this vacancy now ("" when one can): its state and channel
     and its rounds — not whether anybody on the lists can be offered it."""
     if vacancy.state != VacancyState.OPEN:
@@ -138,26 +179,15 @@ def _round_refusal(vacancy: Vacancy) -> str:
     return ""
 
 
-def _open_round(*, actor, reason: str, vacancy: Vacancy, day: datetime.date) -> OfferRound:
-    """Open the next round on a vacancy locked by the caller (who has checked the rights)."""
-    refusal = _round_refusal(vacancy)
-    if refusal:
-        raise ValidationError(refusal)
-    offer_round, nobody = _open_round_if_anyone(actor=actor, reason=reason, vacancy=vacancy, day=day)
-    if offer_round is None:
-        raise ValidationError(nobody)
-    return offer_round
-
-
-def _open_round_if_anyone(
-    *, actor, reason: str, vacancy: Vacancy, day: datetime.date
+def open_round_if_anyone(
+    *, actor, reason: str, vacancy: Vacancy, day: datetime.date, decisions: LettingDecisions
 ) -> tuple[OfferRound | None, str]:
-    """Open the next round on a locked vacancy that can have one (``_round_refusal`` is empty), or
+    """Open the next round on a locked vacancy that can have one (``round_refusal`` is empty), or
     return (None, why) when nobody on the lists can be offered the dwelling (then the vacancy page
     shows the R2.5 / R12.3 fallback)."""
     terms = offer_terms(organisation_id=vacancy.organisation_id, day=day)
     ranking = _ranking_with_guarantees_judged(
-        actor=actor, reason=reason, vacancy=vacancy, day=day, size=terms.offer_round_size
+        actor=actor, reason=reason, vacancy=vacancy, day=day, size=terms.offer_round_size, decisions=decisions
     )
     if not ranking.placed:
         return None, " ".join(ranking.notes) or _("Nobody on the lists can be offered the dwelling.")
@@ -174,7 +204,7 @@ def _open_round_if_anyone(
             audited_save(offer_round, actor=actor, reason=reason)
     except IntegrityError as exc:
         raise ValidationError(_("An offer round is already open for this vacancy.")) from exc
-    guidance = _complaint_guidance(vacancy, day)
+    guidance = complaint_guidance_for(vacancy, day)
     for placed in ranking.placed[: terms.offer_round_size]:
         offer = audited_save(
             Offer(
@@ -227,15 +257,18 @@ class RoundOutcome:
     waiting_for: list[Offer]
 
 
-def round_outcome(offer_round: OfferRound, *, today: datetime.date | None = None) -> RoundOutcome:
+def round_outcome(
+    offer_round: OfferRound,
+    *,
+    decisions: LettingDecisions = NO_DECISIONS,
+    today: datetime.date | None = None,
+) -> RoundOutcome:
     """Who wins now: the best-ranked acceptance with nobody better-ranked still able to answer."""
     today = today or timezone.localdate()
     offers = list(offer_round.offers.order_by("rank"))
     past_deadline = today > offer_round.answer_deadline
     waiting: list[Offer] = []
-    from .rejections import rejected_entry_ids
-
-    rejected = rejected_entry_ids(offer_round.vacancy_id)
+    rejected = decisions.rejected_entry_ids
     for offer in offers:
         if offer.entry_id in rejected:
             continue  # a decided rejection for this vacancy: the candidate neither wins nor holds up others
@@ -269,7 +302,12 @@ def _count_unanswered(*, entry_id: int, terms) -> None:
 
 @transaction.atomic
 def round_close(
-    *, actor, reason: str, offer_round: OfferRound, today: datetime.date | None = None
+    *,
+    actor,
+    reason: str,
+    offer_round: OfferRound,
+    decisions: LettingDecisions,
+    today: datetime.date | None = None,
 ) -> RoundOutcome:
     """Close a round: past the deadline, pending offers become unanswered (and count); the
     best-ranked acceptance wins and the other offers are withdrawn, with a letter to those who had
@@ -279,15 +317,20 @@ def round_close(
     today = today or timezone.localdate()
     offer_round = OfferRound.objects.select_for_update().select_related("vacancy").get(pk=offer_round.pk)
     _require_write(actor, offer_round.vacancy)
-    return _close_round(actor=actor, reason=reason, offer_round=offer_round, today=today)
+    return close_locked_round(
+        actor=actor, reason=reason, offer_round=offer_round, today=today, decisions=decisions
+    )
 
 
-def _close_round(*, actor, reason: str, offer_round: OfferRound, today: datetime.date) -> RoundOutcome:
-    """Close a round locked by the caller (who has checked the rights, or is the daily job)."""
+def close_locked_round(
+    *, actor, reason: str, offer_round: OfferRound, today: datetime.date, decisions: LettingDecisions
+) -> RoundOutcome:
+    """Close a round locked by the caller (who has checked the rights, or is the daily job). The
+    winner's approval by the kommune is the caller's next step (``letting.workflow``)."""
     vacancy = offer_round.vacancy
     if offer_round.state != RoundState.OPEN:
         raise ValidationError(_("The offer round is already closed."))
-    outcome = round_outcome(offer_round, today=today)
+    outcome = round_outcome(offer_round, today=today, decisions=decisions)
     past_deadline = today > offer_round.answer_deadline
     if outcome.winner is None and not past_deadline and outcome.waiting_for:
         raise ValidationError(
@@ -328,47 +371,82 @@ def _close_round(*, actor, reason: str, offer_round: OfferRound, today: datetime
     offer_round.state = RoundState.DECIDED if outcome.winner is not None else RoundState.EXHAUSTED
     offer_round.closed_at = timezone.now()
     audited_save(offer_round, actor=actor, reason=reason)
-    if outcome.winner is not None:
-        # A letting that needs the kommune's approval (R42.1, R36.1, R12.1) goes to the
-        # kommune as soon as the winner is known; lease_sign waits for the approval.
-        from .approvals import request_if_needed
-
-        request_if_needed(
-            actor=actor,
-            reason=reason,
-            vacancy=vacancy,
-            person=outcome.winner.entry.person,
-            offer=outcome.winner,
-            day=today,
-        )
     if outcome.winner is None:
         locked = Vacancy.objects.select_for_update().select_related("dwelling__department").get(pk=vacancy.pk)
-        if not _round_refusal(locked):
+        if not round_refusal(locked):
             # With nobody left to offer no round opens: the vacancy page shows the R2.5 / R12.3 fallback.
-            _open_round_if_anyone(actor=actor, reason=reason, vacancy=locked, day=today)
+            open_round_if_anyone(actor=actor, reason=reason, vacancy=locked, day=today, decisions=decisions)
     offer_round.refresh_from_db()
     return RoundOutcome(offer_round, outcome.winner, [])
 
 
-def rounds_expire(*, today: datetime.date, progress=None) -> int:
-    """The daily job: close every open round whose answer deadline has passed."""
-    actor = system_user()
-    closed = 0
-    due = OfferRound.objects.filter(state=RoundState.OPEN, answer_deadline__lt=today).values_list(
-        "pk", flat=True
+def due_round_ids(today: datetime.date) -> list[int]:
+    """The open rounds whose answer deadline has passed (closed by ``letting.workflow.rounds_expire``)."""
+    due = OfferRound.objects.filter(state=RoundState.OPEN, answer_deadline__lt=today)
+    return list(due.values_list("pk", flat=True))
+
+
+def winner_refused(
+    *, actor, reason: str, offer: Offer, today: datetime.date, decisions: LettingDecisions
+) -> Offer | None:
+    """The kommune refused the letting to a round's winner (§ 42, § 36, § 12): the next acceptance
+    in the round wins and is returned (the caller asks the kommune about it), or the round is
+    exhausted and the next one opened. Those who accepted but were withdrawn when the round was
+    decided count as acceptances (an answer date tells an acceptance from an offer still pending
+    at the time), best-ranked first."""
+    offer_round = OfferRound.objects.select_for_update().get(pk=offer.round_id)
+    offer = Offer.objects.get(pk=offer.pk)
+    if offer.answer == Answer.ACCEPTED:
+        offer.answer = Answer.KOMMUNE_REFUSED
+        audited_save(offer, actor=actor, reason=reason, validate=False)
+    if offer_round.state != RoundState.DECIDED:
+        return None
+    runner_up = (
+        offer_round.offers.filter(answer=Answer.WITHDRAWN, answered_on__isnull=False)
+        .select_related("entry__person")
+        .order_by("rank")
+        .first()
     )
-    for pk in list(due):
-        with transaction.atomic():
-            offer_round = OfferRound.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-            if offer_round is None or offer_round.state != RoundState.OPEN:
-                continue
-            _close_round(
-                actor=actor,
-                reason=_("The answer deadline has passed"),
-                offer_round=offer_round,
-                today=today,
-            )
-            closed += 1
-        if progress is not None:
-            progress.advance()
-    return closed
+    if runner_up is not None:
+        runner_up.answer = Answer.ACCEPTED
+        audited_save(
+            runner_up, actor=actor, reason=_("The kommune refused the winner: the next acceptance wins")
+        )
+        return runner_up
+    offer_round.state = RoundState.EXHAUSTED
+    audited_save(offer_round, actor=actor, reason=reason)
+    vacancy = (
+        Vacancy.objects.select_for_update(of=("self",))
+        .select_related("dwelling__department")
+        .get(pk=offer_round.vacancy_id)
+    )
+    if not round_refusal(vacancy):
+        # With nobody left to offer no round opens: the vacancy page shows the fallback.
+        open_round_if_anyone(actor=actor, reason=reason, vacancy=vacancy, day=today, decisions=decisions)
+    return None
+
+
+def winner_restored(*, actor, reason: str, offer: Offer) -> list:
+    """A refused winner is the one to be let to again (Ankestyrelsen overturned the refusal, R24):
+    whoever accepted after them steps back (their acceptance withdrawn, as when a round is decided),
+    a round opened since is cancelled, and the round is decided for them again. Returns the persons
+    who stepped back, for their letters."""
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer_round = OfferRound.objects.select_for_update().get(pk=offer.round_id)
+    stepped_back = []
+    for promoted in (
+        offer_round.offers.filter(answer=Answer.ACCEPTED).exclude(pk=offer.pk).select_related("entry__person")
+    ):
+        promoted.answer = Answer.WITHDRAWN
+        audited_save(promoted, actor=actor, reason=reason)
+        stepped_back.append(promoted.entry.person)
+    for later in offer_round.vacancy.rounds.filter(state=RoundState.OPEN).exclude(pk=offer_round.pk):
+        later.state, later.closed_at = RoundState.CANCELLED, timezone.now()
+        audited_save(later, actor=actor, reason=reason)
+    offer.answer = Answer.ACCEPTED
+    audited_save(offer, actor=actor, reason=reason)
+    if offer_round.state != RoundState.DECIDED:
+        offer_round.state = RoundState.DECIDED
+        offer_round.closed_at = offer_round.closed_at or timezone.now()
+        audited_save(offer_round, actor=actor, reason=reason)
+    return stepped_back

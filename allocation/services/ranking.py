@@ -318,6 +318,7 @@ def vacancy_ranking(
     day: datetime.date | None = None,
     limit: int = 50,
     skip_entry_ids: Collection[int] = (),
+    approved_person_ids: Collection[int] = (),
     excluded_limit: int = EXCLUDED_LIMIT,
 ) -> VacancyRanking:
     """The top ``limit`` candidates for the vacancy on ``day`` (default today), exactly as
@@ -325,7 +326,9 @@ def vacancy_ranking(
 
     ``skip_entry_ids``: entries already offered this vacancy in earlier rounds (declined, or no
     answer) — left out altogether, so the ranks count the others. ``excluded_limit``: how many
-    passed-over candidates to show per list (0: none).
+    passed-over candidates to show per list (0: none). ``approved_person_ids``: persons whose letting
+    of this vacancy the kommune approved (R12.1, shown for a startbolig) — the approvals app's
+    answer, passed down by ``letting.workflow`` so this module does not read that app.
 
     Costs at most 9 queries whatever the number of candidates — the decisions in force (3–4; for a
     youth dwelling 1–2 more: the letting guideline with its groups),
@@ -340,7 +343,7 @@ def vacancy_ranking(
     vacancy = _with_related(vacancy)
     facts = dwelling_facts(vacancy)
     rules = letting_rules_for(vacancy, day)
-    plan = sql.plan_for(vacancy, facts, rules, skip_entry_ids)
+    plan = sql.plan_for(vacancy, facts, rules, skip_entry_ids, approved_person_ids)
 
     kinds = _shown_kinds(facts, rules)
     if kinds == (ListKind.INTERNAL, ListKind.GENERAL):

@@ -28,7 +28,10 @@ from ..models import (
 )
 from ..models.agreements import SET_ASIDE_AGREEMENT_KINDS
 from ..rules.channels import ChannelFacts, choose_channel, letting_scope
+from .adverts import youth_fallback_problem
+from .offers import LettingDecisions, previously_offered
 from .policies import kommune_decision_in_force
+from .ranking import vacancy_ranking
 
 
 def _count(key: str) -> int:
@@ -116,9 +119,12 @@ def vacancy_open(
     notice_date: datetime.date,
     move_out_date: datetime.date,
     rehousing: bool = False,
+    youth_reversion_decided_on: datetime.date | None = None,
 ) -> Vacancy:
     """Open a vacancy and decide its channel (§ 1), counting the kommune's share (R1.4) and the
-    internal list's turn (R7: every second vacant family dwelling let from the lists)."""
+    internal list's turn (R7: every second vacant family dwelling let from the lists).
+    ``youth_reversion_decided_on``: the day of the kommune's R12.5 decision that this youth
+    dwelling is let as a youth dwelling again (read by ``letting.workflow.vacancy_open``)."""
     dwelling = Dwelling.objects.select_related("department").get(pk=dwelling.pk)
     organisation_id = dwelling.department.organisation_id
     if not permissions.can_write_organisation(actor, organisation_id):
@@ -186,19 +192,15 @@ def vacancy_open(
         agreement=agreement,
         opened_by=actor,
     )
-    if dwelling.kind == DwellingKind.YOUTH:
+    if dwelling.kind == DwellingKind.YOUTH and youth_reversion_decided_on is not None:
         # R12.5: the kommune decided that this youth dwelling, let as a family or elder
         # dwelling (R12.4), is let as a youth dwelling again — say so; no letting out of kind is
         # approved for it any more (``approvals.approval_request_create``).
-        from .approvals import youth_reversion_in_force
-
-        reversion = youth_reversion_in_force(dwelling_id=dwelling.pk, day=day)
-        if reversion is not None:
-            vacancy.channel_reason = "{} {}".format(
-                vacancy.channel_reason,
-                _("R12.5: the kommune decided on %(day)s that the dwelling is let as a youth dwelling again.")
-                % {"day": reversion.decided_on.strftime("%d.%m.%Y")},
-            )[:500]
+        vacancy.channel_reason = "{} {}".format(
+            vacancy.channel_reason,
+            _("R12.5: the kommune decided on %(day)s that the dwelling is let as a youth dwelling again.")
+            % {"day": youth_reversion_decided_on.strftime("%d.%m.%Y")},
+        )[:500]
     if choice.channel == LettingChannel.LIST and is_family:
         # § 7: the internal list's turn is every second vacant family dwelling (the 2nd, 4th, …),
         # not counting vacancies cancelled before they were let.
@@ -236,12 +238,11 @@ FALLBACK_RULES = {
 
 
 @transaction.atomic
-def vacancy_let_outside(*, actor, reason: str, vacancy: Vacancy, rule: str, why: str) -> Vacancy:
+def vacancy_let_outside(
+    *, actor, reason: str, vacancy: Vacancy, rule: str, why: str, decisions: LettingDecisions
+) -> Vacancy:
     """Record that the dwelling may be let outside the eligible group (R2.5, R12.3, R14.3, R41).
     R2.5 and R12.3 need the ranking to be empty: nobody left on the lists who can take it."""
-    from .offers import previously_offered
-    from .ranking import vacancy_ranking
-
     require_reason(reason)
     vacancy = Vacancy.objects.select_for_update().select_related("dwelling").get(pk=vacancy.pk)
     if not permissions.can_write_organisation(actor, vacancy.organisation_id):
@@ -264,8 +265,6 @@ def vacancy_let_outside(*, actor, reason: str, vacancy: Vacancy, rule: str, why:
     if rule == "R12.3" and vacancy.channel == LettingChannel.ADVERTISING:
         # § 12 holds in letting by advertising (§ 1, stk. 6 sets aside §§ 2–11 only): others only
         # when no qualified applicant in the eligible group is left after the deadline.
-        from .adverts import youth_fallback_problem
-
         problem = youth_fallback_problem(getattr(vacancy, "advert", None))
         if problem:
             raise ValidationError({"rule": problem})
@@ -275,7 +274,12 @@ def vacancy_let_outside(*, actor, reason: str, vacancy: Vacancy, rule: str, why:
         (LettingChannel.LIST, LettingChannel.FLEXIBLE) if rule == "R12.3" else (LettingChannel.LIST,)
     )
     if rule in ("R2.5", "R12.3") and vacancy.channel in ranked_channels:
-        result = vacancy_ranking(vacancy, limit=1, skip_entry_ids=previously_offered(vacancy))
+        result = vacancy_ranking(
+            vacancy,
+            limit=1,
+            skip_entry_ids=previously_offered(vacancy, decisions),
+            approved_person_ids=decisions.approved_person_ids,
+        )
         ranking = getattr(result, "ranking", result)
         if ranking.placed:
             raise ValidationError(

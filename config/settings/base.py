@@ -42,11 +42,17 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
-    # Our apps, in dependency order: housing <- letters <- waitinglists <- allocation; eldercare.
+    # Our apps, in dependency order (enforced by import-linter, .importlinter): housing <- letters <-
+    # waitinglists <- allocation <- approvals | rejections <- complaints <- letting; eldercare on
+    # housing and letters.
     "housing",
     "letters",
     "waitinglists",
     "allocation",
+    "approvals",
+    "rejections",
+    "complaints",
+    "letting",
     "eldercare",
 ]
 
@@ -259,7 +265,7 @@ CELERY_BEAT_SCHEDULE = {
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
-# The JSON API (allocation/api.py): staff sessions only, read-only JSON, documented with OpenAPI.
+# The JSON API (letting/api.py): staff sessions only, read-only JSON, documented with OpenAPI.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -43,7 +43,14 @@ from allocation.models import (
     Vacancy,
 )
 from allocation.services import candidates
-from allocation.services.ranking import RANKING_RELATED, _statement, vacancy_ranking
+from allocation.services.ranking import (
+    RANKING_RELATED,
+    _shown_kinds,
+    _statement,
+    dwelling_facts,
+    letting_rules_for,
+    vacancy_ranking,
+)
 from housing import cpr
 from housing.audit import audited_save, system_user
 from housing.models import Dwelling, DwellingKind, Household, HouseholdMember, HouseholdRelation, Person
@@ -486,8 +493,6 @@ class Command(BaseCommand):
     def _explain(self, vacancy: Vacancy, limit: int) -> None:
         """EXPLAIN ANALYZE of the main query: the one statement ``vacancy_ranking`` reads the
         candidates' slices and the first passed over with."""
-        from allocation.services.ranking import _shown_kinds, dwelling_facts, letting_rules_for
-
         vacancy = Vacancy.objects.select_related(*RANKING_RELATED).get(pk=vacancy.pk)
         facts, rules = dwelling_facts(vacancy), letting_rules_for(vacancy, self.day)
         plan = candidates.plan_for(vacancy, facts, rules, ())

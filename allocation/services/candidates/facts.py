@@ -8,21 +8,19 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import Exists, F, JSONField, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, JSONField, OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 
 from waitinglists.models import Entry, ListKind
 from waitinglists.services.registration import WISH_FIELDS
 
 from ...models import (
-    ApprovalRequest,
     GuaranteeSetAside,
     GuaranteeState,
     HousingGuarantee,
     Lease,
     SeparationPriority,
 )
-from ...models.approvals import LETTING_ALLOWED_STATES
 from ...rules.ranking import Candidate, CurrentDwelling
 from .conditions import _charges_in_arrears, _children, _household_members, _probe_value
 from .plan import Plan
@@ -147,13 +145,8 @@ def load(plan: Plan, entry_ids: list[int]) -> Loaded:
         # the ranking names the applicant, through the approval request (``services.approvals``).
         # The ranking does not wait for it; it shows whether the approval is in (a startbolig
         # approval never lapses into approval, R42.3), and ``lease_check`` refuses the lease until it is.
-        facts["startbolig_approved"] = Exists(
-            ApprovalRequest.objects.filter(
-                vacancy_id=plan.vacancy_id,
-                person_id=OuterRef("person_id"),
-                state__in=LETTING_ALLOWED_STATES,
-                grounds__contains=["R12.1"],
-            )
+        facts["startbolig_approved"] = ExpressionWrapper(
+            Q(person_id__in=plan.approved_person_ids), output_field=BooleanField()
         )
     internal = set(plan.lists_of(ListKind.INTERNAL))
     # The dwelling given up: on the internal turn, and on the general turn of a dwelling fitted for

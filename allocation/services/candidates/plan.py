@@ -78,7 +78,10 @@ class Plan:
     transfer_moved_in_by: datetime.date | None
     # Conditions compiled once per ranking (``_sql``), by name.
     compiled: dict = field(default_factory=dict, compare=False, repr=False)
-    vacancy_id: int | None = None  # R12.1: the kommune's approval of a startbolig nomination
+    vacancy_id: int | None = None
+    # R12.1: persons whose startbolig letting of this vacancy the kommune approved (read by
+    # ``letting.workflow`` from the approvals app and passed down as data).
+    approved_person_ids: frozenset[int] = frozenset()
 
     @property
     def day(self) -> datetime.date:
@@ -114,7 +117,11 @@ class Plan:
 
 
 def plan_for(
-    vacancy: Vacancy, dwelling: DwellingFacts, rules: LettingRules, skip_entry_ids: Iterable[int]
+    vacancy: Vacancy,
+    dwelling: DwellingFacts,
+    rules: LettingRules,
+    skip_entry_ids: Iterable[int],
+    approved_person_ids: Iterable[int] = (),
 ) -> Plan:
     """The lists of the vacancy's organisation (one query) and the thresholds of the day.
     ``vacancy`` must come with ``dwelling`` and ``organisation__shared_list`` loaded."""
@@ -137,6 +144,7 @@ def plan_for(
         monthly_rent=vacancy.dwelling.monthly_rent,
         lists=tuple(lists.values_list("pk", "kind")),
         skip=frozenset(skip_entry_ids),
+        approved_person_ids=frozenset(approved_person_ids),
         adult_born_by=born_on_or_before(rules.today, 18),
         aged_25_born_by=born_on_or_before(rules.today, 25),
         transfer_moved_in_by=moved_in_on_or_before(rules.today, months) if months else None,

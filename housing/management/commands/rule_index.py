@@ -58,8 +58,13 @@ def expand_range(first: str, last: str) -> list[str]:
         last = f"{start.group(1)}{last}"
     end = PARTS.match(last)
     if (
-        start and end and start.group(1) == end.group(1) and start.group(2) == end.group(2)
-        and start.group(3) and end.group(3) and int(start.group(3)) < int(end.group(3))
+        start
+        and end
+        and start.group(1) == end.group(1)
+        and start.group(2) == end.group(2)
+        and start.group(3)
+        and end.group(3)
+        and int(start.group(3)) < int(end.group(3))
     ):
         prefix, paragraph = start.group(1), start.group(2)
         return [f"{prefix}{paragraph}.{n}" for n in range(int(start.group(3)), int(end.group(3)) + 1)]
@@ -90,7 +95,7 @@ def _title(text: str) -> str:
         for index, char in enumerate(text):
             depth += {"(": 1, ")": -1}.get(char, 0)
             if depth == 0:
-                text = text[index + 1:].strip()
+                text = text[index + 1 :].strip()
                 break
     sentence = SENTENCE_END.split(text, maxsplit=1)[0].rstrip(".")
     if len(sentence) > 170:
@@ -105,8 +110,8 @@ def parse_catalogue(text: str) -> list[dict[str, str]]:
     rules: dict[str, dict[str, str]] = {}
     for index, match in enumerate(bold):
         end = bold[index + 1].start() if index + 1 < len(bold) else len(text)
-        stop = re.search(r"\n\s*(?:- |#)", text[match.end():end])
-        body = text[match.end(): match.end() + stop.start()] if stop else text[match.end():end]
+        stop = re.search(r"\n\s*(?:- |#)", text[match.end() : end])
+        body = text[match.end() : match.end() + stop.start()] if stop else text[match.end() : end]
         section = next((title for start, title in reversed(headings) if start < match.start()), "")
         head = match.group(1)
         found = ONE_ID.findall(head)
@@ -125,8 +130,11 @@ def parse_catalogue(text: str) -> list[dict[str, str]]:
 
 def _is_rule_marker(node: ast.AST) -> bool:
     return (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "rule"
-        and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "mark"
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "rule"
+        and isinstance(node.func.value, ast.Attribute)
+        and node.func.value.attr == "mark"
     )
 
 
@@ -158,9 +166,13 @@ def _named_markers(tree: ast.Module) -> dict[str, list[str]]:
                 value = statement.value
                 if any(_is_rule_marker(n) for n in ast.walk(value)):
                     named[target.id] = _marker_ids(value, named)
-                elif isinstance(value, (ast.Tuple, ast.List)) and value.elts and all(
-                    isinstance(e, ast.Constant) and isinstance(e.value, str) and PARTS.match(e.value)
-                    for e in value.elts
+                elif (
+                    isinstance(value, (ast.Tuple, ast.List))
+                    and value.elts
+                    and all(
+                        isinstance(e, ast.Constant) and isinstance(e.value, str) and PARTS.match(e.value)
+                        for e in value.elts
+                    )
                 ):
                     named[target.id] = [e.value for e in value.elts]
     return named

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LettingConfig(AppConfig):
+    """The letting process from vacancy to lease: ``letting.workflow`` directs it across the
+    allocation, rejections and approvals apps, and the caseworker's vacancy pages live here."""
+
+    name = "letting"
+    verbose_name = _("Letting")
+
+    def ready(self) -> None:
+        # lazy: signal receivers are connected once the app registry is ready.
+        from approvals.signals import letting_refused
+
+        from . import workflow
+
+        letting_refused.connect(workflow.on_letting_refused, dispatch_uid="letting.on_letting_refused")
