@@ -1,9 +1,12 @@
 """The Celery app. Schedules live in the database (django-celery-beat's DatabaseScheduler)."""
 
+import logging
 import os
+from logging.config import dictConfig
 
 from celery import Celery
 from celery.signals import setup_logging
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -20,11 +23,6 @@ def use_django_logging(loglevel=None, **_kwargs) -> None:
     own, unfiltered ones, so a task's traceback would print a CPR number in full. The worker's
     ``-l``/``--loglevel`` still decides how much it logs.
     """
-    import logging
-    from logging.config import dictConfig
-
-    from django.conf import settings
-
     dictConfig(settings.LOGGING)
     if loglevel:
         logging.getLogger().setLevel(loglevel)

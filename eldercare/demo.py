@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from housing.models import Dwelling, DwellingKind, Kommune, Person
 
+from .demo_lists import seed as seed_lists  # the specific lists and the § 25 information
 from .models import NeedDecision
 from .services import allocation, guarantee, needs
 
@@ -52,7 +53,6 @@ def _partner(person) -> needs.Household:
 def seed(*, command) -> dict[str, int]:
     kommune = Kommune.objects.filter(code=AARHUS).first()
     officer = get_user_model().objects.filter(username="kommune").first()
-    from .demo_lists import seed as seed_lists  # the specific lists and the § 25 information
 
     lists_created = seed_lists(command=command)
     if kommune is None or officer is None or NeedDecision.objects.filter(kommune=kommune).exists():

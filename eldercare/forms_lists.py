@@ -9,6 +9,7 @@ from housing.forms import DateInput, ReasonFormMixin
 from housing.models import Kommune
 
 from .models import FacilityKind, OutsiderExemption
+from .services.outsiders import Bilag1Documentation
 
 
 class ReasonLast(ReasonFormMixin):
@@ -182,8 +183,6 @@ class Bilag1Fields(forms.Form):
     )
 
     def documentation(self):
-        from .services.outsiders import Bilag1Documentation
-
         data = self.cleaned_data
         return Bilag1Documentation(
             decisive_obstacle=data.get("justification", ""),

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from letters.jobs import JobProgress, job
 
-from .services import guarantee
+from .services import guarantee, specific_lists
 
 
 @job(
@@ -33,8 +33,6 @@ def guarantee_warnings(progress: JobProgress) -> None:
     ),
 )
 def specific_list_fee_remind(progress: JobProgress) -> None:
-    from .services import specific_lists
-
     progress.count("reminded", specific_lists.fee_cycle_remind(today=timezone.localdate(), progress=progress))
 
 
@@ -44,6 +42,4 @@ def specific_list_fee_remind(progress: JobProgress) -> None:
     description=_("Entries whose fee is still unpaid after the reminder's deadline leave the list (R21.3)."),
 )
 def specific_list_fee_delete(progress: JobProgress) -> None:
-    from .services import specific_lists
-
     progress.count("deleted", specific_lists.fee_cycle_delete(today=timezone.localdate(), progress=progress))

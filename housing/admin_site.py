@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from .input_limits import BoundedAdminAuthenticationForm
 
 
 def _valid_id(field, value) -> bool:
@@ -91,17 +92,8 @@ def _checked(admin_class):
 
 
 class BoligAdminSite(admin.AdminSite):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Django's own login form lets a name of any length through to authentication (issue
-        # 13). Imported here: the site is built once the models are loaded, this module before.
-        from .input_limits import BoundedAdminAuthenticationForm
-
-        self.login_form = BoundedAdminAuthenticationForm
+    # Django's own login form lets a name of any length through to authentication.
+    login_form = BoundedAdminAuthenticationForm
 
     def register(self, model_or_iterable, admin_class=None, **options):
         super().register(model_or_iterable, _checked(admin_class or admin.ModelAdmin), **options)
-
-
-class BoligAdminConfig(AdminConfig):
-    default_site = "housing.admin_site.BoligAdminSite"

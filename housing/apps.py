@@ -7,6 +7,9 @@ class HousingConfig(AppConfig):
     verbose_name = _("Register")
 
     def ready(self) -> None:
+        # lazy: ready() is Django's place for these. input_limits imports django.contrib.auth.forms,
+        # which needs the user model (the app registry must be ready), and auth_events connects its
+        # receivers once, when the app is set up.
         from . import (
             auth_events,  # noqa: F401  (connects the login/logout audit receivers)
             input_limits,

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from . import permissions, scoping
+from . import cpr, permissions, scoping
 from .audit import audited_save, require_reason
 from .models import (
     AccessKind,
@@ -111,8 +111,6 @@ def reserve_numbers(*, tenant_id: int, series: str, count: int = 1, at_least: in
 
 def person_find_by_cpr(*, actor, cpr_number: str) -> Person | None:
     """Look a person up by CPR through the keyed hash, inside the actor's controllers only."""
-    from . import cpr
-
     normalised = cpr.normalise(cpr_number)
     return scoping.persons_for(actor).filter(cpr_hash=cpr.lookup_hash(normalised)).first()
 

@@ -1,14 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from housing.person_tabs import register_person_tab
+
 
 class LettersConfig(AppConfig):
     name = "letters"
     verbose_name = _("Letters")
 
     def ready(self) -> None:
-        from housing.person_tabs import register_person_tab
-
         register_person_tab(
             key="correspondence",
             label=_("Correspondence"),

@@ -24,7 +24,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 
+from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
@@ -82,10 +84,6 @@ def get_job(name: str) -> JobSpec:
 
 def _load_job_modules() -> None:
     """Import every installed app's ``job_definitions`` module so its jobs are registered."""
-    from importlib import import_module
-
-    from django.apps import apps
-
     for config in apps.get_app_configs():
         try:
             import_module(f"{config.name}.job_definitions")
@@ -210,15 +208,10 @@ def reap_stopped_runs() -> list[JobRun]:
     return reaped
 
 
-def _enqueue_resumption(run: JobRun) -> None:
-    from .tasks import run_job_task
-
-    run_job_task.delay(run.job, trigger=JobRun.Trigger.RECOVERY, resumes=run.pk)
-
-
-def resume_stopped_runs() -> list[JobRun]:
-    """Ask once, per run closed as *worker lost*, for a new run of its job to take over its work
-    (enqueued when this transaction commits)."""
+def resume_stopped_runs(*, enqueue: Callable[[JobRun], None]) -> list[JobRun]:
+    """Ask once, per run closed as *worker lost*, for a new run of its job to take over its work:
+    ``enqueue(run)`` is called for each when this transaction commits. The caller brings the
+    queue (``letters.tasks``), so this module, which the tasks run, never imports them back."""
     jobs = registered_jobs()
     resumed: list[JobRun] = []
     with transaction.atomic():
@@ -231,15 +224,16 @@ def resume_stopped_runs() -> list[JobRun]:
             if run.job not in jobs:
                 continue
             JobRun.objects.filter(pk=run.pk).update(resume_requested_at=timezone.now())
-            transaction.on_commit(functools.partial(_enqueue_resumption, run))
+            transaction.on_commit(functools.partial(enqueue, run))
             resumed.append(run)
     return resumed
 
 
-def recover_stopped_runs() -> dict[str, int]:
-    """The recovery beat task's work: close stopped runs and have their work taken over."""
+def recover_stopped_runs(*, enqueue: Callable[[JobRun], None]) -> dict[str, int]:
+    """The recovery beat task's work: close stopped runs and have their work taken over (each by a
+    new run that ``enqueue`` asks for)."""
     reaped = reap_stopped_runs()
-    resumed = resume_stopped_runs()
+    resumed = resume_stopped_runs(enqueue=enqueue)
     return {"closed": len(reaped), "resumed": len(resumed)}
 
 

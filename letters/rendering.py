@@ -109,6 +109,8 @@ class _Renderer(threading.local):
         self.ready = False
 
     def setup(self) -> None:
+        # lazy: WeasyPrint takes ~0.6 s to import; only a process that renders a PDF pays for it,
+        # not every web and worker process that imports this module at start-up.
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
         from weasyprint.urls import URLFetcher
@@ -127,6 +129,7 @@ _renderer = _Renderer()
 
 def render_pdf(html: str) -> tuple[bytes, int]:
     """Render letter HTML (from ``render_letter_html``) to PDF bytes and the number of pages."""
+    # lazy: WeasyPrint is heavy to import (see ``_Renderer.setup``).
     from weasyprint import HTML
 
     if not _renderer.ready:

@@ -35,6 +35,7 @@ from housing.audit import audited_save, require_reason, system_user
 from housing.models import HousingOrganisation, Person, Tenant
 
 from . import channels
+from .memo import build_memo
 from .models import (
     LEGAL_NOTICE_KINDS,
     Channel,
@@ -45,6 +46,9 @@ from .models import (
     PrintBatch,
     SendAttempt,
 )
+from .rendering import render_letter_html, render_pdf
+from .tasks import run_job_task
+from .transports import get_transport
 
 logger = logging.getLogger(__name__)
 
@@ -204,8 +208,6 @@ def letter_create(
 
 
 def _enqueue_dispatch() -> None:
-    from .tasks import run_job_task
-
     run_job_task.delay("letters.dispatch", trigger="event")
 
 
@@ -298,8 +300,6 @@ def dispatch_claims_release(run) -> int:
 
 def _ensure_pdf(letter: Letter) -> bytes:
     """The letter's PDF: rendered once, stored on the letter (saved with the next audited save)."""
-    from .rendering import render_letter_html, render_pdf
-
     if letter.pdf:
         with letter.pdf.open("rb") as handle:
             return handle.read()
@@ -311,8 +311,6 @@ def _ensure_pdf(letter: Letter) -> bytes:
 
 def _send_one(letter: Letter, transport) -> tuple[str, str]:
     """Render, build the MeMo message and hand it to the transport. Returns (reference, state)."""
-    from .memo import build_memo
-
     pdf = _ensure_pdf(letter)
     if letter.recipient_organisation_id is not None:
         memo_xml = build_memo(letter, pdf=pdf, recipient_cvr=letter.recipient_organisation.cvr)
@@ -389,8 +387,6 @@ def letters_dispatch(
     *, progress=None, batch_size: int | None = None, limit: int | None = None
 ) -> DispatchResult:
     """Send queued Digital Post letters until none are left (or ``limit`` are done)."""
-    from .transports import get_transport
-
     transport = get_transport()
     actor = system_user()
     run = progress.run if progress is not None else None
@@ -559,6 +555,8 @@ def print_batches_create(*, actor, progress=None) -> list[PrintBatch]:
 
 @transaction.atomic
 def _print_batch_create(*, actor, controller_id: int, progress=None) -> PrintBatch | None:
+    # lazy: pypdf costs ~0.2 s to import and only the print-batch job needs it, not every process
+    # that imports the letter services at start-up.
     from pypdf import PdfWriter
 
     letters = list(

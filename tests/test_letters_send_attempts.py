@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from housing.audit import audited_save
-from letters import jobs, services
+from letters import jobs, services, tasks
 from letters.models import DeliveryEvent, JobRun, Letter, LetterState, SendAttempt
 
 PAGE_LANGUAGE = "en"
@@ -164,13 +164,13 @@ def test_recovery_starts_one_new_run_that_takes_over_the_stopped_runs_work(
     lease = timezone.now() + datetime.timedelta(minutes=5)
     Letter.objects.filter(pk=letter.pk).update(claim_token=services.claim_token_for(run), claimed_until=lease)
     with django_capture_on_commit_callbacks(execute=True):
-        assert jobs.recover_stopped_runs() == {"closed": 1, "resumed": 1}
+        assert tasks.recover_stopped_runs_task() == {"closed": 1, "resumed": 1}
     resumed = JobRun.objects.get(resumes=run)
     assert resumed.trigger == JobRun.Trigger.RECOVERY and resumed.state == JobRun.State.SUCCEEDED
     letter.refresh_from_db()
     assert letter.state == LetterState.DELIVERED, "taken over without waiting for the claim's lease"
     with django_capture_on_commit_callbacks(execute=True):
-        assert jobs.recover_stopped_runs() == {"closed": 0, "resumed": 0}
+        assert tasks.recover_stopped_runs_task() == {"closed": 0, "resumed": 0}
     assert JobRun.objects.filter(resumes=run).count() == 1
 
 
@@ -191,7 +191,9 @@ def test_a_repeated_delivery_of_a_stopped_runs_task_takes_it_over_once():
     stopped.refresh_from_db()
     assert stopped.state == JobRun.State.FAILED and stopped.worker_lost and stopped.resume_requested_at
     assert jobs.delivery_to_run(stopped.task_id) == (False, None)
-    assert jobs.resume_stopped_runs() == [], "recovery does not take it over a second time"
+    assert jobs.resume_stopped_runs(enqueue=tasks.enqueue_resumption) == [], (
+        "recovery does not take it over a second time"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -231,7 +233,7 @@ def test_the_job_run_page_says_the_worker_was_lost_and_which_run_took_over(
 ):
     run = _stale_run()
     with django_capture_on_commit_callbacks(execute=True):
-        jobs.recover_stopped_runs()
+        tasks.recover_stopped_runs_task()
     resumed = JobRun.objects.get(resumes=run)
     client = client_for(caseworker_a)
     page = client.get(run.get_absolute_url()).content.decode()

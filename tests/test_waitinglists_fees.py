@@ -320,7 +320,7 @@ def test_a_failed_reminder_holds_back_the_deletion_and_needs_attention_until_res
 ):
     _cycle(DUE)
     set_today(REMIND)
-    monkeypatch.setattr("letters.transports.get_transport", lambda: _BrokenTransport())
+    monkeypatch.setattr("letters.services.get_transport", lambda: _BrokenTransport())
     _cycle(REMIND)
     charge = _update_charge(digital_entry)
     assert charge.reminder_letter.state == LetterState.FAILED

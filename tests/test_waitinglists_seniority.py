@@ -36,7 +36,7 @@ from waitinglists.models import (
     WaitingList,
 )
 from waitinglists.positions import list_position
-from waitinglists.services import fees, seniority
+from waitinglists.services import fees, seniority, seniority_dates
 from waitinglists.services.registration import Wishes, entry_register
 
 pytestmark = pytest.mark.django_db
@@ -229,7 +229,7 @@ def test_r93_dates_and_r94_precedence(caseworker_a, org_a, general_list, interna
     e3 = _register(caseworker_a, internal_list, late_internal, D(2025, 6, 1))
     assert (e3.seniority_date, e3.seniority_basis) == (D(2010, 6, 1), SeniorityBasis.GENERAL_LIST_DATE)
     # Before the scheme is in force, the own date counts.
-    assert seniority.internal_seniority_date(entry=e1, on=D(2024, 12, 31)) == D(2020, 5, 1)
+    assert seniority_dates.internal_seniority_date(entry=e1, on=D(2024, 12, 31)) == D(2020, 5, 1)
 
     assert (
         seniority.apply_internal_from_general_scheme(

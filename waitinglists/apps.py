@@ -1,14 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from housing.person_tabs import register_person_tab
+
 
 class WaitinglistsConfig(AppConfig):
     name = "waitinglists"
     verbose_name = _("Waiting lists")
 
     def ready(self) -> None:
-        from housing.person_tabs import register_person_tab
-
         register_person_tab(
             key="waitinglists",
             label=_("Waiting lists"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import time
 
+import psycopg
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -34,8 +35,6 @@ def percentile(values: list[float], share: float) -> float:
 def use_database(name: str, *, reseed: bool, stdout) -> None:
     """Switch the default connection to the database ``name``: created (or dropped and created with
     ``reseed``) when needed, then migrated."""
-    import psycopg
-
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)

@@ -35,6 +35,7 @@ from ..models import (
     ElderOfferState,
     ElderVacancy,
     ElderVacancyState,
+    FacilityDwelling,
     GuaranteeEntry,
     GuaranteeState,
     NeedDecision,
@@ -42,6 +43,7 @@ from ..models import (
     OfferSource,
     OtherLettingBasis,
     SpecificEntryStatus,
+    SpecificList,
     SpecificListEntry,
 )
 from ..rules.ranking import (
@@ -54,7 +56,8 @@ from ..rules.ranking import (
     rank,
 )
 from . import guarantee as guarantee_services
-from .needs import require_officer
+from .officers import require_officer
+from .specific_lists import entry_mark_housed
 
 ANSWER_DAYS = 7  # default answer period offered in the form
 
@@ -90,8 +93,6 @@ def dwelling_facts(vacancy: ElderVacancy) -> DwellingFacts:
 
 
 def _specific_lists_of(dwelling: Dwelling) -> list[int]:
-    from ..models import FacilityDwelling, SpecificList
-
     link = FacilityDwelling.objects.filter(dwelling=dwelling).values_list("facility_id", flat=True).first()
     if link is None:
         return []
@@ -367,8 +368,6 @@ def offer_refuse(*, actor, reason: str, offer: ElderOffer, received_on: datetime
 def _mark_specific_housed(*, actor, reason: str, entry_id: int, housed_on: datetime.date) -> None:
     """The specific-list entry leaves the list as housed; its ``housed_on`` feeds the waiting-time
     figures of R22.2 and R25.4 (``eldercare.services.specific_lists``)."""
-    from .specific_lists import entry_mark_housed
-
     entry = SpecificListEntry.objects.select_related("specific_list").get(pk=entry_id)
     if entry.status == SpecificEntryStatus.ACTIVE:
         entry_mark_housed(actor=actor, reason=reason, entry=entry, housed_on=housed_on)

@@ -33,7 +33,7 @@ from ..models import (
     SpecificList,
 )
 from . import specific_lists
-from .needs import require_officer
+from .officers import require_officer
 
 
 def _locked(application: FreeChoiceApplication) -> FreeChoiceApplication:

@@ -34,6 +34,7 @@ from housing.audit import audited_save, require_reason
 from letters import complaint_guidance
 from letters import services as letters
 from letters.formatting import letter_long_date
+from letters.models import Channel
 
 from ..models import (
     DeadlineWarning,
@@ -50,6 +51,7 @@ from ..models import (
     PeriodOutcome,
 )
 from ..rules.deadlines import guarantee_deadlines
+from .officers import require_officer
 
 DEFAULT_WARNING_DAYS = 14
 MAX_WARNING_DAYS = 60
@@ -88,8 +90,6 @@ def has_pending_offer(entry: GuaranteeEntry) -> bool:
 def _received_by_digital_post(offer: ElderOffer) -> datetime.date | None:
     """The day the offer letter was delivered to the elder's Digital Post inbox (then it reached the
     elder); a physical letter's arrival is not known to the system."""
-    from letters.models import Channel
-
     letter = offer.offer_letter
     if letter is None or letter.channel != Channel.DIGITAL_POST or letter.delivered_at is None:
         return None
@@ -361,8 +361,6 @@ def guarantee_leave(
     withdrawn. The elder gets a letter, except on death; when the need lapsed, the letter is a
     decision with the appeal guidance (§ 24). A changed need for an elder dwelling or a botilbud is
     not this: it is a new needs decision (R18)."""
-    from .needs import require_officer
-
     reason = require_reason(reason)
     entry = _lock_waiting(entry)
     require_officer(actor, entry.kommune_id)

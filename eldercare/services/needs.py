@@ -18,18 +18,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from housing import permissions, scoping
+from housing import scoping
 from housing import services as housing_services
 from housing.audit import audited_save, require_reason
 from housing.models import AccessKind, AccessPurpose, Kommune, Person, PersonalDataAccess
 
 from ..models import GuaranteeChoice, GuaranteeEntry, GuaranteeState, NeedDecision, NeedKind, NeedState
 from ..rules.ranking import need_score
-
-
-def require_officer(actor, kommune_id: int) -> None:
-    """Only an officer of the kommune changes its elder data (``housing.permissions``)."""
-    permissions.require_act_for_kommune(actor, kommune_id)
+from . import guarantee
+from .officers import require_officer
 
 
 @dataclass(frozen=True)
@@ -135,8 +132,6 @@ def need_decision_record(
     """Record a new needs decision. For a plejebolig need: the general list with the guarantee
     (R15.1), or — when the elder chose a specific dwelling — the letter that the guarantee does not
     apply (R15.2). A citizen has one decision in force; a change goes through ``need_decision_change``."""
-    from . import guarantee
-
     require_reason(reason)
     require_officer(actor, kommune.pk)
     if person.controller_id != kommune.tenant_id:
@@ -202,8 +197,6 @@ def need_decision_change(
     * A plejebolig need now choosing a specific dwelling: R15.2, with a letter (an offer awaiting
       the answer is answered first: that is the elder's own choice, not a changed need).
     """
-    from . import guarantee
-
     require_reason(reason)
     old = NeedDecision.objects.select_for_update().get(pk=decision.pk)
     require_officer(actor, old.kommune_id)

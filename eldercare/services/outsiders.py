@@ -46,7 +46,7 @@ from housing.models import Kommune
 
 from ..models import FacilityKind, RefuseOutsidersDecision, SpecificListEntry
 from ..rules import outsiders as rules
-from .needs import require_officer
+from .officers import require_officer
 
 WAIT = ExpressionWrapper(F("housed_on") - F("joined_on"), output_field=DurationField())
 

@@ -45,7 +45,7 @@ from ..models import (
     SpecificListFeeCharge,
 )
 from . import outsiders
-from .needs import require_officer
+from .officers import require_officer
 
 
 def _danish(message: str) -> str:

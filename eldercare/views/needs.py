@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -41,8 +42,6 @@ def _decision_or_404(request, pk: int) -> NeedDecision:
 
 
 def _tabs(decision: NeedDecision, active: str) -> list[dict]:
-    from django.urls import reverse
-
     return [
         {
             "url": reverse("eldercare:need_detail", args=[decision.pk]),

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from housing import permissions
+from housing import services as housing_services
 from housing.audit import audited_save, require_reason
 from housing.models import Department, Household, Person
 from housing.services import reserve_numbers
@@ -34,6 +35,7 @@ from ..models import (
     SeniorityBasis,
     WaitingList,
 )
+from .seniority_dates import internal_seniority_date
 
 
 @dataclass
@@ -310,8 +312,6 @@ def entry_register(
         _set_departments(entry, wishes.departments, actor=actor, reason=reason)
     if waiting_list.kind == ListKind.INTERNAL and basis == SeniorityBasis.REGISTRATION:
         # R9.3: under the organisation's scheme, internal seniority counts from the general list.
-        from .seniority import internal_seniority_date
-
         internal = internal_seniority_date(entry=entry, on=day)
         if internal < entry.seniority_date:
             entry.seniority_date, entry.seniority_basis = internal, SeniorityBasis.GENERAL_LIST_DATE
@@ -358,8 +358,6 @@ def applicant_register(
     """Registration at the counter, by phone or from a paper form, in one transaction: an
     existing person of the list's controller (their consent updated when given now, DP2) or a new
     person, then the entry, its fee and the registration letter — or nothing at all."""
-    from housing import services as housing_services
-
     if existing_person is not None:
         person = existing_person
         if consent is not None:

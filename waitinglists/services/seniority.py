@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Min, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from ..models import (
     WaitingList,
 )
 from . import registration
+from .seniority_dates import general_dates_subquery, general_list_controllers, scheme_in_force
 
 # The 2010 andels members of § 2, stk. 3–4 and § 3, stk. 6: members on this day.
 ANDELS_CUTOFF = datetime.date(2010, 1, 1)
@@ -51,21 +52,6 @@ def _change_rule(kind: str) -> str:
     if kind == SchemeKind.KEEP_ON_LEASE:
         return _("§ 3, stk. 9 — R3.9")
     return _("§ 9, stk. 6 — R9.6")
-
-
-def scheme_in_force(
-    *, organisation_id: int, kind: str, on: datetime.date, enabled_only: bool = True
-) -> SeniorityScheme | None:
-    """The organisation's latest decision of ``kind`` in force on ``on`` — or None if there is
-    none, or (``enabled_only``) the latest decision abolished the scheme."""
-    scheme = (
-        SeniorityScheme.objects.filter(organisation_id=organisation_id, kind=kind, effective_from__lte=on)
-        .order_by("-effective_from")
-        .first()
-    )
-    if scheme is None or (enabled_only and not scheme.enabled):
-        return None
-    return scheme
 
 
 @transaction.atomic
@@ -148,57 +134,6 @@ def information_overdue(scheme: SeniorityScheme, today: datetime.date) -> bool:
 # --- Internal seniority from the general-list date (R9.3, R9.4) ---------------------------------
 
 
-def _general_list_controllers(organisation: HousingOrganisation) -> set[int]:
-    """The controllers whose general list is the organisation's: its own, or its association's."""
-    return {organisation.tenant_id, organisation.list_tenant_id}
-
-
-def _general_dates_subquery(organisation: HousingOrganisation):
-    """The person's earliest seniority date on a living entry of the organisation's general list.
-
-    Matched by the CPR lookup hash, not the person row: when the general list is shared, its
-    controller is the association and the same human is a different row there (§ 9, stk. 3
-    names the general list, whoever keeps it)."""
-    return Subquery(
-        Entry.objects.filter(
-            waiting_list__kind=ListKind.GENERAL,
-            controller_id__in=_general_list_controllers(organisation),
-            person__cpr_hash=OuterRef("person__cpr_hash"),
-        )
-        .exclude(status=EntryStatus.DELETED)
-        .order_by()
-        .values("person__cpr_hash")
-        .annotate(first=Min("seniority_date"))
-        .values("first")[:1]
-    )
-
-
-def internal_seniority_date(*, entry: Entry, on: datetime.date | None = None) -> datetime.date:
-    """The date an internal-list entry's seniority counts from on ``on`` (default today): its own
-    date (registration, or andels membership R2.3–R2.4), or — with an R9.3 scheme in force — the
-    person's general-list date when that is earlier (the earlier date wins)."""
-    own = entry.seniority_date
-    waiting_list = entry.waiting_list
-    if waiting_list.kind != ListKind.INTERNAL or waiting_list.organisation_id is None:
-        return own
-    day = on or timezone.localdate()
-    if (
-        scheme_in_force(
-            organisation_id=waiting_list.organisation_id, kind=SchemeKind.INTERNAL_FROM_GENERAL, on=day
-        )
-        is None
-    ):
-        return own
-    organisation = waiting_list.organisation
-    general = (
-        Entry.objects.filter(pk=entry.pk)
-        .annotate(general=_general_dates_subquery(organisation))
-        .values_list("general", flat=True)
-        .first()
-    )
-    return min(own, general) if general else own
-
-
 @transaction.atomic
 def apply_internal_from_general_scheme(*, actor, reason: str, scheme: SeniorityScheme) -> int:
     """R9.3–R9.4 when an INTERNAL_FROM_GENERAL scheme takes effect: every living entry on the
@@ -226,7 +161,7 @@ def apply_internal_from_general_scheme(*, actor, reason: str, scheme: SeniorityS
         Entry.objects.select_for_update(of=("self",))
         .filter(waiting_list__kind=ListKind.INTERNAL, waiting_list__organisation=organisation)
         .exclude(status=EntryStatus.DELETED)
-        .annotate(general=_general_dates_subquery(organisation))
+        .annotate(general=general_dates_subquery(organisation))
         .order_by("pk")
     )
     changed = []
@@ -306,7 +241,7 @@ def _landlord_lists(organisation: HousingOrganisation) -> list[WaitingList]:
     internal list. Youth lists follow their own rules (§§ 12–13)."""
     return list(
         WaitingList.objects.filter(
-            Q(kind=ListKind.GENERAL, controller_id__in=_general_list_controllers(organisation))
+            Q(kind=ListKind.GENERAL, controller_id__in=general_list_controllers(organisation))
             & (Q(organisation__isnull=True) | Q(organisation=organisation))
             | Q(kind=ListKind.INTERNAL, organisation=organisation)
         )

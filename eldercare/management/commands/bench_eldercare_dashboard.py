@@ -21,6 +21,7 @@ import random
 import statistics
 import time
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.test import Client
@@ -198,8 +199,6 @@ class Command(BenchCommand):
     # --- The benchmark ---------------------------------------------------------------------------
 
     def bench(self, code: str, runs: int) -> None:
-        from django.contrib.auth import get_user_model
-
         kommune = Kommune.objects.get(code=code)
         user, _created = get_user_model().objects.get_or_create(
             username=OFFICER, defaults={"first_name": "Benchmark", "last_name": "Officer"}

@@ -33,14 +33,13 @@ from housing.audit import audited_save, system_user
 from housing.models import HousingOrganisation, Person, Tenant
 from letters import channels, services
 from letters.models import Channel, DeliveryEvent, Letter, LetterState
+from letters.rendering import render_letter_html, render_pdf
 
 BENCH_CVR = "10150817"
 REASON = "Benchmark"
 
 
 def _render_chunk(htmls: list[str]) -> int:
-    from letters.rendering import render_pdf
-
     for html in htmls:
         render_pdf(html)
     return len(htmls)
@@ -166,8 +165,6 @@ class Command(BaseCommand):
     # --- the two measurements ---------------------------------------------------------------
 
     def _bare_rendering(self, letters: list[Letter], processes: int) -> float:
-        from letters.rendering import render_letter_html
-
         htmls = [render_letter_html(letter) for letter in letters]  # not timed: HTML is not WeasyPrint
         chunks = [htmls[i::processes] for i in range(processes)]
         connection.close()  # never share a database connection across fork

@@ -14,12 +14,16 @@ import random
 import statistics
 import time
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
 
 from housing import cpr
-from housing.models import Person
+from housing.audit import audited_save, system_user
+from housing.models import Membership, Person, Role
 from waitinglists.models import Entry, EntryStatus
 
 POSITION_SQL = (
@@ -133,13 +137,6 @@ class Command(BaseCommand):
     def _applicant_page(self, person: dict) -> None:
         """Queries for the applicant page, when waitinglists has one (skipped otherwise). A
         caseworker of the person's controller is made for it and rolled back afterwards."""
-        from django.contrib.auth import get_user_model
-        from django.test import Client
-        from django.urls import NoReverseMatch, reverse
-
-        from housing.audit import audited_save, system_user
-        from housing.models import Membership, Role
-
         for name in (
             "waitinglists:applicant",
             "waitinglists:applicant_detail",
