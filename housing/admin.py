@@ -26,6 +26,7 @@ from .models import (
     ListedBenefit,
     Membership,
     SharedListAssociation,
+    StateChange,
     Tenant,
 )
 
@@ -189,6 +190,25 @@ class MembershipAdmin(AuditedAdmin):
     list_filter = ["role", "tenant__kind"]
     search_fields = ["user__username", "tenant__name"]
     autocomplete_fields = ["user", "tenant"]
+
+
+@admin.register(StateChange)
+class StateChangeAdmin(admin.ModelAdmin):
+    """The state-change log, read only: rows are written by ``StateMachine.move`` and never changed."""
+
+    list_display = ["at", "content_type", "object_id", "field", "from_state", "to_state", "actor"]
+    list_filter = ["content_type", "field"]
+    date_hierarchy = "at"
+    list_select_related = ["content_type", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # django-axes' "Clean up expired attempts" reads request attributes that only its login handling

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 
 from . import scoping
 from .models import (
@@ -13,6 +14,7 @@ from .models import (
     HousingOrganisation,
     Person,
     PersonalDataAccess,
+    StateChange,
 )
 
 
@@ -92,3 +94,15 @@ def dashboard_counts(*, user) -> dict[str, int]:
 
 def dwelling_kind_counts(*, user) -> list[dict]:
     return list(scoping.dwellings_for(user).values("kind").annotate(n=Count("id")).order_by("kind"))
+
+
+def state_changes_of(obj: Model, /) -> QuerySet[StateChange]:
+    """The state changes of ``obj`` (every field with a state machine), oldest first, with their users.
+
+    Not scoped here: the caller has already reached ``obj`` through a scoped selector.
+    """
+    return (
+        StateChange.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+        .select_related("actor")
+        .order_by("at", "id")
+    )

@@ -24,6 +24,7 @@ from .register import (
     YouthKind,
 )
 from .staff import Membership, Role
+from .state_changes import StateChange
 from .submissions import FormSubmission
 from .tenants import NumberSeries, Tenant
 
@@ -57,6 +58,7 @@ __all__ = [
     "PersonalDataAccess",
     "Role",
     "SharedListAssociation",
+    "StateChange",
     "Tenant",
     "YouthKind",
     "listed_kinds_on",
