@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 
+import holidays
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -27,8 +28,6 @@ REASON = "Demodata"
 
 def _bridge_days(year: int) -> list[datetime.date]:
     """The Friday after Kristi himmelfartsdag: a hverdag many kommuner keep closed."""
-    import holidays
-
     ascension = [d for d, name in holidays.country_holidays("DK", years=year).items() if "Ascension" in name]
     return [d + datetime.timedelta(days=1) for d in ascension]
 

@@ -43,6 +43,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models, transaction
 from django.db.models.fields import NOT_PROVIDED
@@ -51,6 +52,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from .audit import audited_save, require_reason
+from .models.state_changes import StateChange
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
@@ -198,8 +200,6 @@ class StateMachine:
         The whole object is saved: a service locks and reads it before it decides (the usual
         ``select_for_update().get()``), so its other fields are current too.
         """
-        from .models import StateChange
-
         target = state_value(to)
         reason = require_reason(reason)
         if actor is None:
@@ -338,8 +338,6 @@ def _reachable(table: Mapping[str, frozenset[str]], start: Iterable[str]) -> fro
 
 
 def _content_type(model: type[models.Model]):
-    from django.contrib.contenttypes.models import ContentType
-
     return ContentType.objects.get_for_model(model)
 
 

@@ -10,9 +10,10 @@ class LettingConfig(AppConfig):
     verbose_name = _("Letting")
 
     def ready(self) -> None:
-        # lazy: signal receivers are connected once the app registry is ready.
+        # lazy: the workflow imports models, which exist only once the app registry is ready.
         from approvals.signals import letting_refused
 
+        # lazy: as above.
         from . import workflow
 
         letting_refused.connect(workflow.on_letting_refused, dispatch_uid="letting.on_letting_refused")

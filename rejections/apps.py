@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from housing.person_tabs import register_person_tab
+
 
 class RejectionsConfig(AppConfig):
     """Rejection cases (§§ 26–30, § 37), the R28.2 reports, the kommune's R37.2 dispensations and
@@ -10,9 +12,6 @@ class RejectionsConfig(AppConfig):
     verbose_name = _("Rejections")
 
     def ready(self) -> None:
-        # lazy: the person tabs are registered once the app registry is ready.
-        from housing.person_tabs import register_person_tab
-
         # The benefit status read by R36.1/R37.1 (sensitive: each showing is logged).
         register_person_tab(
             key="benefits", label=_("Benefits"), url_name="rejections:person_benefits", order=26

@@ -21,7 +21,18 @@ import grimp
 import pytest
 from django.conf import settings
 
-APPS = ["housing", "letters", "waitinglists", "eldercare", "config"]
+APPS = [
+    "housing",
+    "letters",
+    "waitinglists",
+    "allocation",
+    "approvals",
+    "rejections",
+    "complaints",
+    "letting",
+    "eldercare",
+    "config",
+]
 SKIPPED_DIRS = {"migrations", "tests"}
 LAZY_MARK = "# lazy:"
 

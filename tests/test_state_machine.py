@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from housing import state_machine
 from housing.fees import AbstractFeeCharge, ChargeState
@@ -19,6 +20,13 @@ from housing.selectors import state_changes_of
 from housing.state_machine import StateMachine, machine_of, machines, register
 from tests.factories import DwellingFactory
 from tests.state_machine_support import assert_machine_walk
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The messages are asserted in the source language (the project's default is Danish)."""
+    with translation.override("en"):
+        yield
 
 REASON = "Ejerskiftet er tinglyst"
 
