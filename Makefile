@@ -2,7 +2,7 @@
 #   make run    - bootstrap, migrate, load demo data, serve on http://127.0.0.1:8000
 #                 (SQLite + eager Celery unless DATABASE_URL / REDIS_URL are set in the env or .env)
 #   make test   - bootstrap, start PostgreSQL + Redis, run pytest against them; extra args: ARGS="-k foo"
-#   make lint   - ruff
+#   make lint   - ruff, and lint-imports (the app layers of .importlinter)
 #   make check  - migrations up to date + Django's deploy checks with production settings
 #   make messages - update locale/*.po (da, en) and compile them
 #   make rules  - rewrite docs/rules.md (where each rule ID is implemented and tested)
@@ -47,6 +47,7 @@ test: bootstrap services
 
 lint: | $(PY)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # Throwaway secrets, only so that production settings load for the deploy checks.
 check: | $(PY)
