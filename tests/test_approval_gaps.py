@@ -21,7 +21,6 @@ from allocation.models import (
     OrganisationLettingPolicy,
 )
 from allocation.services import adverts, leases, offers
-from allocation.services.ranking import vacancy_ranking
 from approvals import services as approvals
 from approvals.models import ApprovalRequest, ApprovalState, RefusalGround
 from housing.audit import audited_save, system_user
@@ -312,7 +311,7 @@ def test_the_startbolig_ranking_shows_the_kommunes_approval_of_the_nomination(
     vacancy = _vacancy(caseworker_a, dwelling)
 
     def placed():
-        result = vacancy_ranking(vacancy)
+        result = workflow.public_ranking(vacancy)
         ranking = getattr(result, "ranking", result)
         return [(p.candidate.entry_id, p.candidate.kommune_approved_startbolig) for p in ranking.placed]
 

@@ -15,7 +15,19 @@ import pytest
 from housing import csv_export
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("config", "housing", "letters", "waitinglists", "allocation", "eldercare", "scripts")
+APPS = (
+    "config",
+    "housing",
+    "letters",
+    "waitinglists",
+    "allocation",
+    "approvals",
+    "rejections",
+    "complaints",
+    "letting",
+    "eldercare",
+    "scripts",
+)
 WRITER_MODULE = ROOT / "housing" / "csv_export.py"
 
 

@@ -31,7 +31,17 @@ from tests.test_tenant_walk import _fill, _walk, world_a  # noqa: F401  (world_a
 pytestmark = pytest.mark.django_db
 
 TIME_BUDGET_SECONDS = 90
-PROJECT_APPS = {"housing", "letters", "waitinglists", "allocation", "eldercare"}
+PROJECT_APPS = {
+    "housing",
+    "letters",
+    "waitinglists",
+    "allocation",
+    "approvals",
+    "rejections",
+    "complaints",
+    "letting",
+    "eldercare",
+}
 
 LONG = "x" * 10_000
 TEXT_VALUES = [

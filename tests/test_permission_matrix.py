@@ -355,12 +355,13 @@ def _url_question(url_name: str, world: dict):
         (("housing:dwelling_detail", "housing:dwelling_history"), reach_org_a),
         (("housing:person_",), write_tenant_a),
         (("housing:organisation_edit", "housing:department_edit", "housing:dwelling_edit"), write_org_a),
-        (("letters:", "waitinglists:", "allocation:person_"), write_tenant_a),
-        (("letting:nomination_vacancy", "allocation:approval_"), act_for_aarhus),
+        (("letters:", "waitinglists:", "allocation:person_", "rejections:person_"), write_tenant_a),
+        (("approvals:vacancy_approval_request",), write_org_a),
+        (("letting:nomination_vacancy", "approvals:approval_", "complaints:approval_"), act_for_aarhus),
         (("rejections:dispensation_decide", "complaints:dispensation_complaint"), act_for_aarhus),
         (("rejections:termination_report_forward",), act_for_aarhus),
-        (("allocation:advert_lottery",), auditor_of_org_a),
-        (("allocation:",), write_org_a),
+        (("letting:advert_lottery",), auditor_of_org_a),
+        (("allocation:", "letting:", "rejections:", "complaints:"), write_org_a),
         (("eldercare:",), act_for_aarhus),
     ]
     for prefixes, question in table:

@@ -955,7 +955,7 @@ class Command(BaseCommand):
         dwellings = Dwelling.objects.filter(department__in=departments)
         tenants = [tenant for tenant, _plan in self._controller_plans()]
         persons = Person.objects.filter(controller__in=tenants)
-        created = ", ".join(f"{what}: {count}" for what, count in self.created.items())
+        created = ", ".join(f"{what}: {count}" for what, count in self.created.items() if count)
         created = created or "nothing (everything was already there)"
         out.write(self.style.SUCCESS(f"Demo world ready in {seconds:.1f} s. Created now: {created}."))
         out.write("")
