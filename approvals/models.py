@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from housing.models import Dwelling, DwellingKind, HousingOrganisation, Kommune, Person, Tenant
+from housing.state_machine import StateMachine
 
 
 class ApprovalState(models.TextChoices):
@@ -137,17 +138,40 @@ class ApprovalRequest(models.Model):
         ordering = ["deadline", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["vacancy"], condition=Q(state="pending"), name="one_pending_approval_per_vacancy"
+                fields=["vacancy"],
+                condition=Q(state=ApprovalState.PENDING),
+                name="one_pending_approval_per_vacancy",
             ),
             models.CheckConstraint(
                 condition=Q(deadline__gt=models.F("received_on")), name="approval_deadline_after_receipt"
             ),
             models.CheckConstraint(
-                condition=~Q(state="refused") | (~Q(decision_reasons="") & ~Q(refusal_ground="")),
+                condition=~Q(state=ApprovalState.REFUSED) | (~Q(decision_reasons="") & ~Q(refusal_ground="")),
                 name="approval_refusal_has_ground_and_reasons",
             ),
         ]
         indexes = [models.Index(fields=["state", "deadline"], name="approval_deadline_idx")]
+
+    # The request's course (``approvals.services``): the kommune approves or refuses it (R42.1,
+    # R42.2, R42.4, R36.1, R12.1, R12.4/R14.4), the § 42 deadline lapses into approval (R42.3), or it
+    # is withdrawn — the vacancy closed before the kommune decided, or Ankestyrelsen gave the
+    # dwelling back to an applicant refused before (``approval_overturn``), who is then approved.
+    states = StateMachine(
+        field="state",
+        transitions={
+            ApprovalState.PENDING: {
+                ApprovalState.APPROVED,
+                ApprovalState.REFUSED,
+                ApprovalState.LAPSED,
+                ApprovalState.WITHDRAWN,
+            },
+            ApprovalState.REFUSED: {ApprovalState.APPROVED},
+            ApprovalState.APPROVED: set(),
+            ApprovalState.LAPSED: set(),
+            ApprovalState.WITHDRAWN: set(),
+        },
+        label=_("The state of the kommune approval request"),
+    )
 
     def __str__(self) -> str:
         return f"{self.vacancy} – {self.person}"
@@ -199,9 +223,21 @@ class CombinedLettingPetition(models.Model):
         ordering = ["-requested_on", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(state="refused") | ~Q(reasons=""), name="petition_refusal_has_reasons"
+                condition=~Q(state=PetitionState.REFUSED) | ~Q(reasons=""),
+                name="petition_refusal_has_reasons",
             ),
         ]
+
+    # R36.3: the kommune grants the petition or refuses it with reasons; either is final.
+    states = StateMachine(
+        field="state",
+        transitions={
+            PetitionState.PENDING: {PetitionState.GRANTED, PetitionState.REFUSED},
+            PetitionState.GRANTED: set(),
+            PetitionState.REFUSED: set(),
+        },
+        label=_("The state of the petition for kombineret udlejning"),
+    )
 
     def __str__(self) -> str:
         return f"{self.organisation} → {self.kommune} ({self.requested_on})"

@@ -2,8 +2,9 @@
 countdown in working days, the decision page (income assessment, approve or refuse with reasons),
 the request's history, and the R36.2 annual report (page and CSV).
 
-Reads and writes go through ``approvals.services``; a request the user may not see is
-a 404, a decision by someone who is not the kommune's officer a 403."""
+Reads go through ``approvals.selectors``; writes through ``approvals.services``, ``approvals.creation``
+(the organisation's own request) and ``approvals.reversions`` (R12.5). A request the user may not see
+is a 404, a decision by someone who is not the kommune's officer a 403."""
 
 from __future__ import annotations
 
@@ -27,12 +28,13 @@ from approvals.models import ApprovalRequest, ApprovalState
 from housing import permissions
 from housing.views.common import apply_service_errors, object_tabs
 
-from . import reports, services
+from . import creation, reports, reversions, services
+from . import selectors as selectors_approvals
 
 
 def request_or_404(request, pk: int) -> ApprovalRequest:
     try:
-        return services.request_detail(user=request.user, pk=pk)
+        return selectors_approvals.request_detail(user=request.user, pk=pk)
     except ApprovalRequest.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -45,8 +47,8 @@ def approval_queue(request):
         request,
         "allocation/approvals/queue.html",
         {
-            "rows": services.kommune_queue(request.user),
-            "recent": services.recent_decisions(request.user),
+            "rows": selectors_approvals.kommune_queue(request.user),
+            "recent": selectors_approvals.recent_decisions(request.user),
             "nav_section": "approvals",
         },
     )
@@ -61,7 +63,7 @@ date_max = datetime.date.max
 
 
 def approval_page(request, approval: ApprovalRequest, *, form=None, status: int = 200, **bound):
-    is_officer = services.is_officer_for(request.user, approval)
+    is_officer = selectors_approvals.is_officer_for(request.user, approval)
     can_decide = is_officer and approval.state == ApprovalState.PENDING
     today = timezone.localdate()
     if can_decide and form is None:
@@ -80,7 +82,7 @@ def approval_page(request, approval: ApprovalRequest, *, form=None, status: int 
         "tabs": _tabs(approval, "overview"),
         "is_officer": is_officer,
         "form": form if can_decide else None,
-        "days_left": services.countdown(approval, today=today)
+        "days_left": selectors_approvals.countdown(approval, today=today)
         if approval.state == ApprovalState.PENDING
         else None,
         # R42.3: past the deadline the income and refugee refusals are gone; the request lapses
@@ -88,7 +90,7 @@ def approval_page(request, approval: ApprovalRequest, *, form=None, status: int 
         "may_refuse": rules.may_refuse(today=today, deadline=approval.deadline),
         "lapses": rules.lapses_into_approval(approval.grounds),
         # The kommune's own closing days in the period: information, they do not move the deadline.
-        "closing_days": services.closing_days_in_period(approval),
+        "closing_days": selectors_approvals.closing_days_in_period(approval),
         "rent_share": rules.rent_share_of_income(
             monthly_rent=approval.monthly_rent, yearly_income=approval.household_income
         ),
@@ -102,7 +104,9 @@ def approval_page(request, approval: ApprovalRequest, *, form=None, status: int 
         "complaint_form": bound.get("complaint_form"),
         "outcome_form": bound.get("outcome_form"),
         # R12.5: the youth dwelling let out of kind is let as a youth dwelling again.
-        "reversion": services.youth_reversion_in_force(dwelling_id=approval.vacancy.dwelling_id, day=date_max)
+        "reversion": selectors_approvals.youth_reversion_in_force(
+            dwelling_id=approval.vacancy.dwelling_id, day=date_max
+        )
         if "R12.4" in approval.grounds
         else None,
     }
@@ -123,7 +127,7 @@ def approval_detail(request, pk: int):
     approval = request_or_404(request, pk)
     if request.method == "GET":
         return approval_page(request, approval)
-    if not services.is_officer_for(request.user, approval):
+    if not selectors_approvals.is_officer_for(request.user, approval):
         raise PermissionDenied
     form = ApprovalDecisionForm(request.POST)
     if form.is_valid():
@@ -156,7 +160,7 @@ def officer_action(request, pk: int, **action):
     return post_action(
         request,
         load=lambda: request_or_404(request, pk),
-        allowed=lambda approval: services.is_officer_for(request.user, approval),
+        allowed=lambda approval: selectors_approvals.is_officer_for(request.user, approval),
         page=lambda approval, **bound: approval_page(request, approval, **bound),
         **action,
     )
@@ -171,7 +175,7 @@ def approval_youth_revert(request, pk: int):
         form_class=YouthReversionForm,
         prefix="revert",
         key="reversion_form",
-        run=lambda approval, d: services.youth_reversion_decide(
+        run=lambda approval, d: reversions.youth_reversion_decide(
             actor=request.user,
             reason=d["change_reason"],
             request=approval,
@@ -191,7 +195,9 @@ def approval_history(request, pk: int):
         name="approval",
         obj=approval,
         tabs=_tabs(approval, "history"),
-        nav_section="approvals" if services.is_officer_for(request.user, approval) else "allocation",
+        nav_section="approvals"
+        if selectors_approvals.is_officer_for(request.user, approval)
+        else "allocation",
     )
 
 
@@ -242,14 +248,14 @@ def approval_request_new(request, pk: int):
     form = ApprovalRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        person = services.applicant_for(vacancy=vacancy, applicant_number=data["applicant_number"])
+        person = selectors_approvals.applicant_for(vacancy=vacancy, applicant_number=data["applicant_number"])
         if person is None:
             form.add_error(
                 "applicant_number", _("No applicant with this number in the organisation's registers.")
             )
         else:
             try:
-                approval = services.approval_request_create(
+                approval = creation.approval_request_create(
                     actor=request.user,
                     reason=data["change_reason"],
                     vacancy=vacancy,

@@ -1,7 +1,7 @@
 """Complaints against the decisions of the letting (R11 beboerklagenævnet, R24 Ankestyrelsen): a
 rejection (§§ 26–30, § 37), a kommune's R37.2 dispensation decision, or a kommune's refusal to
 approve a letting (§ 42, § 36, § 12). The complaint records the body that handles it and its
-outcome; an overturned decision is carried out by ``letting.workflow``."""
+outcome; an overturned decision is carried out by ``complaints.services``."""
 
 from __future__ import annotations
 

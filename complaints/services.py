@@ -1,7 +1,8 @@
 """Complaints against the letting's decisions (R11, R24): which body handles a complaint, recording
-it, and recording the body's outcome. An overturned decision is carried out here: the rejection
-case becomes *overturned* (the candidate's place comes back), a refused R37.2 dispensation is
-granted, and a refused approval is approved (``approvals.services.approval_overturn``)."""
+it, and recording the body's outcome. An overturned decision is carried out here, each state moved
+by its machine: the rejection case becomes *overturned* (the candidate's place comes back), a
+refused R37.2 dispensation is granted (and lifts its rejection: the case becomes *dispensed*), and a
+refused approval is approved (``approvals.services.approval_overturn``)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from approvals.models import ApprovalRequest, ApprovalState
 from approvals.services import approval_overturn
 from housing import permissions
 from housing.audit import audited_save, require_reason
+from rejections.dispensations import can_decide_dispensation, rejection_lift
 from rejections.models import Dispensation, DispensationState, RejectionCase, RejectionState
-from rejections.services import can_decide_dispensation, lock_case
+from rejections.services import lock_case
 
 from .models import Complaint, ComplaintBody, ComplaintOutcome
 
@@ -146,16 +148,10 @@ def complaint_outcome_record(
         elif complaint.rejection_id:
             case = RejectionCase.objects.select_for_update().get(pk=complaint.rejection_id)
             if case.state == RejectionState.DECIDED:
-                case.state = RejectionState.OVERTURNED
-                audited_save(case, actor=actor, reason=reason)
+                RejectionCase.states.move(case, RejectionState.OVERTURNED, actor=actor, reason=reason)
         else:
             dispensation = Dispensation.objects.select_for_update().get(pk=complaint.dispensation_id)
             if dispensation.state == DispensationState.REFUSED:
-                dispensation.state = DispensationState.GRANTED
-                audited_save(dispensation, actor=actor, reason=reason)
-                if dispensation.rejection_id:
-                    case = RejectionCase.objects.select_for_update().get(pk=dispensation.rejection_id)
-                    if case.state == RejectionState.DECIDED:
-                        case.state = RejectionState.DISPENSED
-                        audited_save(case, actor=actor, reason=reason)
+                Dispensation.states.move(dispensation, DispensationState.GRANTED, actor=actor, reason=reason)
+                rejection_lift(actor=actor, reason=reason, dispensation=dispensation)
     return complaint

@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from approvals import services as approval_services
+from approvals import selectors as approval_selectors
 from approvals import views as approval_views
 from housing.views.common import apply_service_errors
 from rejections import selectors as rejection_selectors
-from rejections import views as rejection_views
+from rejections.views import cases as case_views
+from rejections.views import dispensations as dispensation_views
 
 from . import services
 from .forms import ComplaintForm, ComplaintOutcomeForm
@@ -58,13 +59,13 @@ def _complaint_action(action, request, pk: int, against: str):
 @require_POST
 def rejection_complaint(request, pk: int):
     """A complaint to beboerklagenævnet against a decided rejection (R11)."""
-    return _complaint_action(rejection_views.case_action, request, pk, "case")
+    return _complaint_action(case_views.case_action, request, pk, "case")
 
 
 @require_POST
 def dispensation_complaint(request, pk: int):
     """A complaint to Ankestyrelsen against the kommune's R37.2 decision (R24)."""
-    return _complaint_action(rejection_views.dispensation_action, request, pk, "dispensation")
+    return _complaint_action(dispensation_views.dispensation_action, request, pk, "dispensation")
 
 
 @require_POST
@@ -75,7 +76,7 @@ def approval_complaint(request, pk: int):
 
 def _visible(request, complaint: Complaint) -> bool:
     if complaint.approval_id:
-        return approval_services.visible_requests(request.user).filter(pk=complaint.approval_id).exists()
+        return approval_selectors.visible_requests(request.user).filter(pk=complaint.approval_id).exists()
     if complaint.rejection_id:
         return rejection_selectors.rejections_for(request.user).filter(pk=complaint.rejection_id).exists()
     return rejection_selectors.dispensations_for(request.user).filter(pk=complaint.dispensation_id).exists()
@@ -118,7 +119,7 @@ def complaint_outcome(request, pk: int):
         approval = approval_views.request_or_404(request, complaint.approval_id)
         return approval_views.approval_page(request, approval, status=400, outcome_form=form)
     if complaint.rejection_id:
-        case = rejection_views.case_or_404(request, complaint.rejection_id)
-        return rejection_views.case_page(request, case, status=400, outcome_form=form)
-    dispensation = rejection_views.dispensation_or_404(request, complaint.dispensation_id)
-    return rejection_views.dispensation_page(request, dispensation, status=400, outcome_form=form)
+        case = case_views.case_or_404(request, complaint.rejection_id)
+        return case_views.case_page(request, case, status=400, outcome_form=form)
+    dispensation = dispensation_views.dispensation_or_404(request, complaint.dispensation_id)
+    return dispensation_views.dispensation_page(request, dispensation, status=400, outcome_form=form)

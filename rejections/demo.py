@@ -21,6 +21,7 @@ from allocation.models import Vacancy, VacancyState
 from allocation.services import vacancies
 from housing.benefits import benefit_status_record
 from housing.models import BenefitKind, BenefitSource, DwellingKind, HouseholdRelation
+from rejections import dispensations
 from rejections import services as rejections
 from rejections.models import RejectionCase, RejectionGround
 from waitinglists.models import Entry, EntryStatus
@@ -129,7 +130,7 @@ def seed(*, command) -> dict[str, int]:
         command.stderr.write(f"No demo R37 rejection: {exc}")
         return counts
     counts["rejection cases"] += 1
-    rejections.dispensation_request(
+    dispensations.dispensation_request(
         actor=caseworker,
         reason="Anmodning om dispensation",
         case=case,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from letters.jobs import JobProgress, job
 
-from . import services as rejections
+from . import reports as rejections
 
 
 @job(

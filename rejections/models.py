@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from housing.models import Department, HousingOrganisation, Kommune, Person, Tenant
+from housing.state_machine import StateMachine
 
 
 class RejectionSettings(models.Model):
@@ -198,14 +199,31 @@ class RejectionCase(models.Model):
             # One live case per candidate and vacancy: a second would contradict the first.
             models.UniqueConstraint(
                 fields=["vacancy", "person"],
-                condition=Q(state__in=["open", "decided"]),
+                condition=Q(state__in=[RejectionState.OPEN, RejectionState.DECIDED]),
                 name="one_live_rejection_per_candidate",
             ),
             models.CheckConstraint(
-                condition=~Q(state="decided") | Q(decided_on__isnull=False), name="decided_rejection_has_date"
+                condition=~Q(state=RejectionState.DECIDED) | Q(decided_on__isnull=False),
+                name="decided_rejection_has_date",
             ),
         ]
         indexes = [models.Index(fields=["controller", "state"], name="rejection_controller_idx")]
+
+    # The case's course (``rejections.services``): decided when the ground's facts hold, closed
+    # without a rejection (the R29 records are not relevant, or the caseworker closes it). A decided
+    # rejection is overturned on complaint (R11, ``complaints.services``) or lifted by the kommune's
+    # R37.2 dispensation — granted by the kommune or on complaint to Ankestyrelsen (R24).
+    states = StateMachine(
+        field="state",
+        transitions={
+            RejectionState.OPEN: {RejectionState.DECIDED, RejectionState.NOT_REJECTED},
+            RejectionState.DECIDED: {RejectionState.OVERTURNED, RejectionState.DISPENSED},
+            RejectionState.NOT_REJECTED: set(),
+            RejectionState.OVERTURNED: set(),
+            RejectionState.DISPENSED: set(),
+        },
+        label=_("The state of the rejection case"),
+    )
 
     def __str__(self) -> str:
         return f"{self.get_ground_display()} – {self.person.full_name}"
@@ -359,10 +377,22 @@ class Dispensation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["vacancy", "person"],
-                condition=Q(state__in=["requested", "granted"]),
+                condition=Q(state__in=[DispensationState.REQUESTED, DispensationState.GRANTED]),
                 name="one_live_dispensation_per_candidate",
             ),
         ]
+
+    # R37.2: the kommune grants or refuses the request; a refusal overturned on complaint to
+    # Ankestyrelsen (R24, ``complaints.services``) grants it.
+    states = StateMachine(
+        field="state",
+        transitions={
+            DispensationState.REQUESTED: {DispensationState.GRANTED, DispensationState.REFUSED},
+            DispensationState.REFUSED: {DispensationState.GRANTED},
+            DispensationState.GRANTED: set(),
+        },
+        label=_("The state of the dispensation request"),
+    )
 
     def __str__(self) -> str:
         return f"{self.kommune} {self.requested_on} ({self.get_state_display()})"

@@ -1,12 +1,15 @@
 """Rejection cases: opened by a caseworker against one candidate for one vacancy on one legal ground
 (bekendtgørelsens §§ 26–30, § 37); the facts are checked by ``rejections.rules``
 and a rejection the law does not allow is refused with the reason. A decided rejection gets a
-decision letter with complaint guidance (R11), a § 28 rejection its R28.2 report to the kommune.
+decision letter with complaint guidance (R11; ``rejections.letters``), a § 28 rejection its R28.2
+report to the kommune (sent on by ``rejections.reports``).
 
 R37.1 is mandatory and also guards ``lease_sign``: see ``lease_guard``. The kommune may
-dispense (R37.2, ``dispensation_decide``) and reports the dispensations each 1 July (R37.3).
-Complaints (R11 beboerklagenævn, R24 Ankestyrelsen) are recorded with their outcome; an overturned
-rejection gives the candidate the place back.
+dispense (R37.2, ``rejections.dispensations``) and reports the dispensations each 1 July (R37.3,
+``rejections.reports``). Complaints (R11 beboerklagenævn, R24 Ankestyrelsen) are recorded with their
+outcome (``complaints``); an overturned rejection gives the candidate the place back.
+
+The case's state changes only through its machine (``RejectionCase.states``).
 
 Sensitive reads — debt (R27), criminal records (R29), benefits (R37) — are written to the access
 log (``housing.benefits`` logs the benefit reads itself)."""
@@ -24,73 +27,25 @@ from django.utils.translation import gettext as _
 
 from allocation.models import LettingChannel, Vacancy, VacancyState
 from allocation.selectors import area_status_on, household_size, housing_area_on
-from allocation.services import offers
 from allocation.services.benefit_rejection import benefit_rejection
 from housing import permissions
-from housing.audit import audited_save, require_reason, system_user
-from housing.deadlines import add_calendar_months
-from housing.models import (
-    AccessKind,
-    AccessPurpose,
-    AreaStatusKind,
-    Department,
-    DepartmentAreaStatus,
-    Kommune,
-    Person,
-    PersonalDataAccess,
-)
-from letters import complaint_guidance
-from letters import services as letters
-from letters.formatting import letter_amount, letter_long_date
+from housing.audit import audited_save, require_reason
+from housing.models import AccessKind, AccessPurpose, AreaStatusKind, Department, Person, PersonalDataAccess
+from rejections import letters as rejection_letters
 from rejections import rules
 from rejections.models import (
     Dispensation,
-    DispensationReport,
     DispensationState,
     RejectionCase,
     RejectionGround,
     RejectionSettings,
     RejectionState,
     TerminationRejectionReport,
-    TerminationRejectionReportBatch,
 )
 from waitinglists.models import Entry
 
 DEFAULT_DEBT_THRESHOLD = Decimal("1000.00")
 
-
-# The ground as the decision letter states it (Danish: the letter quotes the law).
-GROUND_LETTER_TEXT = {
-    RejectionGround.R26: (
-        "Boligen vil blive beboet af flere end 2 personer pr. beboelsesrum (bekendtgørelsens § 26)."
-    ),
-    RejectionGround.R27: (
-        "Du har forfalden gæld til boligorganisationen fra et tidligere eller nuværende lejeforhold "
-        "(bekendtgørelsens § 27)."
-    ),
-    RejectionGround.R28: (
-        "Du eller et medlem af din husstand har inden for to år før overtagelsesdagen fået opsagt eller "
-        "ophævet et lejemål i det samme boligområde (bekendtgørelsens § 28, stk. 1). Afvisningen indberettes "
-        "til kommunen; indberetningen indeholder alene oplysning om, at en boligsøgende er afvist efter "
-        "bestemmelsen."
-    ),
-    RejectionGround.R29: (
-        "Straffeattesterne indeholder tilførsler om kriminalitet, der vurderes at have betydning for "
-        "trygheden i boligområdet (bekendtgørelsens § 29, stk. 2)."
-    ),
-    RejectionGround.R30: (
-        "Boligorganisationen har i et ganske særligt tilfælde rimelig grund til at modsætte sig "
-        "udlejningen (bekendtgørelsens § 30)."
-    ),
-    RejectionGround.R37: (
-        "Boligen ligger i en afdeling, der er en del af et omdannelsesområde (tidligere: hårdt "
-        "ghettoområde), og du og din eventuelle "
-        "ægtefælle (eller samlever gennem mindst 2 år) modtager selvforsørgelses- og hjemrejseydelse, "
-        "overgangsydelse, uddannelseshjælp eller kontanthjælp (almenboliglovens § 51 c). Boligorganisationen "
-        "skal derfor afvise udlejningen (bekendtgørelsens § 37, stk. 1). Kommunen kan i helt særlige "
-        "tilfælde dispensere (§ 37, stk. 2)."
-    ),
-}
 
 SENSITIVE_GROUNDS = {
     RejectionGround.R27: "debt",
@@ -431,57 +386,27 @@ def _rejection_open(
     if decide:
         _decide(actor=actor, reason=reason, case=case, vacancy=vacancy, day=day)
     elif ground == RejectionGround.R29:
-        _certificate_request_letter(actor=actor, case=case, vacancy=vacancy)
+        rejection_letters.certificate_request_letter(actor=actor, case=case, vacancy=vacancy)
     return case
 
 
-def _certificate_request_letter(*, actor, case: RejectionCase, vacancy: Vacancy) -> None:
-    """§ 29, stk. 1: the applicant is asked for criminal-record certificates for the household."""
-    letters.letter_create(
+def _decide(
+    *, actor, reason: str, case: RejectionCase, vacancy: Vacancy, day: datetime.date, **changes
+) -> None:
+    """The rejection is decided: the letter first, so the decision and its letter are one save and
+    one history row (with ``changes``, the facts recorded with the decision); a § 28 rejection is
+    reported to the kommune (R28.2)."""
+    letter = rejection_letters.decision_letter(actor=actor, case=case, vacancy=vacancy, day=day)
+    RejectionCase.states.move(
+        case,
+        RejectionState.DECIDED,
         actor=actor,
-        reason=_("Request for criminal-record certificates (R29)"),
-        sender=vacancy.controller,
-        recipient=case.person,
-        kind="general",
-        context={
-            "subject": f"Straffeattest: {vacancy.dwelling.address_line}",
-            "text": (
-                f"Boligen {vacancy.dwelling.address_line} ligger i et udsat boligområde. Før der kan "
-                "indgås lejekontrakt, skal du fremlægge straffeattest for dig selv og for hvert medlem af "
-                "din husstand (bekendtgørelsens § 29, stk. 1).\n\n"
-                "Straffeattesten bestilles på politi.dk. Indeholder attesterne tilførsler om kriminalitet, "
-                "der vurderes at have betydning for trygheden i boligområdet, kan vi afvise udlejningen "
-                "(§ 29, stk. 2)."
-            ),
-        },
-        idempotency_key=f"r29-request:{case.pk}",
+        reason=reason,
+        decided_on=day,
+        decided_by=actor,
+        letter=letter,
+        **changes,
     )
-
-
-def _decide(*, actor, reason: str, case: RejectionCase, vacancy: Vacancy, day: datetime.date) -> None:
-    case.state = RejectionState.DECIDED
-    case.decided_on = day
-    case.decided_by = actor
-    decision_text = GROUND_LETTER_TEXT[case.ground]
-    if case.ground == RejectionGround.R27 and case.debt_amount is not None:
-        decision_text += f" Gælden er {letter_amount(case.debt_amount)} kr."
-    case.letter = letters.letter_create(
-        actor=actor,
-        reason=_("Rejection decision"),
-        sender=vacancy.controller,
-        recipient=case.person,
-        kind="rejection_decision",
-        context={
-            "dwelling_address": vacancy.dwelling.address_line,
-            "decision_text": decision_text,
-            "ground": case.ground,
-            "reasoning": case.reasoning,
-            "decided_on": letter_long_date(day),
-            "complaint_guidance": offers.complaint_guidance_for(vacancy, day),
-        },
-        idempotency_key=f"rejection:{case.pk}",
-    )
-    audited_save(case, actor=actor, reason=reason)
     if case.ground == RejectionGround.R28:
         # R28.2: only the fact of the rejection on this ground goes to the kommune.
         audited_save(
@@ -539,15 +464,17 @@ def rejection_criminal_record_assess(
                 )
             }
         )
-    case.certificates_received_on = received_on
-    case.record_relevant = relevant
-    case.record_assessment = assessment.strip()
+    assessed = {
+        "certificates_received_on": received_on,
+        "record_relevant": relevant,
+        "record_assessment": assessment.strip(),
+    }
     if not relevant:
-        case.state = RejectionState.NOT_REJECTED
-        return audited_save(case, actor=actor, reason=reason)
-    audited_save(case, actor=actor, reason=reason)
+        return RejectionCase.states.move(
+            case, RejectionState.NOT_REJECTED, actor=actor, reason=reason, **assessed
+        )
     vacancy = Vacancy.objects.select_related("dwelling__department", "controller").get(pk=case.vacancy_id)
-    _decide(actor=actor, reason=reason, case=case, vacancy=vacancy, day=day)
+    _decide(actor=actor, reason=reason, case=case, vacancy=vacancy, day=day, **assessed)
     return case
 
 
@@ -558,246 +485,4 @@ def rejection_withdraw(*, actor, reason: str, case: RejectionCase) -> RejectionC
     case = lock_case(actor, case)
     if case.state != RejectionState.OPEN:
         raise ValidationError(_("Only an open case can be closed without a rejection."))
-    case.state = RejectionState.NOT_REJECTED
-    return audited_save(case, actor=actor, reason=reason)
-
-
-# --- R37.2 dispensations ----------------------------------------------------------------------
-
-
-@transaction.atomic
-def dispensation_request(
-    *, actor, reason: str, case: RejectionCase, request_text: str, day: datetime.date | None = None
-) -> Dispensation:
-    """The organisation asks the kommune to dispense from an R37.1 rejection (R37.2)."""
-    require_reason(reason)
-    day = day or timezone.localdate()
-    case = lock_case(actor, case)
-    if case.ground != RejectionGround.R37 or case.state != RejectionState.DECIDED:
-        raise ValidationError(_("A dispensation is asked for a decided R37 rejection."))
-    if not (request_text or "").strip():
-        raise ValidationError({"request_text": _("Describe why the kommune should dispense.")})
-    try:
-        with transaction.atomic():
-            return audited_save(
-                Dispensation(
-                    vacancy_id=case.vacancy_id,
-                    person_id=case.person_id,
-                    organisation_id=case.organisation_id,
-                    kommune_id=case.vacancy.dwelling.department.kommune_id,
-                    rejection=case,
-                    request_text=request_text.strip(),
-                    requested_by=actor,
-                    requested_on=day,
-                ),
-                actor=actor,
-                reason=reason,
-            )
-    except IntegrityError as exc:
-        raise ValidationError(_("A dispensation has already been asked for this applicant.")) from exc
-
-
-def can_decide_dispensation(user, dispensation: Dispensation) -> bool:
-    """R37.2: an officer of the dispensation's own kommune decides (``housing.permissions``)."""
-    return permissions.can_act_for_kommune(user, dispensation.kommune_id)
-
-
-@transaction.atomic
-def dispensation_decide(
-    *,
-    actor,
-    reason: str,
-    dispensation: Dispensation,
-    grant: bool,
-    work_or_education_prospect: str,
-    pension_prospect: str,
-    housing_elsewhere_prospect: str,
-    other_circumstances: str,
-    decision_reasoning: str,
-    day: datetime.date | None = None,
-) -> Dispensation:
-    """R37.2: the kommune officer decides, recording the four considerations of § 37, stk. 2; the
-    applicant gets the decision in writing, with the complaint guidance of a dispensation decision
-    (the bekendtgørelse names no route: § 24 does not list § 51 c). A granted
-    dispensation lifts the R37 rejection."""
-    require_reason(reason)
-    day = day or timezone.localdate()
-    dispensation = (
-        Dispensation.objects.select_for_update().select_related("kommune__tenant").get(pk=dispensation.pk)
-    )
-    if not can_decide_dispensation(actor, dispensation):
-        raise PermissionDenied
-    if dispensation.state != DispensationState.REQUESTED:
-        raise ValidationError(_("The request has already been decided."))
-    considerations = {
-        "work_or_education_prospect": work_or_education_prospect,
-        "pension_prospect": pension_prospect,
-        "housing_elsewhere_prospect": housing_elsewhere_prospect,
-        "other_circumstances": other_circumstances,
-    }
-    errors = {
-        name: _("Record the consideration (write 'not relevant' if it does not apply) (R37.2).")
-        for name, text in considerations.items()
-        if not (text or "").strip()
-    }
-    if not (decision_reasoning or "").strip():
-        errors["decision_reasoning"] = _("Give the reasons for the decision.")
-    if errors:
-        raise ValidationError(errors)
-    for name, text in considerations.items():
-        setattr(dispensation, name, text.strip())
-    dispensation.decision_reasoning = decision_reasoning.strip()
-    dispensation.state = DispensationState.GRANTED if grant else DispensationState.REFUSED
-    dispensation.decided_on = day
-    dispensation.decided_by = actor
-    verdict = (
-        "Kommunen dispenserer fra afvisningen efter bekendtgørelsens § 37, stk. 2."
-        if grant
-        else "Kommunen dispenserer ikke fra afvisningen efter bekendtgørelsens § 37, stk. 2."
-    )
-    dispensation.letter = letters.letter_create(
-        actor=actor,
-        reason=_("Decision on a dispensation (R37.2)"),
-        sender=dispensation.kommune.tenant,
-        recipient=dispensation.person,
-        kind="kommune_decision",
-        context={
-            "decision_text": f"{verdict} {dispensation.decision_reasoning}",
-            # § 37, stk. 2 (almenboligloven § 51 c) is not among the decisions § 24 lists.
-            "complaint_guidance": complaint_guidance.guidance_text(
-                complaint_guidance.DecisionType.KOMMUNE_DISPENSATION, day
-            ),
-        },
-        idempotency_key=f"dispensation:{dispensation.pk}",
-    )
-    audited_save(dispensation, actor=actor, reason=reason)
-    if grant and dispensation.rejection_id:
-        case = RejectionCase.objects.select_for_update().get(pk=dispensation.rejection_id)
-        if case.state == RejectionState.DECIDED:
-            case.state = RejectionState.DISPENSED
-            audited_save(case, actor=actor, reason=reason)
-    return dispensation
-
-
-def dispensation_counts(*, kommune_id: int, start: datetime.date, end: datetime.date) -> tuple[int, int]:
-    decided = Dispensation.objects.filter(kommune_id=kommune_id, decided_on__gte=start, decided_on__lte=end)
-    return (
-        decided.filter(state=DispensationState.GRANTED).count(),
-        decided.filter(state=DispensationState.REFUSED).count(),
-    )
-
-
-def dispensation_reports_make(*, today: datetime.date, progress=None) -> int:
-    """R37.3, the job: from 1 July, the report of the past year for every kommune with a
-    department in a hårdt ghettoområde or a dispensation in that year. Idempotent: one report per
-    kommune and year (the database refuses a second)."""
-    start, end = rules.dispensation_report_period(today)
-    if today < datetime.date(end.year, 7, 1):
-        return 0
-    kommune_ids = set(
-        DepartmentAreaStatus.objects.filter(kind=AreaStatusKind.HARD_GHETTO, valid_from__lte=end)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=start))
-        .values_list("department__kommune_id", flat=True)
-    ) | set(
-        Dispensation.objects.filter(decided_on__gte=start, decided_on__lte=end).values_list(
-            "kommune_id", flat=True
-        )
-    )
-    actor = system_user()
-    made = 0
-    for kommune in Kommune.objects.filter(pk__in=kommune_ids).order_by("name"):
-        if DispensationReport.objects.filter(kommune=kommune, period_start=start).exists():
-            continue
-        granted, refused = dispensation_counts(kommune_id=kommune.pk, start=start, end=end)
-        try:
-            with transaction.atomic():
-                audited_save(
-                    DispensationReport(
-                        kommune=kommune, period_start=start, period_end=end, granted=granted, refused=refused
-                    ),
-                    actor=actor,
-                    reason=_("R37.3: the yearly report of dispensations (1 July)"),
-                )
-        except IntegrityError:
-            continue  # another run made it
-        made += 1
-        if progress is not None:
-            progress.advance()
-    return made
-
-
-# --- R28.2 ------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def termination_report_forward(
-    *, actor, reason: str, report: TerminationRejectionReport, forwarded_on: datetime.date
-) -> TerminationRejectionReport:
-    """The kommune records that it forwarded the report to the ministry (R28.2)."""
-    require_reason(reason)
-    report = TerminationRejectionReport.objects.select_for_update().get(pk=report.pk)
-    permissions.require_act_for_kommune(actor, report.kommune_id)
-    if report.forwarded_on is not None:
-        raise ValidationError(_("The forwarding is already recorded."))
-    if forwarded_on < report.reported_on or forwarded_on > timezone.localdate():
-        raise ValidationError(
-            {"forwarded_on": _("The forwarding date lies between the report date and today.")}
-        )
-    report.forwarded_on = forwarded_on
-    report.forwarded_by = actor
-    return audited_save(report, actor=actor, reason=reason)
-
-
-def termination_reports_send(*, today: datetime.date, progress=None) -> int:
-    """R28.2, the daily job: the reports of each past calendar month go to the kommune together,
-    as one report per kommune and month (``TerminationRejectionReportBatch``, counts only) that the
-    kommune sees on its R28.2 page and forwards to the ministry. Idempotent: the database allows
-    one report per kommune and month, and each report row is claimed under a row lock while unsent — a second
-    run, or a second worker, finds nothing left. Returns the number of reports to kommuner made."""
-    month_start = today.replace(day=1)
-    unsent = TerminationRejectionReport.objects.filter(
-        batch__isnull=True, rejected_on__lt=month_start
-    ).values_list("kommune_id", "rejected_on")
-    periods = sorted({(kommune_id, day.replace(day=1)) for kommune_id, day in unsent})
-    actor = system_user()
-    reason = _("R28.2: the month's reports of rejections under § 28 sent to the kommune")
-    made = 0
-    for kommune_id, start in periods:
-        end = add_calendar_months(start, 1) - datetime.timedelta(days=1)
-        with transaction.atomic():
-            batch = (
-                TerminationRejectionReportBatch.objects.select_for_update()
-                .filter(kommune_id=kommune_id, period_start=start)
-                .first()
-            )
-            if batch is None:
-                try:
-                    with transaction.atomic():
-                        batch = audited_save(
-                            TerminationRejectionReportBatch(
-                                kommune_id=kommune_id,
-                                period_start=start,
-                                period_end=end,
-                                rejections=0,
-                                sent_on=today,
-                            ),
-                            actor=actor,
-                            reason=reason,
-                        )
-                except IntegrityError:
-                    continue  # another worker made it and sends the reports
-                made += 1
-            claimed = TerminationRejectionReport.objects.select_for_update(skip_locked=True).filter(
-                kommune_id=kommune_id, batch__isnull=True, rejected_on__gte=start, rejected_on__lte=end
-            )
-            added = 0
-            for report in claimed:
-                report.batch = batch
-                audited_save(report, actor=actor, reason=reason)
-                added += 1
-            if added:
-                batch.rejections += added
-                audited_save(batch, actor=actor, reason=reason)
-        if progress is not None:
-            progress.advance()
-    return made
+    return RejectionCase.states.move(case, RejectionState.NOT_REJECTED, actor=actor, reason=reason)

@@ -271,6 +271,8 @@ def _restore_reference_data(request) -> None:
     import_module("eldercare.migrations.0005_specific_list_letters_and_jobs").seed(apps, None)
     import_module("eldercare.migrations.0008_general_list_left_letter").seed(apps, None)
     import_module("letters.migrations.0009_seed_complaint_guidance_and_letter_versions").seed(apps, None)
+    import_module("approvals.migrations.0002_approval_letter_templates").seed(apps, None)
+    import_module("rejections.migrations.0002_rejection_letter_templates").seed(apps, None)
 
 
 # --- Browser ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from approvals import rules
+from approvals import selectors as approval_selectors
 from approvals import services as approvals
 from approvals.models import ApprovalState, RefusalGround
 from housing.audit import audited_save, system_user
@@ -102,7 +103,11 @@ def test_a_startbolig_request_past_5_hverdage_stays_open_and_is_marked_overdue(
     assert request.state == ApprovalState.PENDING and not request.allows_letting
     assert request.applicant_letter_id is None and not _organisation_letters(org_a).exists()
     # It stays in the kommune's queue, marked overdue, and does not lapse.
-    (row,) = [r for r in approvals.kommune_queue(kommune_officer, today=TODAY) if r.request.pk == request.pk]
+    (row,) = [
+        r
+        for r in approval_selectors.kommune_queue(kommune_officer, today=TODAY)
+        if r.request.pk == request.pk
+    ]
     assert row.overdue and not row.lapses
     body = client_for(kommune_officer).get(reverse("approvals:approval_queue")).content.decode()
     row_html = body.split(f'id="approval-{request.pk}"')[1].split("</tr>")[0]
@@ -196,11 +201,11 @@ def test_24_december_moves_the_deadline_and_a_kommune_closing_day_does_not(
     # The closing day is shown beside the deadline, as information.
     (row,) = [
         r
-        for r in approvals.kommune_queue(kommune_officer, today=D(2026, 12, 21))
+        for r in approval_selectors.kommune_queue(kommune_officer, today=D(2026, 12, 21))
         if r.request.pk == request.pk
     ]
     assert row.closing_days == [closed.day] and row.days_left == 5
-    assert approvals.closing_days_in_period(request) == [closed]
+    assert approval_selectors.closing_days_in_period(request) == [closed]
     page = (
         client_for(kommune_officer)
         .get(reverse("approvals:approval_detail", args=[request.pk]))
@@ -249,7 +254,7 @@ def test_a_refusal_sends_a_letter_to_the_organisation_that_shows_in_its_outbox(
     applicant_letter = Letter.objects.get(pk=refused.applicant_letter_id)
     assert applicant_letter.recipient == refused.person and applicant_letter.recipient_organisation is None
     (letter,) = _organisation_letters(org_a)
-    assert letter.kind == "kommune_decision_organisation" and letter.recipient is None
+    assert letter.kind == "approval_refused_organisation" and letter.recipient is None
     assert letter.sender_id == refused.kommune.tenant_id and letter.concerns_person == refused.person
     assert letter.recipient_name == org_a.name and "Alfavej 1" in letter.recipient_address
     assert "afvist udlejningen" in letter.body_html and "60 %" in letter.body_html

@@ -21,6 +21,7 @@ from allocation.models import (
     OrganisationLettingPolicy,
 )
 from allocation.services import adverts, leases, offers
+from approvals import creation, reversions
 from approvals import services as approvals
 from approvals.models import ApprovalRequest, ApprovalState, RefusalGround
 from housing.audit import audited_save, system_user
@@ -268,7 +269,7 @@ def test_the_next_acceptance_is_told_it_now_wins_pending_the_kommune(
     for offer in (first, second):
         offers.offer_answer(actor=caseworker_a, reason=REASON, offer=offer, answer=Answer.ACCEPTED)
     workflow.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
-    assert not Letter.objects.filter(kind="general", recipient=second.entry.person).exists()
+    assert not Letter.objects.filter(kind="approval_promoted", recipient=second.entry.person).exists()
     approvals.approval_decide(
         actor=kommune_officer,
         reason=REASON,
@@ -278,7 +279,7 @@ def test_the_next_acceptance_is_told_it_now_wins_pending_the_kommune(
         decision_reasons="Boligplacering af flygtninge.",
         is_refugee=True,
     )
-    letter = Letter.objects.get(kind="general", recipient=second.entry.person)
+    letter = Letter.objects.get(kind="approval_promoted", recipient=second.entry.person)
     new_request = ApprovalRequest.objects.get(vacancy=vacancy, state=ApprovalState.PENDING)
     assert letter.sender == vacancy.controller
     assert dwelling.address_line in letter.subject
@@ -288,7 +289,7 @@ def test_the_next_acceptance_is_told_it_now_wins_pending_the_kommune(
 
     assert letter_long_date(new_request.deadline) in letter.body_html
     # The refused winner gets no such letter.
-    assert not Letter.objects.filter(kind="general", recipient=first.entry.person).exists()
+    assert not Letter.objects.filter(kind="approval_promoted", recipient=first.entry.person).exists()
 
 
 # --- Gap 3: R12.1 startbolig ------------------------------------------------------------------------
@@ -485,10 +486,12 @@ def test_an_overturned_refusal_approves_the_letting_and_the_applicant_wins_again
     # Both are told; the first signs.
     assert (
         "Ankestyrelsen har omgjort"
-        in Letter.objects.get(kind="general", recipient=w["first"].entry.person).body_html
+        in Letter.objects.get(kind="approval_overturned", recipient=w["first"].entry.person).body_html
     )
     assert Letter.objects.filter(
-        kind="general", recipient=w["second"].entry.person, subject__contains="udlejes ikke til dig"
+        kind="approval_overturned_stepped_back",
+        recipient=w["second"].entry.person,
+        subject__contains="udlejes ikke til dig",
     ).exists()
     with pytest.raises(ValidationError, match="Only the winner"):
         _sign(caseworker_a, w["vacancy"], w["second"].entry.person, offer=w["second"])
@@ -569,7 +572,7 @@ def test_the_kommune_decides_a_youth_dwelling_let_as_a_family_dwelling_reverts(
     youth = DwellingFactory(department=department_a, kind="youth", rooms=2)
     vacancy = _vacancy(caseworker_a, youth)
     person = PersonFactory(controller=org_a.tenant)
-    request = approvals.approval_request_create(
+    request = creation.approval_request_create(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person, let_as="family"
     )
     approvals.approval_decide(actor=kommune_officer, reason=REASON, request=request, approve=True)
@@ -611,7 +614,7 @@ def test_the_kommune_decides_a_youth_dwelling_let_as_a_family_dwelling_reverts(
     )
     assert "R12.5" in next_vacancy.channel_reason
     with pytest.raises(ValidationError) as error:
-        approvals.approval_request_create(
+        creation.approval_request_create(
             actor=caseworker_a,
             reason=REASON,
             vacancy=next_vacancy,
@@ -627,7 +630,7 @@ def test_only_a_youth_dwelling_let_out_of_kind_with_approval_can_revert(
 ):
     youth = DwellingFactory(department=department_a, kind="youth", rooms=2)
     vacancy = _vacancy(caseworker_a, youth)
-    request = approvals.approval_request_create(
+    request = creation.approval_request_create(
         actor=caseworker_a,
         reason=REASON,
         vacancy=vacancy,
@@ -636,19 +639,19 @@ def test_only_a_youth_dwelling_let_out_of_kind_with_approval_can_revert(
     )
     # Pending, not approved: no reversion yet.
     with pytest.raises(ValidationError, match=r"R12\.5"):
-        approvals.youth_reversion_decide(
+        reversions.youth_reversion_decide(
             actor=kommune_officer, reason=REASON, request=request, valid_from=TODAY, reasons="Grund"
         )
     approvals.approval_decide(actor=kommune_officer, reason=REASON, request=request, approve=True)
     with pytest.raises(PermissionDenied):
-        approvals.youth_reversion_decide(
+        reversions.youth_reversion_decide(
             actor=caseworker_a, reason=REASON, request=request, valid_from=TODAY, reasons="Grund"
         )
-    approvals.youth_reversion_decide(
+    reversions.youth_reversion_decide(
         actor=kommune_officer, reason=REASON, request=request, valid_from=TODAY, reasons="Grund"
     )
     with pytest.raises(ValidationError, match="already"):
-        approvals.youth_reversion_decide(
+        reversions.youth_reversion_decide(
             actor=kommune_officer, reason=REASON, request=request, valid_from=TODAY, reasons="Grund"
         )
 

@@ -25,8 +25,9 @@ from allocation.models import (
     VacancyState,
 )
 from allocation.services import offers, vacancies
+from approvals import creation, petitions, rules
 from approvals import reports as approval_reports
-from approvals import rules
+from approvals import selectors as approval_selectors
 from approvals import services as approvals
 from approvals.models import (
     ApprovalRequest,
@@ -177,7 +178,7 @@ def test_a_decided_round_sends_the_letting_to_the_kommune_and_the_lease_waits(
     approvals.approval_decide(actor=kommune_officer, reason=REASON, request=request, approve=True)
     lease = _sign(caseworker_a, w["vacancy"], w["first"])
     assert lease.person == w["first"].entry.person
-    letter = Letter.objects.get(kind="kommune_decision", recipient=lease.person)
+    letter = Letter.objects.get(kind="approval_approved", recipient=lease.person)
     assert "godkendt" in letter.body_html
 
 
@@ -281,12 +282,12 @@ def test_a_youth_dwelling_let_as_a_family_dwelling_needs_approval(
     youth = DwellingFactory(department=department_a, kind="youth", rooms=2)
     vacancy = _vacancy(caseworker_a, youth)
     person = PersonFactory(controller=org_a.tenant)
-    request = approvals.approval_request_create(
+    request = creation.approval_request_create(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person, let_as="family"
     )
     assert request.grounds == ["R12.4"] and request.let_as == "family"
     with pytest.raises(ValidationError, match="pending"):
-        approvals.approval_request_create(
+        creation.approval_request_create(
             actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person, let_as="elder"
         )
     approvals.approval_decide(
@@ -300,7 +301,7 @@ def test_a_youth_dwelling_let_as_a_family_dwelling_needs_approval(
     # A family dwelling cannot be let "out of kind"; nor may a caseworker of another organisation ask.
     family = _vacancy(caseworker_a, DwellingFactory(department=department_a, kind="family", rooms=2))
     with pytest.raises(ValidationError) as error:
-        approvals.approval_request_create(
+        creation.approval_request_create(
             actor=caseworker_a, reason=REASON, vacancy=family, person=person, let_as="youth"
         )
     assert "let_as" in error.value.message_dict
@@ -313,7 +314,7 @@ def test_an_elder_dwelling_let_as_family_or_youth_needs_approval_unless_kommune_
     elder = DwellingFactory(department=department_a, kind="elder", rooms=2)
     vacancy = _vacancy(caseworker_a, elder)
     person = PersonFactory(controller=org_a.tenant)
-    request = approvals.approval_request_create(
+    request = creation.approval_request_create(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person, let_as="youth"
     )
     assert request.grounds == ["R14.4"]
@@ -321,7 +322,7 @@ def test_an_elder_dwelling_let_as_family_or_youth_needs_approval_unless_kommune_
         department=department_a, kind="elder", rooms=2, owner_kind="kommune", owner_name="Aarhus Kommune"
     )
     with pytest.raises(ValidationError) as error:
-        approvals.approval_request_create(
+        creation.approval_request_create(
             actor=caseworker_a,
             reason=REASON,
             vacancy=_vacancy(caseworker_a, owned),
@@ -333,7 +334,7 @@ def test_an_elder_dwelling_let_as_family_or_youth_needs_approval_unless_kommune_
         department=department_a, kind="elder", rooms=2, fitted_far_reaching_disability=True
     )
     with pytest.raises(ValidationError) as error:
-        approvals.approval_request_create(
+        creation.approval_request_create(
             actor=caseworker_a,
             reason=REASON,
             vacancy=_vacancy(caseworker_a, fitted),
@@ -399,7 +400,7 @@ def test_a_refusal_on_income_needs_the_income_and_a_concrete_assessment(kommune_
     # refusal (§ 24 does not list almenboligloven § 61), so the letter invents none — it used to
     # name Ankestyrelsen. The organisation gets a letter of its own (test_approval_deadlines.py).
     letter = Letter.objects.get(pk=refused.applicant_letter_id)
-    assert letter.kind == "kommune_decision" and letter.recipient == refused.person
+    assert letter.kind == "approval_refused" and letter.recipient == refused.person
     assert "60 %" in letter.body_html
     assert "Ankestyrelsen" not in letter.body_html and "Klagevejledning" not in letter.body_html
     assert letter.controller_id == approval_world["vacancy"].controller_id
@@ -466,14 +467,14 @@ def test_a_kommune_refusing_a_petition_for_kombineret_udlejning_gives_reasons(
         )
     )
     with pytest.raises(ValidationError) as error:
-        approvals.petition_decide(actor=kommune_officer, reason=REASON, petition=petition, grant=False)
+        petitions.petition_decide(actor=kommune_officer, reason=REASON, petition=petition, grant=False)
     assert "reasons" in error.value.message_dict
-    answered = approvals.petition_decide(
+    answered = petitions.petition_decide(
         actor=kommune_officer, reason=REASON, petition=petition, grant=False, reasons="Området er i bedring."
     )
     assert answered.state == PetitionState.REFUSED and answered.reasons
     with pytest.raises(ValidationError):
-        approvals.petition_decide(actor=kommune_officer, reason=REASON, petition=petition, grant=True)
+        petitions.petition_decide(actor=kommune_officer, reason=REASON, petition=petition, grant=True)
     # The model refuses it too (the admin path).
     bare = CombinedLettingPetition(
         organisation=org_a, kommune=kommune_aarhus, requested_on=TODAY, request_text="x", state="refused"
@@ -572,7 +573,7 @@ def test_a_cancelled_vacancys_request_is_withdrawn_not_approved(
 ):
     w = approval_world
     vacancies.vacancy_cancel(actor=caseworker_a, reason="Opsigelsen trukket tilbage", vacancy=w["vacancy"])
-    assert approvals.kommune_queue(kommune_officer) == []
+    assert approval_selectors.kommune_queue(kommune_officer) == []
     with pytest.raises(ValidationError, match="no longer open"):
         approvals.approval_decide(actor=kommune_officer, reason=REASON, request=w["request"], approve=True)
     assert approvals.approvals_lapse(today=w["request"].deadline + datetime.timedelta(days=1)) == 0
@@ -752,8 +753,8 @@ def test_another_kommunes_officer_and_organisation_see_and_decide_nothing(
         approvals.approval_decide(actor=odense_officer, reason=REASON, request=request, approve=True)
     with pytest.raises(PermissionDenied):
         approvals.approval_decide(actor=caseworker_b, reason=REASON, request=request, approve=True)
-    assert approvals.kommune_queue(odense_officer) == []
-    assert not approvals.visible_requests(caseworker_b).exists()
+    assert approval_selectors.kommune_queue(odense_officer) == []
+    assert not approval_selectors.visible_requests(caseworker_b).exists()
     for user in (odense_officer, caseworker_b):
         client = client_for(user)
         assert client.get(f"/kommune/godkendelser/{request.pk}/").status_code == 404
@@ -797,8 +798,8 @@ def test_the_queue_is_sorted_by_deadline_with_a_countdown_and_overdue_marked(
     assert (
         'class="app-overdue"' in body.split(f'id="approval-{overdue.pk}"')[0][-40:] or "app-overdue" in body
     )
-    assert f'data-days="{approvals.countdown(made[2])}"' in body
-    assert approvals.countdown(made[2]) == 5
+    assert f'data-days="{approval_selectors.countdown(made[2])}"' in body
+    assert approval_selectors.countdown(made[2]) == 5
     # The dashboard counts them for the officer.
     dashboard = client.get("/").content.decode()
     assert 'id="approval-queue-link"' in dashboard and "3 requests" in dashboard

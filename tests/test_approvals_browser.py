@@ -132,7 +132,7 @@ def test_refusal_with_reasons_and_a_lapsed_request(
     letter = Letter.objects.get(pk=fresh.applicant_letter_id)
     assert "Ankestyrelsen" not in letter.body_html
     to_organisation = Letter.objects.get(
-        recipient_organisation=organisation, kind="kommune_decision_organisation"
+        recipient_organisation=organisation, kind="approval_refused_organisation"
     )
     caseworker_page = browser.new_page()
     _login(caseworker_page, base, caseworker_a.username)
@@ -151,7 +151,7 @@ def test_refusal_with_reasons_and_a_lapsed_request(
     page.goto(f"{base}/kommune/godkendelser/")
     assert page.locator(f"#approval-{stale.pk}").count() == 0
     assert page.locator(f"#decided-{stale.pk} [data-state='lapsed']").count() == 1
-    assert Letter.objects.filter(recipient=applicant, kind="kommune_decision").count() == 1
+    assert Letter.objects.filter(recipient=applicant, kind="approval_lapsed").count() == 1
     assert Letter.objects.filter(recipient_organisation=organisation, concerns_person=applicant).count() == 1
     page.close()
     caseworker_page.close()

@@ -393,7 +393,12 @@ def _clean_registry(monkeypatch):
 def test_each_owning_app_is_scanned_for_the_fields_of_its_own_machines(monkeypatch):
     owners = StateMachine(field="owner_kind", transitions={"organisation": set()})
     register(Dwelling, owners)
-    assert owning_apps(machines()) == {ROOT / "housing": [(Dwelling, owners)]}
+    plan = owning_apps(machines())
+    assert plan[ROOT / "housing"] == [(Dwelling, owners)]
+    # The machines declared on the project's models belong to their models' apps.
+    assert {path for path in plan if path != ROOT / "housing"} == {
+        ROOT / model._meta.app_label for model, machine in machines() if machine is not owners
+    }
 
     # A machine on the abstract charge of housing.fees belongs to the apps of its concrete charges
     # and to housing, where the abstract model (and its state-changing methods) live.

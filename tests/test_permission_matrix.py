@@ -103,7 +103,7 @@ def test_an_officer_elsewhere_with_a_read_only_membership_here_neither_decides_n
     """§ 37, stk. 2: "kommunalbestyrelsen" of the dwelling's kommune decides the dispensation —
     not an officer of another kommune who can read here."""
     from complaints import services as complaint_services
-    from rejections import services as rejections
+    from rejections import dispensations as rejections
 
     outsider = users["officer_odense_read_only_aarhus"]
     dispensation = world["dispensation"]
@@ -118,7 +118,7 @@ def test_an_officer_elsewhere_with_a_read_only_membership_here_neither_decides_n
 
 
 def _decide_dispensation(user, dispensation):
-    from rejections import services as rejections
+    from rejections import dispensations as rejections
 
     return rejections.dispensation_decide(
         actor=user,
@@ -141,6 +141,7 @@ def _write_services(world) -> list[tuple[str, object, object]]:
     from eldercare.services import free_choice, needs, specific_lists
     from housing.benefits import benefit_status_record
     from letters import services as letters
+    from rejections import reports as rejection_reports
     from rejections import services as rejections
     from tests.eldercare_lists_support import resident_elsewhere
     from waitinglists.services import fees
@@ -174,7 +175,7 @@ def _write_services(world) -> list[tuple[str, object, object]]:
         ),
         (
             "termination_report_forward",
-            lambda u: rejections.termination_report_forward(
+            lambda u: rejection_reports.termination_report_forward(
                 actor=u, reason="x", report=world["termination_report"], forwarded_on=TODAY
             ),
             act_for(world["termination_report"].kommune_id),

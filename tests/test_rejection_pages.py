@@ -14,6 +14,7 @@ from housing.audit import audited_save, system_user
 from housing.benefits import benefit_status_record
 from housing.models import AccessKind, AreaStatusKind, BenefitStatus, DepartmentAreaStatus, PersonalDataAccess
 from letting import workflow
+from rejections import reports as rejection_reports
 from rejections import services as rejections
 from rejections.models import Dispensation, DispensationState, RejectionCase, RejectionGround, RejectionState
 from tests.factories import DwellingFactory
@@ -251,7 +252,7 @@ def test_the_r37_3_report_page_csv_and_pdf(kommune_officer, caseworker_a, client
         actor=system_user(),
         reason="Test",
     )
-    assert rejections.dispensation_reports_make(today=datetime.date(TODAY.year, 7, 1)) == 1
+    assert rejection_reports.dispensation_reports_make(today=datetime.date(TODAY.year, 7, 1)) == 1
     client = client_for(kommune_officer)
     page = client.get("/udlejning/afvisninger/rapporter/r37-3/")
     assert page.status_code == 200 and "Aarhus" in page.content.decode()

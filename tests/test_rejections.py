@@ -34,7 +34,8 @@ from housing.models import (
 )
 from letters.models import Letter
 from letting import workflow
-from rejections import rules
+from rejections import dispensations, rules
+from rejections import reports as rejection_reports
 from rejections import services as rejections
 from rejections.models import (
     DispensationReport,
@@ -379,16 +380,16 @@ def test_r28_report_carries_only_the_fact_and_the_kommune_records_the_forwarding
     assert "Alfa Boligselskab" in body and "§ 28" in body
     assert entry.person.last_name not in body and entry.person.applicant_number not in body
     with pytest.raises(PermissionDenied):
-        rejections.termination_report_forward(
+        rejection_reports.termination_report_forward(
             actor=caseworker_b, reason=REASON, report=report, forwarded_on=TODAY
         )
-    rejections.termination_report_forward(
+    rejection_reports.termination_report_forward(
         actor=kommune_officer, reason=REASON, report=report, forwarded_on=TODAY
     )
     report.refresh_from_db()
     assert report.forwarded_on == TODAY and report.forwarded_by == kommune_officer
     with pytest.raises(ValidationError):
-        rejections.termination_report_forward(
+        rejection_reports.termination_report_forward(
             actor=kommune_officer, reason=REASON, report=report, forwarded_on=TODAY
         )
 
@@ -411,11 +412,11 @@ def test_the_job_sends_each_months_r28_reports_to_the_kommune_once(
     )
     report = TerminationRejectionReport.objects.get(rejection=case)
     # The month is not over: nothing is sent yet.
-    assert rejections.termination_reports_send(today=TODAY) == 0
+    assert rejection_reports.termination_reports_send(today=TODAY) == 0
     assert not TerminationRejectionReportBatch.objects.exists()
     next_month = (TODAY.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
-    assert rejections.termination_reports_send(today=next_month) == 1
-    assert rejections.termination_reports_send(today=next_month) == 0  # idempotent
+    assert rejection_reports.termination_reports_send(today=next_month) == 1
+    assert rejection_reports.termination_reports_send(today=next_month) == 0  # idempotent
     batch = TerminationRejectionReportBatch.objects.get()
     report.refresh_from_db()
     assert report.batch == batch and batch.rejections == 1 and batch.sent_on == next_month
@@ -629,7 +630,7 @@ def test_r37_mandatory_rejection_and_the_kommunes_dispensation(
     case = _open(caseworker_a, vacancy, entry, RejectionGround.R37)
     assert case.state == RejectionState.DECIDED
     assert "Selvforsørgelses- og hjemrejseydelse" in case.benefit_summary
-    dispensation = rejections.dispensation_request(
+    dispensation = dispensations.dispensation_request(
         actor=caseworker_a, reason=REASON, case=case, request_text="Starts an apprenticeship in two weeks."
     )
     other_officer = UserFactory()
@@ -642,11 +643,11 @@ def test_r37_mandatory_rejection_and_the_kommunes_dispensation(
         "decision_reasoning": "Apprenticeship ends the benefit soon (§ 37, stk. 2, nr. 1).",
     }
     with pytest.raises(PermissionDenied):
-        rejections.dispensation_decide(
+        dispensations.dispensation_decide(
             actor=other_officer, reason=REASON, dispensation=dispensation, grant=True, **considerations
         )
     with pytest.raises(ValidationError) as error:
-        rejections.dispensation_decide(
+        dispensations.dispensation_decide(
             actor=kommune_officer,
             reason=REASON,
             dispensation=dispensation,
@@ -654,7 +655,7 @@ def test_r37_mandatory_rejection_and_the_kommunes_dispensation(
             **{**considerations, "pension_prospect": ""},
         )
     assert "pension_prospect" in error.value.message_dict
-    rejections.dispensation_decide(
+    dispensations.dispensation_decide(
         actor=kommune_officer, reason=REASON, dispensation=dispensation, grant=True, **considerations
     )
     dispensation.refresh_from_db()
@@ -662,7 +663,7 @@ def test_r37_mandatory_rejection_and_the_kommunes_dispensation(
     assert dispensation.state == DispensationState.GRANTED and case.state == RejectionState.DISPENSED
     # A § 37, stk. 2 dispensation (almenboligloven § 51 c) is not among the decisions § 24 sends to
     # Ankestyrelsen, and the bekendtgørelse names no other route: the letter invents none.
-    assert dispensation.letter.kind == "kommune_decision"
+    assert dispensation.letter.kind == "dispensation_decision"
     assert "Ankestyrelsen" not in dispensation.letter.body_html
     assert "Klagevejledning" not in dispensation.letter.body_html
     # With the dispensation the candidate wins the round and the lease can be signed.
@@ -678,10 +679,10 @@ def test_r37_3_the_yearly_report_from_1_july(
     _status(department_a, AreaStatusKind.HARD_GHETTO)
     _benefit(caseworker_a, entry.person)
     case = _open(caseworker_a, vacancy, entry, RejectionGround.R37)
-    dispensation = rejections.dispensation_request(
+    dispensation = dispensations.dispensation_request(
         actor=caseworker_a, reason=REASON, case=case, request_text="x"
     )
-    rejections.dispensation_decide(
+    dispensations.dispensation_decide(
         actor=kommune_officer,
         reason=REASON,
         dispensation=dispensation,
@@ -701,8 +702,8 @@ def test_r37_3_the_yearly_report_from_1_july(
         datetime.date(2026, 6, 30),
     )
     report_day = datetime.date(TODAY.year + 1 if TODAY.month >= 7 else TODAY.year, 7, 1)
-    assert rejections.dispensation_reports_make(today=report_day) == 1
-    assert rejections.dispensation_reports_make(today=report_day) == 0  # idempotent
+    assert rejection_reports.dispensation_reports_make(today=report_day) == 1
+    assert rejection_reports.dispensation_reports_make(today=report_day) == 0  # idempotent
     report = DispensationReport.objects.get(kommune=kommune_aarhus)
     assert (report.granted, report.refused) == (1, 0)
     assert report.period_start <= TODAY <= report.period_end
@@ -791,10 +792,10 @@ def test_a_complaint_against_the_kommunes_dispensation_decision_goes_to_ankestyr
     _status(department_a, AreaStatusKind.HARD_GHETTO)
     _benefit(caseworker_a, entry.person)
     case = _open(caseworker_a, vacancy, entry, RejectionGround.R37)
-    dispensation = rejections.dispensation_request(
+    dispensation = dispensations.dispensation_request(
         actor=caseworker_a, reason=REASON, case=case, request_text="x"
     )
-    rejections.dispensation_decide(
+    dispensations.dispensation_decide(
         actor=kommune_officer,
         reason=REASON,
         dispensation=dispensation,

@@ -47,6 +47,42 @@ class LetterKind(models.TextChoices):
     ELDER_LIST_FEE_REMINDER = "elder_list_fee_reminder", _("Specific list fee reminder (R21.3)")
     ELDER_LIST_DELETION = "elder_list_deletion", _("Deleted from a specific list for non-payment (R21.3)")
     ELDER_FREE_CHOICE_DECISION = "elder_free_choice_decision", _("Free-choice application decision (R19)")
+    # The kommune's approval of a letting (approvals; templates from approvals' migrations).
+    APPROVAL_APPROVED = (
+        "approval_approved",
+        _("The kommune approves a letting (R42.1, R36.1, R12.1, R12.4, R14.4)"),
+    )
+    APPROVAL_REFUSED = (
+        "approval_refused",
+        _("The kommune refuses a letting (R42.2, R42.4, R36.1, R12.1, R12.4, R14.4)"),
+    )
+    APPROVAL_LAPSED = "approval_lapsed", _("A letting is approved: the kommune's deadline lapsed (R42.3)")
+    APPROVAL_REFUSED_ORGANISATION = (
+        "approval_refused_organisation",
+        _("The kommune refuses a letting, to the housing organisation (R42.3)"),
+    )
+    APPROVAL_LAPSED_ORGANISATION = (
+        "approval_lapsed_organisation",
+        _("The kommune's deadline lapsed, to the housing organisation (R42.3)"),
+    )
+    APPROVAL_PROMOTED = (
+        "approval_promoted",
+        _("The kommune refused the applicant before you: the dwelling is to be let to you"),
+    )
+    APPROVAL_OVERTURNED = (
+        "approval_overturned",
+        _("Ankestyrelsen overturned the kommune's refusal: the dwelling is to be let to you (R24)"),
+    )
+    APPROVAL_OVERTURNED_STEPPED_BACK = (
+        "approval_overturned_stepped_back",
+        _("Ankestyrelsen overturned the refusal of the applicant before you: not let to you (R24)"),
+    )
+    # Rejections (templates from rejections' migrations).
+    REJECTION_CERTIFICATE_REQUEST = (
+        "rejection_certificate_request",
+        _("Request for criminal-record certificates (R29)"),
+    )
+    DISPENSATION_DECISION = "dispensation_decision", _("Kommune decision on a dispensation (R37.2)")
     GENERAL = "general", _("General letter")
 
 
@@ -68,6 +104,12 @@ LEGAL_NOTICE_KINDS = frozenset(
         LetterKind.ELDER_LIST_FEE_REMINDER,
         LetterKind.ELDER_LIST_DELETION,
         LetterKind.ELDER_FREE_CHOICE_DECISION,
+        LetterKind.APPROVAL_APPROVED,
+        LetterKind.APPROVAL_REFUSED,
+        LetterKind.APPROVAL_LAPSED,
+        LetterKind.APPROVAL_REFUSED_ORGANISATION,
+        LetterKind.APPROVAL_LAPSED_ORGANISATION,
+        LetterKind.DISPENSATION_DECISION,
     }
 )
 
