@@ -15,10 +15,8 @@ from django.utils import timezone, translation
 from allocation.models import (
     AgreementKind,
     Answer,
-    KommuneLettingDecision,
     Lease,
     LettingAgreement,
-    OrganisationLettingPolicy,
 )
 from allocation.services import adverts, leases, offers
 from approvals import creation, reversions
@@ -27,6 +25,7 @@ from approvals.models import ApprovalRequest, ApprovalState, RefusalGround
 from housing.audit import audited_save, system_user
 from letters.models import Letter
 from letting import workflow
+from tests import scenarios
 from tests.factories import DwellingFactory, PersonFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 from waitinglists.models import ListKind
@@ -51,26 +50,6 @@ PAGE_LANGUAGE = "en"
 
 def _save(obj):
     return audited_save(obj, actor=system_user(), reason=REASON)
-
-
-def _decision(kommune, **flags) -> KommuneLettingDecision:
-    return _save(KommuneLettingDecision(kommune=kommune, valid_from=FAR_BACK, decided_on=FAR_BACK, **flags))
-
-
-def _policy(org, **fields):
-    return _save(
-        OrganisationLettingPolicy(organisation=org, valid_from=FAR_BACK, decided_on=FAR_BACK, **fields)
-    )
-
-
-def _vacancy(actor, dwelling):
-    return workflow.vacancy_open(
-        actor=actor,
-        reason=REASON,
-        dwelling=dwelling,
-        notice_date=TODAY - datetime.timedelta(days=30),
-        move_out_date=TODAY - datetime.timedelta(days=1),
-    )
 
 
 def _sign(actor, vacancy, person, offer=None):
@@ -101,13 +80,17 @@ def set_today(monkeypatch):
 def advertised(caseworker_a, org_a, kommune_aarhus, department_a, set_today):
     """A family dwelling let by advertising in Aarhus, which approves each letting (R42.1); the
     deadline for written interest was yesterday."""
-    _decision(kommune_aarhus, approves_each_letting=True)
+    scenarios.kommune_decision(kommune_aarhus, approves_each_letting=True)
     _save(
         LettingAgreement(
             organisation=org_a, kommune=kommune_aarhus, kind=AgreementKind.ADVERTISING, valid_from=FAR_BACK
         )
     )
-    vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, kind="family"))
+    vacancy = scenarios.open_vacancy(
+        caseworker_a,
+        DwellingFactory(department=department_a, kind="family"),
+        move_out_date=TODAY - datetime.timedelta(days=1),
+    )
     yesterday = set_today(TODAY - datetime.timedelta(days=1))
     advert = adverts.advert_create(
         actor=caseworker_a,
@@ -199,8 +182,12 @@ def test_drawing_lots_sends_the_winner_to_the_kommune(caseworker_a, org_a, adver
 def test_a_letting_outside_the_eligible_group_goes_to_the_kommune_automatically(
     caseworker_a, kommune_officer, org_a, kommune_aarhus, department_a
 ):
-    _decision(kommune_aarhus, approves_each_letting=True)
-    vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, kind="family"))
+    scenarios.kommune_decision(kommune_aarhus, approves_each_letting=True)
+    vacancy = scenarios.open_vacancy(
+        caseworker_a,
+        DwellingFactory(department=department_a, kind="family"),
+        move_out_date=TODAY - datetime.timedelta(days=1),
+    )
     workflow.vacancy_let_outside(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R2.5", why="Ingen på ventelisten"
     )
@@ -242,8 +229,12 @@ def test_a_letting_outside_the_eligible_group_goes_to_the_kommune_automatically(
 
 @pytest.mark.rule("R42.1")
 def test_a_list_vacancy_without_a_round_gets_no_request(caseworker_a, org_a, kommune_aarhus, department_a):
-    _decision(kommune_aarhus, approves_each_letting=True)
-    vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, kind="family"))
+    scenarios.kommune_decision(kommune_aarhus, approves_each_letting=True)
+    vacancy = scenarios.open_vacancy(
+        caseworker_a,
+        DwellingFactory(department=department_a, kind="family"),
+        move_out_date=TODAY - datetime.timedelta(days=1),
+    )
     with pytest.raises(ValidationError, match="best-ranked applicant"):
         _sign(caseworker_a, vacancy, PersonFactory(controller=org_a.tenant))
     assert not ApprovalRequest.objects.exists()
@@ -256,14 +247,14 @@ def test_a_list_vacancy_without_a_round_gets_no_request(caseworker_a, org_a, kom
 def test_the_next_acceptance_is_told_it_now_wins_pending_the_kommune(
     caseworker_a, kommune_officer, org_a, kommune_aarhus, department_a
 ):
-    _decision(kommune_aarhus, approves_each_letting=True)
-    _policy(org_a, offer_round_size=2)
+    scenarios.kommune_decision(kommune_aarhus, approves_each_letting=True)
+    scenarios.letting_policy(org_a, offer_round_size=2)
     general = WaitingListFactory(controller=org_a.tenant)
     for year in (2010, 2011):
         entry = EntryFactory(waiting_list=general, seniority_date=D(year, 1, 1), rooms_min=1, rooms_max=6)
         entry.departments.add(department_a)
     dwelling = DwellingFactory(department=department_a, rooms=3, monthly_rent=Decimal("7000"))
-    vacancy = _vacancy(caseworker_a, dwelling)
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling, move_out_date=TODAY - datetime.timedelta(days=1))
     offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     first, second = offer_round.offers.order_by("rank")
     for offer in (first, second):
@@ -309,7 +300,7 @@ def test_the_startbolig_ranking_shows_the_kommunes_approval_of_the_nomination(
     )
     entry.departments.add(department_a)
     dwelling = DwellingFactory(department=department_a, kind="youth", youth_kind="startbolig", rooms=1)
-    vacancy = _vacancy(caseworker_a, dwelling)
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling, move_out_date=TODAY - datetime.timedelta(days=1))
 
     def placed():
         result = workflow.public_ranking(vacancy)
@@ -343,8 +334,8 @@ def refused_51b(caseworker_a, kommune_officer, org_a, kommune_aarhus, department
         DepartmentAreaStatus,
     )
 
-    _decision(kommune_aarhus, combined_letting=True)
-    _policy(org_a, issues_housing_guarantees=True)
+    scenarios.kommune_decision(kommune_aarhus, combined_letting=True)
+    scenarios.letting_policy(org_a, issues_housing_guarantees=True)
     _save(
         DepartmentAreaStatus(
             department=department_a, kind=AreaStatusKind.HIGH_OUTSIDE_LABOUR, valid_from=D(2025, 12, 1)
@@ -361,7 +352,11 @@ def refused_51b(caseworker_a, kommune_officer, org_a, kommune_aarhus, department
             recorded_by=system_user(),
         )
     )
-    vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
+    vacancy = scenarios.open_vacancy(
+        caseworker_a,
+        DwellingFactory(department=department_a, rooms=2),
+        move_out_date=TODAY - datetime.timedelta(days=1),
+    )
     request = approvals.request_if_needed(actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person)
     old = _save(
         Lease(
@@ -416,13 +411,17 @@ def test_r6_2_a_pending_51_b_request_does_not_bar_the_guarantee(caseworker_a, ko
 @pytest.fixture
 def refused_round(caseworker_a, kommune_officer, org_a, kommune_aarhus, department_a):
     """A decided round whose winner the kommune refused; the second acceptance took over."""
-    _decision(kommune_aarhus, approves_each_letting=True)
-    _policy(org_a, offer_round_size=2)
+    scenarios.kommune_decision(kommune_aarhus, approves_each_letting=True)
+    scenarios.letting_policy(org_a, offer_round_size=2)
     general = WaitingListFactory(controller=org_a.tenant)
     for year in (2010, 2011):
         entry = EntryFactory(waiting_list=general, seniority_date=D(year, 1, 1), rooms_min=1, rooms_max=6)
         entry.departments.add(department_a)
-    vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=3))
+    vacancy = scenarios.open_vacancy(
+        caseworker_a,
+        DwellingFactory(department=department_a, rooms=3),
+        move_out_date=TODAY - datetime.timedelta(days=1),
+    )
     offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     first, second = offer_round.offers.order_by("rank")
     for offer in (first, second):
@@ -570,7 +569,7 @@ def test_the_kommune_decides_a_youth_dwelling_let_as_a_family_dwelling_reverts(
     from approvals.models import YouthReversion
 
     youth = DwellingFactory(department=department_a, kind="youth", rooms=2)
-    vacancy = _vacancy(caseworker_a, youth)
+    vacancy = scenarios.open_vacancy(caseworker_a, youth, move_out_date=TODAY - datetime.timedelta(days=1))
     person = PersonFactory(controller=org_a.tenant)
     request = creation.approval_request_create(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person, let_as="family"
@@ -629,7 +628,7 @@ def test_only_a_youth_dwelling_let_out_of_kind_with_approval_can_revert(
     caseworker_a, kommune_officer, department_a, org_a
 ):
     youth = DwellingFactory(department=department_a, kind="youth", rooms=2)
-    vacancy = _vacancy(caseworker_a, youth)
+    vacancy = scenarios.open_vacancy(caseworker_a, youth, move_out_date=TODAY - datetime.timedelta(days=1))
     request = creation.approval_request_create(
         actor=caseworker_a,
         reason=REASON,

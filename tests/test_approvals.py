@@ -17,14 +17,12 @@ from django.utils import timezone, translation
 
 from allocation.models import (
     Answer,
-    KommuneLettingDecision,
     Nomination,
     OfferRound,
-    OrganisationLettingPolicy,
     RoundState,
     VacancyState,
 )
-from allocation.services import offers, vacancies
+from allocation.services import vacancies
 from approvals import creation, petitions, rules
 from approvals import reports as approval_reports
 from approvals import selectors as approval_selectors
@@ -52,6 +50,7 @@ from housing.models import (
 )
 from letters.models import Letter
 from letting import workflow
+from tests import scenarios
 from tests.factories import DwellingFactory, MembershipFactory, PersonFactory, UserFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 
@@ -87,20 +86,6 @@ def _save(obj):
 FAR_BACK = datetime.date(2020, 1, 1)
 
 
-def _decision(kommune, valid_from=FAR_BACK, **flags) -> KommuneLettingDecision:
-    return _save(
-        KommuneLettingDecision(kommune=kommune, valid_from=valid_from, decided_on=valid_from, **flags)
-    )
-
-
-def _policy(org, **fields):
-    return _save(
-        OrganisationLettingPolicy(
-            organisation=org, valid_from=D(2020, 1, 1), decided_on=D(2020, 1, 1), **fields
-        )
-    )
-
-
 def _entries(general_list, department, count: int):
     entries = []
     for i in range(count):
@@ -110,27 +95,6 @@ def _entries(general_list, department, count: int):
         entry.departments.add(department)
         entries.append(entry)
     return entries
-
-
-def _vacancy(actor, dwelling):
-    return workflow.vacancy_open(
-        actor=actor,
-        reason=REASON,
-        dwelling=dwelling,
-        notice_date=TODAY - datetime.timedelta(days=30),
-        move_out_date=TODAY + datetime.timedelta(days=30),
-    )
-
-
-def _round(caseworker, vacancy, answers: list[str]):
-    """Open a round, record ``answers`` by rank and close it: returns (round, offers by rank)."""
-    offer_round = workflow.round_open(actor=caseworker, reason=REASON, vacancy=vacancy)
-    by_rank = list(offer_round.offers.order_by("rank"))
-    for offer, answer in zip(by_rank, answers, strict=True):
-        offers.offer_answer(actor=caseworker, reason=REASON, offer=offer, answer=answer)
-    workflow.round_close(actor=caseworker, reason=REASON, offer_round=offer_round)
-    offer_round.refresh_from_db()
-    return offer_round, by_rank
 
 
 def _sign(caseworker, vacancy, offer):
@@ -150,11 +114,13 @@ def _sign(caseworker, vacancy, offer):
 def approval_world(caseworker_a, org_a, kommune_aarhus, general_list, department_a, dwelling):
     """A family dwelling in Aarhus, which approves each letting (R42.1); a decided round whose
     winner (rank 1) waits for the kommune, rank 2 also accepted."""
-    _decision(kommune_aarhus, approves_each_letting=True)
-    _policy(org_a, offer_round_size=2)
+    scenarios.kommune_decision(kommune_aarhus, approves_each_letting=True)
+    scenarios.letting_policy(org_a, offer_round_size=2)
     _entries(general_list, department_a, 2)
-    vacancy = _vacancy(caseworker_a, dwelling)
-    offer_round, (first, second) = _round(caseworker_a, vacancy, [Answer.ACCEPTED, Answer.ACCEPTED])
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling)
+    offer_round, (first, second) = scenarios.decided_round(
+        caseworker_a, vacancy, [Answer.ACCEPTED, Answer.ACCEPTED]
+    )
     request = ApprovalRequest.objects.get(vacancy=vacancy)
     return {"vacancy": vacancy, "round": offer_round, "first": first, "second": second, "request": request}
 
@@ -186,12 +152,14 @@ def test_a_decided_round_sends_the_letting_to_the_kommune_and_the_lease_waits(
 def test_no_decision_no_request_and_a_decision_counts_from_its_date(
     caseworker_a, org_a, kommune_aarhus, general_list, department_a, dwelling
 ):
-    _policy(org_a, offer_round_size=1)
+    scenarios.letting_policy(org_a, offer_round_size=1)
     _entries(general_list, department_a, 2)
     # Decided, but in force only from tomorrow: today's letting needs no approval.
-    _decision(kommune_aarhus, valid_from=TODAY + datetime.timedelta(days=1), approves_each_letting=True)
-    vacancy = _vacancy(caseworker_a, dwelling)
-    _offer_round, (first,) = _round(caseworker_a, vacancy, [Answer.ACCEPTED])
+    scenarios.kommune_decision(
+        kommune_aarhus, valid_from=TODAY + datetime.timedelta(days=1), approves_each_letting=True
+    )
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling)
+    _offer_round, (first,) = scenarios.decided_round(caseworker_a, vacancy, [Answer.ACCEPTED])
     assert not ApprovalRequest.objects.exists()
     assert _sign(caseworker_a, vacancy, first).pk
 
@@ -219,9 +187,9 @@ def replace_channel(facts, channel):
 def test_a_youth_dwelling_goes_to_the_kommune_when_it_approves_youth_lettings(
     caseworker_a, kommune_aarhus, department_a, org_a
 ):
-    _decision(kommune_aarhus, approves_each_letting=True, approves_each_youth_letting=True)
+    scenarios.kommune_decision(kommune_aarhus, approves_each_letting=True, approves_each_youth_letting=True)
     youth = DwellingFactory(department=department_a, kind="youth", rooms=1)
-    vacancy = _vacancy(caseworker_a, youth)
+    vacancy = scenarios.open_vacancy(caseworker_a, youth)
     person = PersonFactory(controller=org_a.tenant)
     request = approvals.request_if_needed(actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person)
     assert request.grounds == ["R42.1"]
@@ -236,12 +204,14 @@ def test_a_youth_dwelling_goes_to_the_kommune_when_it_approves_youth_lettings(
 @pytest.mark.rule("R12.1")
 def test_a_startbolig_always_needs_the_kommunes_approval(caseworker_a, department_a, org_a):
     startbolig = DwellingFactory(department=department_a, kind="youth", youth_kind="startbolig", rooms=1)
-    vacancy = _vacancy(caseworker_a, startbolig)
+    vacancy = scenarios.open_vacancy(caseworker_a, startbolig)
     person = PersonFactory(controller=org_a.tenant, born=TODAY.replace(year=TODAY.year - 20))
     request = approvals.request_if_needed(actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person)
     assert request is not None and request.grounds == ["R12.1"]
     # An ordinary youth dwelling needs none without a decision.
-    ordinary = _vacancy(caseworker_a, DwellingFactory(department=department_a, kind="youth", rooms=1))
+    ordinary = scenarios.open_vacancy(
+        caseworker_a, DwellingFactory(department=department_a, kind="youth", rooms=1)
+    )
     assert (
         approvals.request_if_needed(actor=caseworker_a, reason=REASON, vacancy=ordinary, person=person)
         is None
@@ -251,7 +221,7 @@ def test_a_startbolig_always_needs_the_kommunes_approval(caseworker_a, departmen
 @pytest.mark.rule("R12.1")
 def test_a_startbolig_refusal_must_concern_a_startbolig(caseworker_a, kommune_officer, department_a, org_a):
     startbolig = DwellingFactory(department=department_a, kind="youth", youth_kind="startbolig", rooms=1)
-    vacancy = _vacancy(caseworker_a, startbolig)
+    vacancy = scenarios.open_vacancy(caseworker_a, startbolig)
     person = PersonFactory(controller=org_a.tenant)
     request = approvals.request_if_needed(actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person)
     with pytest.raises(ValidationError) as error:
@@ -280,7 +250,7 @@ def test_a_youth_dwelling_let_as_a_family_dwelling_needs_approval(
     caseworker_a, kommune_officer, department_a, org_a
 ):
     youth = DwellingFactory(department=department_a, kind="youth", rooms=2)
-    vacancy = _vacancy(caseworker_a, youth)
+    vacancy = scenarios.open_vacancy(caseworker_a, youth)
     person = PersonFactory(controller=org_a.tenant)
     request = creation.approval_request_create(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person, let_as="family"
@@ -299,7 +269,9 @@ def test_a_youth_dwelling_let_as_a_family_dwelling_needs_approval(
         decision_reasons="Der er efterspørgsel efter ungdomsboliger i området.",
     )
     # A family dwelling cannot be let "out of kind"; nor may a caseworker of another organisation ask.
-    family = _vacancy(caseworker_a, DwellingFactory(department=department_a, kind="family", rooms=2))
+    family = scenarios.open_vacancy(
+        caseworker_a, DwellingFactory(department=department_a, kind="family", rooms=2)
+    )
     with pytest.raises(ValidationError) as error:
         creation.approval_request_create(
             actor=caseworker_a, reason=REASON, vacancy=family, person=person, let_as="youth"
@@ -312,7 +284,7 @@ def test_an_elder_dwelling_let_as_family_or_youth_needs_approval_unless_kommune_
     caseworker_a, department_a, org_a
 ):
     elder = DwellingFactory(department=department_a, kind="elder", rooms=2)
-    vacancy = _vacancy(caseworker_a, elder)
+    vacancy = scenarios.open_vacancy(caseworker_a, elder)
     person = PersonFactory(controller=org_a.tenant)
     request = creation.approval_request_create(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person, let_as="youth"
@@ -325,7 +297,7 @@ def test_an_elder_dwelling_let_as_family_or_youth_needs_approval_unless_kommune_
         creation.approval_request_create(
             actor=caseworker_a,
             reason=REASON,
-            vacancy=_vacancy(caseworker_a, owned),
+            vacancy=scenarios.open_vacancy(caseworker_a, owned),
             person=person,
             let_as="family",
         )
@@ -337,7 +309,7 @@ def test_an_elder_dwelling_let_as_family_or_youth_needs_approval_unless_kommune_
         creation.approval_request_create(
             actor=caseworker_a,
             reason=REASON,
-            vacancy=_vacancy(caseworker_a, fitted),
+            vacancy=scenarios.open_vacancy(caseworker_a, fitted),
             person=person,
             let_as="family",
         )
@@ -511,11 +483,11 @@ def test_a_refusal_on_the_deadline_day_is_in_time_the_day_after_it_is_refused(
 def test_5_hverdage_across_easter_and_christmas_the_kommunes_closing_days_do_not_move_it(
     caseworker_a, kommune_aarhus, department_a, org_a
 ):
-    _decision(kommune_aarhus, approves_each_letting=True)
+    scenarios.kommune_decision(kommune_aarhus, approves_each_letting=True)
     person = PersonFactory(controller=org_a.tenant)
 
     def deadline(received):
-        vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
+        vacancy = scenarios.open_vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
         return approvals.request_if_needed(
             actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person, day=received
         ).deadline
@@ -535,9 +507,9 @@ def test_5_hverdage_across_easter_and_christmas_the_kommunes_closing_days_do_not
 def test_another_kommunes_closing_day_does_not_count(
     caseworker_a, kommune_aarhus, kommune_odense, department_a, org_a
 ):
-    _decision(kommune_aarhus, approves_each_letting=True)
+    scenarios.kommune_decision(kommune_aarhus, approves_each_letting=True)
     _save(KommuneClosingDay(kommune=kommune_odense, day=D(2026, 4, 7)))
-    vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
+    vacancy = scenarios.open_vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
     request = approvals.request_if_needed(
         actor=caseworker_a,
         reason=REASON,
@@ -626,11 +598,11 @@ def test_a_refused_winner_makes_the_next_acceptance_win_and_go_to_the_kommune(
 def test_a_refused_winner_without_another_acceptance_reopens_the_letting(
     caseworker_a, kommune_officer, org_a, kommune_aarhus, general_list, department_a, dwelling
 ):
-    _decision(kommune_aarhus, approves_each_letting=True)
-    _policy(org_a, offer_round_size=1)
+    scenarios.kommune_decision(kommune_aarhus, approves_each_letting=True)
+    scenarios.letting_policy(org_a, offer_round_size=1)
     _entries(general_list, department_a, 2)
-    vacancy = _vacancy(caseworker_a, dwelling)
-    offer_round, _offers = _round(caseworker_a, vacancy, [Answer.ACCEPTED])
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling)
+    offer_round, _offers = scenarios.decided_round(caseworker_a, vacancy, [Answer.ACCEPTED])
     approvals.approval_decide(
         actor=kommune_officer,
         reason=REASON,
@@ -652,7 +624,7 @@ def test_a_refused_winner_without_another_acceptance_reopens_the_letting(
 
 @pytest.fixture
 def combined_world(caseworker_a, org_a, kommune_aarhus, department_a):
-    _decision(kommune_aarhus, combined_letting=True)
+    scenarios.kommune_decision(kommune_aarhus, combined_letting=True)
     _save(
         DepartmentAreaStatus(
             department=department_a, kind=AreaStatusKind.HIGH_OUTSIDE_LABOUR, valid_from=D(2025, 12, 1)
@@ -676,7 +648,7 @@ def test_kombineret_udlejning_checks_the_benefit_status_and_the_kommune_must_ref
             recorded_by=system_user(),
         )
     )
-    vacancy = _vacancy(caseworker_a, combined_world)
+    vacancy = scenarios.open_vacancy(caseworker_a, combined_world)
     request = approvals.request_if_needed(actor=caseworker_a, reason=REASON, vacancy=vacancy, person=person)
     assert request.grounds == ["R36.1"]
     assert request.benefit_finding == BenefitFinding.LISTED and request.benefit_checked_on == TODAY
@@ -711,7 +683,10 @@ def test_kombineret_udlejning_without_a_listed_benefit_or_outside_the_listed_are
         )
     )
     request = approvals.request_if_needed(
-        actor=caseworker_a, reason=REASON, vacancy=_vacancy(caseworker_a, combined_world), person=person
+        actor=caseworker_a,
+        reason=REASON,
+        vacancy=scenarios.open_vacancy(caseworker_a, combined_world),
+        person=person,
     )
     assert request.benefit_finding == BenefitFinding.NONE
     with pytest.raises(ValidationError) as error:
@@ -728,7 +703,7 @@ def test_kombineret_udlejning_without_a_listed_benefit_or_outside_the_listed_are
     DepartmentAreaStatus.objects.filter(department=department_a).update(
         valid_until=TODAY - datetime.timedelta(days=1)
     )
-    other = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
+    other = scenarios.open_vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
     assert (
         approvals.request_if_needed(actor=caseworker_a, reason=REASON, vacancy=other, person=person) is None
     )
@@ -774,10 +749,10 @@ def test_the_queue_is_sorted_by_deadline_with_a_countdown_and_overdue_marked(
     org_a,
     django_assert_max_num_queries,
 ):
-    _decision(kommune_aarhus, approves_each_letting=True)
+    scenarios.kommune_decision(kommune_aarhus, approves_each_letting=True)
     made = []
     for received in (TODAY - datetime.timedelta(days=3), TODAY - datetime.timedelta(days=30), TODAY):
-        vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
+        vacancy = scenarios.open_vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
         made.append(
             approvals.request_if_needed(
                 actor=caseworker_a,
@@ -867,7 +842,10 @@ def test_the_annual_report_counts_rejections_replacement_dwellings_and_anvisning
         )
     )
     request = approvals.request_if_needed(
-        actor=caseworker_a, reason=REASON, vacancy=_vacancy(caseworker_a, combined_world), person=person
+        actor=caseworker_a,
+        reason=REASON,
+        vacancy=scenarios.open_vacancy(caseworker_a, combined_world),
+        person=person,
     )
     approvals.approval_decide(
         actor=kommune_officer,
@@ -881,7 +859,7 @@ def test_the_annual_report_counts_rejections_replacement_dwellings_and_anvisning
     from housing import cpr
 
     for cpr_hash in (person.cpr_hash, "other"):
-        vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
+        vacancy = scenarios.open_vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
         vacancy.channel = "kommunal_anvisning"
         _save(vacancy)
         _save(
@@ -915,7 +893,9 @@ def test_the_annual_report_counts_rejections_replacement_dwellings_and_anvisning
 def test_the_caseworker_asks_for_letting_out_of_kind_on_the_vacancy_page(
     caseworker_a, caseworker_b, client_for, department_a, org_a
 ):
-    vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, kind="youth", rooms=2))
+    vacancy = scenarios.open_vacancy(
+        caseworker_a, DwellingFactory(department=department_a, kind="youth", rooms=2)
+    )
     person = PersonFactory(controller=org_a.tenant)
     client = client_for(caseworker_a)
     assert b"approval-request-link" in client.get(vacancy.get_absolute_url()).content

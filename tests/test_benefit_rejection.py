@@ -55,6 +55,7 @@ from housing.models import (
 from letting import workflow
 from rejections import services as rejections
 from rejections.models import RejectionGround, RejectionState
+from tests import scenarios
 from tests.factories import (
     DwellingFactory,
     HouseholdFactory,
@@ -245,14 +246,14 @@ def test_the_kommunes_approval_under_kombineret_udlejning_asks_the_same_question
     spouse = _partner(applicant)
     _benefit(caseworker_a, applicant, first_of_month - relativedelta(months=6))
     _benefit(caseworker_a, spouse, first_of_month - relativedelta(months=5))
-    vacancy = _vacancy(caseworker_a, dwelling)
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling)
     request = approvals.request_if_needed(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, person=applicant
     )
     assert request.grounds == ["R36.1"] and request.benefit_finding == BenefitFinding.PARTLY
     alone = PersonFactory(controller=applicant.controller)
     _benefit(caseworker_a, alone, first_of_month - relativedelta(months=6))
-    other = _vacancy(caseworker_a, DwellingFactory(department=dwelling.department, rooms=2))
+    other = scenarios.open_vacancy(caseworker_a, DwellingFactory(department=dwelling.department, rooms=2))
     request = approvals.request_if_needed(actor=caseworker_a, reason=REASON, vacancy=other, person=alone)
     assert request.benefit_finding == BenefitFinding.LISTED
 
@@ -426,19 +427,9 @@ def entry_for(general_list, department_a):
     return make
 
 
-def _vacancy(actor, dwelling):
-    return workflow.vacancy_open(
-        actor=actor,
-        reason=REASON,
-        dwelling=dwelling,
-        notice_date=TODAY - datetime.timedelta(days=30),
-        move_out_date=TODAY + datetime.timedelta(days=30),
-    )
-
-
 @pytest.fixture
 def vacancy_in_a(caseworker_a, dwelling):
-    return _vacancy(caseworker_a, dwelling)
+    return scenarios.open_vacancy(caseworker_a, dwelling)
 
 
 @pytest.fixture
@@ -520,7 +511,7 @@ def test_a_holder_who_must_be_rejected_under_51_c_gets_no_priority_for_a_dwellin
     caseworker_a, department_a, dwelling, holder, applicant
 ):
     area = _area(department_a, AreaStatusKind.HARD_GHETTO)
-    vacancy = _vacancy(caseworker_a, dwelling)
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling)
     offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     first = offer_round.offers.get(rank=1)
     # The letting goes to the next candidate: the longest on the general list.
@@ -546,7 +537,7 @@ def test_a_holder_who_must_be_rejected_under_51_c_gets_no_priority_for_a_dwellin
     offers.offer_answer(actor=caseworker_a, reason=REASON, offer=first, answer=Answer.ACCEPTED)
     area.valid_until = TODAY - datetime.timedelta(days=1)
     _save(area)
-    later = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
+    later = scenarios.open_vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=2))
     offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=later)
     assert offer_round.offers.get(rank=1).rule == "R6"
 
@@ -555,7 +546,7 @@ def test_a_holder_who_must_be_rejected_under_51_c_gets_no_priority_for_a_dwellin
 def test_the_same_holder_keeps_the_priority_in_an_ordinary_department(
     caseworker_a, dwelling, holder, applicant
 ):
-    vacancy = _vacancy(caseworker_a, dwelling)
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling)
     first = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy).offers.get(rank=1)
     assert (first.rule, first.entry.person) == ("R6", applicant)
     assert not GuaranteeSetAside.objects.exists()
@@ -568,11 +559,13 @@ def test_a_holder_short_of_six_months_under_51_b_keeps_the_priority(
     caseworker_a, kombineret_udlejning, dwelling, holder, applicant
 ):
     # The holder has received kontanthjælp for a year: under kombineret udlejning, must be rejected.
-    vacancy = _vacancy(caseworker_a, dwelling)
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling)
     first = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy).offers.get(rank=1)
     assert first.rule == "R2.1" and GuaranteeSetAside.objects.get(vacancy=vacancy).provision == "51b"
     # Another holder whose benefit began 5 whole months ago is not to be rejected: R6 applies.
-    other_vacancy = _vacancy(caseworker_a, DwellingFactory(department=dwelling.department, rooms=2))
+    other_vacancy = scenarios.open_vacancy(
+        caseworker_a, DwellingFactory(department=dwelling.department, rooms=2)
+    )
     status = applicant.benefit_statuses.get()
     status.valid_from = TODAY.replace(day=1) - relativedelta(months=5)
     _save(status)

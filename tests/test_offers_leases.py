@@ -20,7 +20,6 @@ from allocation.models import (
     Lease,
     Offer,
     OfferRound,
-    OrganisationLettingPolicy,
     RoundState,
     VacancyState,
 )
@@ -28,6 +27,7 @@ from allocation.services import leases, offers, vacancies
 from housing.audit import audited_save, system_user
 from letters.models import Letter
 from letting import workflow
+from tests import scenarios
 from tests.factories import DwellingFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 from waitinglists.models import EntryStatus, KeepRule, KeepSeniorityRight, SchemeKind, SeniorityScheme
@@ -55,19 +55,6 @@ def dwelling(department_a):
     return DwellingFactory(department=department_a, rooms=3)
 
 
-def _policy(org, **fields) -> OrganisationLettingPolicy:
-    return audited_save(
-        OrganisationLettingPolicy(
-            organisation=org,
-            valid_from=datetime.date(2020, 1, 1),
-            decided_on=datetime.date(2020, 1, 1),
-            **fields,
-        ),
-        actor=system_user(),
-        reason=REASON,
-    )
-
-
 def _entries(general_list, department, count: int, start_year: int = 2010):
     entries = []
     for i in range(count):
@@ -82,20 +69,9 @@ def _entries(general_list, department, count: int, start_year: int = 2010):
     return entries
 
 
-def _vacancy(actor, dwelling, **kwargs):
-    return workflow.vacancy_open(
-        actor=actor,
-        reason=REASON,
-        dwelling=dwelling,
-        notice_date=TODAY - datetime.timedelta(days=30),
-        move_out_date=TODAY + datetime.timedelta(days=30),
-        **kwargs,
-    )
-
-
 @pytest.fixture
 def vacancy(caseworker_a, dwelling):
-    return _vacancy(caseworker_a, dwelling)
+    return scenarios.open_vacancy(caseworker_a, dwelling)
 
 
 # --- Offer rounds -----------------------------------------------------------------------------------
@@ -105,7 +81,7 @@ def vacancy(caseworker_a, dwelling):
 def test_a_round_offers_the_top_n_with_letters_and_a_deadline(
     caseworker_a, org_a, general_list, department_a, vacancy
 ):
-    _policy(org_a, offer_round_size=2, answer_days=10)
+    scenarios.letting_policy(org_a, offer_round_size=2, answer_days=10)
     first, second, _third = _entries(general_list, department_a, 3)
     offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     offered = list(offer_round.offers.order_by("rank"))
@@ -122,7 +98,7 @@ def test_a_round_offers_the_top_n_with_letters_and_a_deadline(
 def test_the_best_ranked_acceptance_wins_and_waits_for_better_ranked(
     caseworker_a, org_a, general_list, department_a, vacancy
 ):
-    _policy(org_a, offer_round_size=3)
+    scenarios.letting_policy(org_a, offer_round_size=3)
     _entries(general_list, department_a, 3)
     offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     first, second, third = offer_round.offers.order_by("rank")
@@ -142,7 +118,7 @@ def test_the_best_ranked_acceptance_wins_and_waits_for_better_ranked(
 def test_the_deadline_job_counts_unanswered_sets_passive_and_opens_the_next_round(
     caseworker_a, org_a, general_list, department_a, vacancy
 ):
-    _policy(org_a, offer_round_size=2, answer_days=7, passive_after_unanswered=1)
+    scenarios.letting_policy(org_a, offer_round_size=2, answer_days=7, passive_after_unanswered=1)
     first, second, third, fourth = _entries(general_list, department_a, 4)
     offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     declined = offer_round.offers.get(entry=second)
@@ -185,7 +161,7 @@ def _decided(caseworker, vacancy, entry_index: int = 0):
 def test_signing_makes_the_lease_and_ends_the_place_and_its_seniority(
     caseworker_a, org_a, general_list, department_a, vacancy
 ):
-    _policy(org_a, offer_round_size=2)
+    scenarios.letting_policy(org_a, offer_round_size=2)
     winner_entry, _other = _entries(general_list, department_a, 2)
     winner = _decided(caseworker_a, vacancy)
     lease = workflow.lease_sign(
@@ -217,7 +193,7 @@ def test_a_lease_refused_at_its_last_step_leaves_nothing_behind(
     """Signing is one transaction. When the confirmation letter — the last step — cannot
     be made, there is no lease, the vacancy is open, the winner keeps the place on the list, nothing
     is recorded for the waiting-time estimates and no letter is queued or dispatched."""
-    _policy(org_a, offer_round_size=2)
+    scenarios.letting_policy(org_a, offer_round_size=2)
     winner_entry, _other = _entries(general_list, department_a, 2)
     winner = _decided(caseworker_a, vacancy)
     letters_before = Letter.objects.count()
@@ -260,7 +236,7 @@ def test_under_a_keep_seniority_scheme_the_written_information_goes_with_the_lea
         actor=system_user(),
         reason=REASON,
     )
-    _policy(org_a, offer_round_size=1)
+    scenarios.letting_policy(org_a, offer_round_size=1)
     _entries(general_list, department_a, 1)
     winner = _decided(caseworker_a, vacancy)
     lease = workflow.lease_sign(
@@ -298,7 +274,7 @@ def test_a_list_dwelling_cannot_be_let_past_the_offer_round(caseworker_a, person
 def test_the_tenancy_cannot_start_before_the_dwelling_is_vacant(
     caseworker_a, org_a, general_list, department_a, vacancy
 ):
-    _policy(org_a, offer_round_size=1)
+    scenarios.letting_policy(org_a, offer_round_size=1)
     _entries(general_list, department_a, 1)
     winner = _decided(caseworker_a, vacancy)
     with pytest.raises(ValidationError) as error:
@@ -344,7 +320,7 @@ def test_letting_to_others_only_when_nobody_on_the_general_list_can_take_it(
 @pytest.mark.rule("R12.3")
 def test_a_youth_dwelling_with_nobody_eligible_may_be_let_to_others(caseworker_a, org_a, department_a):
     youth = DwellingFactory(department=department_a, kind="youth", rooms=1)
-    vacancy = _vacancy(caseworker_a, youth)
+    vacancy = scenarios.open_vacancy(caseworker_a, youth)
     with pytest.raises(ValidationError):
         workflow.vacancy_let_outside(actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R2.5", why="x")
     workflow.vacancy_let_outside(
@@ -358,7 +334,7 @@ def test_a_youth_dwelling_with_nobody_eligible_may_be_let_to_others(caseworker_a
 def test_extraordinary_letting_difficulties_and_the_next_vacancy_tries_the_group_again(
     caseworker_a, general_list, department_a, dwelling
 ):
-    vacancy = _vacancy(caseworker_a, dwelling)
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling)
     workflow.vacancy_let_outside(
         actor=caseworker_a, reason=REASON, vacancy=vacancy, rule="R41", why="Udlejes til erhverv i 1 år"
     )
@@ -366,11 +342,15 @@ def test_extraordinary_letting_difficulties_and_the_next_vacancy_tries_the_group
     # R14.3 is for elder dwellings only.
     with pytest.raises(ValidationError):
         workflow.vacancy_let_outside(
-            actor=caseworker_a, reason=REASON, vacancy=_vacancy(caseworker_a, dwelling), rule="R14.3", why="x"
+            actor=caseworker_a,
+            reason=REASON,
+            vacancy=scenarios.open_vacancy(caseworker_a, dwelling),
+            rule="R14.3",
+            why="x",
         )
     # The next vacancy starts from the lists again: no fallback carried over.
     entry = _entries(general_list, department_a, 1)[0]
-    other = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=3))
+    other = scenarios.open_vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=3))
     assert other.fallback_rule == ""
     offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=other)
     assert offer_round.offers.get().entry == entry
@@ -399,9 +379,11 @@ def _old_lease(caseworker, dwelling, person):
 def test_a_departing_tenant_gets_a_guarantee_and_priority_in_the_department_left(
     caseworker_a, org_a, general_list, department_a, dwelling, person_a
 ):
-    _policy(org_a, issues_housing_guarantees=True, housing_guarantee_months=36, offer_round_size=1)
+    scenarios.letting_policy(
+        org_a, issues_housing_guarantees=True, housing_guarantee_months=36, offer_round_size=1
+    )
     old = _old_lease(caseworker_a, dwelling, person_a)
-    vacancy = _vacancy(caseworker_a, dwelling)
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling)
     old.refresh_from_db()
     assert vacancy.previous_lease == old and old.ends_on == vacancy.move_out_date
     guarantee = leases.guarantee_issue(
@@ -416,7 +398,7 @@ def test_a_departing_tenant_gets_a_guarantee_and_priority_in_the_department_left
     holder = EntryFactory(
         waiting_list=general_list, person=person_a, seniority_date=datetime.date(2024, 1, 1)
     )
-    next_vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=3))
+    next_vacancy = scenarios.open_vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=3))
     offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=next_vacancy)
     first = offer_round.offers.get(rank=1)
     assert first.entry == holder and first.rule == "R6"
@@ -447,12 +429,12 @@ def test_no_guarantee_without_the_organisations_decision_on_its_terms_or_when_th
     caseworker_a, org_a, department_a, dwelling, person_a, kommune_aarhus
 ):
     old = _old_lease(caseworker_a, dwelling, person_a)
-    vacancy = _vacancy(caseworker_a, dwelling)
+    vacancy = scenarios.open_vacancy(caseworker_a, dwelling)
     with pytest.raises(ValidationError, match=r"R6\.1"):
         leases.guarantee_issue(
             actor=caseworker_a, reason=REASON, lease=old, moved_out_on=vacancy.move_out_date
         )
-    policy = _policy(org_a, issues_housing_guarantees=True)
+    policy = scenarios.letting_policy(org_a, issues_housing_guarantees=True)
     with pytest.raises(ValidationError, match="63 c"):
         leases.guarantee_issue(
             actor=caseworker_a,
@@ -493,9 +475,9 @@ def test_no_guarantee_without_the_organisations_decision_on_its_terms_or_when_th
 def test_twenty_concurrent_acceptances_give_exactly_one_lease(
     org_a, department_a, general_list, caseworker_a
 ):
-    _policy(org_a, offer_round_size=20)
+    scenarios.letting_policy(org_a, offer_round_size=20)
     _entries(general_list, department_a, 20)
-    vacancy = _vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=3))
+    vacancy = scenarios.open_vacancy(caseworker_a, DwellingFactory(department=department_a, rooms=3))
     offer_round = workflow.round_open(actor=caseworker_a, reason=REASON, vacancy=vacancy)
     all_offers = list(offer_round.offers.order_by("rank"))
     barrier = threading.Barrier(len(all_offers))

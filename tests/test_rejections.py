@@ -13,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from allocation.models import Answer, Lease, OrganisationLettingPolicy, RoundState
+from allocation.models import Answer, Lease, RoundState
 from allocation.services import leases, offers
 from complaints import services as complaint_services
 from complaints.models import ComplaintBody, ComplaintOutcome
@@ -46,6 +46,7 @@ from rejections.models import (
     RejectionState,
     TerminationRejectionReport,
 )
+from tests import scenarios
 from tests.factories import (
     DepartmentFactory,
     DwellingFactory,
@@ -515,26 +516,6 @@ def test_the_rejection_letter_gives_beboerklagenaevn_guidance(caseworker_a, vaca
 # --- R37 ----------------------------------------------------------------------------------------------
 
 
-def _policy(org, **fields):
-    return audited_save(
-        OrganisationLettingPolicy(
-            organisation=org,
-            valid_from=datetime.date(2020, 1, 1),
-            decided_on=datetime.date(2020, 1, 1),
-            **fields,
-        ),
-        actor=system_user(),
-        reason=REASON,
-    )
-
-
-def _winner(caseworker, vacancy):
-    offer_round = workflow.round_open(actor=caseworker, reason=REASON, vacancy=vacancy)
-    offer = offer_round.offers.get(rank=1)
-    offers.offer_answer(actor=caseworker, reason=REASON, offer=offer, answer=Answer.ACCEPTED)
-    return workflow.round_close(actor=caseworker, reason=REASON, offer_round=offer_round).winner
-
-
 def _sign(caseworker, vacancy, winner):
     return workflow.lease_sign(
         actor=caseworker,
@@ -551,12 +532,12 @@ def _sign(caseworker, vacancy, winner):
 def test_r37_lease_sign_refuses_a_benefit_household_in_a_hard_ghetto_department(
     caseworker_a, org_a, department_a, vacancy, entry
 ):
-    _policy(org_a, offer_round_size=1)
+    scenarios.letting_policy(org_a, offer_round_size=1)
     _status(department_a, AreaStatusKind.HARD_GHETTO)
     (spouse,) = _household(entry.person, HouseholdRelation.SPOUSE)
     _benefit(caseworker_a, entry.person)
     _benefit(caseworker_a, spouse, kind=BenefitKind.UDDANNELSESHJAELP)
-    winner = _winner(caseworker_a, vacancy)
+    winner = scenarios.winner(caseworker_a, vacancy)
     with pytest.raises(ValidationError, match=r"R37\.1"):
         _sign(caseworker_a, vacancy, winner)
     assert not Lease.objects.filter(vacancy=vacancy).exists()
@@ -571,7 +552,7 @@ def test_r37_lease_sign_refuses_a_benefit_household_in_a_hard_ghetto_department(
 def test_r37_needs_applicant_and_spouse_on_the_listed_benefits(
     caseworker_a, org_a, department_a, vacancy, entry
 ):
-    _policy(org_a, offer_round_size=1)
+    scenarios.letting_policy(org_a, offer_round_size=1)
     _status(department_a, AreaStatusKind.HARD_GHETTO)
     (spouse,) = _household(entry.person, HouseholdRelation.SPOUSE)
     _benefit(caseworker_a, entry.person)
@@ -581,7 +562,7 @@ def test_r37_needs_applicant_and_spouse_on_the_listed_benefits(
     # The refusal reveals something about the household's benefits: the read stays logged.
     logged = PersonalDataAccess.objects.filter(detail__startswith="Benefit status")
     assert set(logged.values_list("person_id", flat=True)) == {entry.person.pk, spouse.pk}
-    winner = _winner(caseworker_a, vacancy)
+    winner = scenarios.winner(caseworker_a, vacancy)
     assert _sign(caseworker_a, vacancy, winner).person == entry.person
 
 
@@ -589,7 +570,7 @@ def test_r37_needs_applicant_and_spouse_on_the_listed_benefits(
 def test_r37_not_outside_a_hard_ghetto_nor_for_a_tenant_of_the_department(
     caseworker_a, org_a, department_a, vacancy, entry, general_list
 ):
-    _policy(org_a, offer_round_size=1)
+    scenarios.letting_policy(org_a, offer_round_size=1)
     _benefit(caseworker_a, entry.person)
     # Not a hårdt ghettoområde on the takeover day (the status ended the day before): no benefit read.
     _status(
@@ -623,7 +604,7 @@ def test_r37_not_outside_a_hard_ghetto_nor_for_a_tenant_of_the_department(
 def test_r37_mandatory_rejection_and_the_kommunes_dispensation(
     caseworker_a, org_a, department_a, vacancy, entry, kommune_officer, kommune_odense
 ):
-    _policy(org_a, offer_round_size=1)
+    scenarios.letting_policy(org_a, offer_round_size=1)
     _status(department_a, AreaStatusKind.HARD_GHETTO)
     # Integrationsydelse is called selvforsørgelses- og hjemrejseydelse since 1 July 2019.
     _benefit(caseworker_a, entry.person, kind=BenefitKind.SELVFORSOERGELSESYDELSE)
@@ -667,7 +648,7 @@ def test_r37_mandatory_rejection_and_the_kommunes_dispensation(
     assert "Ankestyrelsen" not in dispensation.letter.body_html
     assert "Klagevejledning" not in dispensation.letter.body_html
     # With the dispensation the candidate wins the round and the lease can be signed.
-    winner = _winner(caseworker_a, vacancy)
+    winner = scenarios.winner(caseworker_a, vacancy)
     assert winner.entry == entry
     assert _sign(caseworker_a, vacancy, winner).person == entry.person
 
@@ -718,7 +699,7 @@ def test_r6_2_a_decided_51_c_rejection_does_not_bar_the_guarantee_at_move_out(
 ):
     # R6.2 is judged when the guarantee is used for a concrete dwelling, on that day's
     # facts (tests/test_benefit_rejection.py), not from an old rejection.
-    _policy(org_a, issues_housing_guarantees=True)
+    scenarios.letting_policy(org_a, issues_housing_guarantees=True)
     _status(department_a, AreaStatusKind.HARD_GHETTO)
     _benefit(caseworker_a, entry.person)
     _open(caseworker_a, vacancy, entry, RejectionGround.R37)
@@ -746,7 +727,7 @@ def test_r6_2_a_decided_51_c_rejection_does_not_bar_the_guarantee_at_move_out(
 def test_a_rejected_candidate_does_not_win_the_round_and_an_overturned_rejection_gives_the_place_back(
     caseworker_a, org_a, general_list, department_a, vacancy
 ):
-    _policy(org_a, offer_round_size=2)
+    scenarios.letting_policy(org_a, offer_round_size=2)
     first = EntryFactory(waiting_list=general_list, seniority_date=datetime.date(2010, 1, 1))
     second = EntryFactory(waiting_list=general_list, seniority_date=datetime.date(2011, 1, 1))
     for e in (first, second):

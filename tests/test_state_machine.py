@@ -28,6 +28,7 @@ def english():
     with translation.override("en"):
         yield
 
+
 REASON = "Ejerskiftet er tinglyst"
 
 OWNERS = StateMachine(
