@@ -365,9 +365,11 @@ def _create(
         request.benefit_checked_on = day
     try:
         with transaction.atomic():
-            return audited_save(request, actor=actor, reason=reason)
+            audited_save(request, actor=actor, reason=reason)
     except IntegrityError as exc:
         raise ValidationError(_("The kommune already has a pending request for this vacancy.")) from exc
+    signals.letting_requested.send(sender=ApprovalRequest, request=request, actor=actor, reason=reason)
+    return request
 
 
 def pending_request_for_another(*, vacancy: Vacancy, person: Person) -> ApprovalRequest | None:
@@ -844,6 +846,8 @@ def approval_decide(
         signals.letting_refused.send(
             sender=ApprovalRequest, request=request, actor=actor, reason=reason, today=today
         )
+    if request.state == ApprovalState.APPROVED:
+        signals.letting_approved.send(sender=ApprovalRequest, request=request, actor=actor, reason=reason)
     return request
 
 
@@ -937,6 +941,7 @@ def approval_overturn(*, actor, reason: str, request: ApprovalRequest, day: date
         for person in offers.winner_restored(actor=actor, reason=reason, offer=request.offer):
             if person not in stepped_back:
                 stepped_back.append(person)
+    signals.letting_approved.send(sender=ApprovalRequest, request=request, actor=actor, reason=reason)
     address = vacancy.dwelling.address_line
     letters.letter_create(
         actor=actor,
@@ -1011,6 +1016,7 @@ def approvals_lapse(*, today: datetime.date, progress=None) -> int:
             request.decided_on = today
             request.decided_by = actor
             audited_save(request, actor=actor, reason=reason)
+            signals.letting_approved.send(sender=ApprovalRequest, request=request, actor=actor, reason=reason)
             text = (
                 f"Kommunen har ikke afvist udlejningen af {request.vacancy.dwelling.address_line} til dig "
                 f"inden fristen den {letter_long_date(request.deadline)} (5 hverdage efter, at kommunen "
