@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from housing import permissions, scoping
 from housing.models import AreaStatusKind, DepartmentAreaStatus, Person
 
-from .models import Answer, Lease, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
+from .models import Answer, Lease, LettingChannel, Offer, OfferRound, Vacancy, VacancyStage
 
 
 def vacancies_for(user) -> QuerySet[Vacancy]:
@@ -24,51 +24,49 @@ def can_write_vacancy(user, vacancy: Vacancy) -> bool:
     return permissions.can_write_organisation(user, vacancy.organisation_id)
 
 
-# The board's columns: where each open vacancy stands on its way to a lease.
-BOARD_STAGES = ("new", "offering", "winner", "kommune", "advert", "outside", "let", "cancelled")
+# The board: a tab per stage, read from the stored stage (``Vacancy.stages``), the earliest vacant
+# first; within a stage the channels that let outside the offer rounds can be picked out.
+BOARD_STAGES = tuple(VacancyStage.values)
+BOARD_CHANNELS = {
+    "kommune": Q(channel=LettingChannel.KOMMUNAL_ANVISNING),
+    "advert": Q(channel=LettingChannel.ADVERTISING),
+    "outside": ~Q(
+        channel__in=[LettingChannel.LIST, LettingChannel.KOMMUNAL_ANVISNING, LettingChannel.ADVERTISING]
+    )
+    | ~Q(fallback_rule=""),
+}
 
 
-def board(*, user, stage: str | None = None) -> QuerySet[Vacancy]:
-    open_round = OfferRound.objects.filter(vacancy=OuterRef("pk"), state=RoundState.OPEN)
-    decided_round = OfferRound.objects.filter(vacancy=OuterRef("pk"), state=RoundState.DECIDED)
+def board(*, user, stage: str, channel: str = "") -> QuerySet[Vacancy]:
+    """The user's vacancies at ``stage`` (one of ``BOARD_STAGES``), optionally of one channel group
+    (``BOARD_CHANNELS``): one query on the board index (organisation, stage, vacant from)."""
     queryset = (
         vacancies_for(user)
+        .filter(stage=stage)
         .select_related("dwelling__department", "organisation")
-        .annotate(has_open_round=Exists(open_round), has_winner=Exists(decided_round))
         .order_by("move_out_date", "pk")
     )
-    is_open = Q(state=VacancyState.OPEN)
-    filters = {
-        "new": is_open
-        & Q(channel__in=[LettingChannel.LIST])
-        & Q(has_open_round=False, has_winner=False)
-        & Q(fallback_rule=""),
-        "offering": is_open & Q(has_open_round=True),
-        "winner": is_open & Q(has_winner=True),
-        "kommune": is_open & Q(channel=LettingChannel.KOMMUNAL_ANVISNING),
-        "advert": is_open & Q(channel=LettingChannel.ADVERTISING),
-        "outside": is_open
-        & (
-            ~Q(
-                channel__in=[
-                    LettingChannel.LIST,
-                    LettingChannel.KOMMUNAL_ANVISNING,
-                    LettingChannel.ADVERTISING,
-                ]
-            )
-            | ~Q(fallback_rule="")
-        ),
-        "let": Q(state=VacancyState.LET),
-        "cancelled": Q(state=VacancyState.CANCELLED),
-    }
-    if stage in filters:
-        queryset = queryset.filter(filters[stage])
+    if channel in BOARD_CHANNELS:
+        queryset = queryset.filter(BOARD_CHANNELS[channel])
     return queryset
 
 
-def board_counts(*, user) -> dict[str, int]:
-    """How many vacancies stand at each stage — one query per stage, a fixed number."""
-    return {stage: board(user=user, stage=stage).count() for stage in BOARD_STAGES}
+def board_counts(*, user) -> dict[str, dict[str, int]]:
+    """How many of the user's vacancies stand at each stage — in all (``"all"``) and per channel
+    group of ``BOARD_CHANNELS`` — in one grouped query."""
+    rows = (
+        vacancies_for(user)
+        .order_by()
+        .values("stage")
+        .annotate(
+            all=Count("pk"),
+            **{key: Count("pk", filter=condition) for key, condition in BOARD_CHANNELS.items()},
+        )
+    )
+    counts = {stage: dict.fromkeys(("all", *BOARD_CHANNELS), 0) for stage in BOARD_STAGES}
+    for row in rows:
+        counts[row.pop("stage")] = row
+    return counts
 
 
 def vacancy_detail(*, user, pk: int) -> Vacancy:

@@ -27,6 +27,8 @@ from housing import permissions
 from housing.audit import audited_save, require_reason
 from housing.models import Person
 
+from . import signals
+
 
 def _benefit_finding(
     *, actor, vacancy: Vacancy, person: Person, day: datetime.date, request_text: str
@@ -89,9 +91,12 @@ def request_create(
         request.benefit_checked_on = day
     try:
         with transaction.atomic():
-            return audited_save(request, actor=actor, reason=reason)
+            audited_save(request, actor=actor, reason=reason)
     except IntegrityError as exc:
         raise ValidationError(_("The kommune already has a pending request for this vacancy.")) from exc
+    # The vacancy's stage follows (awaiting the kommune): ``letting.workflow.on_letting_requested``.
+    signals.letting_requested.send(sender=ApprovalRequest, request=request, actor=actor, reason=reason)
+    return request
 
 
 @transaction.atomic

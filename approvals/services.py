@@ -336,6 +336,8 @@ def approval_decide(
         signals.letting_refused.send(
             sender=ApprovalRequest, request=request, actor=actor, reason=reason, today=today
         )
+    if outcome == ApprovalState.APPROVED:
+        signals.letting_approved.send(sender=ApprovalRequest, request=request, actor=actor, reason=reason)
     return request
 
 
@@ -375,6 +377,7 @@ def approval_overturn(*, actor, reason: str, request: ApprovalRequest, day: date
         for person in offers.winner_restored(actor=actor, reason=reason, offer=request.offer):
             if person not in stepped_back:
                 stepped_back.append(person)
+    signals.letting_approved.send(sender=ApprovalRequest, request=request, actor=actor, reason=reason)
     approval_letters.overturn_letters(
         actor=actor, reason=reason, request=request, vacancy=vacancy, stepped_back=stepped_back
     )
@@ -434,6 +437,7 @@ def approvals_lapse(*, today: datetime.date, progress=None) -> int:
             approval_letters.organisation_letter(
                 actor=actor, reason=reason, request=request, state=ApprovalState.LAPSED, day=today
             )
+            signals.letting_approved.send(sender=ApprovalRequest, request=request, actor=actor, reason=reason)
             lapsed += 1
         if progress is not None:
             progress.advance()

@@ -72,13 +72,16 @@ class StateMachine:
     states it may move to; a terminal state maps to an empty set. ``label`` (optional, a sentence
     start such as ``_("The vacancy's stage")``) names the state in messages; without it they say
     "The <field> of the <model>". ``initial`` (optional) names the states a new object may be
-    created in; without it, the state field's default is the only one.
+    created in; without it, the state field's default is the only one. ``final`` (optional) names
+    states a case may end in although the table still leads out of them — a decision a later one
+    may reverse (an accepted offer the kommune may still refuse, a refusal Ankestyrelsen may
+    overturn): for the check that no state is a trap they count as ends, like the terminal ones.
 
     The table is checked when the machine is made: every target must itself be a state of the
     table, and no state lists itself (moving to the current state is not a transition).
     """
 
-    __slots__ = ("_initial", "_transitions", "field", "label")
+    __slots__ = ("_final", "_initial", "_transitions", "field", "label")
 
     field: str
     label: str | Promise | None
@@ -90,6 +93,7 @@ class StateMachine:
         transitions: Mapping[Any, Iterable[Any]],
         label: str | Promise | None = None,
         initial: Iterable[Any] = (),
+        final: Iterable[Any] = (),
     ) -> None:
         if not field or not field.isidentifier():
             raise ImproperlyConfigured(f"A state machine needs the name of its field, not {field!r}.")
@@ -116,10 +120,17 @@ class StateMachine:
                 f"The state machine of {field!r} starts in states it does not list: "
                 f"{', '.join(sorted(initial_states - table.keys()))}."
             )
+        final_states = frozenset(state_value(state) for state in final)
+        if final_states - table.keys():
+            raise ImproperlyConfigured(
+                f"The state machine of {field!r} ends in states it does not list: "
+                f"{', '.join(sorted(final_states - table.keys()))}."
+            )
         self.field = field
         self.label = label
         self._transitions: Mapping[str, frozenset[str]] = MappingProxyType(table)
         self._initial = initial_states
+        self._final = final_states
 
     def __repr__(self) -> str:
         return f"<StateMachine {self.field}: {len(self._transitions)} states>"
@@ -139,6 +150,11 @@ class StateMachine:
     def terminal(self) -> frozenset[str]:
         """The states with no way out."""
         return frozenset(state for state, targets in self._transitions.items() if not targets)
+
+    @property
+    def ends(self) -> frozenset[str]:
+        """The states a case may end in: the terminal ones and those declared ``final``."""
+        return self.terminal | self._final
 
     def pairs(self) -> frozenset[tuple[str, str]]:
         """Every (from, to) the table allows."""
@@ -270,8 +286,8 @@ class StateMachine:
     def problems(self, model: type[models.Model]) -> list[str]:
         """What is wrong with this machine on ``model`` (empty when nothing is): the field must be a
         concrete field whose choices are exactly the table's states; the initial states must exist;
-        every state must be reachable from an initial state; and, when the table has terminal
-        states, every state must have a way to one of them (no trap)."""
+        every state must be reachable from an initial state; and, when the table has terminal (or
+        ``final``) states, every state must have a way to one of them (no trap)."""
         try:
             field = model._meta.get_field(self.field)
         except FieldDoesNotExist:
@@ -293,9 +309,9 @@ class StateMachine:
             found.append(
                 f"Not reachable from {', '.join(sorted(initial))}: {', '.join(sorted(unreachable))}."
             )
-        if self.terminal:
+        if self.ends:
             trapped = sorted(
-                state for state in self.states if not _reachable(self._transitions, {state}) & self.terminal
+                state for state in self.states if not _reachable(self._transitions, {state}) & self.ends
             )
             if trapped:
                 found.append(f"No way to a terminal state from: {', '.join(trapped)}.")

@@ -11,9 +11,11 @@ class LettingConfig(AppConfig):
 
     def ready(self) -> None:
         # lazy: the workflow imports models, which exist only once the app registry is ready.
-        from approvals.signals import letting_refused
+        from approvals.signals import letting_approved, letting_refused, letting_requested
 
         # lazy: as above.
         from . import workflow
 
         letting_refused.connect(workflow.on_letting_refused, dispatch_uid="letting.on_letting_refused")
+        letting_requested.connect(workflow.on_letting_requested, dispatch_uid="letting.on_letting_requested")
+        letting_approved.connect(workflow.on_letting_approved, dispatch_uid="letting.on_letting_approved")

@@ -19,7 +19,14 @@ import each other upward; what one of them decided reaches the others as plain d
 module — ``decisions_for`` hands the rejected entries and the approved persons down to the ranking
 and the offer rounds, and ``LetChecks`` hands the rejection and approval conditions to
 ``lease_sign``. The kommune's refusal of a round's winner arrives as the approvals app's signal
-``letting_refused`` (``on_letting_refused``)."""
+``letting_refused`` (``on_letting_refused``).
+
+The vacancy's stage (``Vacancy.stages``, stored) follows the letting: the allocation's steps move it
+through offering, winner chosen and let (or cancelled); this module moves it to awaiting the
+kommune when the winner's letting goes to the kommune and to ready when it needs no approval or
+has it — and, for what is decided inside the approvals app (a request made there, approved,
+lapsed (R42.3), refused, or a refusal overturned (R24)), on its signals ``letting_requested``,
+``letting_approved`` and ``letting_refused``."""
 
 from __future__ import annotations
 
@@ -30,12 +37,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from allocation.models import Advert, Lease, LotteryDraw, Nomination, Offer, OfferRound, RoundState, Vacancy
+from allocation.models import (
+    Advert,
+    Lease,
+    LotteryDraw,
+    Nomination,
+    Offer,
+    OfferRound,
+    RoundState,
+    Vacancy,
+    VacancyStage,
+)
 from allocation.services import adverts, leases, nominations, offers, vacancies
 from allocation.services import ranking as ranking_service
 from allocation.services.offers import LettingDecisions, RoundOutcome
+from allocation.services.stages import vacancy_stage_move
 from approvals import services as approvals
-from approvals.models import ApprovalRequest
+from approvals.models import ApprovalRequest, ApprovalState
 from housing.audit import system_user
 from housing.models import Dwelling, Person
 from rejections import services as rejections
@@ -130,19 +148,47 @@ def round_outcome(offer_round: OfferRound, *, today: datetime.date | None = None
     return offers.round_outcome(offer_round, today=today, decisions=decisions_for(offer_round.vacancy_id))
 
 
+# --- The stage after the kommune's part ------------------------------------------------------------
+
+# The stages from which a chosen tenant's letting moves on to the kommune or to the lease: not while
+# offers are out, not once the vacancy is let or cancelled.
+CHOSEN = frozenset(
+    {VacancyStage.OPEN, VacancyStage.WINNER_CHOSEN, VacancyStage.AWAITING_KOMMUNE, VacancyStage.READY}
+)
+
+
+def _stage_after_request(
+    *, actor, reason: str, vacancy: Vacancy, request: ApprovalRequest | None, none_needed: bool
+) -> None:
+    """A chosen tenant's letting waits for the kommune while their request is pending (R42.1,
+    R36.1, R12.1, R12.4/R14.4) and is ready for the lease once it is approved or has lapsed (R42.3)
+    — or, when ``none_needed`` (the request step asked and found no ground), without one."""
+    if request is not None and request.state == ApprovalState.PENDING:
+        to = VacancyStage.AWAITING_KOMMUNE
+    elif (request is not None and request.allows_letting) or (request is None and none_needed):
+        to = VacancyStage.READY
+    else:
+        return
+    vacancy_stage_move(vacancy, to, actor=actor, reason=reason, from_stages=CHOSEN)
+
+
 def _after_winner(*, actor, reason: str, outcome: RoundOutcome, today: datetime.date) -> None:
     """A letting that needs the kommune's approval (R42.1, R36.1, R12.1) goes to the kommune as
-    soon as the winner is known, so the R42.3 deadline runs while the lease is prepared."""
+    soon as the winner is known, so the R42.3 deadline runs while the lease is prepared; the
+    vacancy waits for the kommune, or is ready for the lease."""
     if outcome.winner is None:
         return
     winner = Offer.objects.select_related("entry__person", "round__vacancy").get(pk=outcome.winner.pk)
-    approvals.request_if_needed(
+    request = approvals.request_if_needed(
         actor=actor,
         reason=reason,
         vacancy=winner.round.vacancy,
         person=winner.entry.person,
         offer=winner,
         day=today,
+    )
+    _stage_after_request(
+        actor=actor, reason=reason, vacancy=winner.round.vacancy, request=request, none_needed=True
     )
 
 
@@ -195,8 +241,14 @@ def on_letting_refused(
     """The kommune refused the letting to a round's winner (connected to
     ``approvals.signals.letting_refused`` in ``letting.apps``; runs inside the refusal's
     transaction): the next acceptance in the round wins and goes to the kommune, with a letter
-    saying the dwelling is now to be let to them — or the next round opens."""
+    saying the dwelling is now to be let to them — or the next round opens. A tenant chosen
+    outside a round (the advert's winner, a letting outside the eligible group) refused: the
+    vacancy no longer waits for the kommune and is open for another tenant."""
+    waiting = {VacancyStage.AWAITING_KOMMUNE}
     if request.offer_id is None:
+        vacancy_stage_move(
+            request.vacancy, VacancyStage.OPEN, actor=actor, reason=reason, from_stages=waiting
+        )
         return
     runner_up = offers.winner_refused(
         actor=actor,
@@ -206,6 +258,10 @@ def on_letting_refused(
         decisions=decisions_for(request.vacancy_id),
     )
     if runner_up is None:
+        # The round was exhausted (the next one opened, or nobody is left), or was no longer decided.
+        vacancy_stage_move(
+            request.vacancy, VacancyStage.OPEN, actor=actor, reason=reason, from_stages=waiting
+        )
         return
     promoted_reason = _("The kommune refused the winner: the next acceptance wins")
     vacancy = runner_up.round.vacancy
@@ -217,7 +273,50 @@ def on_letting_refused(
         offer=runner_up,
         day=today,
     )
+    _stage_after_request(
+        actor=actor, reason=promoted_reason, vacancy=vacancy, request=promoted, none_needed=True
+    )
     approvals.promoted_letter(actor=actor, offer=runner_up, vacancy=vacancy, request=promoted)
+
+
+def on_letting_requested(sender, *, request: ApprovalRequest, actor, reason: str, **kwargs) -> None:
+    """A letting went to the kommune (connected to ``approvals.signals.letting_requested``; runs in
+    the request's transaction) — from this module's steps or the organisation's own request (R12.4,
+    R14.4): the vacancy waits for the kommune's decision."""
+    vacancy_stage_move(
+        request.vacancy,
+        VacancyStage.AWAITING_KOMMUNE,
+        actor=actor,
+        reason=reason,
+        from_stages={
+            VacancyStage.OPEN,
+            VacancyStage.OFFERING,
+            VacancyStage.WINNER_CHOSEN,
+            VacancyStage.READY,
+        },
+    )
+
+
+def on_letting_approved(sender, *, request: ApprovalRequest, actor, reason: str, **kwargs) -> None:
+    """The kommune approved the letting, the R42.3 deadline lapsed, or Ankestyrelsen overturned a
+    refusal (R24) — connected to ``approvals.signals.letting_approved``, in that transaction: the
+    lease may be signed. Not while offers of another round are out (an approval the organisation
+    asked for outside the round), nor for a vacancy let or cancelled."""
+    vacancy = request.vacancy
+    if vacancy.rounds.filter(state=RoundState.OPEN).exists():
+        return
+    vacancy_stage_move(
+        vacancy,
+        VacancyStage.READY,
+        actor=actor,
+        reason=reason,
+        from_stages={
+            VacancyStage.OPEN,
+            VacancyStage.OFFERING,
+            VacancyStage.WINNER_CHOSEN,
+            VacancyStage.AWAITING_KOMMUNE,
+        },
+    )
 
 
 # --- Advertising and the lottery (§ 38) ------------------------------------------------------------
@@ -233,8 +332,14 @@ def lottery_draw(*, actor, reason: str, advert: Advert) -> LotteryDraw:
     turn = adverts.advert_turn(advert)
     if turn.interest is not None:
         vacancy, winner = advert.vacancy, turn.interest.person
+        vacancy_stage_move(
+            vacancy, VacancyStage.WINNER_CHOSEN, actor=actor, reason=reason, from_stages={VacancyStage.OPEN}
+        )
         if approvals.pending_request_for_another(vacancy=vacancy, person=winner) is None:
-            approvals.request_if_needed(actor=actor, reason=reason, vacancy=vacancy, person=winner)
+            request = approvals.request_if_needed(actor=actor, reason=reason, vacancy=vacancy, person=winner)
+            _stage_after_request(
+                actor=actor, reason=reason, vacancy=vacancy, request=request, none_needed=True
+            )
     return draw
 
 
@@ -285,11 +390,16 @@ def lease_sign(
     )
 
 
+@transaction.atomic
 def send_to_kommune(*, actor, reason: str, vacancy: Vacancy, person: Person) -> ApprovalRequest | None:
     """A letting outside an offer round whose tenant is chosen goes to the kommune when it needs
     the approval (R42.1, R12.1, R12.4/R14.4), in its own transaction: the request stands while the
-    lease is refused until the kommune approves or the R42.3 deadline lapses."""
-    return approvals.approval_request_direct(actor=actor, reason=reason, vacancy=vacancy, person=person)
+    lease is refused until the kommune approves or the R42.3 deadline lapses. The vacancy waits for
+    the kommune (or is ready, when the kommune approved this tenant before)."""
+    request = approvals.approval_request_direct(actor=actor, reason=reason, vacancy=vacancy, person=person)
+    # No request: none is needed, or it is not this tenant's turn — ``lease_sign`` decides.
+    _stage_after_request(actor=actor, reason=reason, vacancy=vacancy, request=request, none_needed=False)
+    return request
 
 
 def lease_sign_outside(

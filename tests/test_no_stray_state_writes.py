@@ -126,10 +126,26 @@ def owning_apps(
     return dict(sorted(owned.items()))
 
 
+# Apps that direct the cases of an app below them without models of their own: scanned for the
+# fields of that app's machines too (``letting.workflow`` directs the allocation's vacancies, offer
+# rounds and offers, and moves their states only through the machines).
+DIRECTING_APPS = {"allocation": ("letting",)}
+
+
+def scanned_dirs(
+    pairs: Iterable[tuple[type[models.Model], StateMachine]],
+) -> dict[Path, tuple[list[Path], list[tuple[type[models.Model], StateMachine]]]]:
+    """Per owning app: the directories scanned for its machines' fields, and those machines."""
+    return {
+        directory: ([directory, *(ROOT / app for app in DIRECTING_APPS.get(directory.name, ()))], owned)
+        for directory, owned in owning_apps(pairs).items()
+    }
+
+
 def project_writes(pairs: Iterable[tuple[type[models.Model], StateMachine]]) -> list[Write]:
     writes: list[Write] = []
-    for directory, owned in owning_apps(pairs).items():
-        writes += scan_dirs([directory], target=target_of(owned))
+    for dirs, owned in scanned_dirs(pairs).values():
+        writes += scan_dirs(dirs, target=target_of(owned))
     return writes
 
 
@@ -282,6 +298,18 @@ def test_no_state_field_is_written_outside_its_machine():
     assert not stale, "ALLOWED entries that match no write any more (remove them):\n" + "\n".join(stale)
 
 
+def test_the_letting_is_scanned_for_the_allocations_state_fields():
+    """The allocation owns the machines of the vacancy's stage, the offer round and the offer;
+    ``letting.workflow``, which directs the letting, is read for writes of their fields too."""
+    dirs, owned = scanned_dirs(machines())[ROOT / "allocation"]
+    assert dirs == [ROOT / "allocation", ROOT / "letting"]
+    assert {(model._meta.label, machine.field) for model, machine in owned} >= {
+        ("allocation.Vacancy", "stage"),
+        ("allocation.OfferRound", "state"),
+        ("allocation.Offer", "answer"),
+    }
+
+
 def test_the_allow_list_is_empty():
     """Every write of a state goes through its machine; an exception is a debt, not a rule."""
     assert ALLOWED == {}
@@ -389,13 +417,18 @@ def _clean_registry(monkeypatch):
     monkeypatch.setattr(state_machine, "_registry", {})
 
 
+def _of(*wanted: StateMachine) -> list[tuple[type[models.Model], StateMachine]]:
+    """The project's machines that are among ``wanted`` (the apps' own machines left out)."""
+    return [(model, machine) for model, machine in machines() if machine in wanted]
+
+
 @pytest.mark.usefixtures("_clean_registry")
 def test_each_owning_app_is_scanned_for_the_fields_of_its_own_machines(monkeypatch):
     owners = StateMachine(field="owner_kind", transitions={"organisation": set()})
     register(Dwelling, owners)
-    plan = owning_apps(machines())
-    assert plan[ROOT / "housing"] == [(Dwelling, owners)]
+    assert owning_apps(_of(owners)) == {ROOT / "housing": [(Dwelling, owners)]}
     # The machines declared on the project's models belong to their models' apps.
+    plan = owning_apps(machines())
     assert {path for path in plan if path != ROOT / "housing"} == {
         ROOT / model._meta.app_label for model, machine in machines() if machine is not owners
     }
@@ -404,7 +437,7 @@ def test_each_owning_app_is_scanned_for_the_fields_of_its_own_machines(monkeypat
     # and to housing, where the abstract model (and its state-changing methods) live.
     charges = StateMachine(field="state", transitions={"open": {"paid"}, "paid": set()})
     monkeypatch.setattr(AbstractFeeCharge, "charges", charges, raising=False)
-    plan = owning_apps(machines())
+    plan = owning_apps(_of(owners, charges))
     assert {model._meta.label for model, machine in plan[ROOT / "waitinglists"]} == {"waitinglists.FeeCharge"}
     assert {machine.field for _model, machine in plan[ROOT / "housing"]} == {"owner_kind", "state"}
     assert ROOT / "allocation" not in plan

@@ -281,6 +281,8 @@ def test_the_table_is_checked_when_the_machine_is_made():
         StateMachine(field="stage", transitions={"open": {"open", "let"}, "let": set()})
     with pytest.raises(ImproperlyConfigured, match="starts in states it does not list: new"):
         StateMachine(field="stage", transitions={"open": set()}, initial=["new"])
+    with pytest.raises(ImproperlyConfigured, match="ends in states it does not list: done"):
+        StateMachine(field="stage", transitions={"open": set()}, final=["done"])
     with pytest.raises(ImproperlyConfigured, match="no states"):
         StateMachine(field="stage", transitions={})
     with pytest.raises(ImproperlyConfigured, match="name of its field"):
@@ -321,6 +323,10 @@ def test_problems_compare_the_table_with_the_model():
         },
     )
     assert trap.problems(Dwelling) == ["No way to a terminal state from: kommune, region."]
+    # A case may end in a state a later decision can still leave (``final``): no trap then.
+    resting = StateMachine(field="owner_kind", transitions=trap.transitions, final={"region"})
+    assert resting.problems(Dwelling) == []
+    assert resting.ends == {"private", "region"}
     assert StateMachine(field="number", transitions={"1": set()}).problems(Dwelling) == [
         "No initial state: give the field a default or the machine its initial states."
     ]

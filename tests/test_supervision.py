@@ -74,6 +74,7 @@ class World:
                     notice_date=signed_on - datetime.timedelta(days=60),
                     move_out_date=signed_on,
                     state="let",
+                    stage="let",
                     channel=channel,
                     channel_reason=reason,
                     internal_turn=internal_turn,

@@ -6,7 +6,7 @@ from .nominations import Nomination
 from .offers import Answer, Offer, OfferRound, RoundState
 from .policies import KommuneLettingDecision, OrganisationLettingPolicy
 from .tenancies import Lease
-from .vacancies import LettingChannel, Vacancy, VacancyState
+from .vacancies import LettingChannel, Vacancy, VacancyStage, VacancyState, state_for_stage
 from .youth import YouthLettingGuideline, YouthPriorityGroup
 
 __all__ = [
@@ -32,7 +32,9 @@ __all__ = [
     "SeparationPriority",
     "Vacancy",
     "VacancyCounter",
+    "VacancyStage",
     "VacancyState",
     "YouthLettingGuideline",
     "YouthPriorityGroup",
+    "state_for_stage",
 ]

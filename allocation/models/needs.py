@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from housing.models import BenefitProvision, Department, HousingOrganisation, Kommune, Person, Tenant
+from housing.state_machine import StateMachine
 
 
 class PriorityNeed(models.Model):
@@ -104,6 +105,18 @@ class HousingGuarantee(models.Model):
     )
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     history = HistoricalRecords()
+
+    # A boliggarantibevis is used up by the lease it gave priority to (R6, ``leases.lease_sign``)
+    # or runs out after at most 3 years (R6.1).
+    states = StateMachine(
+        field="state",
+        label=_("The boliggarantibevis's state"),
+        transitions={
+            GuaranteeState.VALID: {GuaranteeState.USED, GuaranteeState.EXPIRED},
+            GuaranteeState.USED: set(),
+            GuaranteeState.EXPIRED: set(),
+        },
+    )
 
     class Meta:
         verbose_name = _("boliggarantibevis")

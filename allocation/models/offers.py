@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from housing.state_machine import StateMachine
+
 
 class RoundState(models.TextChoices):
     OPEN = "open", _("Open for answers")
@@ -30,6 +32,21 @@ class OfferRound(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     history = HistoricalRecords()
 
+    # A decided round loses its winner when the kommune refuses them and nobody else accepted
+    # (``offers.winner_refused``), and is decided again when Ankestyrelsen overturns the refusal
+    # (``offers.winner_restored``, R24): decided and exhausted are where a round ends, but not for good.
+    states = StateMachine(
+        field="state",
+        label=_("The offer round's state"),
+        transitions={
+            RoundState.OPEN: {RoundState.DECIDED, RoundState.EXHAUSTED, RoundState.CANCELLED},
+            RoundState.DECIDED: {RoundState.EXHAUSTED},
+            RoundState.EXHAUSTED: {RoundState.DECIDED},
+            RoundState.CANCELLED: set(),
+        },
+        final={RoundState.DECIDED, RoundState.EXHAUSTED},
+    )
+
     class Meta:
         verbose_name = _("offer round")
         verbose_name_plural = _("offer rounds")
@@ -37,7 +54,7 @@ class OfferRound(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["vacancy", "number"], name="offer_round_number_unique"),
             models.UniqueConstraint(
-                fields=["vacancy"], condition=Q(state="open"), name="one_open_round_per_vacancy"
+                fields=["vacancy"], condition=Q(state=RoundState.OPEN), name="one_open_round_per_vacancy"
             ),
         ]
         indexes = [models.Index(fields=["state", "answer_deadline"], name="round_deadline_idx")]
@@ -78,6 +95,33 @@ class Offer(models.Model):
         "letters.Letter", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     history = HistoricalRecords()
+
+    # The applicant's answer while the round is open (a different answer corrects it), what the
+    # round's close makes of it, and what the kommune's refusal of the winner (R42.2, R42.4, R36.1,
+    # R12.1) and Ankestyrelsen's overturning of it (R24) change afterwards. An accepted, declined,
+    # withdrawn or refused offer may rest there for good, though a later decision can move it on.
+    answers = StateMachine(
+        field="answer",
+        label=_("The offer's answer"),
+        transitions={
+            Answer.PENDING: {
+                Answer.ACCEPTED,
+                Answer.DECLINED,
+                Answer.NO_ANSWER,  # the deadline passed (``offers.close_locked_round``)
+                Answer.WITHDRAWN,  # another applicant won the round
+            },
+            Answer.ACCEPTED: {
+                Answer.DECLINED,  # corrected while the round is open
+                Answer.WITHDRAWN,  # a better-ranked acceptance won, or a refused winner was restored
+                Answer.KOMMUNE_REFUSED,
+            },
+            Answer.DECLINED: {Answer.ACCEPTED},  # corrected while the round is open
+            Answer.NO_ANSWER: set(),
+            Answer.WITHDRAWN: {Answer.ACCEPTED},  # the winner was refused: the next acceptance wins
+            Answer.KOMMUNE_REFUSED: {Answer.ACCEPTED},  # the refusal was overturned (R24)
+        },
+        final={Answer.ACCEPTED, Answer.DECLINED, Answer.WITHDRAWN, Answer.KOMMUNE_REFUSED},
+    )
 
     class Meta:
         verbose_name = _("offer")

@@ -37,10 +37,12 @@ from ..models import (
     Offer,
     RoundState,
     Vacancy,
+    VacancyStage,
     VacancyState,
 )
 from .adverts import advert_turn
 from .policies import kommune_decision_in_force, policy_in_force
+from .stages import vacancy_stage_move
 from .vacancies import set_aside_agreement_for
 from .youth import youth_standing
 
@@ -312,16 +314,14 @@ def _lease_sign(
             audited_save(lease, actor=actor, reason=reason)
     except IntegrityError as exc:
         raise ValidationError(_("The dwelling already has a lease for this period.")) from exc
-    vacancy.state = VacancyState.LET
-    audited_save(vacancy, actor=actor, reason=reason)
+    vacancy_stage_move(vacancy, VacancyStage.LET, actor=actor, reason=reason)
     rights = _list_effects(actor=actor, reason=reason, lease=lease, vacancy=vacancy, entry=entry)
     if entry is not None and offer.rule == "R6":
         # The boliggarantibevis is used up by this lease (R6): one history row per guarantee.
         for guarantee in HousingGuarantee.objects.select_for_update().filter(
             person=person, department_id=vacancy.dwelling.department_id, state=GuaranteeState.VALID
         ):
-            guarantee.state = GuaranteeState.USED
-            audited_save(guarantee, actor=actor, reason=reason)
+            HousingGuarantee.states.move(guarantee, GuaranteeState.USED, actor=actor, reason=reason)
     _confirmation_letter(actor=actor, lease=lease, entry=entry, rights=rights)
     return lease
 

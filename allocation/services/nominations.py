@@ -30,7 +30,8 @@ from housing import services as housing_services
 from housing.audit import audited_save, require_reason
 from housing.models import Person
 
-from ..models import AgreementKind, LettingChannel, Nomination, Vacancy, VacancyState
+from ..models import AgreementKind, LettingChannel, Nomination, Vacancy, VacancyStage, VacancyState
+from .stages import vacancy_stage_move
 from .vacancies import agreement_in_force
 
 CHILDREN_AGREEMENT_MIN_ROOMS = 3  # R4: the § 4 agreement gives households with children priority to 3+ rooms
@@ -199,7 +200,13 @@ def nomination_record(
     nomination.follows_children_agreement = bool(follows_children_agreement)
     nomination.nominated_on = timezone.localdate()
     nomination.nominated_by = actor
-    return audited_save(nomination, actor=actor, reason=reason)
+    audited_save(nomination, actor=actor, reason=reason)
+    # The kommune named the tenant and no approval is asked (R1.4): the lease may be signed. A change
+    # of whom it named leaves the vacancy ready.
+    vacancy_stage_move(
+        vacancy, VacancyStage.READY, actor=actor, reason=reason, from_stages={VacancyStage.OPEN}
+    )
+    return nomination
 
 
 def nominated_tenant(*, actor, reason: str, nomination: Nomination) -> tuple[Vacancy, Person, str]:

@@ -33,10 +33,20 @@ from letters import services as letters
 from letters.formatting import letter_amount, letter_long_date
 from waitinglists.models import Entry, EntryStatus
 
-from ..models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
+from ..models import (
+    Answer,
+    LettingChannel,
+    Offer,
+    OfferRound,
+    RoundState,
+    Vacancy,
+    VacancyStage,
+    VacancyState,
+)
 from .benefit_rejection import guarantee_usage_check
 from .policies import kommune_decision_in_force, offer_terms
 from .ranking import vacancy_ranking
+from .stages import vacancy_stage_move
 
 
 @dataclass(frozen=True)
@@ -204,6 +214,11 @@ def open_round_if_anyone(
             audited_save(offer_round, actor=actor, reason=reason)
     except IntegrityError as exc:
         raise ValidationError(_("An offer round is already open for this vacancy.")) from exc
+    # Offers are out. A vacancy that waits for the kommune's decision on a tenant chosen outside the
+    # lists (R2.5, R12.3) while a round opens stays where it is until the kommune has decided.
+    vacancy_stage_move(
+        vacancy, VacancyStage.OFFERING, actor=actor, reason=reason, from_stages={VacancyStage.OPEN}
+    )
     guidance = complaint_guidance_for(vacancy, day)
     for placed in ranking.placed[: terms.offer_round_size]:
         offer = audited_save(
@@ -246,8 +261,9 @@ def offer_answer(
     answered_on = answered_on or timezone.localdate()
     if answered_on > timezone.localdate():
         raise ValidationError({"answered_on": _("The answer date cannot be in the future.")})
-    offer.answer, offer.answered_on, offer.answered_by = answer, answered_on, actor
-    return audited_save(offer, actor=actor, reason=reason)
+    return Offer.answers.move(
+        offer, answer, actor=actor, reason=reason, answered_on=answered_on, answered_by=actor
+    )
 
 
 @dataclass(frozen=True)
@@ -343,8 +359,7 @@ def close_locked_round(
     terms = offer_terms(organisation_id=vacancy.organisation_id, day=today)
     for offer in offer_round.offers.select_related("entry__person").order_by("rank"):
         if offer.answer == Answer.PENDING and past_deadline:
-            offer.answer = Answer.NO_ANSWER
-            audited_save(offer, actor=actor, reason=reason, validate=False)
+            Offer.answers.move(offer, Answer.NO_ANSWER, actor=actor, reason=reason, validate=False)
             _count_unanswered(entry_id=offer.entry_id, terms=terms)
         elif (
             outcome.winner is not None
@@ -356,8 +371,7 @@ def close_locked_round(
             )
         ):
             accepted = offer.answer == Answer.ACCEPTED
-            offer.answer = Answer.WITHDRAWN
-            audited_save(offer, actor=actor, reason=reason, validate=False)
+            Offer.answers.move(offer, Answer.WITHDRAWN, actor=actor, reason=reason, validate=False)
             if accepted:
                 letters.letter_create(
                     actor=actor,
@@ -368,11 +382,27 @@ def close_locked_round(
                     context={"dwelling_address": vacancy.dwelling.address_line},
                     idempotency_key=f"offer-outcome:{offer.pk}",
                 )
-    offer_round.state = RoundState.DECIDED if outcome.winner is not None else RoundState.EXHAUSTED
-    offer_round.closed_at = timezone.now()
-    audited_save(offer_round, actor=actor, reason=reason)
-    if outcome.winner is None:
+    OfferRound.states.move(
+        offer_round,
+        RoundState.DECIDED if outcome.winner is not None else RoundState.EXHAUSTED,
+        actor=actor,
+        reason=reason,
+        closed_at=timezone.now(),
+    )
+    if outcome.winner is not None:
+        # The winner's approval by the kommune, or none needed, moves the vacancy on (the workflow).
+        vacancy_stage_move(
+            vacancy,
+            VacancyStage.WINNER_CHOSEN,
+            actor=actor,
+            reason=reason,
+            from_stages={VacancyStage.OFFERING},
+        )
+    else:
         locked = Vacancy.objects.select_for_update().select_related("dwelling__department").get(pk=vacancy.pk)
+        vacancy_stage_move(
+            locked, VacancyStage.OPEN, actor=actor, reason=reason, from_stages={VacancyStage.OFFERING}
+        )
         if not round_refusal(locked):
             # With nobody left to offer no round opens: the vacancy page shows the R2.5 / R12.3 fallback.
             open_round_if_anyone(actor=actor, reason=reason, vacancy=locked, day=today, decisions=decisions)
@@ -397,10 +427,16 @@ def winner_refused(
     offer_round = OfferRound.objects.select_for_update().get(pk=offer.round_id)
     offer = Offer.objects.get(pk=offer.pk)
     if offer.answer == Answer.ACCEPTED:
-        offer.answer = Answer.KOMMUNE_REFUSED
-        audited_save(offer, actor=actor, reason=reason, validate=False)
+        Offer.answers.move(offer, Answer.KOMMUNE_REFUSED, actor=actor, reason=reason, validate=False)
     if offer_round.state != RoundState.DECIDED:
         return None
+    vacancy = (
+        Vacancy.objects.select_for_update(of=("self",))
+        .select_related("dwelling__department")
+        .get(pk=offer_round.vacancy_id)
+    )
+    # The vacancy waited for the kommune's decision on the refused winner.
+    waiting = {VacancyStage.AWAITING_KOMMUNE}
     runner_up = (
         offer_round.offers.filter(answer=Answer.WITHDRAWN, answered_on__isnull=False)
         .select_related("entry__person")
@@ -408,18 +444,14 @@ def winner_refused(
         .first()
     )
     if runner_up is not None:
-        runner_up.answer = Answer.ACCEPTED
-        audited_save(
-            runner_up, actor=actor, reason=_("The kommune refused the winner: the next acceptance wins")
+        promoted = _("The kommune refused the winner: the next acceptance wins")
+        Offer.answers.move(runner_up, Answer.ACCEPTED, actor=actor, reason=promoted)
+        vacancy_stage_move(
+            vacancy, VacancyStage.WINNER_CHOSEN, actor=actor, reason=promoted, from_stages=waiting
         )
         return runner_up
-    offer_round.state = RoundState.EXHAUSTED
-    audited_save(offer_round, actor=actor, reason=reason)
-    vacancy = (
-        Vacancy.objects.select_for_update(of=("self",))
-        .select_related("dwelling__department")
-        .get(pk=offer_round.vacancy_id)
-    )
+    OfferRound.states.move(offer_round, RoundState.EXHAUSTED, actor=actor, reason=reason)
+    vacancy_stage_move(vacancy, VacancyStage.OPEN, actor=actor, reason=reason, from_stages=waiting)
     if not round_refusal(vacancy):
         # With nobody left to offer no round opens: the vacancy page shows the fallback.
         open_round_if_anyone(actor=actor, reason=reason, vacancy=vacancy, day=today, decisions=decisions)
@@ -437,16 +469,18 @@ def winner_restored(*, actor, reason: str, offer: Offer) -> list:
     for promoted in (
         offer_round.offers.filter(answer=Answer.ACCEPTED).exclude(pk=offer.pk).select_related("entry__person")
     ):
-        promoted.answer = Answer.WITHDRAWN
-        audited_save(promoted, actor=actor, reason=reason)
+        Offer.answers.move(promoted, Answer.WITHDRAWN, actor=actor, reason=reason)
         stepped_back.append(promoted.entry.person)
     for later in offer_round.vacancy.rounds.filter(state=RoundState.OPEN).exclude(pk=offer_round.pk):
-        later.state, later.closed_at = RoundState.CANCELLED, timezone.now()
-        audited_save(later, actor=actor, reason=reason)
-    offer.answer = Answer.ACCEPTED
-    audited_save(offer, actor=actor, reason=reason)
-    if offer_round.state != RoundState.DECIDED:
-        offer_round.state = RoundState.DECIDED
-        offer_round.closed_at = offer_round.closed_at or timezone.now()
-        audited_save(offer_round, actor=actor, reason=reason)
+        OfferRound.states.move(
+            later, RoundState.CANCELLED, actor=actor, reason=reason, closed_at=timezone.now()
+        )
+    Offer.answers.move(offer, Answer.ACCEPTED, actor=actor, reason=reason)
+    OfferRound.states.move(
+        offer_round,
+        RoundState.DECIDED,
+        actor=actor,
+        reason=reason,
+        closed_at=offer_round.closed_at or timezone.now(),
+    )
     return stepped_back

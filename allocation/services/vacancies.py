@@ -22,8 +22,11 @@ from ..models import (
     Lease,
     LettingAgreement,
     LettingChannel,
+    OfferRound,
+    RoundState,
     Vacancy,
     VacancyCounter,
+    VacancyStage,
     VacancyState,
 )
 from ..models.agreements import SET_ASIDE_AGREEMENT_KINDS
@@ -32,6 +35,7 @@ from .adverts import youth_fallback_problem
 from .offers import LettingDecisions, previously_offered
 from .policies import kommune_decision_in_force
 from .ranking import vacancy_ranking
+from .stages import vacancy_stage_move
 
 
 def _count(key: str) -> int:
@@ -134,7 +138,7 @@ def vacancy_open(
         raise ValidationError(
             {"move_out_date": _("The dwelling cannot be vacant before the notice is given.")}
         )
-    if Vacancy.objects.filter(dwelling=dwelling, state="open").exists():
+    if Vacancy.objects.filter(dwelling=dwelling, state=VacancyState.OPEN).exists():
         raise ValidationError({"dwelling": _("The dwelling already has an open vacancy.")})
     day = timezone.localdate()
     is_family = dwelling.kind == DwellingKind.FAMILY
@@ -247,7 +251,7 @@ def vacancy_let_outside(
     vacancy = Vacancy.objects.select_for_update().select_related("dwelling").get(pk=vacancy.pk)
     if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
-    if vacancy.state != "open":
+    if vacancy.state != VacancyState.OPEN:
         raise ValidationError(_("The vacancy is no longer open."))
     if rule not in FALLBACK_RULES:
         raise ValidationError({"rule": _("Choose the rule that allows letting outside the eligible group.")})
@@ -260,7 +264,7 @@ def vacancy_let_outside(
         )
     if not (why or "").strip():
         raise ValidationError({"why": _("Describe why the eligible group cannot take the dwelling.")})
-    if vacancy.rounds.filter(state="open").exists():
+    if vacancy.rounds.filter(state=RoundState.OPEN).exists():
         raise ValidationError(_("Close the open offer round first."))
     if rule == "R12.3" and vacancy.channel == LettingChannel.ADVERTISING:
         # § 12 holds in letting by advertising (§ 1, stk. 6 sets aside §§ 2–11 only): others only
@@ -302,21 +306,22 @@ def vacancy_cancel(*, actor, reason: str, vacancy: Vacancy) -> Vacancy:
     vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
     if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
-    if vacancy.state != "open":
+    if vacancy.state != VacancyState.OPEN:
         raise ValidationError(_("The vacancy is no longer open."))
-    for offer_round in vacancy.rounds.filter(state="open"):
-        offer_round.state, offer_round.closed_at = "cancelled", timezone.now()
-        audited_save(offer_round, actor=actor, reason=reason)
+    for offer_round in vacancy.rounds.filter(state=RoundState.OPEN):
+        OfferRound.states.move(
+            offer_round, RoundState.CANCELLED, actor=actor, reason=reason, closed_at=timezone.now()
+        )
     if vacancy.previous_lease_id:
         previous = vacancy.previous_lease
         previous.ends_on = previous.notice_given_on = None
         audited_save(previous, actor=actor, reason=reason)
-    vacancy.state = VacancyState.CANCELLED
+    changes = {}
     if vacancy.family_sequence is not None:
         with translation.override("en"):  # as the channel reason it extends (vacancy_open)
             turn = (
                 _("the internal list's turn (§ 7)") if vacancy.internal_turn else _("the general list's turn")
             )
             note = _("Cancelled before it was let: %(turn)s is given back.") % {"turn": turn}
-        vacancy.channel_reason = f"{vacancy.channel_reason} {note}"[:500]
-    return audited_save(vacancy, actor=actor, reason=reason)
+        changes["channel_reason"] = f"{vacancy.channel_reason} {note}"[:500]
+    return vacancy_stage_move(vacancy, VacancyStage.CANCELLED, actor=actor, reason=reason, **changes)

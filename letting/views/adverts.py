@@ -28,7 +28,7 @@ from allocation.forms_adverts import (
     LotteryForm,
     PublicationForm,
 )
-from allocation.models import Advert, LettingChannel, LotteryDraw, Vacancy
+from allocation.models import Advert, LettingChannel, LotteryDraw, Vacancy, VacancyState
 from allocation.services import adverts as services
 from housing import permissions, scoping
 from housing.audit import history_rows
@@ -135,7 +135,7 @@ def _context(request, vacancy: Vacancy, **bound) -> dict:
         "can_write": can_write,
         "is_auditor": is_auditor,
         "tabs": _tabs(vacancy, "overview"),
-        "is_open": vacancy.state == "open",
+        "is_open": vacancy.state == VacancyState.OPEN,
     }
     if advert is None:
         return context
@@ -153,9 +153,10 @@ def _context(request, vacancy: Vacancy, **bound) -> dict:
         publication=services.advert_publication_status(advert),
         deadline_passed=services.interest_deadline_passed(advert),
         turn=turn,
-        stage=turn.stage,
-        stages=services.Stage,
-        lease=getattr(vacancy, "lease", None) if vacancy.state == "let" else None,
+        # Where the advert's letting stands (R38.3), not the vacancy's stage.
+        lottery_stage=turn.stage,
+        lottery_stages=services.Stage,
+        lease=getattr(vacancy, "lease", None) if vacancy.state == VacancyState.LET else None,
         **_lottery_context(vacancy, draw, interests),
     )
     forms = {}

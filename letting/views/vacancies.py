@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from allocation import explanations, selectors
@@ -22,7 +23,16 @@ from allocation.forms_vacancies import (
     ReasonOnlyForm,
     VacancyOpenForm,
 )
-from allocation.models import Answer, LettingChannel, Offer, OfferRound, RoundState, Vacancy, VacancyState
+from allocation.models import (
+    Answer,
+    LettingChannel,
+    Offer,
+    OfferRound,
+    RoundState,
+    Vacancy,
+    VacancyStage,
+    VacancyState,
+)
 from allocation.rules.ranking import NO_GUIDELINE_NOTE, guideline_applies
 from allocation.services import leases, offers, vacancies
 from allocation.services import ranking as ranking_service
@@ -34,15 +44,12 @@ from waitinglists import selectors as list_selectors
 
 from .. import workflow
 
-STAGE_LABELS = {
-    "new": _("Ready for an offer round"),
-    "offering": _("Offers out"),
-    "winner": _("Winner found – sign the lease"),
-    "kommune": _("With the kommune (kommunal anvisning)"),
-    "advert": _("Advertised"),
-    "outside": _("Outside the lists"),
-    "let": _("Let"),
-    "cancelled": _("Cancelled"),
+# The channel groups the board can pick out within a stage (``selectors.BOARD_CHANNELS``).
+CHANNEL_LABELS = {
+    "": gettext_lazy("All channels"),
+    "kommune": LettingChannel.KOMMUNAL_ANVISNING.label,
+    "advert": gettext_lazy("Advertised"),
+    "outside": gettext_lazy("Outside the lists"),
 }
 
 
@@ -60,21 +67,39 @@ def _require_write(request, vacancy: Vacancy) -> None:
 
 @require_GET
 def board(request):
-    stage = request.GET.get("stage") or "new"
+    """The vacancies by the stage stored on them (``Vacancy.stages``): a tab per stage with its
+    count, and within the stage a filter by channel group — the counts in one grouped query."""
+    stage = request.GET.get("stage") or VacancyStage.OPEN
     if stage not in selectors.BOARD_STAGES:
-        stage = "new"
+        stage = VacancyStage.OPEN
+    channel = request.GET.get("channel") or ""
+    if channel not in selectors.BOARD_CHANNELS:
+        channel = ""
     counts = selectors.board_counts(user=request.user)
+    labels = dict(VacancyStage.choices)
     stages = [
-        {"key": key, "label": str(STAGE_LABELS[key]), "count": counts[key], "active": key == stage}
+        {"key": key, "label": str(labels[key]), "count": counts[key]["all"], "active": key == stage}
         for key in selectors.BOARD_STAGES
+    ]
+    channels = [
+        {
+            "key": key,
+            "label": str(label),
+            "count": counts[stage][key or "all"],
+            "active": key == channel,
+        }
+        for key, label in CHANNEL_LABELS.items()
     ]
     return render(
         request,
         "allocation/board.html",
         {
             "stages": stages,
-            "stage_label": STAGE_LABELS[stage],
-            "page": paginate(request, selectors.board(user=request.user, stage=stage)),
+            "stage": stage,
+            "stage_label": labels[stage],
+            "channels": channels,
+            "channel_label": CHANNEL_LABELS[channel] if channel else "",
+            "page": paginate(request, selectors.board(user=request.user, stage=stage, channel=channel)),
             "can_open": bool(scoping.scope_for(request.user).writable_organisation_ids),
         },
     )
@@ -168,6 +193,10 @@ def _detail_context(request, vacancy: Vacancy, **bound) -> dict:
         "ranking": _ranking_rows(request, vacancy) if not open_round and not winner else None,
         "rule_titles": explanations.RULE_TITLES,
         "today": today,
+        # The choices the page compares with (a TextChoices class is not called by the template).
+        "Answer": Answer,
+        "LettingChannel": LettingChannel,
+        "RoundState": RoundState,
     }
     if can_write:
         context.update(
