@@ -212,7 +212,7 @@ class StateChangeAdmin(admin.ModelAdmin):
 
 
 # django-axes' "Clean up expired attempts" reads request attributes that only its login handling
-# sets, so the button answered a 500 (found by tests/test_hostile_walk.py).
+# sets, so the button answered a 500 (found by tests/system/test_hostile_walk.py).
 if admin.site.is_registered(AccessAttempt):
     admin.site.unregister(AccessAttempt)
 

@@ -11,7 +11,7 @@ execute anything, and a quote in front would turn it into text that a spreadshee
 up. Anything else that starts with ``-`` (``-2+3``, ``-1e5``, ``--x``) is neutralised. A leading
 ``+`` is always neutralised: no export of ours writes a number that way.
 
-Every module that writes CSV uses :func:`writer`; ``tests/test_csv_export.py`` fails if a module
+Every module that writes CSV uses :func:`writer`; ``tests/system/test_csv_export.py`` fails if a module
 calls ``csv.writer`` or ``csv.DictWriter`` itself.
 """
 

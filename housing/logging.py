@@ -7,7 +7,7 @@ record itself before any handler formats it, so handlers with formatters of thei
 ``django.server``, Celery's, a future file or syslog handler) get a clean record too.
 ``RedactCprFormatter`` redacts the finished line once more, for anything a format string pulls in
 that the filter does not know about. ``config/settings/base.py`` puts both on every handler, and
-``tests/test_cpr_logging.py`` checks that every handler actually attached in the process has them.
+``tests/system/test_cpr_logging.py`` checks that every handler actually attached in the process has them.
 """
 
 from __future__ import annotations

@@ -32,8 +32,8 @@ the case is already in does nothing at all, so a repeated submit has one effect.
 
 A machine declared as a class attribute of an installed model (also of an abstract base) is found
 by ``machines()``; one declared elsewhere is made known with ``register(model, machine)``.
-``tests/test_state_machine.py`` walks every table of ``machines()`` and
-``tests/test_no_stray_state_writes.py`` fails when a state field of a machine is written outside it.
+``tests/housing/services/test_state_machine.py`` walks every table of ``machines()`` and
+``tests/system/test_no_stray_state_writes.py`` fails when a state field of a machine is written outside it.
 """
 
 from __future__ import annotations

@@ -243,7 +243,7 @@ def _every_history_row_has_user_and_reason(request):
 
 @pytest.fixture(autouse=True)
 def _celery_in_process():
-    """Tasks run in-process in tests, whatever REDIS_URL says; tests/test_worker.py switches
+    """Tasks run in-process in tests, whatever REDIS_URL says; tests/system/test_worker.py switches
     this off to prove the real worker path on Redis."""
     from config.celery import app
 

@@ -294,7 +294,7 @@ SYSTEM_USERNAME = "system"
 # data and the traceback's local variables; "django.server" (runserver's request lines, with the
 # query string) and gunicorn's loggers go through the same console handler. Celery is told not to
 # install handlers of its own (config/celery.py, setup_logging), so the worker logs through these
-# too. tests/test_cpr_logging.py checks every handler attached anywhere in the process.
+# too. tests/system/test_cpr_logging.py checks every handler attached anywhere in the process.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -59,8 +59,8 @@ wishes, and the youth groups of R12.1/R13), because a slice's head must be its f
 the pure function puts on the placed — so ``_fits`` does not test them either. The facts handed
 to ``rank`` are computed by the same SQL expressions, so the predicate and the facts cannot
 disagree about a household's size or children, a guarantee or the dwelling given up.
-(``tests/test_ranking_db.py`` compares it all with ``rank`` over every candidate read the slow
-way.)
+(``tests/allocation/services/test_ranking_db.py`` compares it all with ``rank`` over every
+candidate read the slow way.)
 
 **Passed over.** The same statement reads, per list that may be shown, the first ``cap`` of each
 kind of exclusion from the top of the list (passive; active but excluded; on the internal list
