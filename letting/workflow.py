@@ -48,7 +48,7 @@ from allocation.models import (
     Vacancy,
     VacancyStage,
 )
-from allocation.services import adverts, leases, nominations, offers, vacancies
+from allocation.services import adverts, leases, lottery, nominations, offers, vacancies
 from allocation.services import ranking as ranking_service
 from allocation.services.offers import LettingDecisions, RoundOutcome
 from allocation.services.stages import vacancy_stage_move
@@ -328,7 +328,7 @@ def lottery_draw(*, actor, reason: str, advert: Advert) -> LotteryDraw:
     kommune's approval (R42.1, R12.1) goes to the kommune now, as an offer round's winner does —
     unless the kommune has another applicant's request pending, when the winner's is made as the
     lease is prepared (``approval_request_direct``)."""
-    draw = adverts.lottery_draw(actor=actor, reason=reason, advert=advert)
+    draw = lottery.lottery_draw(actor=actor, reason=reason, advert=advert)
     turn = adverts.advert_turn(advert)
     if turn.interest is not None:
         vacancy, winner = advert.vacancy, turn.interest.person

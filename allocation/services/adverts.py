@@ -42,7 +42,6 @@ from housing.audit import audited_save, require_reason
 from housing.models import DwellingKind, Person
 
 from ..models import Advert, Interest, LettingChannel, LotteryDraw, Vacancy, VacancyState
-from ..rules import lottery
 from .youth import YouthStanding, youth_standing
 
 # R38.1: "senest 8 dage efter, at aftalen er trådt i kraft".
@@ -77,7 +76,7 @@ def required_messages() -> dict[str, str]:
     }
 
 
-def _day(day: datetime.date) -> str:
+def short_date(day: datetime.date) -> str:
     return date_format(day, "SHORT_DATE_FORMAT")
 
 
@@ -93,29 +92,29 @@ def is_auditor_for(user, vacancy: Vacancy) -> bool:
     return permissions.is_auditor_of_tenant(user, vacancy.controller_id)
 
 
-def _require_writer(actor, vacancy: Vacancy) -> None:
+def require_writer(actor, vacancy: Vacancy) -> None:
     if not permissions.can_write_organisation(actor, vacancy.organisation_id):
         raise PermissionDenied
 
 
-def _require_auditor(actor, vacancy: Vacancy) -> None:
+def require_auditor(actor, vacancy: Vacancy) -> None:
     if not is_auditor_for(actor, vacancy):
         raise PermissionDenied(_("Only the organisation's auditor (revisor) draws lots (R38.3)."))
 
 
-def _require_open(vacancy: Vacancy) -> None:
+def require_open(vacancy: Vacancy) -> None:
     if vacancy.state != VacancyState.OPEN:
         raise ValidationError(
             _("The vacancy is no longer open: the dwelling has been let or the vacancy cancelled.")
         )
 
 
-def _lock_advert(advert: Advert) -> Advert:
+def lock_advert(advert: Advert) -> Advert:
     """The advert under a row lock held until the transaction ends, with its vacancy."""
     return Advert.objects.select_for_update(of=("self",)).select_related("vacancy").get(pk=advert.pk)
 
 
-def _lottery(advert: Advert) -> LotteryDraw | None:
+def lottery_of(advert: Advert) -> LotteryDraw | None:
     return LotteryDraw.objects.filter(advert_id=advert.pk).first()
 
 
@@ -189,7 +188,7 @@ def _check_advert_fields(fields: dict, *, previous: Advert | None) -> None:
     if deadline and decision and decision <= deadline:
         errors["decision_expected_on"] = _(
             "The decision can only be expected after the deadline for written interest (%(day)s)."
-        ) % {"day": _day(deadline)}
+        ) % {"day": short_date(deadline)}
     if errors:
         raise ValidationError(errors)
 
@@ -199,8 +198,8 @@ def advert_create(*, actor, reason: str, vacancy: Vacancy, **fields) -> Advert:
     """The advert for a vacancy let by advertising (R1.6), stating what R38.2 requires."""
     require_reason(reason)
     vacancy = Vacancy.objects.select_for_update().get(pk=vacancy.pk)
-    _require_writer(actor, vacancy)
-    _require_open(vacancy)
+    require_writer(actor, vacancy)
+    require_open(vacancy)
     if vacancy.channel != LettingChannel.ADVERTISING:
         raise ValidationError(
             _(
@@ -226,10 +225,10 @@ def advert_create(*, actor, reason: str, vacancy: Vacancy, **fields) -> Advert:
 def advert_update(*, actor, reason: str, advert: Advert, **fields) -> Advert:
     """Change the advert's facts. Once lots are committed to, the advert is what it was."""
     require_reason(reason)
-    advert = _lock_advert(advert)
-    _require_writer(actor, advert.vacancy)
-    _require_open(advert.vacancy)
-    if _lottery(advert) is not None:
+    advert = lock_advert(advert)
+    require_writer(actor, advert.vacancy)
+    require_open(advert.vacancy)
+    if lottery_of(advert) is not None:
         raise ValidationError(_("Lots have been committed to: the advert can no longer be changed (R38.3)."))
     merged = {name: getattr(advert, name) for name in ADVERT_FIELDS}
     merged.update(fields)
@@ -250,8 +249,8 @@ def advert_record_publication(
 ) -> Advert:
     """R38.1: when the advert appeared on DanmarkBolig.dk, and in which other media."""
     require_reason(reason)
-    advert = _lock_advert(advert)
-    _require_writer(actor, advert.vacancy)
+    advert = lock_advert(advert)
+    require_writer(actor, advert.vacancy)
     errors = {}
     if danmarkbolig_published_on is None:
         errors["danmarkbolig_published_on"] = _("State when the advert appeared on DanmarkBolig.dk.")
@@ -260,7 +259,7 @@ def advert_record_publication(
     elif danmarkbolig_published_on < advert.agreed_on:
         errors["danmarkbolig_published_on"] = _(
             "The advert cannot have appeared before letting by advertising was agreed (%(day)s)."
-        ) % {"day": _day(advert.agreed_on)}
+        ) % {"day": short_date(advert.agreed_on)}
     if errors:
         raise ValidationError(errors)
     advert.danmarkbolig_published_on = danmarkbolig_published_on
@@ -285,11 +284,11 @@ def interest_record(
     """A written expression of interest (R38.2 nr. 3), received by the deadline (the deadline day
     itself is in time), with the assessment of the advert's criteria."""
     require_reason(reason)
-    advert = _lock_advert(advert)
+    advert = lock_advert(advert)
     vacancy = advert.vacancy
-    _require_writer(actor, vacancy)
-    _require_open(vacancy)
-    if _lottery(advert) is not None:
+    require_writer(actor, vacancy)
+    require_open(vacancy)
+    if lottery_of(advert) is not None:
         raise ValidationError(_("Lots have been committed to: the list of applicants is closed (R38.3)."))
     # The applicant is a person of the organisation's own data controller, so their applicant
     # number identifies them uniquely in the lottery's published list.
@@ -306,11 +305,11 @@ def interest_record(
     elif received_on > advert.interest_deadline:
         errors["received_on"] = _(
             "The deadline for written interest was %(day)s: interest received later is not in time (R38.2)."
-        ) % {"day": _day(advert.interest_deadline)}
+        ) % {"day": short_date(advert.interest_deadline)}
     elif received_on < advert.agreed_on:
         errors["received_on"] = _(
             "The interest cannot be received before letting by advertising was agreed (%(day)s)."
-        ) % {"day": _day(advert.agreed_on)}
+        ) % {"day": short_date(advert.agreed_on)}
     assessment = (assessment or "").strip()
     if not qualified and not assessment:
         errors["assessment"] = _("State why the applicant does not meet the criteria.")
@@ -332,7 +331,7 @@ def interest_record(
 
 
 def _lock_interest(interest: Interest) -> tuple[Advert, Interest]:
-    advert = _lock_advert(interest.advert)
+    advert = lock_advert(interest.advert)
     interest = Interest.objects.select_for_update().select_related("person").get(pk=interest.pk)
     return advert, interest
 
@@ -343,12 +342,12 @@ def interest_assess(*, actor, reason: str, interest: Interest, qualified: bool, 
     afterwards the applicant list is frozen and an applicant can only be passed over."""
     require_reason(reason)
     advert, interest = _lock_interest(interest)
-    _require_writer(actor, advert.vacancy)
-    _require_open(advert.vacancy)
+    require_writer(actor, advert.vacancy)
+    require_open(advert.vacancy)
     assessment = (assessment or "").strip()
     if not qualified and not assessment:
         raise ValidationError({"assessment": _("State why the applicant does not meet the criteria.")})
-    if qualified and _lottery(advert) is not None and not interest.qualified:
+    if qualified and lottery_of(advert) is not None and not interest.qualified:
         raise ValidationError(
             {
                 "qualified": _(
@@ -368,8 +367,8 @@ def interest_decline(*, actor, reason: str, interest: Interest, note: str = "") 
     the next in the drawn order gets the turn."""
     require_reason(reason)
     advert, interest = _lock_interest(interest)
-    _require_writer(actor, advert.vacancy)
-    _require_open(advert.vacancy)
+    require_writer(actor, advert.vacancy)
+    require_open(advert.vacancy)
     if not interest.qualified:
         raise ValidationError(_("The applicant has already been passed over."))
     text = _("Declined the dwelling")
@@ -418,7 +417,9 @@ def youth_standings(advert: Advert, *, today: datetime.date | None = None) -> di
     }
 
 
-def _pool(advert: Advert, qualified: list[Interest], *, today: datetime.date | None) -> list[Interest] | None:
+def qualified_pool(
+    advert: Advert, qualified: list[Interest], *, today: datetime.date | None
+) -> list[Interest] | None:
     """Whom the advertised dwelling may go to among the qualified: for a youth dwelling the
     eligible group while any of it is there (§ 12), everyone qualified once R12.3 is recorded.
     None: only applicants outside the group, and R12.3 not recorded."""
@@ -439,13 +440,13 @@ def youth_fallback_problem(advert: Advert | None, *, today: datetime.date | None
         return _(
             "Advertise the dwelling first: the eligible group must have had the chance to apply (R12.3)."
         )
-    if _lottery(advert) is not None:
+    if lottery_of(advert) is not None:
         return _("Lots have been committed to: the published list of applicants decides (R38.3).")
     if not interest_deadline_passed(advert, today=today):
         return _(
             "The deadline for written interest (%(day)s) has not passed: the eligible group may still "
             "apply (R12.3)."
-        ) % {"day": _day(advert.interest_deadline)}
+        ) % {"day": short_date(advert.interest_deadline)}
     standings = youth_standings(advert, today=today) or {}
     if any(i.qualified and standings[i.pk].eligible for i in advert.interests.all()):
         return _(
@@ -459,7 +460,7 @@ def advert_turn(advert: Advert, *, today: datetime.date | None = None) -> Turn:
     vacancy = advert.vacancy
     if vacancy.state == VacancyState.LET:
         return Turn(Stage.LET)
-    draw = _lottery(advert)
+    draw = lottery_of(advert)
     interests = list(advert.interests.select_related("person"))
     if draw is not None:
         if not draw.seed_revealed or draw.order is None:
@@ -472,7 +473,7 @@ def advert_turn(advert: Advert, *, today: datetime.date | None = None) -> Turn:
         return Turn(Stage.NOBODY)
     if not interest_deadline_passed(advert, today=today):
         return Turn(Stage.COLLECTING)
-    qualified = _pool(advert, [i for i in interests if i.qualified], today=today)
+    qualified = qualified_pool(advert, [i for i in interests if i.qualified], today=today)
     if qualified is None:
         return Turn(Stage.OUTSIDE_GROUP)
     if not qualified:
@@ -482,134 +483,20 @@ def advert_turn(advert: Advert, *, today: datetime.date | None = None) -> Turn:
     return Turn(Stage.LOTTERY_NEEDED)
 
 
-# --- The lottery (R38.3) ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def lottery_commit(*, actor, reason: str, advert: Advert) -> LotteryDraw:
-    """The auditor closes the list of qualified applicants, draws a secret seed and publishes the
-    commitment to both (``docs/lottery.md``, steps 1–3)."""
-    require_reason(reason)
-    advert = _lock_advert(advert)
-    vacancy = advert.vacancy
-    _require_auditor(actor, vacancy)
-    _require_open(vacancy)
-    if _lottery(advert) is not None:
-        raise ValidationError(_("Lots have already been committed to for this advert."))
-    if not interest_deadline_passed(advert):
-        raise ValidationError(
-            _("Lots are drawn after the deadline for written interest (%(day)s) has passed.")
-            % {"day": _day(advert.interest_deadline)}
-        )
-    pool = _pool(
-        advert,
-        list(advert.interests.filter(qualified=True).select_related("person").order_by("id")),
-        today=None,
-    )
-    if pool is None:
-        raise ValidationError(
-            _(
-                "Only applicants outside the eligible group of this youth dwelling qualify: record first "
-                "that the eligible group cannot take it (R12.3)."
-            )
-        )
-    # § 12: for a youth dwelling the list holds the eligible group alone while any of it applied.
-    applicants = [i.person.applicant_number for i in pool]
-    if len(applicants) < 2:
-        raise ValidationError(
-            _("Lots are only drawn between several qualified applicants (R38.3); there are %(n)s.")
-            % {"n": len(applicants)}
-        )
-    names = lottery.canonical_applicants(applicants)
-    if len(names) != len(applicants):  # one controller: applicant numbers are unique
-        raise ValidationError(_("Two applicants share an applicant number; correct the register first."))
-    seed = lottery.new_seed()
-    draw = LotteryDraw(
-        advert=advert,
-        algorithm=lottery.ALGORITHM,
-        applicants=names,
-        commitment=lottery.commitment(seed, names),
-        committed_at=timezone.now(),
-        committed_by=actor,
-        seed=seed,
-        seed_revealed=False,
-    )
-    try:
-        with transaction.atomic():
-            audited_save(draw, actor=actor, reason=reason)
-    except IntegrityError as exc:
-        raise ValidationError(_("Lots have already been committed to for this advert.")) from exc
-    return draw
-
-
-@transaction.atomic
-def lottery_draw(*, actor, reason: str, advert: Advert) -> LotteryDraw:
-    """The auditor reveals the seed; the order follows from it and the published list
-    (``docs/lottery.md``, steps 4–5) and is checked against the commitment before it is stored."""
-    require_reason(reason)
-    advert = _lock_advert(advert)
-    vacancy = advert.vacancy
-    _require_auditor(actor, vacancy)
-    _require_open(vacancy)
-    draw = LotteryDraw.objects.select_for_update().filter(advert=advert).first()
-    if draw is None:
-        raise ValidationError(_("Publish the commitment before drawing lots (R38.3)."))
-    if draw.seed_revealed:
-        raise ValidationError(_("Lots have already been drawn for this advert."))
-    order = lottery.draw(draw.seed, draw.applicants)
-    result = lottery.verify(draw.seed, draw.applicants, draw.commitment, order)
-    if not result.ok:  # the stored seed or list no longer matches what was published
-        raise ValidationError(
-            _("The lottery does not verify: %(problems)s") % {"problems": "; ".join(result.problems)}
-        )
-    draw.order = order
-    draw.seed_revealed = True
-    draw.drawn_at = timezone.now()
-    draw.drawn_by = actor
-    audited_save(draw, actor=actor, reason=reason)
-    # The winner is known once the lots are drawn: ``letting.workflow.lottery_draw`` sends a letting
-    # that needs the kommune's approval to the kommune in this transaction, under this lock.
-    return draw
-
-
-def lottery_record(draw: LotteryDraw) -> dict:
-    """The public record: before the draw the commitment and the list, afterwards also the seed
-    and the order — the JSON ``manage.py verify_lottery FILE`` reads."""
-    record = {
-        "algorithm": draw.algorithm,
-        "commitment": draw.commitment,
-        "applicants": list(draw.applicants),
-    }
-    if draw.seed_revealed:
-        record["seed"] = draw.seed
-        record["order"] = list(draw.order or [])
-    record["committed_at"] = draw.committed_at.isoformat()
-    if draw.drawn_at:
-        record["drawn_at"] = draw.drawn_at.isoformat()
-    return record
-
-
-def lottery_verify(draw: LotteryDraw) -> lottery.VerifyResult | None:
-    """Re-run a drawn lottery from its published record; ``None`` before the draw."""
-    if not draw.seed_revealed:
-        return None
-    return lottery.verify(draw.seed, draw.applicants, draw.commitment, draw.order or [])
-
-
 # --- Letting ---------------------------------------------------------------------------------------
 
 
 def advert_winner_basis(*, actor, advert: Advert, person: Person) -> str:
     """Check that ``person`` is the advert's winner; the basis of the lease."""
-    advert = _lock_advert(advert)
+    advert = lock_advert(advert)
     vacancy = advert.vacancy
-    _require_writer(actor, vacancy)
-    _require_open(vacancy)
+    require_writer(actor, vacancy)
+    require_open(vacancy)
     turn = advert_turn(advert)
     if turn.stage == Stage.COLLECTING:
         raise ValidationError(
             _("The dwelling can be let when the deadline for written interest (%(day)s) has passed.")
-            % {"day": _day(advert.interest_deadline)}
+            % {"day": short_date(advert.interest_deadline)}
         )
     if turn.stage in (Stage.LOTTERY_NEEDED, Stage.COMMITTED):
         raise ValidationError(

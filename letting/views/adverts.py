@@ -30,6 +30,7 @@ from allocation.forms_adverts import (
 )
 from allocation.models import Advert, LettingChannel, LotteryDraw, Vacancy, VacancyState
 from allocation.services import adverts as services
+from allocation.services import lottery
 from housing import permissions, scoping
 from housing.audit import history_rows
 from housing.views.common import apply_service_errors
@@ -108,7 +109,7 @@ def _lottery_context(vacancy: Vacancy, draw: LotteryDraw | None, interests: list
         "record_filename": _record_filename(vacancy),
     }
     if draw.seed_revealed:
-        context["verification"] = services.lottery_verify(draw)
+        context["verification"] = lottery.lottery_verify(draw)
         context["order_rows"] = [
             (place, ident, by_number.get(ident)) for place, ident in enumerate(draw.order or [], start=1)
         ]
@@ -420,7 +421,7 @@ def advert_lottery_commit(request, vacancy_pk: int):
         make_form=_plain(LotteryForm),
         auditor=True,
         success=_("The applicant list is closed and the commitment published. Draw the lots next."),
-        call=lambda *, data, **kw: services.lottery_commit(**kw),
+        call=lambda *, data, **kw: lottery.lottery_commit(**kw),
     )
 
 
@@ -446,7 +447,7 @@ def advert_lottery_record(request, vacancy_pk: int):
     if draw is None:
         raise Http404
     response = JsonResponse(
-        services.lottery_record(draw), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        lottery.lottery_record(draw), json_dumps_params={"ensure_ascii": False, "indent": 2}
     )
     response["Content-Disposition"] = f'attachment; filename="{_record_filename(vacancy)}"'
     return response

@@ -26,7 +26,7 @@ from allocation.models import (
     YouthLettingGuideline,
     YouthPriorityGroup,
 )
-from allocation.services import adverts
+from allocation.services import adverts, lottery
 from allocation.services.youth import guideline_in_force
 from housing.audit import audited_save
 from letting import workflow
@@ -154,7 +154,7 @@ def test_an_advertised_youth_dwelling_draws_lots_only_among_the_eligible_group(
     for person in (outsider, first, second):
         _interest(advertised, caseworker_a, person)
     set_today(AFTER_DEADLINE)
-    draw = adverts.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advertised)
+    draw = lottery.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advertised)
     assert sorted(draw.applicants) == sorted([first.applicant_number, second.applicant_number])
     assert outsider.applicant_number not in draw.applicants
 
@@ -204,7 +204,7 @@ def test_others_may_have_the_advertised_youth_dwelling_only_when_no_eligible_app
     set_today(AFTER_DEADLINE)
     assert adverts.advert_turn(advertised).stage == adverts.Stage.OUTSIDE_GROUP
     with pytest.raises(ValidationError, match=r"R12\.3"):
-        adverts.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advertised)
+        lottery.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advertised)
     # "kan udleje … til andre, hvis de ikke kan udlejes til den berettigede personkreds": a decision
     # recorded with reasons.
     vacancy_let_outside(
@@ -212,7 +212,7 @@ def test_others_may_have_the_advertised_youth_dwelling_only_when_no_eligible_app
     )
     advertised.refresh_from_db()
     assert adverts.advert_turn(advertised).stage == adverts.Stage.LOTTERY_NEEDED
-    draw = adverts.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advertised)
+    draw = lottery.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advertised)
     assert sorted(draw.applicants) == sorted(p.applicant_number for p in outsiders)
 
 

@@ -18,7 +18,7 @@ from allocation.models import (
     Lease,
     LettingAgreement,
 )
-from allocation.services import adverts, leases, offers
+from allocation.services import adverts, leases, lottery, offers
 from approvals import creation, reversions
 from approvals import services as approvals
 from approvals.models import ApprovalRequest, ApprovalState, RefusalGround
@@ -170,7 +170,7 @@ def test_drawing_lots_sends_the_winner_to_the_kommune(caseworker_a, org_a, adver
     for person in people:
         _interest(caseworker_a, advert, person)
     set_today(TODAY)
-    adverts.lottery_commit(actor=auditor, reason=REASON, advert=advert)
+    lottery.lottery_commit(actor=auditor, reason=REASON, advert=advert)
     assert not ApprovalRequest.objects.exists()  # no winner yet
     draw = workflow.lottery_draw(actor=auditor, reason=REASON, advert=advert)
     winner = next(p for p in people if p.applicant_number == draw.order[0])

@@ -37,7 +37,7 @@ from allocation.models import (
     VacancyState,
     state_for_stage,
 )
-from allocation.services import adverts, nominations, offers, vacancies
+from allocation.services import adverts, lottery, nominations, offers, vacancies
 from approvals import services as approvals
 from approvals.models import ApprovalRequest, ApprovalState, RefusalGround
 from housing import scoping
@@ -579,7 +579,7 @@ def test_the_lottery_names_the_winner_who_goes_to_the_kommune(
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
     auditor = UserFactory(username="auditor_states")
     MembershipFactory(user=auditor, tenant=org_a.tenant, role=Role.AUDITOR)
-    adverts.lottery_commit(actor=auditor, reason=REASON, advert=advert)
+    lottery.lottery_commit(actor=auditor, reason=REASON, advert=advert)
     assert _stage(vacancy) == S.OPEN
     workflow.lottery_draw(actor=auditor, reason=REASON, advert=advert)
     assert _stage(vacancy) == S.AWAITING_KOMMUNE

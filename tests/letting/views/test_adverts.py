@@ -28,6 +28,7 @@ from allocation.models import (
 )
 from allocation.rules import lottery
 from allocation.services import adverts as services
+from allocation.services import lottery as lottery_services
 from housing.audit import audited_save
 from housing.models import Role
 from letting import workflow
@@ -149,7 +150,7 @@ def applicants(advert, caseworker_a, org_a):
 @pytest.fixture
 def committed(applicants, advert, auditor_a, set_today):
     set_today(AFTER_DEADLINE)
-    return services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
+    return lottery_services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
 
 
 @pytest.fixture
@@ -417,8 +418,8 @@ def test_the_page_does_not_find_another_tenants_person(advert, caseworker_a, per
 def test_a_caseworker_cannot_commit_or_draw(applicants, advert, caseworker_a, auditor_a, set_today):
     set_today(AFTER_DEADLINE)
     with pytest.raises(PermissionDenied):
-        services.lottery_commit(actor=caseworker_a, reason="Lodtrækning", advert=advert)
-    services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
+        lottery_services.lottery_commit(actor=caseworker_a, reason="Lodtrækning", advert=advert)
+    lottery_services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
     with pytest.raises(PermissionDenied):
         workflow.lottery_draw(actor=caseworker_a, reason="Lodtrækning", advert=advert)
     assert not LotteryDraw.objects.get(advert=advert).seed_revealed
@@ -428,13 +429,13 @@ def test_a_caseworker_cannot_commit_or_draw(applicants, advert, caseworker_a, au
 def test_another_organisations_auditor_cannot_commit(applicants, advert, auditor_b, set_today):
     set_today(AFTER_DEADLINE)
     with pytest.raises(PermissionDenied):
-        services.lottery_commit(actor=auditor_b, reason="Lodtrækning", advert=advert)
+        lottery_services.lottery_commit(actor=auditor_b, reason="Lodtrækning", advert=advert)
 
 
 @pytest.mark.rule("R38.3")
 def test_the_lottery_waits_for_the_deadline(applicants, advert, auditor_a):
     with pytest.raises(ValidationError):
-        services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
+        lottery_services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
     assert not LotteryDraw.objects.exists()
 
 
@@ -443,7 +444,7 @@ def test_the_commitment_binds_the_frozen_list_and_the_revealed_seed(
     applicants, advert, auditor_a, caseworker_a, org_a, set_today
 ):
     set_today(AFTER_DEADLINE)
-    draw = services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
+    draw = lottery_services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
     published_commitment = draw.commitment
     assert draw.applicants == sorted(p.applicant_number for p in applicants)
     assert not draw.seed_revealed and draw.order is None
@@ -453,7 +454,7 @@ def test_the_commitment_binds_the_frozen_list_and_the_revealed_seed(
     with pytest.raises(ValidationError):
         services.advert_update(actor=caseworker_a, reason=REASON, advert=advert, viewing_place="Andetsteds")
     with pytest.raises(ValidationError):
-        services.lottery_commit(actor=auditor_a, reason="Igen", advert=advert)
+        lottery_services.lottery_commit(actor=auditor_a, reason="Igen", advert=advert)
 
     draw = workflow.lottery_draw(actor=auditor_a, reason="Lodtrækning", advert=advert)
     assert draw.seed_revealed and draw.drawn_by == auditor_a
@@ -578,7 +579,7 @@ def test_two_auditors_committing_at_once_commit_once(agreement, caseworker_a, de
 
         try:
             start.wait()
-            services.lottery_commit(actor=user, reason="Lodtrækning", advert=advert)
+            lottery_services.lottery_commit(actor=user, reason="Lodtrækning", advert=advert)
             outcomes.append("ok")
         except ValidationError:
             outcomes.append("refused")
@@ -615,7 +616,7 @@ def test_a_single_qualified_applicant_needs_no_lottery(advert, caseworker_a, aud
         )
     set_today(AFTER_DEADLINE)
     with pytest.raises(ValidationError):
-        services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
+        lottery_services.lottery_commit(actor=auditor_a, reason="Lodtrækning", advert=advert)
     turn = services.advert_turn(advert)
     assert (turn.stage, turn.interest.person) == (services.Stage.SINGLE, only)
     lease = workflow.advert_let(
