@@ -57,171 +57,49 @@ of §§ 52 a–52 c; a caseworker decides in a rejection case).
 
 from __future__ import annotations
 
-import datetime
-from dataclasses import dataclass, field
-from decimal import Decimal
-
 from dateutil.relativedelta import relativedelta
 
-# --- Facts --------------------------------------------------------------------------------------
+# The facts and results, and the youth order, live in modules of their own; they are named here
+# too, where the ranking's callers have always found them.
+from .facts import (
+    Candidate,
+    CurrentDwelling,
+    DwellingFacts,
+    Excluded,
+    Flag,
+    LettingRules,
+    Placed,
+    Ranking,
+    YouthGroup,
+    YouthGuideline,
+)
+from .youth_ranking import (
+    GUIDELINE_KINDS,
+    NO_GUIDELINE_NOTE,
+    guideline_applies,
+    rank_youth,
+    youth_eligibility,
+    youth_group,
+)
 
-
-@dataclass(frozen=True)
-class DwellingFacts:
-    department_id: int
-    organisation_id: int
-    kommune_id: int
-    kind: str  # "family" | "youth" | …
-    rooms: int
-    gross_floor_area: float
-    monthly_rent: float
-    floor: int | None = None
-    has_elevator: bool = False
-    fitted_elderly_disabled: bool = False  # R5.1 / R10.2
-    fitted_mobility_impaired: bool = False  # R5.2 / R10.3
-    fitted_large_household_mobility: bool = False  # R5.3 / R10.4
-    youth_kind: str = ""  # "" | "startbolig" | "relabelled" | "university_near"
-    # § 26 applies only where the beboermaksimum rules (§§ 52 a–52 c) are not applied.
-    beboermaksimum_applied: bool = False
-
-
-@dataclass(frozen=True)
-class CurrentDwelling:
-    """The dwelling an internal-list candidate gives up (§ 7: *samtidig afgiver en bolig*)."""
-
-    department_id: int
-    organisation_id: int
-    kind: str
-    gross_floor_area: float
-    moved_in: datetime.date
-    fitted_elderly_disabled: bool = False
-    fitted_mobility_impaired: bool = False
-    fitted_large_household_mobility: bool = False
-    # R1.8: an udslusnings- or inklusionsbolig lease may set §§ 6–7 aside until this day.
-    sections_6_7_set_aside_until: datetime.date | None = None
-
-
-@dataclass(frozen=True)
-class Candidate:
-    entry_id: int
-    applicant_number: str
-    list_kind: str  # "general" | "internal" | "youth"
-    seniority_date: datetime.date
-    status: str = "active"
-    fee_arrears: bool = False  # R3.3: shown as a flag, never a reason to pass over
-    listed_before_seniority_scheme: bool = False
-    rehoused_outside: bool = False  # R9.2: rehoused outside the organisation (almenlejeloven § 86)
-    # Wishes
-    departments: frozenset[int] = frozenset()
-    dwelling_kinds: frozenset[str] = frozenset()
-    rooms_min: int = 1
-    rooms_max: int = 20
-    max_rent: float | None = None
-    floor_max: int | None = None
-    needs_elevator: bool = False
-    # Household
-    household_size: int = 1
-    has_children: bool = False  # a child under 18 in the household (R4)
-    elderly_or_disabled: bool = False  # R5.1, R10.2
-    mobility_impaired: bool = False  # R5.2, R10.3
-    household_member_mobility_impaired: bool = False  # R5.3, R10.4
-    # Internal list
-    gives_up: CurrentDwelling | None = None
-    separation_priority_until: datetime.date | None = None  # R8.2, decided by the organisation
-    separation_kommune_id: int | None = None
-    # General list
-    guarantee_department_id: int | None = None  # R6 boliggarantibevis
-    guarantee_valid_until: datetime.date | None = None
-    # R6.2: the holder must be rejected under almenboligloven § 51 b or § 51 c for this dwelling
-    # ("51b" / "51c", judged when the guarantee was to be used): the priority does not apply.
-    guarantee_set_aside: str = ""
-    # Youth (R12–R13)
-    birth_date: datetime.date | None = None
-    in_education: bool = False
-    special_need: bool = False
-    needs_support: bool = False
-    kommune_approved_startbolig: bool = False
-    # The educational, economic and social facts a § 12, stk. 2 guideline weighs (R12.2).
-    education_level: str = ""
-    annual_income: Decimal | None = None
-    social_need: bool = False
-
-
-@dataclass(frozen=True)
-class YouthGroup:
-    """A priority group of a youth letting guideline (§ 12, stk. 2): every condition set must hold.
-    ``education_levels``: in education at one of them; ``income_below``: documented yearly income
-    below it; ``social_need``: documented social circumstances."""
-
-    number: int
-    name: str
-    education_levels: frozenset[str] = frozenset()
-    income_below: Decimal | None = None
-    social_need: bool = False
-
-
-@dataclass(frozen=True)
-class YouthGuideline:
-    """The organisation's written letting guideline in force (§ 12, stk. 2, R12.2): its priority
-    groups in order; inside a group, and after the last, the longest on the list goes first."""
-
-    title: str
-    valid_from: datetime.date
-    groups: tuple[YouthGroup, ...] = ()
-
-
-@dataclass(frozen=True)
-class LettingRules:
-    """The organisation's and the kommune's decisions in force for this vacancy."""
-
-    today: datetime.date
-    internal_turn: bool  # § 7: this vacancy is the internal list's turn
-    children_agreement: bool = False  # § 4: children → dwellings of 3+ rooms
-    elder_disabled_priority_decided: bool = False  # § 5, stk. 1 needs the kommune's decision
-    no_transfer_priority_for_youth_elder_tenants: bool = False
-    separation_priority: bool = False
-    transfer_residence_months: int | None = None  # at most 24
-    transfer_residence_departments: frozenset[int] | None = None  # None: all departments
-    issues_housing_guarantees: bool = False
-    switched_off_by_kommune: frozenset[str] = frozenset()  # {"R6", "R8.2"} switched off by the kommune
-    youth_guideline: YouthGuideline | None = None  # § 12, stk. 2 (R12.2), youth dwellings only
-
-
-# --- Results ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Flag:
-    """A fact shown beside a placed candidate that does not change the rank (R3.3, R26)."""
-
-    rule: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Placed:
-    rank: int
-    candidate: Candidate
-    rule: str
-    explanation: str
-    flags: tuple[Flag, ...] = ()
-
-
-@dataclass(frozen=True)
-class Excluded:
-    candidate: Candidate
-    rule: str
-    reason: str
-
-
-@dataclass
-class Ranking:
-    placed: list[Placed] = field(default_factory=list)
-    excluded: list[Excluded] = field(default_factory=list)
-    turn: str = "general"  # "internal" | "general" | "youth"
-    fallback: str | None = None  # "R2.5" | "R12.3" when no eligible candidate is left
-    notes: list[str] = field(default_factory=list)
-
+__all__ = [
+    "GUIDELINE_KINDS",
+    "NO_GUIDELINE_NOTE",
+    "Candidate",
+    "CurrentDwelling",
+    "DwellingFacts",
+    "Excluded",
+    "Flag",
+    "LettingRules",
+    "Placed",
+    "Ranking",
+    "YouthGroup",
+    "YouthGuideline",
+    "guideline_applies",
+    "rank",
+    "youth_eligibility",
+    "youth_group",
+]
 
 # --- Exclusions -----------------------------------------------------------------------------------
 
@@ -474,25 +352,6 @@ def _general_tier(c: Candidate, dwelling: DwellingFacts, rules: LettingRules) ->
     return G_GENERAL, "R2.1", "longest on the general list"
 
 
-def youth_eligibility(dwelling: DwellingFacts, c: Candidate, today: datetime.date) -> str | None:
-    """Why the candidate is outside the group a youth dwelling goes to (R12.1, R13), or None.
-    § 12 holds in every channel the order governs: § 1, stk. 6 (advertising) sets aside §§ 2–11
-    only, and § 1, stk. 7 (flexible letting) § 2, stk. 1–2 and §§ 4–10 only."""
-    if dwelling.youth_kind == "startbolig":
-        age = relativedelta(today, c.birth_date).years if c.birth_date else None
-        if age is None or not 18 <= age <= 24:
-            return "R12.1: startboliger are for persons aged 18–24."
-        if not c.needs_support:
-            return "R12.1: startboliger are for young people who need support."
-        return None
-    if dwelling.youth_kind in ("relabelled", "university_near"):
-        rule = "R12.1" if dwelling.youth_kind == "relabelled" else "R13"
-        return None if c.in_education else f"{rule}: this youth dwelling is for young people in education."
-    if not (c.in_education or c.special_need):
-        return "R12.1: youth dwellings are for young people in education or with a special need."
-    return None
-
-
 # --- The ranking ----------------------------------------------------------------------------------
 
 
@@ -509,7 +368,7 @@ def rank(dwelling: DwellingFacts, candidates: list[Candidate], rules: LettingRul
             eligible.append(c)
 
     if dwelling.kind == "youth":
-        return _flagged(dwelling, _rank_youth(dwelling, eligible, rules, result))
+        return _flagged(dwelling, rank_youth(dwelling, eligible, rules, result))
 
     covered = children_agreement_covers(dwelling, rules)
     mobility = fitted_for_mobility(dwelling)
@@ -593,79 +452,3 @@ def rank(dwelling: DwellingFacts, candidates: list[Candidate], rules: LettingRul
         explanation = f"{rule} — {facts}; {list_name} seniority {c.seniority_date.isoformat()}"
         result.placed.append(Placed(position, c, rule, explanation))
     return _flagged(dwelling, result)
-
-
-GUIDELINE_KINDS = ("", "relabelled", "university_near")
-NO_GUIDELINE_NOTE = "§ 12, stk. 2: no letting guidelines in force — ordered by seniority only."
-
-
-def guideline_applies(dwelling: DwellingFacts) -> bool:
-    """§ 12, stk. 2 names the dwellings of stk. 1, 1. and 2. pkt. (ordinary and relabelled youth
-    dwellings) — not startboliger (3. pkt.); § 13, stk. 1 applies it to a self-governing
-    institution's youth dwellings, the university-near ones (§ 13, stk. 2) included."""
-    return dwelling.kind == "youth" and dwelling.youth_kind in GUIDELINE_KINDS
-
-
-def youth_group(guideline: YouthGuideline, c: Candidate) -> int | None:
-    """The index of the first priority group whose every condition the candidate meets."""
-    for index, group in enumerate(guideline.groups):
-        if group.education_levels and not (c.in_education and c.education_level in group.education_levels):
-            continue
-        income = c.annual_income
-        if group.income_below is not None and (income is None or income >= group.income_below):
-            continue
-        if group.social_need and not c.social_need:
-            continue
-        return index
-    return None
-
-
-def _rank_youth(
-    dwelling: DwellingFacts, eligible: list[Candidate], rules: LettingRules, result: Ranking
-) -> Ranking:
-    result.turn = "youth"
-    guideline = rules.youth_guideline if guideline_applies(dwelling) else None
-    if guideline_applies(dwelling) and guideline is None:
-        # R12.2: seniority alone is not a guideline weighing educational, economic and social
-        # circumstances — say so rather than present the order as the law's.
-        result.notes.append(NO_GUIDELINE_NOTE)
-    keyed = []
-    for c in eligible:
-        problem = youth_eligibility(dwelling, c, rules.today)
-        if problem:
-            result.excluded.append(Excluded(c, problem.split(":")[0], problem))
-            continue
-        basis = "in education" if c.in_education else "special need"
-        if dwelling.youth_kind == "startbolig":
-            # R12.1: the kommune approves each nomination; the lease waits for that approval.
-            approval = (
-                "approved by the kommune"
-                if c.kommune_approved_startbolig
-                else "the kommune must approve the nomination before the lease"
-            )
-            basis = f"aged 18–24 with a support need; {approval}"
-        group = 0
-        if guideline is not None:
-            index = youth_group(guideline, c)
-            group = len(guideline.groups) if index is None else index
-            if index is None:
-                basis += "; § 12, stk. 2: in no priority group of the letting guidelines"
-            else:
-                chosen = guideline.groups[index]
-                # "; " separates the parts of an explanation: a group name must not add one.
-                name = chosen.name.replace(";", ",")
-                basis += f"; § 12, stk. 2: group {chosen.number} '{name}'"
-        keyed.append(((group, c.seniority_date, c.entry_id), c, basis))
-    keyed.sort(key=lambda item: item[0])
-    rule = "R13" if dwelling.youth_kind == "university_near" else "R12.1"
-    for position, (_key, c, basis) in enumerate(keyed, start=1):
-        result.placed.append(
-            Placed(position, c, rule, f"{rule} — {basis}; seniority {c.seniority_date.isoformat()}")
-        )
-    if not keyed:
-        result.fallback = "R12.3"
-        result.notes.append(
-            "R12.3: nobody in the eligible group can take the dwelling; it may be let to others, and the "
-            "eligible group is tried again at the next vacancy."
-        )
-    return result
