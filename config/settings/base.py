@@ -117,6 +117,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The ranking's statements are short index walks; PostgreSQL's JIT would spend seconds
     # compiling them on a large list (measured by manage.py bench_ranking).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded mode runs its jobs in a background thread beside the requests (config/celery.py):
+    # WAL lets a page read while a job writes; IMMEDIATE takes the write lock at BEGIN, so two writers
+    # queue on the timeout instead of failing with "database is locked" halfway through.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
