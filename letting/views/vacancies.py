@@ -182,6 +182,10 @@ def _ranking_rows(request, vacancy: Vacancy):
         "notes": notes,
         "youth_guidelines": youth_guidelines,
         "youth_guideline": rules.youth_guideline if youth_guidelines and rules is not None else None,
+        # More were passed over than were read (``EXCLUDED_LIMIT`` per list): counting them all
+        # would cost a query that walks the lists, so the page says so instead.
+        "more_skipped": not getattr(result, "excluded_total_known", True),
+        "skipped_limit": ranking_service.EXCLUDED_LIMIT,
     }
 
 

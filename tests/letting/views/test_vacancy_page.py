@@ -112,6 +112,9 @@ def test_the_step_due_now_is_at_the_top_at_every_stage(
     assert _action(page) == "answers" and "Tilbud sendt" in panel
     assert offer_round.answer_deadline.strftime("%d.%m.%Y") in panel
     assert 'href="#answers-form"' in panel and 'id="answers-form"' in page
+    # The one primary button is the answers form's own, right below the panel.
+    assert "button-primary" not in panel and page.count("button-primary") == 1
+    assert 'id="answers-submit"' in page[page.index("button-primary") - 200 :]
 
     top = offer_round.offers.get(rank=1)
     offers.offer_answer(actor=caseworker_a, reason=REASON, offer=top, answer=Answer.ACCEPTED)
@@ -439,3 +442,24 @@ def test_the_open_round_costs_the_same_queries_for_2_and_8_offers(
     with django_assert_max_num_queries(small):
         page = _page(client, many)
     assert page.count('name="answers-answer_') == 8
+
+
+def test_the_page_says_when_more_were_passed_over_than_it_counts(
+    caseworker_a, department_a, general_list, client_for
+):
+    from allocation.services.ranking import EXCLUDED_LIMIT
+
+    _applicants(general_list, department_a, EXCLUDED_LIMIT + 1, status=EntryStatus.PASSIVE)
+    _applicants(general_list, department_a, 1, start=EXCLUDED_LIMIT + 5)
+    page = _page(client_for(caseworker_a), _vacancy(caseworker_a, department_a))
+    assert f'data-code="passive" data-count="{EXCLUDED_LIMIT}"' in page
+    assert 'id="skipped-more"' in page and f"de første {EXCLUDED_LIMIT}" in page
+
+
+def test_the_page_does_not_claim_more_when_all_are_counted(
+    caseworker_a, department_a, general_list, client_for
+):
+    _applicants(general_list, department_a, 2, status=EntryStatus.PASSIVE)
+    _applicants(general_list, department_a, 1, start=5)
+    page = _page(client_for(caseworker_a), _vacancy(caseworker_a, department_a))
+    assert 'data-count="2"' in page and 'id="skipped-more"' not in page
