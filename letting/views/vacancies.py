@@ -397,13 +397,12 @@ def round_answers(request, pk: int, round_pk: int):
             )
             return redirect(vacancy.get_absolute_url())
     messages.error(request, _("The form has errors. Correct the fields marked below."))
-    vacancy = _vacancy_or_404(request, pk)
-    return render(
-        request,
-        "allocation/vacancy_detail.html",
-        _detail_context(request, vacancy, answers_form=form),
-        status=400,
-    )
+    context = _detail_context(request, _vacancy_or_404(request, pk), answers_form=form)
+    if context["open_round"] is None or context["open_round"].pk != offer_round.pk:
+        # The round was closed meanwhile: the form is not shown again, so its errors are said here.
+        for error in form.non_field_errors():
+            messages.error(request, error)
+    return render(request, "allocation/vacancy_detail.html", context, status=400)
 
 
 @require_POST

@@ -463,3 +463,25 @@ def test_the_page_does_not_claim_more_when_all_are_counted(
     _applicants(general_list, department_a, 1, start=5)
     page = _page(client_for(caseworker_a), _vacancy(caseworker_a, department_a))
     assert 'data-count="2"' in page and 'id="skipped-more"' not in page
+
+
+def test_answers_to_a_round_closed_meanwhile_are_refused_with_the_reason(
+    caseworker_a, org_a, department_a, general_list, client_for
+):
+    vacancy, offer_round, (first, *_rest) = _round(caseworker_a, org_a, department_a, general_list)
+    client = client_for(caseworker_a)
+    client.get(vacancy.get_absolute_url())
+    offers.offer_answer(actor=caseworker_a, reason=REASON, offer=first, answer=Answer.ACCEPTED)
+    workflow.round_close(actor=caseworker_a, reason=REASON, offer_round=offer_round)
+    response = client.post(
+        _answers_url(vacancy, offer_round),
+        {f"answers-answer_{first.pk}": Answer.DECLINED, "answers-change_reason": "Svar"},
+    )
+    assert response.status_code == 400
+    assert "Tilbudsrunden er lukket" in response.content.decode()
+    assert Offer.objects.get(pk=first.pk).answer == Answer.ACCEPTED
+
+
+def test_the_vacancy_form_comes_with_its_reason(caseworker_a, department_a, client_for):
+    page = client_for(caseworker_a).get(reverse("letting:vacancy_open")).content.decode()
+    assert 'value="Lejeren har opsagt lejemålet"' in page
