@@ -32,6 +32,28 @@ RULE_TITLES = {
     "R13": _("youth dwelling of a self-governing institution (§ 13)"),
 }
 
+# Why a candidate was passed over (``Excluded.rule`` of ``allocation.rules``), one line per code on
+# the vacancy page: "passive" and "wishes" (``ranking._exclusion``), the § 7 conditions
+# (``ranking._holds_transfer_priority``) and the youth dwellings' eligible groups
+# (``youth_ranking.youth_eligibility``). A test checks that every code the rules write is here.
+SKIP_LABELS = {
+    "passive": _("The entry is passive (i bero)"),
+    "wishes": _("The dwelling does not match the applicant's wishes"),
+    "R7": _("Gives up no dwelling in the organisation (§ 7)"),
+    "R1.8": _("The lease of an udslusnings- or inklusionsbolig sets §§ 6–7 aside (R1.8)"),
+    "R8.1": _("Tenant of a youth or elder dwelling: no § 7 priority by the organisation's decision (R8.1)"),
+    "R8.3": _("Has not yet lived the required time in the current dwelling (R8.3)"),
+    "R12.1": _("Outside the eligible group of the youth dwelling (§ 12)"),
+    "R13": _("Outside the eligible group of the institution's youth dwelling (§ 13)"),
+}
+
+
+def skip_label(code: str) -> str:
+    """The Danish (active language) label of a skip code; an unknown code is named as it is."""
+    label = SKIP_LABELS.get(code)
+    return str(label) if label is not None else str(_("Other reason (%(code)s)")) % {"code": code}
+
+
 _DATE = r"(\d{4}-\d{2}-\d{2})"
 _FRAGMENTS: list[tuple[re.Pattern, object]] = [
     (re.compile(rf"^(internal|general) seniority {_DATE}$"), None),  # handled in _seniority

@@ -47,11 +47,60 @@ class ReasonOnlyForm(ReasonFormMixin, forms.Form):
     pass
 
 
-class AnswerForm(ReasonFormMixin, forms.Form):
-    answer = forms.ChoiceField(
-        label=_("Answer"), choices=[(Answer.ACCEPTED, _("Accepted")), (Answer.DECLINED, _("Declined"))]
-    )
-    answered_on = forms.DateField(label=_("Answered on"), widget=DateInput())
+class RoundAnswersForm(ReasonFormMixin, forms.Form):
+    """The answers of an open round in one form: a row per offer that can still be answered —
+    accepted, declined, or no answer (nothing is recorded for the row) — with the date, and one
+    reason for the batch (prefilled: recording the answers is itself the reason, editable).
+
+    The fields of the offer with id N are ``answer_N`` and ``answered_on_N`` (the keys
+    ``offers.answers_record`` reports its errors under)."""
+
+    NO_ANSWER = ""
+
+    def __init__(self, *args, offers, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.offers = [o for o in offers if o.answer in (Answer.PENDING, Answer.ACCEPTED, Answer.DECLINED)]
+        choices = [
+            (self.NO_ANSWER, _("No answer")),
+            (Answer.ACCEPTED, _("Accepted")),
+            (Answer.DECLINED, _("Declined")),
+        ]
+        for offer in self.offers:
+            answered = offer.answer in (Answer.ACCEPTED, Answer.DECLINED)
+            self.fields[f"answer_{offer.pk}"] = forms.ChoiceField(
+                label=_("Answer of rank %(rank)s") % {"rank": offer.rank},
+                choices=choices,
+                required=False,
+                initial=offer.answer if answered else self.NO_ANSWER,
+            )
+            self.fields[f"answered_on_{offer.pk}"] = forms.DateField(
+                label=_("Answered on (rank %(rank)s)") % {"rank": offer.rank},
+                widget=DateInput(),
+                required=False,
+                initial=offer.answered_on or today,
+            )
+
+    def clean(self):
+        data = super().clean()
+        for offer in self.offers:
+            day = data.get(f"answered_on_{offer.pk}")
+            if data.get(f"answer_{offer.pk}") and day is not None and day > self.today:
+                self.add_error(f"answered_on_{offer.pk}", _("The answer date cannot be in the future."))
+        return data
+
+    def rows(self):
+        """(offer, answer field, date field) per offer, for the table."""
+        return [(o, self[f"answer_{o.pk}"], self[f"answered_on_{o.pk}"]) for o in self.offers]
+
+    def lines(self) -> list[tuple[int, str, object]]:
+        """(offer id, answer, answered on) of every row with an answer chosen."""
+        data = self.cleaned_data
+        return [
+            (o.pk, data[f"answer_{o.pk}"], data.get(f"answered_on_{o.pk}"))
+            for o in self.offers
+            if data.get(f"answer_{o.pk}")
+        ]
 
 
 class LeaseForm(ReasonFormMixin, forms.Form):

@@ -9,7 +9,9 @@ urlpatterns = [
     path("udlejning/<int:pk>/historik/", vacancies.vacancy_history, name="vacancy_history"),
     path("udlejning/<int:pk>/tilbudsrunde/", vacancies.round_open, name="round_open"),
     path("udlejning/<int:pk>/tilbudsrunde/<int:round_pk>/luk/", vacancies.round_close, name="round_close"),
-    path("udlejning/<int:pk>/tilbud/<int:offer_pk>/svar/", vacancies.offer_answer, name="offer_answer"),
+    path(
+        "udlejning/<int:pk>/tilbudsrunde/<int:round_pk>/svar/", vacancies.round_answers, name="round_answers"
+    ),
     path("udlejning/<int:pk>/lejekontrakt/", vacancies.lease_sign, name="lease_sign"),
     path(
         "udlejning/<int:pk>/lejekontrakt-uden-for-listen/",

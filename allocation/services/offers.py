@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -264,6 +264,61 @@ def offer_answer(
     return Offer.answers.move(
         offer, answer, actor=actor, reason=reason, answered_on=answered_on, answered_by=actor
     )
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    """One applicant's answer in a batch (``answers_record``): ``answer`` is accepted or declined;
+    ``answered_on`` defaults to today."""
+
+    offer_id: int
+    answer: str
+    answered_on: datetime.date | None = None
+
+
+@transaction.atomic
+def answers_record(*, actor, reason: str, offer_round: OfferRound, lines: list[AnswerLine]) -> list[Offer]:
+    """Record the answers of several applicants of one open round at once, with one reason: each
+    through ``offer_answer`` (its own history row with ``actor`` and ``reason``; an answer already
+    recorded is not recorded again, so a repeated or concurrent submit has one effect).
+
+    All or nothing: every line is checked under the round's row lock before any is saved; the
+    errors are raised together, keyed ``answer_<offer id>`` / ``answered_on_<offer id>`` so the page
+    can show each next to its row. Returns the offers whose answer changed."""
+    reason = require_reason(reason)
+    offer_round = OfferRound.objects.select_for_update().select_related("vacancy").get(pk=offer_round.pk)
+    _require_write(actor, offer_round.vacancy)
+    if offer_round.state != RoundState.OPEN:
+        raise ValidationError(_("The offer round is closed; answers can no longer be recorded."))
+    current = {o.pk: o for o in offer_round.offers.select_for_update().order_by("pk")}
+    today = timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    for line in lines:
+        offer = current.get(line.offer_id)
+        if offer is None:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(_("An offer is not part of this round."))
+        elif line.answer not in (Answer.ACCEPTED, Answer.DECLINED):
+            errors[f"answer_{offer.pk}"] = [_("Choose accepted or declined.")]
+        elif offer.answer not in (Answer.PENDING, Answer.ACCEPTED, Answer.DECLINED):
+            errors[f"answer_{offer.pk}"] = [
+                _("This offer is %(state)s; its answer cannot be changed.")
+                % {"state": offer.get_answer_display()}
+            ]
+        elif line.answered_on is not None and line.answered_on > today:
+            errors[f"answered_on_{offer.pk}"] = [_("The answer date cannot be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    changed = []
+    for line in lines:
+        offer = current[line.offer_id]
+        if offer.answer == line.answer:
+            continue  # already recorded (a repeated submit): no second history row
+        changed.append(
+            offer_answer(
+                actor=actor, reason=reason, offer=offer, answer=line.answer, answered_on=line.answered_on
+            )
+        )
+    return changed
 
 
 @dataclass(frozen=True)

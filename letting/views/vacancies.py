@@ -10,17 +10,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from allocation import explanations, selectors
 from allocation.forms_vacancies import (
-    AnswerForm,
     FallbackForm,
     GuaranteeForm,
     LeaseForm,
     LeaseOutsideForm,
     ReasonOnlyForm,
+    RoundAnswersForm,
     VacancyOpenForm,
 )
 from allocation.models import (
@@ -37,12 +37,14 @@ from allocation.rules.ranking import NO_GUIDELINE_NOTE, guideline_applies
 from allocation.services import leases, offers, vacancies
 from allocation.services import ranking as ranking_service
 from allocation.views.actions import post_action
+from approvals import selectors as approval_selectors
 from housing import permissions, scoping
 from housing.audit import history_rows
 from housing.views.common import apply_service_errors, object_tabs, paginate
 from waitinglists import selectors as list_selectors
 
 from .. import workflow
+from . import vacancy_status
 
 # The channel groups the board can pick out within a stage (``selectors.BOARD_CHANNELS``).
 CHANNEL_LABELS = {
@@ -50,6 +52,18 @@ CHANNEL_LABELS = {
     "kommune": LettingChannel.KOMMUNAL_ANVISNING.label,
     "advert": gettext_lazy("Advertised"),
     "outside": gettext_lazy("Outside the lists"),
+}
+
+
+# The reasons the forms of the letting's steps come with: the step itself is the reason for the
+# history (the caseworker may write another). Only a cancellation, a letting outside the eligible
+# group and the boliggarantibevis ask for one to be written.
+DEFAULT_REASONS = {
+    "vacancy_open": gettext_lazy("The tenant has given notice"),
+    "round_open": gettext_lazy("Offers sent to the top of the ranking"),
+    "answers": gettext_lazy("The applicants' answers received"),
+    "round_close": gettext_lazy("The offer round is decided"),
+    "lease": gettext_lazy("The lease is signed"),
 }
 
 
@@ -109,7 +123,9 @@ def board(request):
 def vacancy_open(request):
     if not scoping.scope_for(request.user).writable_organisation_ids:
         raise PermissionDenied
-    form = VacancyOpenForm(request.POST or None, user=request.user)
+    form = VacancyOpenForm(
+        request.POST or None, user=request.user, initial={"change_reason": DEFAULT_REASONS["vacancy_open"]}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -166,10 +182,18 @@ def _ranking_rows(request, vacancy: Vacancy):
         "notes": notes,
         "youth_guidelines": youth_guidelines,
         "youth_guideline": rules.youth_guideline if youth_guidelines and rules is not None else None,
+        # More were passed over than were read (``EXCLUDED_LIMIT`` per list): counting them all
+        # would cost a query that walks the lists, so the page says so instead.
+        "more_skipped": not getattr(result, "excluded_total_known", True),
+        "skipped_limit": ranking_service.EXCLUDED_LIMIT,
     }
 
 
 def _detail_context(request, vacancy: Vacancy, **bound) -> dict:
+    """The vacancy page: the stage and the step due now at the top (``vacancy_status``), the open
+    round's answers in one form, the ranking with the applicants' names (where the user's scope
+    reaches them) and the passed over folded by reason. The queries do not grow with the number of
+    candidates or offers."""
     can_write = selectors.can_write_vacancy(request.user, vacancy)
     rounds = list(vacancy.rounds.all())
     open_round = next((r for r in rounds if r.state == RoundState.OPEN), None)
@@ -179,18 +203,50 @@ def _detail_context(request, vacancy: Vacancy, **bound) -> dict:
         winner = next((o for o in decided.offers.all() if o.answer == Answer.ACCEPTED), None)
     today = timezone.localdate()
     lease = getattr(vacancy, "lease", None)
+    is_open = vacancy.state == VacancyState.OPEN
+    outcome = workflow.round_outcome(open_round, today=today) if open_round else None
+    ranking = _ranking_rows(request, vacancy) if not open_round and not winner else None
+    approval_requests = approval_selectors.vacancy_requests(request.user, vacancy)
+
+    # Names and links where the user may open the entry (one query for the ranking and the rounds).
+    entry_ids = {o.entry_id for r in rounds for o in r.offers.all()}
+    if ranking:
+        entry_ids |= {row["placed"].candidate.entry_id for row in ranking["placed"]}
+        entry_ids |= {row["excluded"].candidate.entry_id for row in ranking["excluded"]}
+    visible = vacancy_status.visible_entries(request.user, entry_ids)
+    if ranking:
+        for row in [*ranking["placed"], *ranking["excluded"]]:
+            item = row.get("placed") or row.get("excluded")
+            row["entry"] = visible.get(item.candidate.entry_id)
+        ranking["skipped"] = vacancy_status.skipped_summary(ranking["excluded"])
+    for offer_round in rounds:
+        offer_round.rows = [{"offer": o, "entry": visible.get(o.entry_id)} for o in offer_round.offers.all()]
+
+    action = vacancy_status.next_action(
+        vacancy=vacancy,
+        open_round=open_round,
+        outcome=outcome,
+        winner=winner,
+        lease=lease,
+        approval_requests=approval_requests,
+        ranked_anyone=bool(ranking and ranking["ranking"].placed),
+        today=today,
+    )
     context = {
         "vacancy": vacancy,
         "dwelling": vacancy.dwelling,
         "tabs": object_tabs(vacancy, "overview"),
         "can_write": can_write,
-        "is_open": vacancy.state == VacancyState.OPEN,
+        "is_open": is_open,
         "rounds": rounds,
         "open_round": open_round,
-        "outcome": workflow.round_outcome(open_round, today=today) if open_round else None,
+        "past_rounds": [r for r in rounds if r is not open_round],
+        "outcome": outcome,
         "winner": winner,
         "lease": lease,
-        "ranking": _ranking_rows(request, vacancy) if not open_round and not winner else None,
+        "ranking": ranking,
+        "approval_requests": approval_requests,
+        "action": action,
         "rule_titles": explanations.RULE_TITLES,
         "today": today,
         # The choices the page compares with (a TextChoices class is not called by the template).
@@ -198,19 +254,38 @@ def _detail_context(request, vacancy: Vacancy, **bound) -> dict:
         "LettingChannel": LettingChannel,
         "RoundState": RoundState,
     }
+    answers_form = None
+    if can_write and open_round is not None:
+        answers_form = bound.get("answers_form") or _answers_form(open_round, today=today)
+        fields = {offer.pk: (answer, day) for offer, answer, day in answers_form.rows()}
+        for row in open_round.rows:
+            row["answer"], row["day"] = fields.get(row["offer"].pk, (None, None))
     if can_write:
         context.update(
             {
-                "reason_form": bound.get("reason_form") or ReasonOnlyForm(prefix="round"),
-                "answer_form": bound.get("answer_form")
-                or AnswerForm(prefix="answer", initial={"answered_on": today, "answer": Answer.ACCEPTED}),
+                "reason_form": bound.get("reason_form")
+                or ReasonOnlyForm(
+                    prefix="round",
+                    initial={"change_reason": DEFAULT_REASONS["round_close" if open_round else "round_open"]},
+                ),
+                "answers_form": answers_form,
                 "lease_form": bound.get("lease_form")
                 or LeaseForm(
-                    prefix="lease", initial={"signed_on": today, "starts_on": vacancy.move_out_date}
+                    prefix="lease",
+                    initial={
+                        "signed_on": today,
+                        "starts_on": vacancy.move_out_date,
+                        "change_reason": DEFAULT_REASONS["lease"],
+                    },
                 ),
                 "outside_form": bound.get("outside_form")
                 or LeaseOutsideForm(
-                    prefix="outside", initial={"signed_on": today, "starts_on": vacancy.move_out_date}
+                    prefix="outside",
+                    initial={
+                        "signed_on": today,
+                        "starts_on": vacancy.move_out_date,
+                        "change_reason": DEFAULT_REASONS["lease"],
+                    },
                 ),
                 "fallback_form": bound.get("fallback_form") or FallbackForm(prefix="fallback"),
                 "guarantee_form": bound.get("guarantee_form")
@@ -219,6 +294,16 @@ def _detail_context(request, vacancy: Vacancy, **bound) -> dict:
             }
         )
     return context
+
+
+def _answers_form(offer_round: OfferRound, *, today, data=None) -> RoundAnswersForm:
+    return RoundAnswersForm(
+        data,
+        prefix="answers",
+        offers=list(offer_round.offers.all()),
+        today=today,
+        initial={"change_reason": DEFAULT_REASONS["answers"]},
+    )
 
 
 @require_GET
@@ -286,26 +371,38 @@ def round_close(request, pk: int, round_pk: int):
 
 
 @require_POST
-def offer_answer(request, pk: int, offer_pk: int):
-    def run(vacancy, data):
-        offer = get_object_or_404(Offer, pk=offer_pk, round__vacancy=vacancy)
-        offers.offer_answer(
-            actor=request.user,
-            reason=data["change_reason"],
-            offer=offer,
-            answer=data["answer"],
-            answered_on=data["answered_on"],
-        )
-
-    return _action(
-        request,
-        pk,
-        form_class=AnswerForm,
-        prefix="answer",
-        context_key="answer_form",
-        run=run,
-        success=_("The answer is recorded."),
-    )
+def round_answers(request, pk: int, round_pk: int):
+    """The answers of the open round in one form, with one reason (``offers.answers_record``): all
+    rows or none; an error stands next to its row; a repeated submit records nothing twice."""
+    vacancy = _vacancy_or_404(request, pk)
+    _require_write(request, vacancy)
+    offer_round = get_object_or_404(OfferRound, pk=round_pk, vacancy=vacancy)
+    form = _answers_form(offer_round, today=timezone.localdate(), data=request.POST)
+    if form.is_valid():
+        lines = [offers.AnswerLine(pk, answer, day) for pk, answer, day in form.lines()]
+        try:
+            changed = offers.answers_record(
+                actor=request.user,
+                reason=form.cleaned_data["change_reason"],
+                offer_round=offer_round,
+                lines=lines,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                ngettext("%(n)s answer is recorded.", "%(n)s answers are recorded.", len(changed))
+                % {"n": len(changed)},
+            )
+            return redirect(vacancy.get_absolute_url())
+    messages.error(request, _("The form has errors. Correct the fields marked below."))
+    context = _detail_context(request, _vacancy_or_404(request, pk), answers_form=form)
+    if context["open_round"] is None or context["open_round"].pk != offer_round.pk:
+        # The round was closed meanwhile: the form is not shown again, so its errors are said here.
+        for error in form.non_field_errors():
+            messages.error(request, error)
+    return render(request, "allocation/vacancy_detail.html", context, status=400)
 
 
 @require_POST

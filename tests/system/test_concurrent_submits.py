@@ -250,11 +250,12 @@ def test_twenty_accept_answers_write_one_history_row(world):
     offer, vacancy, user = world["offer"], world["vacancy"], _caseworker(world)
     before = Offer.history.filter(id=offer.pk).count()
     data = {
-        "answer-answer": Answer.ACCEPTED,
-        "answer-answered_on": TODAY.isoformat(),
-        "answer-change_reason": "Ansøgeren ringede og sagde ja",
+        f"answers-answer_{offer.pk}": Answer.ACCEPTED,
+        f"answers-answered_on_{offer.pk}": TODAY.isoformat(),
+        "answers-change_reason": "Ansøgeren ringede og sagde ja",
     }
-    url = f"/udlejning/{vacancy.pk}/tilbud/{offer.pk}/svar/"
+    # The round's answers in one form (the vacancy page): the other rows are left without an answer.
+    url = f"/udlejning/{vacancy.pk}/tilbudsrunde/{offer.round_id}/svar/"
     # Separately rendered forms: the answer already recorded is not recorded again.
     _at_once(user, url, data, key=None)
     assert Offer.objects.get(pk=offer.pk).answer == Answer.ACCEPTED
