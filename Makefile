@@ -1,7 +1,8 @@
 # Everyday commands. Every target uses .venv/bin/python directly: no activation needed.
 #   make run    - bootstrap, migrate, load demo data, serve on http://127.0.0.1:8000
 #                 (SQLite + eager Celery unless DATABASE_URL / REDIS_URL are set in the env or .env)
-#   make test   - bootstrap, start PostgreSQL + Redis, run pytest against them; extra args: ARGS="-k foo"
+#   make test   - bootstrap, start PostgreSQL + Redis, run pytest against them (one process per core);
+#                 extra args: ARGS="-k foo", one process: TEST_WORKERS=0
 #   make lint   - ruff, and lint-imports (the app layers of .importlinter)
 #   make check  - migrations up to date + Django's deploy checks with production settings
 #   make messages - update locale/*.po (da, en) and compile them
@@ -18,6 +19,10 @@ MANAGE := $(PY) manage.py
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/boligadmin
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 ARGS ?=
+# Test processes (pytest-xdist). "auto" = one per core. `--dist load` hands out the tests in
+# pytest-django's order (plain database tests, then transactional ones, then the rest) to each
+# worker, so a transactional test's flush never comes before a plain test on the same worker.
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help bootstrap services run test lint check messages rules worker beat benchmark
@@ -43,7 +48,7 @@ run: bootstrap
 test: bootstrap services
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" \
 	REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist load $(ARGS)
 
 lint: | $(PY)
 	$(VENV)/bin/ruff check .
