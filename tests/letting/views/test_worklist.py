@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone, translation
 
 from allocation.models import AgreementKind, Answer, LettingAgreement, VacancyStage
-from allocation.services import adverts, offers
+from allocation.services import adverts, lottery, offers
 from housing import worklist
 from housing.audit import audited_save
 from housing.models import Role
@@ -173,8 +173,6 @@ def test_the_auditor_sees_the_adverts_waiting_for_lots(
     assert items["lotteries"].due == due.decision_expected_on
     assert items["lotteries"].url == "/udlejning/?stage=open&channel=advert"
     # Lots committed but not drawn: still waiting. Drawn: done.
-    from allocation.services import lottery  # noqa: PLC0415  (the test's own step)
-
     lottery.lottery_commit(actor=auditor, reason="Lodtrækning", advert=due)
     assert _items(auditor)["lotteries"].count == 1
     workflow.lottery_draw(actor=auditor, reason="Lodtrækning", advert=due)
