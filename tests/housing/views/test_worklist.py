@@ -270,9 +270,8 @@ def test_the_start_page_costs_a_fixed_number_of_queries(
     for _ in range(4):
         _batch(org_a.tenant)
     assert _queries(client) == few
-    # The session and the user (2), the scope (2), the figures (6), and one query per kind that
-    # applies — six of the letting, the approvals, the guarantee and the print batches (9) — plus
-    # the remaining reads of the page: 22, however many rows. The menu's badges reuse the kinds'.
+    # The page's own reads and one query per kind that applies (nine here: six of the letting, the
+    # approvals, the guarantee, the print batches), however many rows; the menu reuses the counts.
     with django_assert_max_num_queries(22):
         body = client.get("/").content.decode()
     assert 'data-count="5"' in body  # five requests; the count read once for the page and the menu
