@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from . import worklist
 from .scoping import scope_for
@@ -21,13 +21,14 @@ _MENU_WITHOUT_ROLE = ("waitinglists", "allocation", "organisations", "department
 
 
 # Every entry of the main menu in its order: (key = the nav section, URL name, label, element id).
+# The labels are short ("main menu" context) so that a role's entries fit the desktop bar.
 MENU = (
     ("dashboard", "dashboard", gettext_lazy("My tasks"), ""),
-    ("approvals", "approvals:approval_queue", gettext_lazy("Approval of lettings"), ""),
+    ("approvals", "approvals:approval_queue", pgettext_lazy("main menu", "Approvals"), ""),
     ("eldercare", "eldercare:dashboard", gettext_lazy("Elder housing"), "menu-eldercare"),
-    ("nominations", "letting:nomination_queue", gettext_lazy("Kommunal anvisning"), ""),
-    ("supervision", "letting:supervision", gettext_lazy("Supervision of lettings"), "menu-supervision"),
-    ("dispensations", "rejections:dispensation_list", gettext_lazy("Dispensations (R37.2)"), ""),
+    ("nominations", "letting:nomination_queue", pgettext_lazy("main menu", "Nominations"), ""),
+    ("supervision", "letting:supervision", pgettext_lazy("main menu", "Supervision"), "menu-supervision"),
+    ("dispensations", "rejections:dispensation_list", pgettext_lazy("main menu", "Dispensations"), ""),
     ("persons", "housing:person_search", gettext_lazy("Search persons"), ""),
     ("waitinglists", "waitinglists:lists", gettext_lazy("Waiting lists"), ""),
     ("allocation", "letting:board", gettext_lazy("Vacant dwellings"), ""),
