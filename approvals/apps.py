@@ -9,3 +9,9 @@ class ApprovalsConfig(AppConfig):
 
     name = "approvals"
     verbose_name = _("Kommune approvals")
+
+    def ready(self) -> None:
+        # lazy: the worklist reads models, which exist only once the app registry is ready.
+        from . import worklist
+
+        worklist.register()  # the kommune's approval requests on *Mine opgaver*

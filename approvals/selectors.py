@@ -73,9 +73,7 @@ def kommune_queue(user, *, today: datetime.date | None = None) -> list[QueueRow]
     if not kommune_ids:
         return []
     requests = list(
-        ApprovalRequest.objects.filter(
-            kommune_id__in=kommune_ids, state=ApprovalState.PENDING, vacancy__state=VacancyState.OPEN
-        )
+        waiting_for_officer(user)
         .select_related("vacancy__dwelling__department", "organisation", "person", "kommune")
         .order_by("deadline", "pk")
     )
@@ -104,14 +102,20 @@ def recent_decisions(user, *, limit: int = 20) -> QuerySet[ApprovalRequest]:
     )
 
 
-def waiting_count(user) -> int:
-    """For the kommune officer's dashboard: pending requests to their kommune(s)."""
+def waiting_for_officer(user) -> QuerySet[ApprovalRequest]:
+    """The pending requests to the officer's kommune(s) — the rows of ``kommune_queue``, for the
+    officer's *Mine opgaver*. None for everybody else."""
     kommune_ids = scoping.scope_for(user).kommune_ids
     if not kommune_ids:
-        return 0
+        return ApprovalRequest.objects.none()
     return ApprovalRequest.objects.filter(
         kommune_id__in=kommune_ids, state=ApprovalState.PENDING, vacancy__state=VacancyState.OPEN
-    ).count()
+    )
+
+
+def waiting_count(user) -> int:
+    """For the kommune officer's dashboard: pending requests to their kommune(s)."""
+    return waiting_for_officer(user).count()
 
 
 def request_detail(*, user, pk: int) -> ApprovalRequest:

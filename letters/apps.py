@@ -9,6 +9,10 @@ class LettersConfig(AppConfig):
     verbose_name = _("Letters")
 
     def ready(self) -> None:
+        # lazy: the worklist reads models, which exist only once the app registry is ready.
+        from . import worklist
+
+        worklist.register()  # print batches and failed job runs on *Mine opgaver*
         register_person_tab(
             key="correspondence",
             label=_("Correspondence"),

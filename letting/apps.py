@@ -14,7 +14,9 @@ class LettingConfig(AppConfig):
         from approvals.signals import letting_approved, letting_refused, letting_requested
 
         # lazy: as above.
-        from . import workflow
+        from . import workflow, worklist
+
+        worklist.register()  # the letting's kinds of work on *Mine opgaver*
 
         letting_refused.connect(workflow.on_letting_refused, dispatch_uid="letting.on_letting_refused")
         letting_requested.connect(workflow.on_letting_requested, dispatch_uid="letting.on_letting_requested")

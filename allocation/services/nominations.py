@@ -70,21 +70,22 @@ def kommune_queue(user) -> QuerySet[Vacancy]:
     )
 
 
-def kommune_queue_waiting_count(user) -> int:
-    """For the kommune officer's dashboard: open vacancies at the kommune's disposal in their
-    kommune(s) still waiting for the kommune to name a tenant. 0 for everybody else."""
+def kommune_queue_waiting(user) -> QuerySet[Vacancy]:
+    """Open vacancies at the kommune's disposal in the officer's kommune(s) still waiting for the
+    kommune to name a tenant (the officer's *Mine opgaver*). None for everybody else."""
     kommune_ids = scoping.scope_for(user).kommune_ids
     if not kommune_ids:
-        return 0
-    return (
-        _anvisning_vacancies()
-        .filter(
-            state=VacancyState.OPEN,
-            dwelling__department__kommune_id__in=kommune_ids,
-            nomination__isnull=True,
-        )
-        .count()
+        return Vacancy.objects.none()
+    return _anvisning_vacancies().filter(
+        state=VacancyState.OPEN,
+        dwelling__department__kommune_id__in=kommune_ids,
+        nomination__isnull=True,
     )
+
+
+def kommune_queue_waiting_count(user) -> int:
+    """For the kommune officer's dashboard: how many ``kommune_queue_waiting``. 0 for everybody else."""
+    return kommune_queue_waiting(user).count()
 
 
 def nomination_vacancy(*, user, pk: int) -> Vacancy:

@@ -1,10 +1,11 @@
-"""The start page: what each role needs first."""
+"""The start page: *Mine opgaver* first — the work waiting for this user, overdue and earliest due
+first, each row linking to the page where it is done (``housing.worklist``) — then the figures."""
 
 from axes.models import AccessFailureLog
 from django.shortcuts import render
 from django.utils import timezone
 
-from .. import scoping, selectors
+from .. import scoping, selectors, worklist
 from ..models import DwellingKind, PersonalDataAccess
 
 
@@ -13,6 +14,7 @@ def dashboard(request):
     kinds = dict(DwellingKind.choices)
     context = {
         "scope": scope,
+        "work": worklist.for_user(request.user),
         "counts": selectors.dashboard_counts(user=request.user),
         "kind_counts": [
             {"label": kinds.get(row["kind"], row["kind"]), "n": row["n"]}

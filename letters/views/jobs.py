@@ -89,7 +89,11 @@ def _run(pk: int) -> JobRun:
 
 def _list_page(request, *, status: int = 200):
     jobs = registered_jobs()
-    page_obj = paginate(request, selectors.job_run_list())
+    runs = selectors.job_run_list()
+    failed_only = request.GET.get("state") == JobRun.State.FAILED
+    if failed_only:
+        runs = runs.filter(state=JobRun.State.FAILED)
+    page_obj = paginate(request, runs)
     is_administrator = scoping.scope_for(request.user).is_administrator
     return render(
         request,
@@ -98,6 +102,7 @@ def _list_page(request, *, status: int = 200):
             "page_obj": page_obj,
             "rows": [_row(run, jobs) for run in page_obj],
             "jobs": list(jobs.values()) if is_administrator else [],
+            "failed_only": failed_only,
         },
         status=status,
     )

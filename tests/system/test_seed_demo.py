@@ -179,3 +179,33 @@ def test_running_twice_creates_nothing_new():
     output = seed()
     assert snapshot() == before
     assert "nothing" in output
+
+
+# Each persona's first task on the start page (item 7 of issue 15): the demo has work for every role
+# that acts; the read-only reader has none of their own.
+PERSONA_TASKS = {
+    "admin": {"failed_jobs"},
+    "sagsbehandler": {"rounds_to_close", "offer_answers", "leases_to_sign", "print_batches"},
+    "sagsbehandler2": {"print_batches"},
+    "kommune": {"approvals", "guarantee"},
+    "revisor": {"lotteries"},
+}
+
+
+def test_every_persona_that_acts_finds_work_on_the_start_page(client):
+    seed()
+    users = get_user_model().objects.filter(username__in=[*PERSONA_TASKS, "laeser"])
+    for user in users:
+        client.force_login(user)
+        body = client.get("/").content.decode()
+        if user.username == "laeser":
+            assert 'id="no-tasks"' in body
+            continue
+        shown = {key for key in PERSONA_TASKS[user.username] if f'id="task-{key}"' in body}
+        assert shown == PERSONA_TASKS[user.username], user.username
+        assert body.index('id="my-tasks"') < body.index('id="statistics"')
+    # Overdue work is there to see: the kommune's overdue request and guarantee breach, the round
+    # past its answer deadline.
+    client.force_login(users.get(username="kommune"))
+    body = client.get("/").content.decode()
+    assert body.count('class="app-overdue"') >= 2

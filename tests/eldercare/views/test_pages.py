@@ -114,7 +114,7 @@ def test_menu_and_start_page_show_the_guarantee(kommune_officer, kommune_aarhus,
         body = english(client_for(kommune_officer)).get("/").content.decode()
     assert 'id="menu-eldercare"' in body
     link = body[body.index('id="guarantee-dashboard-link"') :][:300]
-    assert "1 elder on the general list, 1 past the deadline" in link
+    assert "1 elder's deadline is near or has passed" in link.replace("&#x27;", "'")
 
 
 @pytest.mark.rule("R24")
