@@ -14,11 +14,12 @@ from .models import Department, Dwelling, DwellingKind, HousingOrganisation, Kom
 class StableOrderingFilter(django_filters.OrderingFilter):
     """The one whitelisted ordering of the list pages (?ordering=<column>, -<column> for descending).
 
-    ``fields`` maps the ORM path (or a tuple of paths) to the column name the page offers (as
-    django-filter's OrderingFilter). Only offered columns sort; anything else in ?ordering= is left
-    out, never an error. The id is the last key, so pages never overlap inside equal sort keys; empty values
-    sort last in both directions. Used through :func:`housing.views.common.ordered` by every list
-    view (with or without a FilterSet), and on querysets as on already-built lists of rows."""
+    ``fields`` maps the ORM path (or a tuple of paths; ``-path`` sorts that key against the
+    column's direction) to the column name the page offers (as django-filter's OrderingFilter).
+    Only offered columns sort; anything else in ?ordering= is left out, never an error. The id is
+    the last key, so pages never overlap inside equal sort keys; empty values sort last in both
+    directions. Used through :func:`housing.views.common.ordered` by every list view (with or
+    without a FilterSet), on querysets as on lists of rows already built in Python."""
 
     def requested(self, raw: str | None) -> list[str]:
         """The offered columns of a raw ?ordering= value (``"-name,junk"`` -> ``["-name"]``)."""
@@ -40,8 +41,9 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         keys = []
         for param in value:
             for path in self.paths(param):
-                key = F(path)
-                keys.append(key.desc(nulls_last=True) if param.startswith("-") else key.asc(nulls_last=True))
+                key = F(path.lstrip("-"))
+                descending = param.startswith("-") != path.startswith("-")
+                keys.append(key.desc(nulls_last=True) if descending else key.asc(nulls_last=True))
         return qs.order_by(*keys, "-pk")
 
     def sort_rows(self, rows: Sequence, value: list[str]) -> list:
@@ -50,11 +52,12 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         rows = list(rows)
         for param in reversed(value):
             for path in reversed(self.paths(param)):
-                getter = attrgetter(path.replace("__", "."))
+                getter = attrgetter(path.lstrip("-").replace("__", "."))
                 present = [row for row in rows if _value(getter, row) is not None]
                 missing = [row for row in rows if _value(getter, row) is None]
                 present.sort(
-                    key=lambda row, g=getter: _sort_key(_value(g, row)), reverse=param.startswith("-")
+                    key=lambda row, g=getter: _sort_key(_value(g, row)),
+                    reverse=param.startswith("-") != path.startswith("-"),
                 )
                 rows = present + missing
         return rows
