@@ -33,6 +33,8 @@ LETTER_COLUMNS = (
     ("state", "state"),
     ("sender_name", "sender"),
 )
+# A person's correspondence has no recipient column (they are all to the person).
+CORRESPONDENCE_COLUMNS = tuple(column for column in LETTER_COLUMNS if column[1] != "recipient")
 
 
 def _letter(request, pk: int) -> Letter:
@@ -139,7 +141,11 @@ def person_correspondence(request, pk: int):
             "person": person,
             "page_obj": paginate(
                 request,
-                ordered(request, selectors.person_letters(user=request.user, person=person), LETTER_COLUMNS),
+                ordered(
+                    request,
+                    selectors.person_letters(user=request.user, person=person),
+                    CORRESPONDENCE_COLUMNS,
+                ),
             ),
             "tabs": person_tabs(person, "correspondence"),
         },
