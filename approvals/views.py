@@ -26,10 +26,20 @@ from approvals import rules
 from approvals.forms import ApprovalDecisionForm, ApprovalRequestForm, YouthReversionForm
 from approvals.models import ApprovalRequest, ApprovalState
 from housing import permissions
-from housing.views.common import apply_service_errors, object_tabs
+from housing.views.common import apply_service_errors, object_tabs, ordered, paginate
 
 from . import creation, reports, reversions, services
 from . import selectors as selectors_approvals
+
+# The queue's sortable columns (housing.views.common.ordered; the queue is a list of
+# selectors.QueueRow, sorted in Python); by default the earliest deadline first.
+QUEUE_COLUMNS = (
+    ("request__deadline", "deadline"),
+    ("days_left", "days_left"),
+    (("request__person__last_name", "request__person__first_name"), "applicant"),
+    ("request__vacancy__dwelling__address_line", "dwelling"),
+    ("request__received_on", "received"),
+)
 
 
 def request_or_404(request, pk: int) -> ApprovalRequest:
@@ -47,7 +57,9 @@ def approval_queue(request):
         request,
         "allocation/approvals/queue.html",
         {
-            "rows": selectors_approvals.kommune_queue(request.user),
+            "rows": paginate(
+                request, ordered(request, selectors_approvals.kommune_queue(request.user), QUEUE_COLUMNS)
+            ),
             "recent": selectors_approvals.recent_decisions(request.user),
             "nav_section": "approvals",
         },

@@ -1,19 +1,93 @@
 """List filters (django-filter) for the register pages."""
 
+from collections.abc import Sequence
+from operator import attrgetter
+
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from .models import Department, Dwelling, DwellingKind, HousingOrganisation, Kommune
 
 
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """The one whitelisted ordering of the list pages (?ordering=<column>, -<column> for descending).
+
+    ``fields`` maps the ORM path (or a tuple of paths; ``-path`` sorts that key against the
+    column's direction) to the column name the page offers (as django-filter's OrderingFilter).
+    Only offered columns sort; anything else in ?ordering= is left out, never an error. The id is
+    the last key, so pages never overlap inside equal sort keys; empty values sort last in both
+    directions. Used through :func:`housing.views.common.ordered` by every list view (with or
+    without a FilterSet), on querysets as on lists of rows already built in Python."""
+
+    def requested(self, raw: str | None) -> list[str]:
+        """The offered columns of a raw ?ordering= value (``"-name,junk"`` -> ``["-name"]``)."""
+        wanted = []
+        for part in (raw or "").split(","):
+            part = part.strip()
+            if part.lstrip("-") in self.param_map and part not in wanted:
+                wanted.append(part)
+        return wanted
+
+    def paths(self, param: str) -> tuple[str, ...]:
+        """The ORM paths a column sorts by (a column may sort by several, e.g. last and first name)."""
+        field = self.param_map[param.lstrip("-")]
+        return field if isinstance(field, tuple) else (field,)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        keys = []
+        for param in value:
+            for path in self.paths(param):
+                key = F(path.lstrip("-"))
+                descending = param.startswith("-") != path.startswith("-")
+                keys.append(key.desc(nulls_last=True) if descending else key.asc(nulls_last=True))
+        return qs.order_by(*keys, "-pk")
+
+    def sort_rows(self, rows: Sequence, value: list[str]) -> list:
+        """The same ordering for rows already read into Python (attributes named like the ORM path,
+        ``person__last_name`` -> ``row.person.last_name``); empty values last."""
+        rows = list(rows)
+        for param in reversed(value):
+            for path in reversed(self.paths(param)):
+                getter = attrgetter(path.lstrip("-").replace("__", "."))
+                present = [row for row in rows if _value(getter, row) is not None]
+                missing = [row for row in rows if _value(getter, row) is None]
+                present.sort(
+                    key=lambda row, g=getter: _sort_key(_value(g, row)),
+                    reverse=param.startswith("-") != path.startswith("-"),
+                )
+                rows = present + missing
+        return rows
+
+
+def _value(getter, row):
+    try:
+        return getter(row)
+    except AttributeError:
+        return None
+
+
+def _sort_key(value):
+    return value.casefold() if isinstance(value, str) else value
+
+
+def order_rows(raw: str | None, rows, columns) -> QuerySet | list:
+    """``rows`` (a queryset or a list) ordered by the offered ``columns`` named in ``raw``
+    (the ?ordering= value); unchanged when ``raw`` names none of them."""
+    ordering = StableOrderingFilter(fields=columns)
+    value = ordering.requested(raw)
+    if not value:
+        return rows
+    if isinstance(rows, QuerySet):
+        return ordering.filter(rows, value)
+    return ordering.sort_rows(rows, value)
+
+
 class OrganisationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Name or CVR"), method="search")
-    ordering = django_filters.OrderingFilter(
-        fields=(("name", "name"), ("cvr", "cvr"), ("city", "city")),
-        field_labels={"name": _("Name"), "cvr": _("CVR number"), "city": _("City")},
-        label=_("Sort by"),
-    )
 
     class Meta:
         model = HousingOrganisation
@@ -29,23 +103,6 @@ class DepartmentFilter(django_filters.FilterSet):
         label=_("Housing organisation"), queryset=HousingOrganisation.objects.none()
     )
     kommune = django_filters.ModelChoiceFilter(label=_("Kommune"), queryset=Kommune.objects.none())
-    ordering = django_filters.OrderingFilter(
-        fields=(
-            ("number", "number"),
-            ("name", "name"),
-            ("organisation__name", "organisation"),
-            ("kommune__name", "kommune"),
-            ("dwelling_count", "dwellings"),
-        ),
-        field_labels={
-            "number": _("Number"),
-            "name": _("Name"),
-            "organisation__name": _("Organisation"),
-            "kommune__name": _("Kommune"),
-            "dwelling_count": _("Dwellings"),
-        },
-        label=_("Sort by"),
-    )
 
     class Meta:
         model = Department
@@ -75,25 +132,6 @@ class DwellingFilter(django_filters.FilterSet):
         label=_("Monthly rent at most"), field_name="monthly_rent", lookup_expr="lte"
     )
     fitted_mobility_impaired = django_filters.BooleanFilter(label=_("Fitted for mobility-impaired"))
-    ordering = django_filters.OrderingFilter(
-        fields=(
-            ("number", "number"),
-            ("address_line", "address"),
-            ("rooms", "rooms"),
-            ("gross_floor_area", "area"),
-            ("monthly_rent", "rent"),
-            ("kind", "kind"),
-        ),
-        field_labels={
-            "number": _("Tenancy number"),
-            "address_line": _("Address"),
-            "rooms": _("Rooms"),
-            "gross_floor_area": _("Area"),
-            "monthly_rent": _("Rent"),
-            "kind": _("Kind"),
-        },
-        label=_("Sort by"),
-    )
 
     class Meta:
         model = Dwelling

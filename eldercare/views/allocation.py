@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from housing.audit import history_rows
 from housing.models import Person
-from housing.views.common import apply_service_errors, paginate
+from housing.views.common import apply_service_errors, ordered, paginate
 
 from .. import selectors
 from ..forms_allocation import (
@@ -31,6 +31,15 @@ from ..models import ElderOffer, ElderOfferState, ElderVacancy, ElderVacancyStat
 from ..services import allocation as services
 from ..services.needs import assessments_read_log
 from .needs import NAV, require_officer_page
+
+# The open vacancies' sortable columns (housing.views.common.ordered); by default the earliest first.
+VACANCY_COLUMNS = (
+    ("vacant_from", "vacant_from"),
+    ("dwelling__address_line", "dwelling"),
+    ("dwelling__kind", "kind"),
+    ("ready_on", "ready_on"),
+    ("pending_offer", "offer"),
+)
 
 
 def _vacancy_or_404(request, pk: int) -> ElderVacancy:
@@ -72,7 +81,9 @@ def vacancy_list(request):
         request,
         "eldercare/allocation/list.html",
         {
-            "page_obj": paginate(request, selectors.open_vacancies(request.user)),
+            "page_obj": paginate(
+                request, ordered(request, selectors.open_vacancies(request.user), VACANCY_COLUMNS)
+            ),
             "form": form,
             "nav_section": NAV,
         },

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from housing.audit import history_rows
-from housing.views.common import apply_service_errors, paginate
+from housing.views.common import apply_service_errors, ordered, paginate
 
 from .. import selectors, selectors_lists
 from ..forms_lists import (
@@ -49,6 +49,16 @@ def _application_or_404(request, pk: int) -> FreeChoiceApplication:
         raise Http404 from exc
 
 
+# The applications' sortable columns (housing.views.common.ordered); by default the newest first.
+FREE_CHOICE_COLUMNS = (
+    ("received_on", "received"),
+    (("person__last_name", "person__first_name"), "applicant"),
+    ("home_kommune__name", "home_kommune"),
+    ("specific_list__name", "specific_list"),
+    ("state", "state"),
+)
+
+
 @require_GET
 def free_choice_list(request):
     require_officer_page(request)
@@ -60,7 +70,11 @@ def free_choice_list(request):
     return render(
         request,
         "eldercare/lists/free_choice_list.html",
-        {"page_obj": paginate(request, applications), "tabs": list_tabs("free"), "nav_section": NAV},
+        {
+            "page_obj": paginate(request, ordered(request, applications, FREE_CHOICE_COLUMNS)),
+            "tabs": list_tabs("free"),
+            "nav_section": NAV,
+        },
     )
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from housing import csv_export
 from housing.audit import history_rows
 from housing.models import AccessKind, AccessPurpose, PersonalDataAccess
-from housing.views.common import apply_service_errors, paginate
+from housing.views.common import apply_service_errors, ordered, paginate
 
 from .. import selectors
 from ..forms_needs import BreachReportForm, GuaranteeLeaveForm
@@ -23,6 +23,18 @@ from ..rules.deadlines import days_left
 from ..services import guarantee as guarantee_services
 from ..services.guarantee import DEFAULT_WARNING_DAYS, policy_in_force
 from .needs import NAV, require_officer_page
+
+# The general list's sortable columns (housing.views.common.ordered); the days left follow the
+# deadline. By default the earliest deadline first.
+GUARANTEE_COLUMNS = (
+    (("deadline", "pk"), "days_left"),
+    (("person__last_name", "person__first_name"), "elder"),
+    ("kommune__name", "kommune"),
+    ("admitted_on", "admitted"),
+    ("clock_started_on", "counted_from"),
+    ("deadline", "deadline"),
+    ("ready_by", "ready_by"),
+)
 
 
 def _warning_days(kommuner: list, today) -> int:
@@ -44,7 +56,7 @@ def dashboard(request):
     entries, stats, warnings = selectors.guarantee_dashboard(
         request.user, today=today, warning_days=warning_days
     )
-    page_obj = paginate(request, entries)
+    page_obj = paginate(request, ordered(request, entries, GUARANTEE_COLUMNS))
     rows = [
         {
             "entry": entry,

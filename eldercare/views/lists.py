@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from housing.audit import history_rows
-from housing.views.common import apply_service_errors
+from housing.views.common import apply_service_errors, ordered, paginate
 
 from .. import selectors_lists as selectors
 from ..forms_lists import EntryJoinForm, EntryRemoveForm, FeePaymentForm, PlaceLetterForm
@@ -67,6 +67,28 @@ def _entry_or_404(request, pk: int, entry_pk: int) -> SpecificListEntry:
         raise Http404 from exc
 
 
+# Sortable columns (housing.views.common.ordered) of the specific lists and of one list's entries.
+# An entry's place is its place in the order of joining, numbered before any sorting.
+SPECIFIC_LIST_COLUMNS = (
+    ("name", "name"),
+    ("facility__name", "facility"),
+    ("facility__kind", "kind"),
+    ("kommune__name", "kommune"),
+    ("active_count", "active"),
+    ("inside_count", "inside"),
+    ("outside_count", "outside"),
+    ("fee_amount", "fee"),
+)
+SPECIFIC_ENTRY_COLUMNS = (
+    (("joined_on", "pk"), "place"),
+    ("joined_on", "joined"),
+    (("person__last_name", "person__first_name"), "applicant"),
+    ("lives_inside", "lives"),
+    ("home_kommune__name", "home_kommune"),
+    ("status", "status"),
+)
+
+
 @require_GET
 def specific_list_index(request):
     require_officer_page(request)
@@ -74,7 +96,9 @@ def specific_list_index(request):
         request,
         "eldercare/lists/index.html",
         {
-            "lists": list(selectors.specific_list_overview(request.user)),
+            "lists": list(
+                ordered(request, selectors.specific_list_overview(request.user), SPECIFIC_LIST_COLUMNS)
+            ),
             "tabs": list_tabs("lists"),
             "nav_section": NAV,
         },
@@ -90,6 +114,8 @@ def specific_list_detail(request, pk: int):
     show = request.GET.get("show", "active")
     status = dict(STATUS_FILTERS).get(show, SpecificEntryStatus.ACTIVE)
     entries = list(selectors.list_entries(specific_list, status=status))
+    for place, entry in enumerate(entries, start=1):
+        entry.place = place
     today = timezone.localdate()
     decision = outsider_services.decision_in_force(
         kommune_id=specific_list.kommune_id, dwelling_kind=specific_list.facility.kind, day=today
@@ -99,7 +125,7 @@ def specific_list_detail(request, pk: int):
         "eldercare/lists/detail.html",
         {
             "specific_list": specific_list,
-            "entries": entries,
+            "entries": paginate(request, ordered(request, entries, SPECIFIC_ENTRY_COLUMNS)),
             "show": show,
             "inside": sum(1 for e in entries if e.status == SpecificEntryStatus.ACTIVE and e.lives_inside),
             "outside": sum(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from housing.audit import history_rows
-from housing.views.common import apply_service_errors, paginate
+from housing.views.common import apply_service_errors, ordered, paginate
 
 from .. import selectors
 from ..forms_needs import NeedDecisionForm
@@ -56,13 +56,28 @@ def _tabs(decision: NeedDecision, active: str) -> list[dict]:
     ]
 
 
+# The needs decisions' sortable columns (housing.views.common.ordered); by default the newest first.
+NEED_COLUMNS = (
+    ("decided_on", "decided"),
+    (("person__last_name", "person__first_name"), "citizen"),
+    ("kind", "need"),
+    ("kommune__name", "kommune"),
+    ("guarantee_choice", "general_list"),
+)
+
+
 @require_GET
 def need_list(request):
     require_officer_page(request)
     return render(
         request,
         "eldercare/needs/list.html",
-        {"page_obj": paginate(request, selectors.need_decision_list(request.user)), "nav_section": NAV},
+        {
+            "page_obj": paginate(
+                request, ordered(request, selectors.need_decision_list(request.user), NEED_COLUMNS)
+            ),
+            "nav_section": NAV,
+        },
     )
 
 

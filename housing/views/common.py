@@ -13,12 +13,23 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-PAGE_SIZE = 25
+from ..filters import order_rows
+
+# Rows on a page of every list in the back office (one constant; a caseworker's working screen).
+PAGE_SIZE = 100
 
 
 def paginate(request: HttpRequest, queryset):
     paginator = Paginator(queryset, PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
+
+
+def ordered(request: HttpRequest, rows, columns):
+    """``rows`` (queryset or list) in the order of ?ordering=, if it names one of the ``columns``
+    the page offers (``(("orm__path", "column"), …)``, the column names used by
+    templates/includes/sort_link.html); otherwise in their own default order. Unknown values are
+    ignored, never an error."""
+    return order_rows(request.GET.get("ordering"), rows, columns)
 
 
 def apply_service_errors(form: ModelForm, error: ValidationError) -> None:

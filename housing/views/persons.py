@@ -15,7 +15,22 @@ from ..audit import history_rows
 from ..forms import CohabitationForm, CprSearchForm, PersonCreateForm, PersonForm, RevealCprForm
 from ..models import AccessKind, AccessPurpose, HouseholdMember, HouseholdRelation, Person
 from ..person_tabs import extra_person_tabs
-from .common import audited_form_view, object_tabs, paginate
+from .common import audited_form_view, object_tabs, ordered, paginate
+
+# Sortable columns of the person search and of a person's access log (housing.views.common.ordered).
+PERSON_COLUMNS = (
+    (("last_name", "first_name"), "name"),
+    ("applicant_number", "applicant_number"),
+    (("address_line", "postal_code"), "address"),
+    ("controller__name", "controller"),
+)
+ACCESS_COLUMNS = (
+    ("accessed_at", "time"),
+    (("user__last_name", "user__first_name", "user__username"), "user"),
+    ("kind", "kind"),
+    ("purpose", "purpose"),
+    ("detail", "detail"),
+)
 
 
 def person_or_404(request, pk: int) -> Person:
@@ -50,7 +65,7 @@ def person_search(request):
         {
             "query": query,
             "cpr_form": cpr_form,
-            "page_obj": paginate(request, results) if query else None,
+            "page_obj": paginate(request, ordered(request, results, PERSON_COLUMNS)) if query else None,
             "can_create": bool(scoping.scope_for(request.user).writable_tenant_ids),
         },
         status=400 if cpr_form.errors else 200,
@@ -121,7 +136,9 @@ def person_access_log(request, pk: int):
         "housing/person_access_log.html",
         {
             "person": person,
-            "page_obj": paginate(request, selectors.person_accesses(person=person)),
+            "page_obj": paginate(
+                request, ordered(request, selectors.person_accesses(person=person), ACCESS_COLUMNS)
+            ),
             "tabs": person_tabs(person, "access_log"),
         },
     )

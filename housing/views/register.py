@@ -13,7 +13,33 @@ from ..audit import history_rows
 from ..filters import DepartmentFilter, DwellingFilter, OrganisationFilter
 from ..forms import DepartmentForm, DwellingForm, OrganisationForm
 from ..models import Department, Dwelling, HousingOrganisation
-from .common import audited_form_view, object_tabs, paginate
+from .common import audited_form_view, object_tabs, ordered, paginate
+
+# Each list's sortable columns (?ordering=, see housing.views.common.ordered).
+ORGANISATION_COLUMNS = (
+    ("name", "name"),
+    ("cvr", "cvr"),
+    ("city", "city"),
+    ("shared_list__name", "shared_list"),
+    ("department_count", "departments"),
+)
+DEPARTMENT_COLUMNS = (
+    ("number", "number"),
+    ("name", "name"),
+    ("organisation__name", "organisation"),
+    ("kommune__name", "kommune"),
+    ("address_line", "address"),
+    ("dwelling_count", "dwellings"),
+)
+DWELLING_COLUMNS = (
+    ("number", "number"),
+    ("address_line", "address"),
+    (("department__number", "number"), "department"),
+    ("kind", "kind"),
+    ("rooms", "rooms"),
+    ("gross_floor_area", "area"),
+    ("monthly_rent", "rent"),
+)
 
 # --- Organisations ---------------------------------------------------------------------------
 
@@ -22,6 +48,7 @@ def organisation_list(request):
     queryset = selectors.organisation_list(user=request.user)
     filterset = OrganisationFilter(request.GET or None, queryset=queryset.order_by("name"))
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset.order_by("name")
+    rows = ordered(request, rows, ORGANISATION_COLUMNS)
     return render(
         request,
         "housing/organisation_list.html",
@@ -110,6 +137,7 @@ def department_list(request):
     queryset = selectors.department_list(user=request.user).order_by("organisation__name", "number")
     filterset = DepartmentFilter(request.GET or None, queryset=queryset, organisations=organisations)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+    rows = ordered(request, rows, DEPARTMENT_COLUMNS)
     return render(
         request,
         "housing/department_list.html",
@@ -132,6 +160,7 @@ def _department(request, pk: int) -> Department:
 def department_detail(request, pk: int):
     department = _department(request, pk)
     dwellings = selectors.dwelling_list(user=request.user).filter(department=department).order_by("number")
+    dwellings = ordered(request, dwellings, DWELLING_COLUMNS)
     return render(
         request,
         "housing/department_detail.html",
@@ -219,6 +248,7 @@ def dwelling_list(request):
     queryset = selectors.dwelling_list(user=request.user).order_by("department__number", "number")
     filterset = DwellingFilter(request.GET or None, queryset=queryset, departments=departments)
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+    rows = ordered(request, rows, DWELLING_COLUMNS)
     return render(
         request,
         "housing/dwelling_list.html",

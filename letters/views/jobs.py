@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from housing import scoping
 from housing.middleware import polled
-from housing.views.common import paginate
+from housing.views.common import ordered, paginate
 
 from .. import selectors
 from ..forms import JobStartForm
@@ -31,6 +31,16 @@ from ..models import JobRun
 from ..tasks import run_job_task
 
 logger = logging.getLogger(__name__)
+
+
+# The sortable columns of the job runs (housing.views.common.ordered).
+RUN_COLUMNS = (
+    ("job", "job"),
+    ("state", "state"),
+    ("started_at", "started"),
+    ("finished_at", "finished"),
+    (("trigger", "triggered_by__username"), "started_by"),
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ def _list_page(request, *, status: int = 200):
     failed_only = request.GET.get("state") == JobRun.State.FAILED
     if failed_only:
         runs = runs.filter(state=JobRun.State.FAILED)
-    page_obj = paginate(request, runs)
+    page_obj = paginate(request, ordered(request, runs, RUN_COLUMNS))
     is_administrator = scoping.scope_for(request.user).is_administrator
     return render(
         request,

@@ -15,13 +15,26 @@ from django.views.decorators.http import require_GET, require_POST
 from housing import services as housing_services
 from housing.audit import history_rows
 from housing.models import AccessKind, AccessPurpose
-from housing.views.common import apply_service_errors, object_tabs, paginate
+from housing.views.common import apply_service_errors, object_tabs, ordered, paginate
 from housing.views.persons import person_or_404, person_tabs
 
 from .. import rendering, selectors, services
 from ..filters import LetterFilter
 from ..forms import ReasonForm
 from ..models import Letter
+
+# The sortable columns of the outbox and of a person's correspondence (housing.views.common.ordered).
+LETTER_COLUMNS = (
+    ("created_at", "created"),
+    ("recipient_name", "recipient"),
+    ("kind", "kind"),
+    ("subject", "subject"),
+    ("channel", "channel"),
+    ("state", "state"),
+    ("sender_name", "sender"),
+)
+# A person's correspondence has no recipient column (they are all to the person).
+CORRESPONDENCE_COLUMNS = tuple(column for column in LETTER_COLUMNS if column[1] != "recipient")
 
 
 def _letter(request, pk: int) -> Letter:
@@ -37,6 +50,7 @@ def outbox(request):
         request.GET or None, queryset=queryset, senders=selectors.sender_choices(user=request.user)
     )
     rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+    rows = ordered(request, rows, LETTER_COLUMNS)
     return render(request, "letters/outbox.html", {"filter": filterset, "page_obj": paginate(request, rows)})
 
 
@@ -125,7 +139,14 @@ def person_correspondence(request, pk: int):
         "letters/person_correspondence.html",
         {
             "person": person,
-            "page_obj": paginate(request, selectors.person_letters(user=request.user, person=person)),
+            "page_obj": paginate(
+                request,
+                ordered(
+                    request,
+                    selectors.person_letters(user=request.user, person=person),
+                    CORRESPONDENCE_COLUMNS,
+                ),
+            ),
             "tabs": person_tabs(person, "correspondence"),
         },
     )

@@ -9,11 +9,31 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from housing.views.common import paginate
+from housing.views.common import ordered, paginate
 
 from .. import selectors, services
 from ..forms import ReasonForm
 from ..models import PrintBatch
+
+# Sortable columns (housing.views.common.ordered): the batches, and one batch's letters (by default
+# in the order of the merged PDF and the manifest).
+BATCH_COLUMNS = (
+    ("pk", "batch"),
+    ("created_at", "created"),
+    ("controller__name", "controller"),
+    ("state", "state"),
+    ("letter_count", "letters"),
+    ("page_count", "pages"),
+    ("posted_at", "posted"),
+)
+BATCH_LETTER_COLUMNS = (
+    ("subject", "letter"),
+    ("recipient_name", "recipient"),
+    ("recipient_address", "address"),
+    ("kind", "kind"),
+    ("pdf_pages", "pages"),
+    ("state", "state"),
+)
 
 
 def _batch(request, pk: int) -> PrintBatch:
@@ -36,7 +56,11 @@ def print_batches(request):
     return render(
         request,
         "letters/print_batch_list.html",
-        {"page_obj": paginate(request, selectors.print_batch_list(user=request.user))},
+        {
+            "page_obj": paginate(
+                request, ordered(request, selectors.print_batch_list(user=request.user), BATCH_COLUMNS)
+            )
+        },
     )
 
 
@@ -48,7 +72,9 @@ def _detail(request, batch: PrintBatch, *, form: ReasonForm | None = None, statu
         "letters/print_batch_detail.html",
         {
             "batch": batch,
-            "page_obj": paginate(request, selectors.print_batch_letters(batch=batch)),
+            "page_obj": paginate(
+                request, ordered(request, selectors.print_batch_letters(batch=batch), BATCH_LETTER_COLUMNS)
+            ),
             "can_download": can_write,
             "confirm_form": form or (ReasonForm() if can_confirm else None),
         },

@@ -19,9 +19,19 @@ from allocation.models import Lease, Vacancy, VacancyState
 from allocation.services import nominations as services
 from housing import permissions, scoping
 from housing.audit import history_rows
-from housing.views.common import apply_service_errors, paginate
+from housing.views.common import apply_service_errors, ordered, paginate
 
 from .. import workflow
+
+# The queue's sortable columns (housing.views.common.ordered); by default the earliest vacant first.
+QUEUE_COLUMNS = (
+    ("move_out_date", "vacant_from"),
+    ("dwelling__address_line", "dwelling"),
+    (("dwelling__department__number", "dwelling__address_line"), "department"),
+    ("dwelling__rooms", "rooms"),
+    ("dwelling__monthly_rent", "rent"),
+    ("named", "named"),
+)
 
 
 def _vacancy_or_404(request, pk: int) -> Vacancy:
@@ -38,7 +48,9 @@ def nomination_queue(request):
         request,
         "allocation/nominations/queue.html",
         {
-            "page_obj": paginate(request, services.kommune_queue(request.user)),
+            "page_obj": paginate(
+                request, ordered(request, services.kommune_queue(request.user), QUEUE_COLUMNS)
+            ),
             "is_officer": permissions.is_kommune_officer(request.user),
         },
     )

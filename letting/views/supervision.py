@@ -13,10 +13,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from housing import csv_export
-from housing.views.common import paginate
+from housing.views.common import ordered, paginate
 
 from .. import selectors_supervision as supervision
 from ..forms_supervision import SupervisionFilterForm
+
+# The lettings table's sortable columns (housing.views.common.ordered).
+LETTING_COLUMNS = (
+    ("signed_on", "signed"),
+    ("landlord__name", "organisation"),
+    (("dwelling__department__number", "dwelling__department__name"), "department"),
+    ("letting_basis", "basis"),
+    ("rule", "rule"),
+    ("person__applicant_number", "applicant_number"),
+)
 
 
 def _csv(queryset) -> str:
@@ -81,7 +91,7 @@ def supervision_page(request):
             f'attachment; filename="tilsyn-udlejning-{period.date_from}-{period.date_to}.csv"'
         )
         return response
-    page_obj = paginate(request, queryset)
+    page_obj = paginate(request, ordered(request, queryset, LETTING_COLUMNS))
     rows = [{"lease": lease, "flags": supervision.letting_flags(lease)} for lease in page_obj]
     return render(
         request,

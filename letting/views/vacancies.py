@@ -40,7 +40,7 @@ from allocation.views.actions import post_action
 from approvals import selectors as approval_selectors
 from housing import permissions, scoping
 from housing.audit import history_rows
-from housing.views.common import apply_service_errors, object_tabs, paginate
+from housing.views.common import apply_service_errors, object_tabs, ordered, paginate
 from waitinglists import selectors as list_selectors
 
 from .. import workflow
@@ -53,6 +53,16 @@ CHANNEL_LABELS = {
     "advert": gettext_lazy("Advertised"),
     "outside": gettext_lazy("Outside the lists"),
 }
+
+# The board's sortable columns (housing.views.common.ordered); by default the earliest vacant first.
+BOARD_COLUMNS = (
+    ("dwelling__address_line", "dwelling"),
+    (("dwelling__department__number", "dwelling__address_line"), "department"),
+    ("dwelling__rooms", "rooms"),
+    ("move_out_date", "vacant_from"),
+    ("channel", "channel"),
+    ("internal_turn", "turn"),
+)
 
 
 # The reasons the forms of the letting's steps come with: the step itself is the reason for the
@@ -113,7 +123,12 @@ def board(request):
             "stage_label": labels[stage],
             "channels": channels,
             "channel_label": CHANNEL_LABELS[channel] if channel else "",
-            "page": paginate(request, selectors.board(user=request.user, stage=stage, channel=channel)),
+            "page": paginate(
+                request,
+                ordered(
+                    request, selectors.board(user=request.user, stage=stage, channel=channel), BOARD_COLUMNS
+                ),
+            ),
             "can_open": bool(scoping.scope_for(request.user).writable_organisation_ids),
         },
     )

@@ -20,7 +20,7 @@ from allocation.models import Offer, Vacancy, VacancyState
 from allocation.views.actions import history_page, post_action
 from housing import permissions, scoping
 from housing.models import Person
-from housing.views.common import apply_service_errors, paginate
+from housing.views.common import apply_service_errors, ordered, paginate
 from rejections import dispensations, services
 from rejections import selectors as selectors_rejections
 from rejections.forms import (
@@ -50,6 +50,15 @@ def _case_tabs(case: RejectionCase, active: str) -> list[dict]:
 
 # --- The list -------------------------------------------------------------------------------------
 
+# Sortable columns (housing.views.common.ordered); by default the newest case first.
+REJECTION_COLUMNS = (
+    ("opened_at", "opened"),
+    (("person__last_name", "person__first_name"), "applicant"),
+    ("vacancy__dwelling__address_line", "dwelling"),
+    ("ground", "ground"),
+    ("state", "state"),
+)
+
 
 @require_GET
 def rejection_list(request):
@@ -67,7 +76,12 @@ def rejection_list(request):
         "allocation/rejections/list.html",
         {
             "page": paginate(
-                request, selectors_rejections.rejection_list(user=request.user, state=state, ground=ground)
+                request,
+                ordered(
+                    request,
+                    selectors_rejections.rejection_list(user=request.user, state=state, ground=ground),
+                    REJECTION_COLUMNS,
+                ),
             ),
             "states": RejectionState.choices,
             "grounds": RejectionGround.choices,

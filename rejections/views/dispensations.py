@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from allocation.views.actions import history_page, post_action
 from housing import permissions, scoping
-from housing.views.common import paginate
+from housing.views.common import ordered, paginate
 from rejections import dispensations
 from rejections import selectors as selectors_rejections
 from rejections.forms import DispensationDecideForm
@@ -36,6 +36,15 @@ def _dispensation_tabs(dispensation: Dispensation, active: str) -> list[dict]:
 
 # --- R37.2 dispensations --------------------------------------------------------------------------
 
+# Sortable columns (housing.views.common.ordered); by default the undecided first, newest first.
+DISPENSATION_COLUMNS = (
+    ("requested_on", "requested"),
+    (("person__last_name", "person__first_name"), "applicant"),
+    ("organisation__name", "organisation"),
+    ("vacancy__dwelling__address_line", "dwelling"),
+    ("state", "state"),
+)
+
 
 @require_GET
 def dispensation_list(request):
@@ -49,7 +58,14 @@ def dispensation_list(request):
         request,
         "allocation/rejections/dispensation_list.html",
         {
-            "page": paginate(request, selectors_rejections.dispensation_list(user=request.user, state=state)),
+            "page": paginate(
+                request,
+                ordered(
+                    request,
+                    selectors_rejections.dispensation_list(user=request.user, state=state),
+                    DISPENSATION_COLUMNS,
+                ),
+            ),
             "states": DispensationState.choices,
             "state": state,
             "nav_section": "dispensations" if scope.is_kommune_officer else "allocation",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -10,19 +9,41 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from housing import csv_export
+from housing.views.common import ordered, paginate
 
 from .. import selectors
 from ..filters import EntryFilter
 from ..models import EntryStatus
 from .common import require_list_write, waiting_list_or_404
 
-PAGE_SIZE = 50
+# Sortable columns (housing.views.common.ordered). "position" is the queue order itself
+# (selectors.QUEUE_ORDER). The position shown is each entry's own place on the list (an annotation
+# of selectors.with_positions, computed per entry), so it stays right whatever the rows are sorted by.
+LIST_COLUMNS = (
+    ("name", "name"),
+    ("kind", "kind"),
+    ("controller__name", "controller"),
+    ("active_count", "active"),
+    ("passive_count", "passive"),
+    ("arrears_count", "arrears"),
+    ("new_count", "new"),
+)
+ENTRY_COLUMNS = (
+    (("-listed_before_seniority_scheme", "seniority_date", "id"), "position"),
+    ("person__applicant_number", "applicant_number"),
+    (("person__last_name", "person__first_name"), "name"),
+    ("seniority_date", "seniority"),
+    ("status", "status"),
+    ("paid_until", "paid_until"),
+)
 
 
 @require_GET
 def lists(request):
     return render(
-        request, "waitinglists/list_list.html", {"lists": selectors.list_overview(user=request.user)}
+        request,
+        "waitinglists/list_list.html",
+        {"lists": ordered(request, selectors.list_overview(user=request.user), LIST_COLUMNS)},
     )
 
 
@@ -40,10 +61,11 @@ def _filtered(request, waiting_list):
 
 @require_GET
 def list_overview(request, pk: int):
-    """One list: its counts and the entry search, in queue order, 50 to a page."""
+    """One list: its counts and the entry search, in queue order (or sorted by a column), a page
+    of housing.views.common.PAGE_SIZE at a time."""
     waiting_list = waiting_list_or_404(request, pk)
     filterset, rows = _filtered(request, waiting_list)
-    page_obj = Paginator(selectors.with_positions(rows), PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = paginate(request, selectors.with_positions(ordered(request, rows, ENTRY_COLUMNS)))
     return render(
         request,
         "waitinglists/list_overview.html",
