@@ -94,7 +94,7 @@ def crontab_time(crontab: CrontabSchedule) -> datetime.time | None:
 def describe_weekdays(days: set[int]) -> str:
     """``alle dage``, ``mandag–fredag``, or the days named: ``mandag, onsdag, fredag``."""
     if set(days) >= ALL_WEEKDAYS:
-        return _("every day")
+        return _("all days")
     ordered = [day for day in CRON_WEEKDAYS if day in days]
     positions = [CRON_WEEKDAYS.index(day) for day in ordered]
     if len(ordered) >= 3 and positions == list(range(positions[0], positions[0] + len(positions))):
@@ -286,7 +286,11 @@ def schedule_save(
     if spec is None:
         raise ValidationError({"job": _("Choose one of the jobs in the list.")})
     if task is not None:
-        task = PeriodicTask.objects.select_for_update().select_related("crontab", "interval").get(pk=task.pk)
+        task = (
+            PeriodicTask.objects.select_for_update(of=("self",))
+            .select_related("crontab", "interval")
+            .get(pk=task.pk)
+        )
         old_spec = jobs.get(job_of(task))
         before = _recorded(task, str(old_spec.label) if old_spec else job_of(task))
     else:

@@ -53,7 +53,7 @@ def _danish(kind: str, values: dict[str, str]) -> str:
         "filter_arguments": _(
             "The filter “%(filter)s” needs an argument after a colon, e.g. |%(filter)s:'…'."
         ),
-        "if_end": _("{% if %} needs a condition."),
+        "if_end": _("{%% if %%} needs a condition."),
         "if_unused": _("{%% if %%} has “%(word)s” left over at the end of its condition."),
         "block_twice": _("The block “%(name)s” appears more than once."),
     }
