@@ -100,9 +100,20 @@ def test_an_administrator_changes_a_job_schedule_and_previews_a_letter_template(
     assert (change.changed_by, change.reason) == (administrator, "Posten hentes senere om fredagen")
 
     template = LetterTemplate.objects.filter(kind="fee_reminder").order_by("-version").first()
+    versions = LetterTemplate.objects.filter(kind="fee_reminder").count()
     page.goto(f"{live_server.url}/admin/letters/lettertemplate/{template.pk}/change/")
     expect(page.locator("#placeholders")).to_contain_text("{{ amount }}")
-    problems["letter template"] = axe_problems(page)
+    page.wait_for_timeout(1000)
+    assert not browser.violations, browser.violations  # the page itself applies no inline style
+    # axe itself applies an inline style while it scans this page (a style the page's policy
+    # blocks, reported as a violation of the page); it scans a copy of the session's page in a
+    # context that is not watched.
+    scan = browser._browser.new_context()
+    scan.add_cookies(page.context.cookies())
+    scanned = scan.new_page()
+    scanned.goto(page.url)
+    problems["letter template"] = axe_problems(scanned)
+    scan.close()
     button = page.get_by_role("button", name="Forhåndsvis PDF")
     assert button.get_attribute("formtarget") == "_blank"
     action = button.get_attribute("formaction")
@@ -113,6 +124,6 @@ def test_an_administrator_changes_a_job_schedule_and_previews_a_letter_template(
     preview = page.request.post(f"{live_server.url}{action}", form=form, headers={"Referer": page.url})
     assert preview.status == 200 and preview.headers["content-type"] == "application/pdf"
     assert preview.body().startswith(b"%PDF")
-    assert LetterTemplate.objects.filter(kind="fee_reminder").count() == 1
-    assert {k: v for k, v in problems.items() if v} == {}
+    assert LetterTemplate.objects.filter(kind="fee_reminder").count() == versions  # nothing saved
+    assert not any(problems.values()), problems
     page.close()
