@@ -90,6 +90,8 @@ class JobScheduleForm(ReasonFormMixin, forms.Form):
     )
     enabled = forms.BooleanField(label=_("Active (the job runs on this schedule)"), required=False)
 
+    field_order = ["job", "frequency", "time", "weekdays", "every_minutes", "enabled", "change_reason"]
+
     def __init__(self, *args, jobs: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["job"].choices = sorted(
