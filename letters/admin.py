@@ -163,7 +163,12 @@ class LetterTemplateAdmin(VersionedAdmin):
             obj = self.get_object(request, object_id)
             if obj is None:
                 raise Http404
-        if not (self.has_change_permission(request, obj) or self.has_add_permission(request)):
+        allowed = (
+            self.has_add_permission(request)
+            if obj is None
+            else self.has_view_or_change_permission(request, obj)
+        )
+        if not allowed:
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseRedirect(

@@ -252,3 +252,16 @@ def test_hostile_ids_and_a_long_reason_get_no_server_error(administrator, client
     task = _task("letters.print_batch")
     response = client.post(f"{LIST_URL}{task.pk}/change/", _form(task, change_reason="x" * 10_000))
     assert response.status_code == 200 and not JobScheduleChange.objects.exists()
+
+
+def test_staff_without_the_permission_is_refused(client_for):
+    from django.contrib.auth import get_user_model
+
+    task = _task("letters.print_batch")
+    user = get_user_model().objects.create_user("staff-no-rights", password="x", is_staff=True)
+    client = client_for(user)
+    for url in (LIST_URL, f"{LIST_URL}{task.pk}/change/", f"{LIST_URL}add/"):
+        assert client.get(url).status_code == 403, url
+    response = client.post(f"{LIST_URL}{task.pk}/change/", _form(task, time="09:00", change_reason="Nej"))
+    assert response.status_code == 403
+    assert not JobScheduleChange.objects.exists()

@@ -211,3 +211,15 @@ def test_saving_a_template_still_makes_the_next_version_with_the_reason(administ
     assert response.status_code == 302
     new = _current("general")
     assert (new.version, new.note, new.created_by) == (template.version + 1, "Kortere brev", administrator)
+
+
+def test_the_preview_is_for_administrators_only(caseworker_a, client_for):
+    from django.contrib.auth import get_user_model
+
+    template = _current("general")
+    url = f"/admin/letters/lettertemplate/{template.pk}/preview/"
+    data = {"subject": "Emne", "body": "<p>{{ text }}</p>"}
+    assert client_for(caseworker_a).post(url, data).status_code in (302, 403)
+    staff_without_rights = get_user_model().objects.create_user("staff-no-rights", password="x", is_staff=True)
+    response = client_for(staff_without_rights).post(url, data)
+    assert response.status_code == 403 and response["Content-Type"] != "application/pdf"
