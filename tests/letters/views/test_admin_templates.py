@@ -220,6 +220,8 @@ def test_the_preview_is_for_administrators_only(caseworker_a, client_for):
     url = f"/admin/letters/lettertemplate/{template.pk}/preview/"
     data = {"subject": "Emne", "body": "<p>{{ text }}</p>"}
     assert client_for(caseworker_a).post(url, data).status_code in (302, 403)
-    staff_without_rights = get_user_model().objects.create_user("staff-no-rights", password="x", is_staff=True)
+    staff_without_rights = get_user_model().objects.create_user(
+        "staff-no-rights", password="x", is_staff=True
+    )
     response = client_for(staff_without_rights).post(url, data)
     assert response.status_code == 403 and response["Content-Type"] != "application/pdf"
