@@ -8,17 +8,36 @@ rendered from, so saving a template in the admin — a new one, a change, even a
 history — always goes through ``services.template_new_version`` and makes the next version.
 """
 
+import contextlib
+
 from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
-from django.urls import reverse
+from django.contrib.admin.exceptions import NotRegistered
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
 
 from housing.admin import AuditedAdmin
 
-from . import complaint_guidance, services
-from .forms import ComplaintGuidanceAdminForm, LetterTemplateAdminForm
-from .models import ComplaintGuidance, JobRun, LetterTemplate
+from . import complaint_guidance, placeholders, previews, schedules, services
+from .forms import ComplaintGuidanceAdminForm, JobScheduleForm, LetterTemplateAdminForm
+from .jobs import registered_jobs
+from .models import ComplaintGuidance, JobRun, JobSchedule, JobScheduleChange, LetterKind, LetterTemplate
+
+# One way to change when a job runs: the job schedules below. django-celery-beat's own screens
+# (cron expressions, a pop-up for the crontab, the job's name in JSON, no reason asked) are gone.
+for _model in (PeriodicTask, CrontabSchedule, IntervalSchedule, SolarSchedule, ClockedSchedule):
+    with contextlib.suppress(NotRegistered):
+        admin.site.unregister(_model)
 
 
 class VersionedAdmin(AuditedAdmin):
@@ -96,6 +115,95 @@ class LetterTemplateAdmin(VersionedAdmin):
                 )
         return super().change_view(request, object_id, form_url, extra_context)
 
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        preview = self.admin_site.admin_view(self.preview_view)
+        return [
+            path("preview/", preview, name=f"{prefix}_preview"),
+            path("<path:object_id>/preview/", preview, name=f"{prefix}_preview_version"),
+            *super().get_urls(),
+        ]
+
+    def _kind_for(self, request, obj) -> str:
+        if obj is not None:
+            return obj.kind
+        kind = request.POST.get("kind") or request.GET.get("kind") or ""
+        return kind if kind in LetterKind.values else ""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        kind = self._kind_for(request, obj)
+        context.update(
+            {
+                "letter_kind": kind,
+                "placeholders": placeholders.placeholders_for(kind) if kind else [],
+                "common_placeholders": [placeholders.PLACEHOLDERS[name] for name in placeholders.COMMON],
+                "unknown_names": self._unknown_names(kind, obj),
+                "preview_url": reverse("admin:letters_lettertemplate_preview_version", args=[obj.pk])
+                if obj is not None
+                else reverse("admin:letters_lettertemplate_preview"),
+            }
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @staticmethod
+    def _unknown_names(kind: str, obj) -> list[str]:
+        """Names the shown version reads that letters of its kind never get (they print empty)."""
+        if obj is None or not kind:
+            return []
+        try:
+            used = placeholders.template_names(obj.subject) | placeholders.template_names(obj.body)
+        except Exception:  # an old version that no longer compiles: the form says so on save
+            return []
+        return placeholders.undeclared(kind, used)
+
+    def preview_view(self, request, object_id=None):
+        """The template as it stands in the form, rendered with demo data to the letter's PDF."""
+        obj = None
+        if object_id is not None:
+            obj = self.get_object(request, object_id)
+            if obj is None:
+                raise Http404
+        allowed = (
+            self.has_add_permission(request)
+            if obj is None
+            else self.has_view_or_change_permission(request, obj)
+        )
+        if not allowed:
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseRedirect(
+                reverse("admin:letters_lettertemplate_change", args=[obj.pk])
+                if obj is not None
+                else reverse("admin:letters_lettertemplate_add")
+            )
+        kind = self._kind_for(request, obj)
+        subject = request.POST.get("subject", obj.subject if obj else "")
+        body = request.POST.get("body", obj.body if obj else "")
+        errors: list[str] = []
+        if not kind:
+            errors.append(_("Choose the kind of letter first: the demo data depend on it."))
+        else:
+            try:
+                pdf = previews.template_preview_pdf(kind=kind, subject=subject, body=body)
+            except ValidationError as exc:
+                errors.extend(
+                    f"{_(label)}: {message}"
+                    for label, messages_ in exc.message_dict.items()
+                    for message in messages_
+                )
+            else:
+                response = HttpResponse(pdf, content_type="application/pdf")
+                response["Content-Disposition"] = f'inline; filename="forhaandsvisning-{kind}.pdf"'
+                return response
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("The preview could not be made"),
+            "errors": errors,
+            "original": obj,
+        }
+        return TemplateResponse(request, "admin/letters/lettertemplate/preview_errors.html", context)
+
     def new_version(self, request, obj, form):
         return services.template_new_version(
             actor=request.user,
@@ -170,3 +278,107 @@ class JobRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(JobSchedule)
+class JobScheduleAdmin(admin.ModelAdmin):
+    """When each job runs, in Danish: the list names every job with its time of day and weekdays,
+    whether it is on, and its last run; the form chooses the job by name and asks for a reason,
+    which is kept with the user in ``JobScheduleChange`` (``letters.schedules.schedule_save``)."""
+
+    change_list_template = "admin/letters/jobschedule/change_list.html"
+    change_form_template = "admin/letters/jobschedule/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(task=schedules.RUN_JOB_TASK)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # switch a schedule off instead; its history stays with it
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Job schedules"),
+            "rows": schedules.schedule_rows(),
+            "has_add_permission": self.has_add_permission(request),
+            "has_change_permission": self.has_change_permission(request),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.change_list_template, context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return self._schedule_view(request, None)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        task = self.get_object(request, object_id)
+        if task is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, task):
+            raise PermissionDenied
+        return self._schedule_view(request, task)
+
+    def _schedule_view(self, request, task):
+        jobs = registered_jobs()
+        can_change = self.has_change_permission(request, task) if task else True
+        job = request.GET.get("job", "")
+        initial = schedules.schedule_initial(task, job if job in jobs else "")
+        form = JobScheduleForm(request.POST if request.method == "POST" else None, initial=initial, jobs=jobs)
+        if request.method == "POST" and can_change and form.is_valid():
+            data = form.cleaned_data
+            try:
+                saved = schedules.schedule_save(
+                    actor=request.user,
+                    reason=data["change_reason"],
+                    task=task,
+                    job=data["job"],
+                    frequency=data["frequency"],
+                    enabled=data["enabled"],
+                    time=data.get("time"),
+                    weekdays=form.weekday_numbers(),
+                    every_minutes=data.get("every_minutes"),
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc)
+            else:
+                if task is None:
+                    self.log_addition(request, saved, data["change_reason"])
+                else:
+                    self.log_change(request, saved, data["change_reason"])
+                self.message_user(
+                    request,
+                    _("The schedule of “%(job)s” is saved: %(when)s.")
+                    % {"job": jobs[data["job"]].label, "when": schedules.describe(saved)},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:letters_jobschedule_changelist"))
+        elif request.method == "POST" and not can_change:
+            raise PermissionDenied
+        changes = (
+            JobScheduleChange.objects.filter(schedule=task).select_related("changed_by")[:50] if task else []
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Change the schedule of a job") if task else _("Schedule a job"),
+            "form": form,
+            "task": task,
+            "when": schedules.describe(task) if task else "",
+            "changes": changes,
+            "can_change": can_change,
+            "original": task,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.change_form_template, context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        return HttpResponseRedirect(reverse("admin:letters_jobschedule_change", args=[object_id]))

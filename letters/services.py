@@ -34,7 +34,7 @@ from housing import csv_export, permissions
 from housing.audit import audited_save, require_reason, system_user
 from housing.models import HousingOrganisation, Person, Tenant
 
-from . import channels
+from . import channels, placeholders, template_check
 from .memo import build_memo
 from .models import (
     LEGAL_NOTICE_KINDS,
@@ -83,13 +83,11 @@ def template_current(kind: str) -> LetterTemplate:
 @transaction.atomic
 def template_new_version(*, actor, reason: str, kind: str, subject: str, body: str) -> LetterTemplate:
     """Save a changed template as the next version; earlier versions stay as letters used them."""
-    for label, source in ((_("subject"), subject), (_("body"), body)):
+    for field, source in (("subject", subject), ("body", body)):
         try:
-            Template(source)
-        except Exception as exc:  # TemplateSyntaxError and friends: tell the administrator where
-            raise ValidationError(
-                _("The %(part)s is not a valid template: %(error)s") % {"part": label, "error": exc}
-            ) from exc
+            template_check.check_template(source)
+        except ValidationError as exc:  # tell the administrator which part, and where in it
+            raise ValidationError({field: exc.messages}) from exc
     last = LetterTemplate.objects.select_for_update().filter(kind=kind).order_by("-version").first()
     template = LetterTemplate(
         kind=kind,
@@ -165,12 +163,15 @@ def letter_create(
         )
         recipient_name, applicant_number = recipient_organisation.name, ""
         controller_id = recipient_organisation.tenant_id
+    placeholders.warn_undeclared(kind, context)
     full_context = {
         **context,
-        "recipient_name": recipient_name,
-        "applicant_number": applicant_number,
-        "sender_name": sender_name,
-        "today": today.isoformat(),
+        **placeholders.common_context(
+            recipient_name=recipient_name,
+            applicant_number=applicant_number,
+            sender_name=sender_name,
+            today=today.isoformat(),
+        ),
     }
     letter = Letter(
         idempotency_key=idempotency_key,

@@ -37,7 +37,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "simple_history",
-    "axes",
+    "housing.axes_app.AxesConfig",  # django-axes, with a Danish name in the admin
     "csp",
     "django_celery_beat",
     "rest_framework",

@@ -1,5 +1,5 @@
 from .complaint_guidance import ComplaintGuidance, DecisionType
-from .jobs import JobRun
+from .jobs import JobRun, JobSchedule, JobScheduleChange
 from .letters import (
     LEGAL_NOTICE_KINDS,
     Channel,
@@ -19,6 +19,8 @@ __all__ = [
     "DecisionType",
     "DeliveryEvent",
     "JobRun",
+    "JobSchedule",
+    "JobScheduleChange",
     "Letter",
     "LetterKind",
     "LetterState",

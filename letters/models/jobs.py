@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat.models import PeriodicTask
 
 
 class JobRun(models.Model):
@@ -75,3 +76,48 @@ class JobRun(models.Model):
     @property
     def duration(self):
         return (self.finished_at - self.started_at) if self.finished_at else None
+
+
+class JobSchedule(PeriodicTask):
+    """A periodic task that runs one of the registered jobs (``letters.run_job`` with the job's
+    name as its argument), as the administrators see it: the job by its name, the time of day and
+    the weekdays. A proxy, so django-celery-beat's scheduler keeps reading the same rows; the
+    page that edits it is ``letters.admin.JobScheduleAdmin``."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("job schedule")
+        verbose_name_plural = _("job schedules")
+
+
+class JobScheduleChange(models.Model):
+    """The history of the job schedules: who changed which schedule, from what to what, and why.
+
+    django-celery-beat's rows have no history of their own (and django-simple-history on them would
+    write a row every time the scheduler records a run), so every change made through
+    ``letters.schedules.schedule_save`` writes one row here."""
+
+    schedule = models.ForeignKey(
+        PeriodicTask,
+        verbose_name=_("job schedule"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="schedule_changes",
+    )
+    job = models.CharField(_("job"), max_length=100)
+    before = models.CharField(_("before"), max_length=300, blank=True)
+    after = models.CharField(_("after"), max_length=300)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("change of a job schedule")
+        verbose_name_plural = _("changes of job schedules")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.job}: {self.before} → {self.after}"
