@@ -1,0 +1,262 @@
+"""Replay each role's day as the browser does it and time every action (issue 15: ≤ 500 ms).
+
+    make bench-actions          # a fresh SQLite demo world (the embedded mode), then this command
+    manage.py bench_actions --throwaway   # on the database configured, which it CHANGES
+
+Each step is what a person does in the browser: open a page, or submit a form with the values the
+page itself offers (prefilled reasons, the selected choices, hidden keys) and the few a person
+types. The form is read from the page's HTML, so the replay follows the forms as they are. Timed:
+the submit (until the answer, a redirect), the page it leads to, and the queries of both. Jobs a
+step starts (a letter's PDF and dispatch) run as the web process runs them: in the embedded mode in
+the background thread after the answer (config/celery.py), so the time of draining them is printed
+apart — it is work the person does not wait for.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from config.celery import background_jobs_drain, run_jobs_in_background
+
+TARGET_MS = 500
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page, with the values a browser would submit as the page stands."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._form: dict | None = None
+        self._select: dict | None = None
+        self._textarea: dict | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self._form = None
+            if a.get("method", "get").lower() == "post":
+                self._form = {"action": a.get("action", ""), "id": a.get("id", ""), "fields": {}, "submits": []}
+                self.forms.append(self._form)
+            return
+        if self._form is None:
+            return
+        name = a.get("name")
+        fields = self._form["fields"]
+        if tag in ("input", "button") and name:
+            kind = a.get("type", "text" if tag == "input" else "submit").lower()
+            if kind in ("submit", "image"):
+                self._form["submits"].append((name, a.get("value", "")))
+            elif kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    fields.setdefault(name, []).append(a.get("value", "on"))
+                else:
+                    fields.setdefault(name, [])
+            elif kind not in ("button", "reset", "file"):
+                fields.setdefault(name, []).append(a.get("value", ""))
+        elif tag == "textarea" and name:
+            self._textarea = {"name": name, "text": ""}
+        elif tag == "select" and name:
+            self._select = {"name": name, "chosen": None, "first": None}
+        elif tag == "option" and self._select is not None:
+            value = a.get("value", "")
+            if self._select["first"] is None and value:
+                self._select["first"] = value
+            if "selected" in a:
+                self._select["chosen"] = value
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._textarea["text"] += data
+
+    def handle_endtag(self, tag):
+        if self._form is None:
+            return
+        if tag == "textarea" and self._textarea is not None:
+            self._form["fields"].setdefault(self._textarea["name"], []).append(self._textarea["text"].strip("\n"))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            chosen = self._select["chosen"]
+            self._form["fields"].setdefault(self._select["name"], []).append(chosen or "")
+            self._select = None
+        elif tag == "form":
+            self._form = None
+
+
+@dataclass
+class Timing:
+    action: str
+    role: str
+    submit_ms: float
+    next_ms: float
+    queries: int
+
+    @property
+    def total_ms(self) -> float:
+        return self.submit_ms + self.next_ms
+
+
+@dataclass
+class Browser:
+    """One person's browser: a logged-in client that reads forms and submits them as shown."""
+
+    role: str
+    client: Client = field(default_factory=Client)
+    timings: list[Timing] = field(default_factory=list)
+
+    def open(self, url: str, action: str | None = None) -> str:
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = self.client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise CommandError(f"{self.role}: GET {url} answered {response.status_code}")
+        if action:
+            self.timings.append(Timing(action, self.role, elapsed, 0.0, len(queries)))
+        return response.content.decode()
+
+    def submit(self, url: str, action: str, *, form: str = "", values: dict | None = None) -> str:
+        """Open ``url``, fill the POST form whose action (or id) contains ``form`` with ``values`` on
+        top of what the page offers, submit it and open the page the answer leads to."""
+        page = self.open(url)
+        parser = _Forms()
+        parser.feed(page)
+        candidates = [f for f in parser.forms if not form or form in f["action"] or form == f["id"]]
+        if not candidates:
+            raise CommandError(f"{self.role}: no form {form!r} on {url}")
+        chosen = candidates[0]
+        data = {name: list(v) for name, v in chosen["fields"].items() if v}
+        for name, value in (values or {}).items():
+            data[name] = value if isinstance(value, list) else [value]
+        target = chosen["action"] or url
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = self.client.post(target, data)
+            submit_ms = (time.perf_counter() - started) * 1000
+            next_ms = 0.0
+            if response.status_code in (301, 302, 303):
+                started = time.perf_counter()
+                landing = self.client.get(response["Location"])
+                next_ms = (time.perf_counter() - started) * 1000
+                content = landing.content.decode()
+            else:
+                content = response.content.decode()
+        if response.status_code not in (200, 301, 302, 303) or (
+            response.status_code == 200 and 'class="form-error-message' in content
+        ):
+            raise CommandError(f"{self.role}: {action} was refused ({response.status_code}) at {target}")
+        self.timings.append(Timing(action, self.role, submit_ms, next_ms, len(queries)))
+        return content
+
+
+def _model(label: str):
+    return apps.get_model(label)
+
+
+class Command(BaseCommand):
+    help = "Replay each role's day in the demo world and time every action (issue 15, ≤ 500 ms)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--throwaway", action="store_true", help="Confirm that the configured database may be changed."
+        )
+        parser.add_argument("--rounds", type=int, default=3, help="How many times to replay the days.")
+
+    def handle(self, *args, **options):
+        if not options["throwaway"]:
+            raise CommandError("bench_actions registers persons and lets dwellings: pass --throwaway.")
+        run_jobs_in_background()  # as the web process does (config/wsgi.py)
+        users = {u.username: u for u in get_user_model().objects.filter(
+            username__in=["sagsbehandler", "kommune", "revisor", "admin"])}
+        if len(users) < 4:
+            raise CommandError("The demo users are missing: run manage.py seed_demo first.")
+        timings: list[Timing] = []
+        drain_ms = []
+        for round_number in range(options["rounds"]):
+            for day in (self._caseworker_day, self._kommune_day, self._admin_day):
+                browser = Browser(role=day.__name__.strip("_").removesuffix("_day"))
+                browser.client.force_login(
+                    users[{"caseworker": "sagsbehandler", "kommune": "kommune", "admin": "admin"}[browser.role]],
+                    backend="django.contrib.auth.backends.ModelBackend",
+                )
+                day(browser, round_number)
+                timings += browser.timings
+                started = time.perf_counter()
+                background_jobs_drain()
+                drain_ms.append((time.perf_counter() - started) * 1000)
+        self._report(timings, drain_ms)
+
+    # --- The days ---------------------------------------------------------------------------------
+
+    def _caseworker_day(self, browser: Browser, round_number: int) -> None:
+        browser.open(reverse("dashboard"), "Mine opgaver (start page)")
+        browser.open(reverse("letting:board"), "Ledige boliger (board)")
+        waiting_list = _model("waitinglists.WaitingList").objects.filter(is_active=True).order_by("pk").first()
+        browser.open(reverse("waitinglists:list_overview", args=[waiting_list.pk]), "Venteliste (list page)")
+        self._register(browser, waiting_list, round_number)
+        self._let_a_vacancy(browser)
+
+    def _kommune_day(self, browser: Browser, round_number: int) -> None:
+        browser.open(reverse("dashboard"), "Mine opgaver (start page)")
+        browser.open(reverse("approvals:approval_queue"), "Godkendelser (queue)")
+        browser.open(reverse("eldercare:dashboard"), "Ældreboliger (guarantee dashboard)")
+
+    def _admin_day(self, browser: Browser, round_number: int) -> None:
+        browser.open(reverse("dashboard"), "Mine opgaver (start page)")
+        browser.open(reverse("letters:job_runs"), "Kørsler (job runs)")
+
+    # --- Steps ------------------------------------------------------------------------------------
+
+    def _register(self, browser: Browser, waiting_list, round_number: int) -> None:
+        raise NotImplementedError
+
+    def _let_a_vacancy(self, browser: Browser) -> None:
+        raise NotImplementedError
+
+    # --- Report -----------------------------------------------------------------------------------
+
+    def _report(self, timings: list[Timing], drain_ms: list[float]) -> None:
+        by_action: dict[tuple[str, str], list[Timing]] = {}
+        for timing in timings:
+            by_action.setdefault((timing.role, timing.action), []).append(timing)
+        self.stdout.write(
+            f"{'role':<11}{'action':<44}{'n':>3}{'answer ms':>11}{'+ next page':>13}{'total p50':>11}"
+            f"{'max':>8}{'queries':>9}  ≤ {TARGET_MS} ms"
+        )
+        slow = 0
+        for (role, action), rows in by_action.items():
+            totals = [r.total_ms for r in rows]
+            ok = max(totals) <= TARGET_MS
+            slow += not ok
+            self.stdout.write(
+                f"{role:<11}{action:<44}{len(rows):>3}{statistics.median(r.submit_ms for r in rows):>11.0f}"
+                f"{statistics.median(r.next_ms for r in rows):>13.0f}{statistics.median(totals):>11.0f}"
+                f"{max(totals):>8.0f}{max(r.queries for r in rows):>9}  {'yes' if ok else 'NO'}"
+            )
+        self.stdout.write(
+            f"\nJobs the steps started, run after the answers in the background thread: "
+            f"{statistics.median(drain_ms):.0f} ms a day (median), not waited for by anyone."
+        )
+        self.stdout.write(f"{len(by_action) - slow} of {len(by_action)} actions within {TARGET_MS} ms.")
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
