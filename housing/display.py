@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +36,20 @@ CODE_LABELS = {
     # shown as they are.
     "passive": _("Passive (i bero)"),
     "wishes": _("The wishes do not fit"),
+    # A job run's counter keys (letters.jobs.Progress.count), as the name of what was counted.
+    "sent": _("Sent"),
+    "failed": _("Failed"),
+    "batched": _("Put in a print batch"),
+    "batches": _("Print batches"),
+    "deleted": _("Deleted"),
+    "charged": _("Fees charged"),
+    "reminded": _("Reminded"),
+    "reminders_sent": _("Reminders sent"),
+    "reminders_failed": _("Reminders failed"),
+    "reminders_waiting": _("Reminders waiting"),
+    "lapsed": _("Lapsed"),
+    "closed": _("Closed"),
+    "warned": _("Warned"),
 }
 
 
@@ -257,6 +271,14 @@ def stored_text(text: object) -> str:
         out.append(gettext(msgid) % values if values else gettext(msgid))
         pos = max(match.end(), pos + 1)
     return "".join(out)
+
+
+def percent(fraction: object, decimals: int = 1) -> str:
+    """A share as a percentage in the locale's format: 0.219 → "21,9 %" (a non-breaking space before
+    the sign, as Danish writes it)."""
+    if fraction is None or fraction == "":
+        return ""
+    return f"{number_format(float(fraction) * 100, decimals)}\u00a0%"
 
 
 def label(text: object) -> str:
