@@ -101,6 +101,10 @@ def _display(model: type[models.Model], field: models.Field, value: Any, fk_name
         return date_format(value, "DATE_FORMAT")
     if isinstance(field, models.DecimalField | models.FloatField):
         return formats.number_format(value)
+    if isinstance(field, models.CharField | models.TextField):
+        # A sentence the rules stored in English (a channel reason, a lease's basis) in the user's
+        # language; text a person wrote is shown as it is.
+        return display.stored_text(value)
     return str(value)
 
 

@@ -10,11 +10,13 @@ A page fails on
 
 (a) any gettext lookup made while rendering it whose msgid has no Danish translation in the
     compiled catalogue (``DjangoTranslation.gettext``/``ngettext`` are wrapped while the test runs;
-    ``pgettext`` goes through ``gettext``), and
+    ``pgettext`` goes through ``gettext``);
 (b) any code value of the models (the values of every ``choices`` of the project's models and
     TextChoices, and the codes in ``housing.display.CODE_LABELS``) shown in the visible text:
     a code of several words (``awaiting_kommune``) as a whole word anywhere, a one-word code
-    (``passive``, which may also be an ordinary word) when it is all the text of an element.
+    (``passive``, which may also be an ordinary word) when it is all the text of an element; and
+(c) a stored English sentence (``housing.display.STORED_SENTENCES``: a channel reason, a lease's
+    basis) shown as it was stored rather than through the ``stored_text`` filter.
 
 Downloads (PDF, CSV, JSON) and POST-only endpoints are skipped, each named below with the reason.
 """
@@ -230,6 +232,18 @@ def _raw_codes(
     return sorted({f"{code} ({codes[code]}) in {chunk[:80]!r}" for code, chunk in found})
 
 
+def _stored_english(body: str) -> list[str]:
+    """The stored English sentences (``housing.display.STORED_SENTENCES``) shown as they were
+    stored, not through the ``stored_text`` filter."""
+    parser = _VisibleText()
+    start = body.find("<body")
+    parser.feed(body[start if start >= 0 else 0 :])
+    text = "\n".join(parser.chunks)
+    return sorted(
+        {match.group(0)[:80] for _msgid, pattern in display._patterns() for match in pattern.finditer(text)}
+    )
+
+
 def _admin_object_id(url_name: str) -> str | None:
     """The first row of the model an admin object page is about (``admin:app_model_change``)."""
     match = re.fullmatch(r"admin:(\w+?)_(\w+)_(change|history|delete)", url_name)
@@ -324,6 +338,8 @@ def test_every_page_is_danish(
                 problems.append(f"{persona} {url}: no Danish for {msgid!r}")
             for code in _raw_codes(response.content.decode(), codes, finders, usernames):
                 problems.append(f"{persona} {url}: raw code {code}")
+            for sentence in _stored_english(response.content.decode()):
+                problems.append(f"{persona} {url}: stored English shown as stored: {sentence!r}")
     elapsed, cpu = time.monotonic() - started, time.process_time() - cpu_started
     admin_time = sum(t for t, url in timings if url.startswith("/admin/"))
     print(
