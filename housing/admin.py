@@ -10,6 +10,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -196,8 +197,24 @@ class MembershipAdmin(AuditedAdmin):
 class StateChangeAdmin(admin.ModelAdmin):
     """The state-change log, read only: rows are written by ``StateMachine.move`` and never changed."""
 
-    list_display = ["at", "content_type", "object_id", "field", "from_state", "to_state", "actor"]
+    list_display = ["at", "content_type", "object_id", "field_shown", "from_shown", "to_shown", "actor"]
     list_filter = ["content_type", "field"]
+    fields = ["at", "content_type", "object_id", "field_shown", "from_shown", "to_shown", "actor", "reason"]
+    readonly_fields = fields
+
+    # The states by their names, not their codes (the log keeps the codes).
+    @admin.display(description=_("field"), ordering="field")
+    def field_shown(self, obj):
+        return capfirst(obj.field_label)
+
+    @admin.display(description=_("from state"), ordering="from_state")
+    def from_shown(self, obj):
+        return obj.from_state_label
+
+    @admin.display(description=_("to state"), ordering="to_state")
+    def to_shown(self, obj):
+        return obj.to_state_label
+
     date_hierarchy = "at"
     list_select_related = ["content_type", "actor"]
 

@@ -13,8 +13,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from . import display
 
 # Fields whose values never appear in a diff (encrypted or derived personal data).
 HIDDEN_FIELDS = {"cpr_encrypted", "cpr_hash"}
@@ -88,6 +92,19 @@ def _display(model: type[models.Model], field: models.Field, value: Any, fk_name
         return _("Yes") if value else _("No")
     if isinstance(field, models.ForeignKey):
         return fk_names.get((field.name, value), f"#{value}")
+    # Dates in the locale's format (never ISO): DATE_FORMAT / SHORT_DATETIME_FORMAT of the active language.
+    if isinstance(field, models.DateTimeField):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return date_format(value, "SHORT_DATETIME_FORMAT")
+    if isinstance(field, models.DateField):
+        return date_format(value, "DATE_FORMAT")
+    if isinstance(field, models.DecimalField | models.FloatField):
+        return formats.number_format(value)
+    if isinstance(field, models.CharField | models.TextField):
+        # A sentence the rules stored in English (a channel reason, a lease's basis) in the user's
+        # language; text a person wrote is shown as it is.
+        return display.stored_text(value)
     return str(value)
 
 
@@ -126,7 +143,7 @@ def history_rows(obj: models.Model) -> list[HistoryRow]:
                 continue
             changes.append(
                 FieldChange(
-                    field=str(f.verbose_name),
+                    field=display.field_label(f),
                     old=_display(model, f, old, fk_names) if previous is not None else "",
                     new=_display(model, f, new, fk_names),
                 )

@@ -22,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from housing import scoping
 from housing.audit import audited_save, require_reason
@@ -172,7 +173,11 @@ def load_candidates(vacancy: ElderVacancy) -> tuple[list[Candidate], list[str]]:
             )
         if missing:
             notes.append(
-                _("%(n)s applicant(s) on the specific list have no needs decision in force: not ranked.")
+                ngettext(
+                    "%(n)s applicant on the specific list has no needs decision in force: not ranked.",
+                    "%(n)s applicants on the specific list have no needs decision in force: not ranked.",
+                    missing,
+                )
                 % {"n": missing}
             )
     return candidates, notes

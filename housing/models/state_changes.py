@@ -9,7 +9,9 @@ log has no simple-history of its own.
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,5 +42,35 @@ class StateChange(models.Model):
 
     def __str__(self) -> str:
         return (
-            f"{self.content_type.model} #{self.object_id} {self.field}: {self.from_state} → {self.to_state}"
+            f"{capfirst(self._model_name())} #{self.object_id} {self.field_label}: "
+            f"{self.from_state_label} → {self.to_state_label}"
         )
+
+    # The log keeps the states' codes; a person reads them by the state field's choices.
+    def _model_name(self) -> str:
+        model = self.content_type.model_class()
+        return str(model._meta.verbose_name) if model else self.content_type.model
+
+    def _state_field(self):
+        model = self.content_type.model_class()
+        try:
+            return model._meta.get_field(self.field) if model else None
+        except FieldDoesNotExist:
+            return None
+
+    def _state_label(self, code: str) -> str:
+        field = self._state_field()
+        return str(dict(field.flatchoices).get(code, code)) if field is not None and field.choices else code
+
+    @property
+    def field_label(self) -> str:
+        field = self._state_field()
+        return str(field.verbose_name) if field is not None else self.field
+
+    @property
+    def from_state_label(self) -> str:
+        return self._state_label(self.from_state)
+
+    @property
+    def to_state_label(self) -> str:
+        return self._state_label(self.to_state)

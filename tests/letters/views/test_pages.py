@@ -369,6 +369,7 @@ def test_job_runs_page_lists_runs_and_the_progress_fragment_stops_polling(
     assert "40 / 100 (40 %)" in body
     assert f'id="progress-{unknown_total.pk}"' in body and 'data-total=""' in body  # indeterminate
     assert "Start now" not in body  # caseworkers do not start jobs
+    assert "2 put in a print batch" in body and "batched" not in body
 
     fragment = client.get(f"/koersler/{running.pk}/fremdrift/").content.decode()
     assert fragment.lstrip().startswith("<tr") and "<html" not in fragment
@@ -382,7 +383,8 @@ def test_job_runs_page_lists_runs_and_the_progress_fragment_stops_polling(
     assert 'data-state="succeeded"' in fragment
 
     detail = client.get(f"/koersler/{finished.pk}/").content.decode()
-    assert "the printer is on fire" in detail and "batched" in detail
+    # The counters by name, not by their keys ("batched").
+    assert "the printer is on fire" in detail and "Put in a print batch" in detail and "batched" not in detail
     assert client.get("/koersler/999999/").status_code == 404
     assert client.get("/koersler/999999/fremdrift/").status_code == 404
 
