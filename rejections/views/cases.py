@@ -18,10 +18,11 @@ from allocation import selectors
 from allocation.forms_vacancies import ReasonOnlyForm
 from allocation.models import Offer, Vacancy, VacancyState
 from allocation.views.actions import history_page, post_action
-from housing import permissions, scoping
+from housing import confirmation, permissions, scoping
 from housing.models import Person
 from housing.views.common import apply_service_errors, paginate
 from rejections import dispensations, services
+from rejections import letters as rejection_letters
 from rejections import selectors as selectors_rejections
 from rejections.forms import (
     CriminalRecordAssessForm,
@@ -187,6 +188,8 @@ def rejection_open(request, pk: int):
             if form.is_valid():
                 try:
                     person, entry = _resolve_candidate(request, form, vacancy, ranked)
+                    if ground != RejectionGround.R29 and not confirmation.is_confirmed(request):
+                        return _confirm_decision(request, form, vacancy, person, ground)
                     case = services.rejection_open(
                         actor=request.user,
                         reason=form.cleaned_data["change_reason"],
@@ -229,6 +232,40 @@ def rejection_open(request, pk: int):
             "nav_section": "allocation",
         },
         status=status,
+    )
+
+
+def _confirm_decision(request, form: RejectionOpenForm, vacancy: Vacancy, person: Person, ground: str):
+    """R26, R27, R28, R30 and R37 are decided at once and the decision letter is sent: the
+    caseworker sees the letter first and confirms (``housing.confirmation``)."""
+    data = form.cleaned_data
+    letter = rejection_letters.decision_letter_preview(
+        person=person,
+        ground=ground,
+        debt_amount=data.get("debt_amount"),
+        reasoning=data.get("reasoning") or "",
+        vacancy=vacancy,
+        day=timezone.localdate(),
+    )
+    return confirmation.confirmation_page(
+        request,
+        title=_("Confirm the rejection"),
+        consequences=[
+            _("%(name)s (%(number)s) is rejected for %(address)s on the ground: %(ground)s.")
+            % {
+                "name": person.full_name,
+                "number": person.applicant_number,
+                "address": vacancy.dwelling.address_line,
+                "ground": RejectionGround(ground).label,
+            },
+            _("The decision letter below is sent to the applicant."),
+            _("The decision cannot be taken back here; the applicant may complain (R11)."),
+        ],
+        action_url=request.get_full_path(),
+        cancel_url=vacancy.get_absolute_url(),
+        confirm_label=_("Reject and send the letter"),
+        letter=letter,
+        nav_section="allocation",
     )
 
 
