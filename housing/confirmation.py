@@ -42,10 +42,7 @@ def confirmation_page(
     ``letter`` is ``letters.services.letter_preview``'s answer (subject, recipient, body) or None
     when the action sends none."""
     carried = [
-        (name, value)
-        for name, values in request.POST.lists()
-        if name not in _NOT_CARRIED
-        for value in values
+        (name, value) for name, values in request.POST.lists() if name not in _NOT_CARRIED for value in values
     ]
     context = {
         "title": title,

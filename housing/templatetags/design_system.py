@@ -58,6 +58,8 @@ def _widget_classes(field):
         return "form-checkbox"
     if isinstance(widget, forms.Select):  # also SelectMultiple, NullBooleanSelect
         return "form-select"
+    if isinstance(widget, forms.NumberInput) and widget.input_type == "text":
+        return "form-input input-width-s"  # a decimal/money input (housing.input_limits.DecimalInput)
     if isinstance(widget, forms.DateTimeInput):
         return "form-input input-width-s"
     if isinstance(widget, forms.DateInput | forms.TimeInput | forms.NumberInput):
@@ -101,7 +103,7 @@ STATED_LENGTH_FROM = 200
 
 @register.filter
 def ds_length_hint(field) -> str:
-    """"At most N characters." for a free-text field (a textarea, or a text field of at least
+    """ "At most N characters." for a free-text field (a textarea, or a text field of at least
     ``STATED_LENGTH_FROM`` characters): the limit the server enforces, stated in the hint; the
     widget carries it as ``maxlength``."""
     form_field = field.field
@@ -112,9 +114,7 @@ def ds_length_hint(field) -> str:
         return ""
     if not isinstance(form_field.widget, forms.Textarea) and limit < STATED_LENGTH_FROM:
         return ""
-    return ngettext("At most %(count)s character.", "At most %(count)s characters.", limit) % {
-        "count": limit
-    }
+    return ngettext("At most %(count)s character.", "At most %(count)s characters.", limit) % {"count": limit}
 
 
 _NOT_FREE_TEXT = (forms.EmailField, forms.URLField, forms.SlugField, forms.RegexField)

@@ -20,6 +20,4 @@ def dwelling_picker(request):
     dwellings = selectors.dwelling_picker_search(
         user=request.user, query=query, writable_only=request.GET.get("writable") == "1"
     )
-    return JsonResponse(
-        {"results": [{"id": d.pk, "label": selectors.dwelling_label(d)} for d in dwellings]}
-    )
+    return JsonResponse({"results": [{"id": d.pk, "label": selectors.dwelling_label(d)} for d in dwellings]})

@@ -461,7 +461,10 @@ def _confirm_draw(request, vacancy: Vacancy, advert: Advert):
         request,
         title=_("Confirm the draw"),
         consequences=[
-            _("The seed is revealed and the order of the %(count)s published applicants is drawn for %(address)s.")
+            _(
+                "The seed is revealed and the order of the %(count)s published applicants is drawn "
+                "for %(address)s."
+            )
             % {"count": applicants, "address": vacancy.dwelling.address_line},
             _("The order is final and published: the first qualified applicant gets the turn."),
             _("A letting that needs the kommune's approval is sent to the kommune at once (R42.1, R12.1)."),
