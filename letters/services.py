@@ -27,7 +27,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.template import Context, Template
 from django.utils import timezone, translation
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -121,38 +120,6 @@ def _recipient_address(person: Person | HousingOrganisation) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _full_context(context: dict, *, recipient_name: str, applicant_number: str, sender_name: str) -> dict:
-    return {
-        **context,
-        "recipient_name": recipient_name,
-        "applicant_number": applicant_number,
-        "sender_name": sender_name,
-        "today": timezone.localdate().isoformat(),
-    }
-
-
-@in_danish
-def letter_preview(*, sender: Tenant, recipient: Person, kind: str, context: dict) -> dict:
-    """The letter ``letter_create`` would write with these arguments, rendered the same way from the
-    current template version but not saved or sent: the confirmation step shows it before the
-    action that sends it (``housing.confirmation``)."""
-    template = template_current(kind)
-    sender_name, _address, _cvr = channels.sender_identity(sender)
-    full_context = _full_context(
-        context,
-        recipient_name=recipient.full_name,
-        applicant_number=recipient.applicant_number,
-        sender_name=sender_name,
-    )
-    return {
-        "subject": _render(template.subject, full_context).strip(),
-        # Rendered from the letter template with autoescape on, as the letter's body_html is.
-        "body_html": mark_safe(_render(template.body, full_context)),  # noqa: S308
-        "recipient_name": recipient.full_name,
-        "sender_name": sender_name,
-    }
-
-
 @in_danish
 def letter_create(
     *,
@@ -198,9 +165,13 @@ def letter_create(
         )
         recipient_name, applicant_number = recipient_organisation.name, ""
         controller_id = recipient_organisation.tenant_id
-    full_context = _full_context(
-        context, recipient_name=recipient_name, applicant_number=applicant_number, sender_name=sender_name
-    )
+    full_context = {
+        **context,
+        "recipient_name": recipient_name,
+        "applicant_number": applicant_number,
+        "sender_name": sender_name,
+        "today": today.isoformat(),
+    }
     letter = Letter(
         idempotency_key=idempotency_key,
         controller_id=controller_id,

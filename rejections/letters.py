@@ -23,52 +23,25 @@ from letters.models import Letter, LetterKind
 from rejections.models import Dispensation, RejectionCase, RejectionGround
 
 
-def _decision_context(
-    *, ground: str, debt_amount, reasoning: str, vacancy: Vacancy, day: datetime.date
-) -> dict:
-    debt = debt_amount if ground == RejectionGround.R27 and debt_amount is not None else None
-    return {
-        "dwelling_address": vacancy.dwelling.address_line,
-        "ground": ground,
-        "debt_amount": letter_amount(debt) if debt is not None else "",
-        "reasoning": reasoning,
-        "decided_on": letter_long_date(day),
-        "complaint_guidance": offers.complaint_guidance_for(vacancy, day),
-    }
-
-
 def decision_letter(*, actor, case: RejectionCase, vacancy: Vacancy, day: datetime.date) -> Letter:
     """The applicant's decision letter (§§ 26–30, § 37): the ground, the amount of an R27 debt, the
     caseworker's reasoning and the complaint guidance of the letting (R11)."""
+    debt = case.debt_amount if case.ground == RejectionGround.R27 and case.debt_amount is not None else None
     return letters.letter_create(
         actor=actor,
         reason=_("Rejection decision"),
         sender=vacancy.controller,
         recipient=case.person,
         kind=LetterKind.REJECTION_DECISION,
-        context=_decision_context(
-            ground=case.ground,
-            debt_amount=case.debt_amount,
-            reasoning=case.reasoning,
-            vacancy=vacancy,
-            day=day,
-        ),
+        context={
+            "dwelling_address": vacancy.dwelling.address_line,
+            "ground": case.ground,
+            "debt_amount": letter_amount(debt) if debt is not None else "",
+            "reasoning": case.reasoning,
+            "decided_on": letter_long_date(day),
+            "complaint_guidance": offers.complaint_guidance_for(vacancy, day),
+        },
         idempotency_key=f"rejection:{case.pk}",
-    )
-
-
-def decision_letter_preview(
-    *, person, ground: str, debt_amount, reasoning: str, vacancy: Vacancy, day: datetime.date
-) -> dict:
-    """The decision letter ``decision_letter`` will send for a rejection not yet decided, rendered
-    for the confirmation step (``housing.confirmation``)."""
-    return letters.letter_preview(
-        sender=vacancy.controller,
-        recipient=person,
-        kind=LetterKind.REJECTION_DECISION,
-        context=_decision_context(
-            ground=ground, debt_amount=debt_amount, reasoning=reasoning, vacancy=vacancy, day=day
-        ),
     )
 
 

@@ -312,9 +312,12 @@ def _action(
     form = make_form(request.POST, prefix=prefix, vacancy=vacancy, advert=advert)
     if form.is_valid():
         data = form.cleaned_data
-        if confirm is not None and not confirmation.is_confirmed(request):
-            return confirm(request, vacancy, advert)
         try:
+            if confirm is not None and not confirmation.is_confirmed(request):
+                confirmation.dry_run(
+                    lambda: call(actor=request.user, reason=data["change_reason"], advert=advert, data=data)
+                )
+                return confirm(request, vacancy, advert)
             call(actor=request.user, reason=data["change_reason"], advert=advert, data=data)
         except ValidationError as error:
             apply_service_errors(form, error)

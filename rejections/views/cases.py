@@ -21,8 +21,8 @@ from allocation.views.actions import history_page, post_action
 from housing import confirmation, permissions, scoping
 from housing.models import Person
 from housing.views.common import apply_service_errors, paginate
+from letters.models import Letter, LetterKind
 from rejections import dispensations, services
-from rejections import letters as rejection_letters
 from rejections import selectors as selectors_rejections
 from rejections.forms import (
     CriminalRecordAssessForm,
@@ -188,19 +188,24 @@ def rejection_open(request, pk: int):
             if form.is_valid():
                 try:
                     person, entry = _resolve_candidate(request, form, vacancy, ranked)
+
+                    def open_case():
+                        return services.rejection_open(
+                            actor=request.user,
+                            reason=form.cleaned_data["change_reason"],
+                            vacancy=vacancy,
+                            person=person,
+                            entry=entry,
+                            ground=ground,
+                            takeover_date=form.cleaned_data["takeover_date"],
+                            reasoning=form.cleaned_data.get("reasoning") or "",
+                            facts=form.facts(),
+                        )
+
                     if ground != RejectionGround.R29 and not confirmation.is_confirmed(request):
-                        return _confirm_decision(request, form, vacancy, person, ground)
-                    case = services.rejection_open(
-                        actor=request.user,
-                        reason=form.cleaned_data["change_reason"],
-                        vacancy=vacancy,
-                        person=person,
-                        entry=entry,
-                        ground=ground,
-                        takeover_date=form.cleaned_data["takeover_date"],
-                        reasoning=form.cleaned_data.get("reasoning") or "",
-                        facts=form.facts(),
-                    )
+                        letter = confirmation.dry_run(lambda: _decision_letter(open_case()))
+                        return _confirm_decision(request, vacancy, person, ground, letter)
+                    case = open_case()
                 except ValidationError as error:
                     apply_service_errors(form, error)
                 else:
@@ -235,18 +240,16 @@ def rejection_open(request, pk: int):
     )
 
 
-def _confirm_decision(request, form: RejectionOpenForm, vacancy: Vacancy, person: Person, ground: str):
+def _decision_letter(case: RejectionCase) -> Letter | None:
+    """The decision letter the service wrote for ``case`` (in a dry run: before it is undone)."""
+    return Letter.objects.filter(
+        kind=LetterKind.REJECTION_DECISION, idempotency_key=f"rejection:{case.pk}"
+    ).first()
+
+
+def _confirm_decision(request, vacancy: Vacancy, person: Person, ground: str, letter: Letter | None):
     """R26, R27, R28, R30 and R37 are decided at once and the decision letter is sent: the
     caseworker sees the letter first and confirms (``housing.confirmation``)."""
-    data = form.cleaned_data
-    letter = rejection_letters.decision_letter_preview(
-        person=person,
-        ground=ground,
-        debt_amount=data.get("debt_amount"),
-        reasoning=data.get("reasoning") or "",
-        vacancy=vacancy,
-        day=timezone.localdate(),
-    )
     return confirmation.confirmation_page(
         request,
         title=_("Confirm the rejection"),
@@ -258,12 +261,18 @@ def _confirm_decision(request, form: RejectionOpenForm, vacancy: Vacancy, person
                 "address": vacancy.dwelling.address_line,
                 "ground": RejectionGround(ground).label,
             },
-            _("The decision letter below is sent to the applicant."),
-            _("The decision cannot be taken back here; the applicant may complain (R11)."),
+            *(
+                [
+                    _("The decision letter below is sent to the applicant."),
+                    _("The decision cannot be taken back here; the applicant may complain (R11)."),
+                ]
+                if letter is not None
+                else [_("The case is opened; no letter is sent now.")]
+            ),
         ],
         action_url=request.get_full_path(),
         cancel_url=vacancy.get_absolute_url(),
-        confirm_label=_("Reject and send the letter"),
+        confirm_label=_("Reject and send the letter") if letter is not None else _("Open the case"),
         letter=letter,
         nav_section="allocation",
     )

@@ -150,9 +150,12 @@ def _entry_action(request, pk: int, *, form_class, prefix: str, call, success: s
     form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         data = form.cleaned_data
-        if confirm is not None and not confirmation.is_confirmed(request):
-            return confirm(request, entry, data)
         try:
+            if confirm is not None and not confirmation.is_confirmed(request):
+                confirmation.dry_run(
+                    lambda: call(actor=request.user, reason=data["change_reason"], entry=entry, data=data)
+                )
+                return confirm(request, entry, data)
             call(actor=request.user, reason=data["change_reason"], entry=entry, data=data)
         except ValidationError as error:
             apply_service_errors(form, error)

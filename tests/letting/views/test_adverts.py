@@ -478,7 +478,12 @@ def test_the_page_publishes_the_commitment_before_and_the_seed_after_the_draw(
     assert record["commitment"] == committed.commitment and "seed" not in record
 
     client = client_for(auditor_a)
-    response = client.post(_url("advert_lottery_draw", advert.vacancy), {"draw-change_reason": "Trækning"})
+    asked = client.post(_url("advert_lottery_draw", advert.vacancy), {"draw-change_reason": "Trækning"})
+    assert asked.status_code == 200 and 'id="confirm-form"' in asked.content.decode()
+    assert not LotteryDraw.objects.get(advert=advert).seed_revealed  # asked, not drawn
+    response = client.post(
+        _url("advert_lottery_draw", advert.vacancy), {"draw-change_reason": "Trækning", "confirmed": "1"}
+    )
     assert response.status_code == 302
     draw = LotteryDraw.objects.get(advert=advert)
     body = _page(client_for(read_only_a), advert.vacancy)

@@ -57,7 +57,13 @@ def _post(client, vacancy, ground, **data):
         "change_reason": "Afvisning",
         **data,
     }
-    return client.post(f"/udlejning/{vacancy.pk}/afvis/", payload)
+    url = f"/udlejning/{vacancy.pk}/afvis/"
+    response = client.post(url, payload)
+    if response.status_code != 200 or 'id="confirm-form"' not in response.content.decode():
+        return response
+    # A decision sends a letter: the first POST only shows the confirmation (housing.confirmation).
+    assert not RejectionCase.objects.filter(vacancy=vacancy).exists()
+    return client.post(url, {**payload, "confirmed": "1"})
 
 
 def test_vacancy_page_links_to_the_rejection_form_and_the_ground_chooser_shows_its_fields(
@@ -443,7 +449,10 @@ def test_an_r26_flag_in_the_ranking_leads_to_a_rejection_case_and_the_ranking_th
     assert refused.status_code == 400 and not RejectionCase.objects.exists()
     body = refused.content.decode()
     assert "This field is required." in body[body.index('name="reasoning"') - 600 :]
-    decided = client.post(url, {**payload, "reasoning": "Fem personer i to rum: boligen er for lille."})
+    payload["reasoning"] = "Fem personer i to rum: boligen er for lille."
+    asked = client.post(url, payload)
+    assert asked.status_code == 200 and not RejectionCase.objects.exists()
+    decided = client.post(url, {**payload, "confirmed": "1"})
     case = RejectionCase.objects.get()
     assert decided.status_code == 302 and decided["Location"] == case.get_absolute_url()
     assert (case.ground, case.state, case.entry_id, case.household_size, case.rooms) == (
