@@ -495,6 +495,28 @@ def test_the_page_publishes_the_commitment_before_and_the_seed_after_the_draw(
 
 
 @pytest.mark.rule("R38.3")
+def test_the_draw_asks_first_and_a_double_submit_draws_once(committed, advert, auditor_a, client_for):
+    """Drawing lots cannot be undone: the auditor sees what will happen and confirms; the confirm
+    form sent twice draws once (issue 15, item 4)."""
+    client = client_for(auditor_a)
+    url = _url("advert_lottery_draw", advert.vacancy)
+    asked = client.post(url, {"draw-change_reason": "Trækning"})
+    body = asked.content.decode()
+    assert asked.status_code == 200 and 'id="confirm-form"' in body and 'id="letter-preview"' not in body
+    assert 'name="draw-change_reason" value="Trækning"' in body
+    assert 'class="button button-warning" id="confirm-submit"' in body
+    assert not LotteryDraw.objects.get(advert=advert).seed_revealed
+    key = "ZXCVBNMasdfghjklQWERTYUIOPzxcvbn"
+    first = client.post(url, {"draw-change_reason": "Trækning", "confirmed": "1", "submission_key": key})
+    draw = LotteryDraw.objects.get(advert=advert)
+    second = client.post(url, {"draw-change_reason": "Trækning", "confirmed": "1", "submission_key": key})
+    assert first.status_code == second.status_code == 302
+    again = LotteryDraw.objects.get(advert=advert)
+    assert draw.seed_revealed and (again.drawn_at, again.order) == (draw.drawn_at, draw.order)
+    assert again.history.count() == draw.history.count()  # the second submit changed nothing
+
+
+@pytest.mark.rule("R38.3")
 def test_verify_lottery_on_the_downloaded_record_gives_the_same_order(
     drawn, advert, read_only_a, client_for, tmp_path
 ):

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from housing.audit import audited_save, system_user
 from housing.benefits import benefit_status_record
 from housing.models import AccessKind, AreaStatusKind, BenefitStatus, DepartmentAreaStatus, PersonalDataAccess
+from letters.models import Letter
 from letting import workflow
 from rejections import reports as rejection_reports
 from rejections import services as rejections
@@ -487,4 +488,58 @@ def test_no_r26_rejection_where_the_department_applies_the_beboermaksimum_rules(
             ground=RejectionGround.R26,
             reasoning="For mange personer.",
         )
+    assert not RejectionCase.objects.exists()
+
+
+# --- The confirmation before a decision that sends a letter (issue 15, item 4) --------------------
+
+
+@pytest.mark.rule("R30", "R11")
+def test_a_decision_shows_its_letter_first_and_is_decided_once_on_confirmation(
+    caseworker_a, client_for, vacancy, applicant
+):
+    client = client_for(caseworker_a)
+    url = f"/udlejning/{vacancy.pk}/afvis/?ground=R30"
+    payload = {
+        "ground": "R30",
+        "applicant_number": applicant.applicant_number,
+        "takeover_date": vacancy.move_out_date.isoformat(),
+        "reasoning": REASONING,
+        "change_reason": "Afvisning",
+    }
+    asked = client.post(url, payload)
+    body = asked.content.decode()
+    assert asked.status_code == 200 and 'id="confirm-form"' in body
+    # The letter the decision sends, as the letters app renders it, with the caseworker's reasoning.
+    assert 'id="letter-preview-body"' in body and REASONING in body
+    assert applicant.full_name in body[body.index('id="letter-preview-recipient"') :]
+    assert 'class="button button-warning" id="confirm-submit"' in body
+    assert f'action="{url}"' in body.replace("&amp;", "&")
+    # Nothing happened: no case, no letter.
+    assert not RejectionCase.objects.exists()
+    assert not Letter.objects.filter(recipient=applicant, kind="rejection_decision").exists()
+
+    key = "QWERTYUIOPasdfghjklzxcvbnmQWERTY"  # the confirm form sent twice
+    first = client.post(url, {**payload, "confirmed": "1", "submission_key": key})
+    second = client.post(url, {**payload, "confirmed": "1", "submission_key": key})
+    assert first.status_code == second.status_code == 302
+    case = RejectionCase.objects.get()
+    assert case.state == RejectionState.DECIDED
+    assert Letter.objects.filter(recipient=applicant, kind="rejection_decision").count() == 1
+
+
+@pytest.mark.rule("R30")
+def test_an_over_long_reasoning_is_refused_before_any_confirmation(
+    caseworker_a, client_for, vacancy, applicant
+):
+    response = _post(
+        client_for(caseworker_a),
+        vacancy,
+        "R30",
+        applicant_number=applicant.applicant_number,
+        reasoning="x" * 2001,
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "at most 2000 characters (it has 2001)" in body and 'id="confirm-form"' not in body
     assert not RejectionCase.objects.exists()
