@@ -91,19 +91,24 @@ def _unbounded(form_class) -> list[str]:
 
 
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+_GROUPED_DANISH = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d*$")
+_GROUPED_ENGLISH = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d*$")
 
 
 def parse_decimal(value: str) -> str:
     """A typed amount in the notation Python's ``Decimal`` reads: spaces (also no-break) left
-    out; with both separators the last one is the decimal separator ("1.200,50" and "1,200.50");
+    out; with both separators the first groups thousands and the last is the decimal separator
+    ("1.200,50" and "1,200.50");
     a comma alone is the decimal comma ("200,50"); a point alone is a decimal point ("200.50")
     unless it groups thousands the Danish way ("1.200", "1.200.000"). Anything else is returned
     as it is, for the field to refuse with its own message."""
     text = "".join(value.split()).replace("\u00a0", "")
     if "," in text and "." in text:
-        if text.rindex(",") > text.rindex("."):
+        if _GROUPED_DANISH.match(text):
             return text.replace(".", "").replace(",", ".")
-        return text.replace(",", "")
+        if _GROUPED_ENGLISH.match(text):
+            return text.replace(",", "")
+        return text
     if "," in text:
         return text.replace(",", ".") if text.count(",") == 1 else text
     if _THOUSANDS.match(text):
