@@ -315,8 +315,9 @@ def test_twenty_identical_rejection_submits_decide_one_rejection(world):
     # The decision sends a letter: the form leads to the confirmation page, whose confirm button
     # (with its own submission key) is what twenty impatient clicks send.
     confirmation = client.post(url, {**data, "submission_key": _rendered_key(client, url)}).content.decode()
-    key = re.search(r'name="submission_key" value="([A-Za-z]{32})"', confirmation).group(1)
-    assert not RejectionCase.objects.filter(vacancy=vacancy).exists()
+    confirm_form = confirmation[confirmation.index('id="confirm-form"') :]
+    key = re.search(r'name="submission_key" value="([A-Za-z]{32})"', confirm_form).group(1)
+    assert not RejectionCase.objects.filter(vacancy=vacancy, person=applicant).exists()
     location = _one_redirect(_at_once(user, url, {**data, "confirmed": "1"}, key=key))
     (case,) = RejectionCase.objects.filter(vacancy=vacancy, person=applicant)
     assert location == case.get_absolute_url()
