@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from housing import cpr, scoping
 from housing.forms import DateInput, ReasonFormMixin
+from housing.input_limits import LETTER_TEXT_MAX_LENGTH
 from housing.models import Person
 
 from .models import Advert, Interest
@@ -35,11 +36,14 @@ class AdvertForm(ReasonFormMixin, forms.Form):
         widget=DateInput(),
     )
     dwelling_description = forms.CharField(
-        label=_("The dwelling(s) (§ 38, stk. 2, nr. 1)"), widget=forms.Textarea(attrs={"rows": 4})
+        label=_("The dwelling(s) (§ 38, stk. 2, nr. 1)"),
+        max_length=LETTER_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     criteria = forms.CharField(
         label=_("Criteria (§ 38, stk. 2, nr. 2)"),
         required=False,
+        max_length=LETTER_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Leave empty if there are no criteria: every applicant who writes in time qualifies."),
     )

@@ -4,10 +4,11 @@ group, the boliggarantibevis. Each carries the mandatory reason for the history.
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from housing import scoping
+from housing import scoping, selectors
 from housing.forms import DateInput, ReasonFormMixin
 from housing.models import Dwelling
 
@@ -29,9 +30,9 @@ class VacancyOpenForm(ReasonFormMixin, forms.Form):
             .select_related("department")
             .order_by("department__number", "number")
         )
-        self.fields["dwelling"].label_from_instance = lambda d: (
-            f"{d.department.number} {d.department.name} – {d.address_line}"
-        )
+        self.fields["dwelling"].label_from_instance = selectors.dwelling_label
+        # Hundreds of dwellings: a search field over the same scoped read (templates/forms/picker.html).
+        self.fields["dwelling"].picker_url = reverse("housing:dwelling_picker") + "?writable=1"
 
     def clean(self):
         data = super().clean()

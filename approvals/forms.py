@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from approvals.models import RefusalGround
 from housing.forms import DateInput, ReasonFormMixin
+from housing.input_limits import LETTER_TEXT_MAX_LENGTH
 
 
 class ApprovalDecisionForm(ReasonFormMixin, forms.Form):
@@ -24,6 +25,7 @@ class ApprovalDecisionForm(ReasonFormMixin, forms.Form):
     income_assessment = forms.CharField(
         label=_("The kommune's assessment of income and rent (R42.2)"),
         required=False,
+        max_length=LETTER_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_(
             "A refusal on income needs a concrete assessment of the applicant's economic and personal "
@@ -40,7 +42,8 @@ class ApprovalDecisionForm(ReasonFormMixin, forms.Form):
         label=_("Reasons"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Required for a refusal: sent to the applicant and the organisation (R36.3, R42.3)."),
+        max_length=LETTER_TEXT_MAX_LENGTH,
+        help_text=_("Sent to the applicant and the organisation in the decision letter (R36.3, R42.3)."),
     )
 
     field_order = [
@@ -52,6 +55,45 @@ class ApprovalDecisionForm(ReasonFormMixin, forms.Form):
         "decision_reasons",
         "change_reason",
     ]
+
+    # Required only for a refusal (R36.3, R42.2–R42.3): the labels say so (forms/field.html) and
+    # clean() enforces it; the ground and the reasons are hidden while "approve" is chosen.
+    REFUSAL_REQUIRED = ("refusal_ground", "decision_reasons")
+    INCOME_REFUSAL_REQUIRED = ("household_income", "income_assessment")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.REFUSAL_REQUIRED:
+            self.fields[name].required_when = _("required for a refusal")
+            self.fields[name].show_if = ("decision", "refuse")
+        for name in self.INCOME_REFUSAL_REQUIRED:
+            self.fields[name].required_when = _("required for a refusal on income")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") != "refuse":
+            return data
+        if not data.get("refusal_ground") and "refusal_ground" not in self.errors:
+            self.add_error("refusal_ground", _("Choose the ground of the refusal."))
+        if not (data.get("decision_reasons") or "").strip() and "decision_reasons" not in self.errors:
+            self.add_error(
+                "decision_reasons",
+                _("A refusal must give its reasons to the organisation and the applicant (R36.3, R42.3)."),
+            )
+        if data.get("refusal_ground") == RefusalGround.INCOME:
+            if data.get("household_income") is None and "household_income" not in self.errors:
+                self.add_error(
+                    "household_income", _("Record the household income the assessment rests on (R42.2).")
+                )
+            if not (data.get("income_assessment") or "").strip() and "income_assessment" not in self.errors:
+                self.add_error(
+                    "income_assessment",
+                    _(
+                        "A refusal on income needs a concrete assessment of the applicant's circumstances "
+                        "(R42.2)."
+                    ),
+                )
+        return data
 
 
 class ApprovalRequestForm(ReasonFormMixin, forms.Form):
@@ -79,4 +121,8 @@ class YouthReversionForm(ReasonFormMixin, forms.Form):
     """R12.5: the youth dwelling is let as a youth dwelling again."""
 
     valid_from = forms.DateField(label=_("Applies from"), widget=DateInput())
-    reasons = forms.CharField(label=_("The kommune's reasons"), widget=forms.Textarea(attrs={"rows": 3}))
+    reasons = forms.CharField(
+        label=_("The kommune's reasons"),
+        max_length=LETTER_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

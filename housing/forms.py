@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import cpr
+from .input_limits import REASON_MAX_LENGTH
 from .models import (
     AccessPurpose,
     Department,
@@ -23,7 +24,7 @@ class ReasonFormMixin(forms.Form):
 
     change_reason = forms.CharField(
         label=_("Reason for the change"),
-        max_length=200,
+        max_length=REASON_MAX_LENGTH,
         help_text=_("Saved in the history together with your name."),
     )
 

@@ -48,6 +48,37 @@ def dwelling_list(*, user) -> QuerySet[Dwelling]:
     return scoping.dwellings_for(user).select_related("department", "department__organisation")
 
 
+PICKER_RESULTS = 20
+
+
+def dwelling_label(dwelling: Dwelling) -> str:
+    """How a dwelling is named in a choice: department number and name, then the address."""
+    return f"{dwelling.department.number} {dwelling.department.name} – {dwelling.address_line}"
+
+
+def dwelling_picker_search(*, user, query: str, writable_only: bool = False) -> list[Dwelling]:
+    """The dwellings a picker offers for ``query`` (every word in the address, the tenancy number,
+    the department's number or name): read through ``scoping.dwellings_for`` like every other
+    read; ``writable_only`` keeps those of organisations the user may change (as the forms that
+    pick a dwelling to act on do)."""
+    dwellings = dwelling_list(user=user)
+    if writable_only:
+        dwellings = dwellings.filter(
+            department__organisation_id__in=scoping.scope_for(user).writable_organisation_ids
+        )
+    words = query.split()
+    if not words or len(query.strip()) < 2:
+        return []
+    for word in words:
+        dwellings = dwellings.filter(
+            Q(address_line__icontains=word)
+            | Q(number__icontains=word)
+            | Q(department__number__icontains=word)
+            | Q(department__name__icontains=word)
+        )
+    return list(dwellings.order_by("department__number", "number", "pk")[:PICKER_RESULTS])
+
+
 def person_search(*, user, query: str) -> QuerySet[Person]:
     """Name or applicant-number search. CPR search is separate (a POST, through the keyed hash)."""
     people = scoping.persons_for(user).select_related("kommune", "controller")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import persons, register
+from .views import persons, pickers, register
 
 app_name = "housing"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("afdelinger/<int:pk>/rediger/", register.department_edit, name="department_edit"),
     path("afdelinger/<int:pk>/historik/", register.department_history, name="department_history"),
     path("boliger/", register.dwelling_list, name="dwelling_list"),
+    path("boliger/soeg.json", pickers.dwelling_picker, name="dwelling_picker"),
     path("boliger/ny/", register.dwelling_create, name="dwelling_create"),
     path("boliger/<int:pk>/", register.dwelling_detail, name="dwelling_detail"),
     path("boliger/<int:pk>/rediger/", register.dwelling_edit, name="dwelling_edit"),

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from housing.forms import DateInput, ReasonFormMixin
+from housing.input_limits import LETTER_TEXT_MAX_LENGTH
 from housing.models import BenefitKind, BenefitSource, Department
 
 from .models import DebtOrigin, RejectionGround, TerminationGround
@@ -31,7 +32,10 @@ class RejectionOpenForm(ReasonFormMixin, forms.Form):
     )
     takeover_date = forms.DateField(label=_("Takeover date (overtagelsesdag)"), widget=DateInput())
     reasoning = forms.CharField(
-        label=_("Written reasoning"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
+        label=_("Written reasoning"),
+        required=False,
+        max_length=LETTER_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs=TEXTAREA),
     )
 
     GROUND_FIELDS = {
@@ -150,12 +154,18 @@ class CriminalRecordAssessForm(ReasonFormMixin, forms.Form):
         empty_value=None,
         required=False,
     )
-    assessment = forms.CharField(label=_("Assessment of the records"), widget=forms.Textarea(attrs=TEXTAREA))
+    assessment = forms.CharField(
+        label=_("Assessment of the records"),
+        max_length=LETTER_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs=TEXTAREA),
+    )
 
 
 class DispensationRequestForm(ReasonFormMixin, forms.Form):
     request_text = forms.CharField(
-        label=_("Why the kommune should dispense (R37.2)"), widget=forms.Textarea(attrs=TEXTAREA)
+        label=_("Why the kommune should dispense (R37.2)"),
+        max_length=LETTER_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs=TEXTAREA),
     )
 
 
@@ -165,21 +175,28 @@ class DispensationDecideForm(ReasonFormMixin, forms.Form):
     )
     work_or_education_prospect = forms.CharField(
         label=_("1) Prospect of work or education within a short period"),
+        max_length=LETTER_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     pension_prospect = forms.CharField(
         label=_("2) Expected transfer to early retirement or state pension soon"),
+        max_length=LETTER_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     housing_elsewhere_prospect = forms.CharField(
-        label=_("3) Prospect of a dwelling outside the area"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("3) Prospect of a dwelling outside the area"),
+        max_length=LETTER_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     other_circumstances = forms.CharField(
         label=_("4) Other special circumstances making a rejection disproportionately hard"),
+        max_length=LETTER_TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     decision_reasoning = forms.CharField(
-        label=_("Reasoning of the decision"), widget=forms.Textarea(attrs=TEXTAREA)
+        label=_("Reasoning of the decision"),
+        max_length=LETTER_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs=TEXTAREA),
     )
 
 

@@ -266,9 +266,17 @@ class EntryRegisterForm(ReasonFormMixin, WishesMixin):
             del self.fields["andels_tenant_on_cutoff"], self.fields["andels_general_list_on"]
             if waiting_list.kind != ListKind.GENERAL:
                 del self.fields["andels_member_since"]
-        # The groups the template shows as fieldsets.
+        # The groups the template shows as fieldsets; only the chosen applicant's group applies.
         self.existing_fields = ["existing_cpr", "existing_applicant_number"]
         self.new_fields = ["cpr", *self.PERSON_FIELDS]
+        # Required only with one choice of "applicant": the label says so (forms/field.html),
+        # clean() enforces it, and app.js shows only the chosen group.
+        for name in self.NEW_REQUIRED:
+            self.fields[name].required_when = _("required for a new person")
+        for name in self.existing_fields:
+            self.fields[name].required_when = _("this or the other number is required")
+
+    NEW_REQUIRED = ("cpr", "first_name", "last_name")
 
     def group(self, names):
         return [self[name] for name in names if name in self.fields]
@@ -317,6 +325,13 @@ class EntryRegisterForm(ReasonFormMixin, WishesMixin):
 
     def clean(self):
         data = super().clean()
+        # The group not chosen is not used: its (hidden) fields neither fail nor count.
+        ignored = {self.EXISTING: self.new_fields, self.NEW: self.existing_fields}.get(
+            data.get("applicant"), []
+        )
+        for name in ignored:
+            self.errors.pop(name, None)
+            data.pop(name, None)
         if data.get("applicant") == self.EXISTING:
             given = data.get("existing_cpr") or (data.get("existing_applicant_number") or "").strip()
             if not given and "existing_cpr" not in self.errors:

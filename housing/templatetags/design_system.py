@@ -20,6 +20,7 @@ from datetime import timedelta
 from django import forms, template
 from django.templatetags.static import static
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -57,6 +58,8 @@ def _widget_classes(field):
         return "form-checkbox"
     if isinstance(widget, forms.Select):  # also SelectMultiple, NullBooleanSelect
         return "form-select"
+    if isinstance(widget, forms.NumberInput) and widget.input_type == "text":
+        return "form-input input-width-s"  # a decimal/money input (housing.input_limits.DecimalInput)
     if isinstance(widget, forms.DateTimeInput):
         return "form-input input-width-s"
     if isinstance(widget, forms.DateInput | forms.TimeInput | forms.NumberInput):
@@ -86,7 +89,47 @@ def ds_widget(field, extra_class=""):
     attrs = {"class": _merge_classes(_widget_classes(field), own, extra_class)}
     if not attrs["class"]:
         attrs = {}
+    if ds_length_hint(field) and not field.help_text and field.auto_id and not field.use_fieldset:
+        # The stated length limit is shown as the field's hint (forms/field.html): described by it.
+        described = [f"{field.auto_id}_helptext"] + ([f"{field.auto_id}_error"] if field.errors else [])
+        attrs["aria-describedby"] = " ".join(described)
     return field.as_widget(attrs=attrs)
+
+
+# Free text of at least this many characters has its limit stated next to it: the reasons,
+# notes and assessments that go into a letter or the history (housing.input_limits).
+STATED_LENGTH_FROM = 200
+
+
+@register.filter
+def ds_length_hint(field) -> str:
+    """ "At most N characters." for a free-text field (a textarea, or a text field of at least
+    ``STATED_LENGTH_FROM`` characters): the limit the server enforces, stated in the hint; the
+    widget carries it as ``maxlength``."""
+    form_field = field.field
+    if not isinstance(form_field, forms.CharField) or isinstance(form_field, _NOT_FREE_TEXT):
+        return ""
+    limit = form_field.max_length
+    if limit is None or form_field.widget.is_hidden:
+        return ""
+    if not isinstance(form_field.widget, forms.Textarea) and limit < STATED_LENGTH_FROM:
+        return ""
+    return ngettext("At most %(count)s character.", "At most %(count)s characters.", limit) % {"count": limit}
+
+
+_NOT_FREE_TEXT = (forms.EmailField, forms.URLField, forms.SlugField, forms.RegexField)
+
+
+@register.filter
+def ds_show_if(field) -> str:
+    """``name=value`` when the field matters only with that choice of the radio ``name``
+    (``field.show_if``): static/js/app.js hides it otherwise; without JavaScript it shows."""
+    condition = getattr(field.field, "show_if", None)
+    if not condition:
+        return ""
+    name, value = condition
+    prefix = f"{field.form.prefix}-" if field.form.prefix else ""
+    return f"{prefix}{name}={value}"
 
 
 @register.simple_tag

@@ -31,7 +31,7 @@ from allocation.forms_adverts import (
 from allocation.models import Advert, LettingChannel, LotteryDraw, Vacancy, VacancyState
 from allocation.services import adverts as services
 from allocation.services import lottery
-from housing import permissions, scoping
+from housing import confirmation, permissions, scoping
 from housing.audit import history_rows
 from housing.views.common import apply_service_errors
 
@@ -288,9 +288,21 @@ def advert_edit(request, vacancy_pk: int):
     )
 
 
-def _action(request, vacancy_pk: int, *, prefix: str, make_form, call, success: str, auditor: bool = False):
+def _action(
+    request,
+    vacancy_pk: int,
+    *,
+    prefix: str,
+    make_form,
+    call,
+    success: str,
+    auditor: bool = False,
+    confirm=None,
+):
     """One of the page's small forms: check the role, bind the form, hand the cleaned data with
-    the user and the reason to one service, then back to the page — errors next to the fields."""
+    the user and the reason to one service, then back to the page — errors next to the fields.
+    ``confirm(request, vacancy, advert)`` renders a confirmation page shown before the service
+    runs until the user confirms (``housing.confirmation``)."""
     vacancy = _vacancy_or_404(request, vacancy_pk)
     if auditor:
         _require_auditor(request, vacancy)
@@ -301,6 +313,11 @@ def _action(request, vacancy_pk: int, *, prefix: str, make_form, call, success: 
     if form.is_valid():
         data = form.cleaned_data
         try:
+            if confirm is not None and not confirmation.is_confirmed(request):
+                confirmation.dry_run(
+                    lambda: call(actor=request.user, reason=data["change_reason"], advert=advert, data=data)
+                )
+                return confirm(request, vacancy, advert)
             call(actor=request.user, reason=data["change_reason"], advert=advert, data=data)
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -435,6 +452,30 @@ def advert_lottery_draw(request, vacancy_pk: int):
         auditor=True,
         success=_("The lots were drawn; the seed and the order are published."),
         call=lambda *, data, **kw: workflow.lottery_draw(**kw),
+        confirm=_confirm_draw,
+    )
+
+
+def _confirm_draw(request, vacancy: Vacancy, advert: Advert):
+    """Drawing the lots cannot be undone (R38.3): the auditor confirms first."""
+    draw = LotteryDraw.objects.filter(advert=advert).first()
+    applicants = len(draw.applicants) if draw is not None else 0
+    return confirmation.confirmation_page(
+        request,
+        title=_("Confirm the draw"),
+        consequences=[
+            _(
+                "The seed is revealed and the order of the %(count)s published applicants is drawn "
+                "for %(address)s."
+            )
+            % {"count": applicants, "address": vacancy.dwelling.address_line},
+            _("The order is final and published: the first qualified applicant gets the turn."),
+            _("A letting that needs the kommune's approval is sent to the kommune at once (R42.1, R12.1)."),
+            _("No letter is sent by the draw itself."),
+        ],
+        action_url=request.path,
+        cancel_url=_detail_url(vacancy),
+        confirm_label=_("Draw the lots"),
     )
 
 

@@ -18,9 +18,10 @@ from allocation import selectors
 from allocation.forms_vacancies import ReasonOnlyForm
 from allocation.models import Offer, Vacancy, VacancyState
 from allocation.views.actions import history_page, post_action
-from housing import permissions, scoping
+from housing import confirmation, permissions, scoping
 from housing.models import Person
 from housing.views.common import apply_service_errors, ordered, paginate
+from letters.models import Letter, LetterKind
 from rejections import dispensations, services
 from rejections import selectors as selectors_rejections
 from rejections.forms import (
@@ -201,17 +202,24 @@ def rejection_open(request, pk: int):
             if form.is_valid():
                 try:
                     person, entry = _resolve_candidate(request, form, vacancy, ranked)
-                    case = services.rejection_open(
-                        actor=request.user,
-                        reason=form.cleaned_data["change_reason"],
-                        vacancy=vacancy,
-                        person=person,
-                        entry=entry,
-                        ground=ground,
-                        takeover_date=form.cleaned_data["takeover_date"],
-                        reasoning=form.cleaned_data.get("reasoning") or "",
-                        facts=form.facts(),
-                    )
+
+                    def open_case():
+                        return services.rejection_open(
+                            actor=request.user,
+                            reason=form.cleaned_data["change_reason"],
+                            vacancy=vacancy,
+                            person=person,
+                            entry=entry,
+                            ground=ground,
+                            takeover_date=form.cleaned_data["takeover_date"],
+                            reasoning=form.cleaned_data.get("reasoning") or "",
+                            facts=form.facts(),
+                        )
+
+                    if ground != RejectionGround.R29 and not confirmation.is_confirmed(request):
+                        letter = confirmation.dry_run(lambda: _decision_letter(open_case()))
+                        return _confirm_decision(request, vacancy, person, ground, letter)
+                    case = open_case()
                 except ValidationError as error:
                     apply_service_errors(form, error)
                 else:
@@ -243,6 +251,44 @@ def rejection_open(request, pk: int):
             "nav_section": "allocation",
         },
         status=status,
+    )
+
+
+def _decision_letter(case: RejectionCase) -> Letter | None:
+    """The decision letter the service wrote for ``case`` (in a dry run: before it is undone)."""
+    return Letter.objects.filter(
+        kind=LetterKind.REJECTION_DECISION, idempotency_key=f"rejection:{case.pk}"
+    ).first()
+
+
+def _confirm_decision(request, vacancy: Vacancy, person: Person, ground: str, letter: Letter | None):
+    """R26, R27, R28, R30 and R37 are decided at once and the decision letter is sent: the
+    caseworker sees the letter first and confirms (``housing.confirmation``)."""
+    return confirmation.confirmation_page(
+        request,
+        title=_("Confirm the rejection"),
+        consequences=[
+            _("%(name)s (%(number)s) is rejected for %(address)s on the ground: %(ground)s.")
+            % {
+                "name": person.full_name,
+                "number": person.applicant_number,
+                "address": vacancy.dwelling.address_line,
+                "ground": RejectionGround(ground).label,
+            },
+            *(
+                [
+                    _("The decision letter below is sent to the applicant."),
+                    _("The decision cannot be taken back here; the applicant may complain (R11)."),
+                ]
+                if letter is not None
+                else [_("The case is opened; no letter is sent now.")]
+            ),
+        ],
+        action_url=request.get_full_path(),
+        cancel_url=vacancy.get_absolute_url(),
+        confirm_label=_("Reject and send the letter") if letter is not None else _("Open the case"),
+        letter=letter,
+        nav_section="allocation",
     )
 
 

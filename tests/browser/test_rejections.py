@@ -64,6 +64,12 @@ def test_a_caseworker_rejects_a_candidate_on_a_written_reasoning(
     )
     page.fill("#rejection-form #id_change_reason", "Afvisning efter § 30")
     page.click("#rejection-submit")
+    # The decision sends a letter: it is shown first, and the caseworker confirms.
+    page.wait_for_selector("#letter-preview")
+    assert "truet ejendomsfunktionæren" in page.inner_text("#letter-preview-body")
+    assert not RejectionCase.objects.exists()
+    problems["confirmation"] = axe_problems(page)
+    page.click("#confirm-submit")
     page.wait_for_selector("#case-facts")
     problems["case page"] = axe_problems(page)
     case = RejectionCase.objects.get()

@@ -306,7 +306,6 @@ def test_twenty_identical_rejection_submits_decide_one_rejection(world):
     client = Client()
     client.force_login(user, backend=MODEL_BACKEND)
     url = f"/udlejning/{vacancy.pk}/afvis/"
-    key = _rendered_key(client, url)
     data = {
         "ground": "R30",
         "takeover_date": vacancy.move_out_date.isoformat(),
@@ -314,7 +313,13 @@ def test_twenty_identical_rejection_submits_decide_one_rejection(world):
         "reasoning": "A very special case: documented threats against the caretaker in writing, twice.",
         "change_reason": "Afvisning",
     }
-    location = _one_redirect(_at_once(user, url, data, key=key))
+    # The decision sends a letter: the form leads to the confirmation page, whose confirm button
+    # (with its own submission key) is what twenty impatient clicks send.
+    confirmation = client.post(url, {**data, "submission_key": _rendered_key(client, url)}).content.decode()
+    confirm_form = confirmation[confirmation.index('id="confirm-form"') :]
+    key = re.search(r'name="submission_key" value="([A-Za-z]{32})"', confirm_form).group(1)
+    assert not RejectionCase.objects.filter(vacancy=vacancy, person=applicant).exists()
+    location = _one_redirect(_at_once(user, url, {**data, "confirmed": "1"}, key=key))
     (case,) = RejectionCase.objects.filter(vacancy=vacancy, person=applicant)
     assert location == case.get_absolute_url()
     assert RejectionCase.history.filter(id=case.pk, history_type="+").count() == 1

@@ -181,3 +181,58 @@ def test_an_inline_autocomplete_field_with_an_id_that_is_not_an_id(administrator
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert not Facility.objects.filter(name="Walk-center").exists()
+
+
+# --- Decimal commas and free-text limits (issue 15, item 4) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("200,50", "200.50"),
+        ("200.50", "200.50"),
+        ("1.200,50", "1200.50"),
+        ("1,200.50", "1200.50"),
+        ("1.200", "1200"),
+        ("1.200.000,5", "1200000.5"),
+        ("12 500,00", "12500.00"),
+        ("12\u00a0500", "12500"),
+        ("-3,5", "-3.5"),
+    ],
+)
+def test_every_decimal_field_reads_the_danish_notation(typed, value):
+    from decimal import Decimal
+
+    from django import forms
+
+    assert forms.DecimalField(max_digits=11, decimal_places=2).clean(typed) == Decimal(value)
+
+
+@pytest.mark.parametrize("garbled", ["2,00,0", "1.20,5", "abc", "1..2", ",", "1e400"])
+def test_a_garbled_amount_is_a_validation_error_not_a_crash(garbled):
+    from django import forms
+
+    with pytest.raises(forms.ValidationError):
+        forms.DecimalField(max_digits=11, decimal_places=2).clean(garbled)
+
+
+def test_a_decimal_field_renders_a_text_input_with_the_decimal_comma():
+    from decimal import Decimal
+
+    from django import forms
+    from django.utils import translation
+
+    class Form(forms.Form):
+        amount = forms.DecimalField(max_digits=9, decimal_places=2, min_value=0)
+
+    with translation.override("da"):
+        html = str(Form(initial={"amount": Decimal("1200.50")})["amount"])
+    assert 'type="text"' in html and 'inputmode="decimal"' in html and 'value="1200,50"' in html
+    assert "step=" not in html and "min=" not in html
+
+
+def test_every_free_text_field_of_the_project_has_a_length_limit():
+    from housing.input_limits import check_form_text_bounds
+
+    errors = check_form_text_bounds()
+    assert errors == [], [e.msg for e in errors]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from housing import confirmation
 from housing.audit import history_rows
 from housing.views.common import apply_service_errors, object_tabs
 from letters import selectors as letter_selectors
@@ -139,15 +140,22 @@ def entry_edit(request, pk: int):
     )
 
 
-def _entry_action(request, pk: int, *, form_class, prefix: str, call, success: str):
+def _entry_action(request, pk: int, *, form_class, prefix: str, call, success: str, confirm=None):
     """One of the applicant page's small forms: bind it, hand the cleaned data with the user and
-    the reason to one service, then back to the page — with the errors next to the fields."""
+    the reason to one service, then back to the page — with the errors next to the fields.
+    ``confirm(request, entry, data)`` renders a confirmation page shown before the service runs
+    until the user confirms (``housing.confirmation``)."""
     entry = entry_or_404(request, pk)
     require_entry_write(request, entry)
     form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         data = form.cleaned_data
         try:
+            if confirm is not None and not confirmation.is_confirmed(request):
+                confirmation.dry_run(
+                    lambda: call(actor=request.user, reason=data["change_reason"], entry=entry, data=data)
+                )
+                return confirm(request, entry, data)
             call(actor=request.user, reason=data["change_reason"], entry=entry, data=data)
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -172,6 +180,8 @@ def entry_status(request, pk: int):
 
 @require_POST
 def entry_delete(request, pk: int):
+    """Deleting loses the seniority: the form leads to a confirmation page first
+    (``housing.confirmation``); only its confirm button deletes."""
     return _entry_action(
         request,
         pk,
@@ -179,6 +189,29 @@ def entry_delete(request, pk: int):
         prefix="delete",
         success=_("The entry was deleted."),
         call=lambda *, data, **kw: registration.entry_delete(deletion_reason=data["deletion_reason"], **kw),
+        confirm=_confirm_delete,
+    )
+
+
+def _confirm_delete(request, entry, data):
+    return confirmation.confirmation_page(
+        request,
+        title=_("Confirm the deletion"),
+        consequences=[
+            _("The entry of %(name)s (applicant number %(number)s) on %(list)s is deleted.")
+            % {
+                "name": entry.person.full_name,
+                "number": entry.person.applicant_number,
+                "list": entry.waiting_list.name,
+            },
+            _("The seniority is lost with the entry. Reason for the deletion: %(reason)s.")
+            % {"reason": DeletionReason(data["deletion_reason"]).label},
+            _("No letter is sent."),
+        ],
+        action_url=request.path,
+        cancel_url=entry.get_absolute_url(),
+        confirm_label=_("Delete the entry"),
+        nav_section="waitinglists",
     )
 
 

@@ -50,7 +50,12 @@ class _Forms(HTMLParser):
         if tag == "form":
             self._form = None
             if a.get("method", "get").lower() == "post":
-                self._form = {"action": a.get("action", ""), "id": a.get("id", ""), "fields": {}, "submits": []}
+                self._form = {
+                    "action": a.get("action", ""),
+                    "id": a.get("id", ""),
+                    "fields": {},
+                    "submits": [],
+                }
                 self.forms.append(self._form)
             return
         if self._form is None:
@@ -87,7 +92,9 @@ class _Forms(HTMLParser):
         if self._form is None:
             return
         if tag == "textarea" and self._textarea is not None:
-            self._form["fields"].setdefault(self._textarea["name"], []).append(self._textarea["text"].strip("\n"))
+            self._form["fields"].setdefault(self._textarea["name"], []).append(
+                self._textarea["text"].strip("\n")
+            )
             self._textarea = None
         elif tag == "select" and self._select is not None:
             chosen = self._select["chosen"]
@@ -180,8 +187,12 @@ class Command(BaseCommand):
         if not options["throwaway"]:
             raise CommandError("bench_actions registers persons and lets dwellings: pass --throwaway.")
         run_jobs_in_background()  # as the web process does (config/wsgi.py)
-        users = {u.username: u for u in get_user_model().objects.filter(
-            username__in=["sagsbehandler", "kommune", "revisor", "admin"])}
+        users = {
+            u.username: u
+            for u in get_user_model().objects.filter(
+                username__in=["sagsbehandler", "kommune", "revisor", "admin"]
+            )
+        }
         if len(users) < 4:
             raise CommandError("The demo users are missing: run manage.py seed_demo first.")
         timings: list[Timing] = []
@@ -190,7 +201,9 @@ class Command(BaseCommand):
             for day in (self._caseworker_day, self._kommune_day, self._admin_day):
                 browser = Browser(role=day.__name__.strip("_").removesuffix("_day"))
                 browser.client.force_login(
-                    users[{"caseworker": "sagsbehandler", "kommune": "kommune", "admin": "admin"}[browser.role]],
+                    users[
+                        {"caseworker": "sagsbehandler", "kommune": "kommune", "admin": "admin"}[browser.role]
+                    ],
                     backend="django.contrib.auth.backends.ModelBackend",
                 )
                 day(browser, round_number)
@@ -205,7 +218,9 @@ class Command(BaseCommand):
     def _caseworker_day(self, browser: Browser, round_number: int) -> None:
         browser.open(reverse("dashboard"), "Mine opgaver (start page)")
         browser.open(reverse("letting:board"), "Ledige boliger (board)")
-        waiting_list = _model("waitinglists.WaitingList").objects.filter(is_active=True).order_by("pk").first()
+        waiting_list = (
+            _model("waitinglists.WaitingList").objects.filter(is_active=True).order_by("pk").first()
+        )
         browser.open(reverse("waitinglists:list_overview", args=[waiting_list.pk]), "Venteliste (list page)")
         self._register(browser, waiting_list, round_number)
         self._let_a_vacancy(browser)

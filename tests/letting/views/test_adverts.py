@@ -478,7 +478,12 @@ def test_the_page_publishes_the_commitment_before_and_the_seed_after_the_draw(
     assert record["commitment"] == committed.commitment and "seed" not in record
 
     client = client_for(auditor_a)
-    response = client.post(_url("advert_lottery_draw", advert.vacancy), {"draw-change_reason": "Trækning"})
+    asked = client.post(_url("advert_lottery_draw", advert.vacancy), {"draw-change_reason": "Trækning"})
+    assert asked.status_code == 200 and 'id="confirm-form"' in asked.content.decode()
+    assert not LotteryDraw.objects.get(advert=advert).seed_revealed  # asked, not drawn
+    response = client.post(
+        _url("advert_lottery_draw", advert.vacancy), {"draw-change_reason": "Trækning", "confirmed": "1"}
+    )
     assert response.status_code == 302
     draw = LotteryDraw.objects.get(advert=advert)
     body = _page(client_for(read_only_a), advert.vacancy)
@@ -487,6 +492,28 @@ def test_the_page_publishes_the_commitment_before_and_the_seed_after_the_draw(
     assert f"--draw --seed {draw.seed} --applicants {','.join(draw.applicants)}" in body
     for ident in draw.order:
         assert ident in body
+
+
+@pytest.mark.rule("R38.3")
+def test_the_draw_asks_first_and_a_double_submit_draws_once(committed, advert, auditor_a, client_for):
+    """Drawing lots cannot be undone: the auditor sees what will happen and confirms; the confirm
+    form sent twice draws once (issue 15, item 4)."""
+    client = client_for(auditor_a)
+    url = _url("advert_lottery_draw", advert.vacancy)
+    asked = client.post(url, {"draw-change_reason": "Trækning"})
+    body = asked.content.decode()
+    assert asked.status_code == 200 and 'id="confirm-form"' in body and 'id="letter-preview"' not in body
+    assert 'name="draw-change_reason" value="Trækning"' in body
+    assert 'class="button button-warning" id="confirm-submit"' in body
+    assert not LotteryDraw.objects.get(advert=advert).seed_revealed
+    key = "ZXCVBNMasdfghjklQWERTYUIOPzxcvbn"
+    first = client.post(url, {"draw-change_reason": "Trækning", "confirmed": "1", "submission_key": key})
+    draw = LotteryDraw.objects.get(advert=advert)
+    second = client.post(url, {"draw-change_reason": "Trækning", "confirmed": "1", "submission_key": key})
+    assert first.status_code == second.status_code == 302
+    again = LotteryDraw.objects.get(advert=advert)
+    assert draw.seed_revealed and (again.drawn_at, again.order) == (draw.drawn_at, draw.order)
+    assert again.history.count() == draw.history.count()  # the second submit changed nothing
 
 
 @pytest.mark.rule("R38.3")

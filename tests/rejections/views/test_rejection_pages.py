@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from housing.audit import audited_save, system_user
 from housing.benefits import benefit_status_record
 from housing.models import AccessKind, AreaStatusKind, BenefitStatus, DepartmentAreaStatus, PersonalDataAccess
+from letters.models import Letter
 from letting import workflow
 from rejections import reports as rejection_reports
 from rejections import services as rejections
@@ -57,7 +58,13 @@ def _post(client, vacancy, ground, **data):
         "change_reason": "Afvisning",
         **data,
     }
-    return client.post(f"/udlejning/{vacancy.pk}/afvis/", payload)
+    url = f"/udlejning/{vacancy.pk}/afvis/"
+    response = client.post(url, payload)
+    if response.status_code != 200 or 'id="confirm-form"' not in response.content.decode():
+        return response
+    # A decision sends a letter: the first POST only shows the confirmation (housing.confirmation).
+    assert not RejectionCase.objects.filter(vacancy=vacancy).exists()
+    return client.post(url, {**payload, "confirmed": "1"})
 
 
 def test_vacancy_page_links_to_the_rejection_form_and_the_ground_chooser_shows_its_fields(
@@ -443,7 +450,10 @@ def test_an_r26_flag_in_the_ranking_leads_to_a_rejection_case_and_the_ranking_th
     assert refused.status_code == 400 and not RejectionCase.objects.exists()
     body = refused.content.decode()
     assert "This field is required." in body[body.index('name="reasoning"') - 600 :]
-    decided = client.post(url, {**payload, "reasoning": "Fem personer i to rum: boligen er for lille."})
+    payload["reasoning"] = "Fem personer i to rum: boligen er for lille."
+    asked = client.post(url, payload)
+    assert asked.status_code == 200 and not RejectionCase.objects.exists()
+    decided = client.post(url, {**payload, "confirmed": "1"})
     case = RejectionCase.objects.get()
     assert decided.status_code == 302 and decided["Location"] == case.get_absolute_url()
     assert (case.ground, case.state, case.entry_id, case.household_size, case.rooms) == (
@@ -478,4 +488,58 @@ def test_no_r26_rejection_where_the_department_applies_the_beboermaksimum_rules(
             ground=RejectionGround.R26,
             reasoning="For mange personer.",
         )
+    assert not RejectionCase.objects.exists()
+
+
+# --- The confirmation before a decision that sends a letter (issue 15, item 4) --------------------
+
+
+@pytest.mark.rule("R30", "R11")
+def test_a_decision_shows_its_letter_first_and_is_decided_once_on_confirmation(
+    caseworker_a, client_for, vacancy, applicant
+):
+    client = client_for(caseworker_a)
+    url = f"/udlejning/{vacancy.pk}/afvis/?ground=R30"
+    payload = {
+        "ground": "R30",
+        "applicant_number": applicant.applicant_number,
+        "takeover_date": vacancy.move_out_date.isoformat(),
+        "reasoning": REASONING,
+        "change_reason": "Afvisning",
+    }
+    asked = client.post(url, payload)
+    body = asked.content.decode()
+    assert asked.status_code == 200 and 'id="confirm-form"' in body
+    # The letter the decision sends, as the letters app renders it, with the caseworker's reasoning.
+    assert 'id="letter-preview-body"' in body and REASONING in body
+    assert applicant.full_name in body[body.index('id="letter-preview-recipient"') :]
+    assert 'class="button button-warning" id="confirm-submit"' in body
+    assert f'action="{url}"' in body.replace("&amp;", "&")
+    # Nothing happened: no case, no letter.
+    assert not RejectionCase.objects.exists()
+    assert not Letter.objects.filter(recipient=applicant, kind="rejection_decision").exists()
+
+    key = "QWERTYUIOPasdfghjklzxcvbnmQWERTY"  # the confirm form sent twice
+    first = client.post(url, {**payload, "confirmed": "1", "submission_key": key})
+    second = client.post(url, {**payload, "confirmed": "1", "submission_key": key})
+    assert first.status_code == second.status_code == 302
+    case = RejectionCase.objects.get()
+    assert case.state == RejectionState.DECIDED
+    assert Letter.objects.filter(recipient=applicant, kind="rejection_decision").count() == 1
+
+
+@pytest.mark.rule("R30")
+def test_an_over_long_reasoning_is_refused_before_any_confirmation(
+    caseworker_a, client_for, vacancy, applicant
+):
+    response = _post(
+        client_for(caseworker_a),
+        vacancy,
+        "R30",
+        applicant_number=applicant.applicant_number,
+        reasoning="x" * 2001,
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "at most 2000 characters (it has 2001)" in body and 'id="confirm-form"' not in body
     assert not RejectionCase.objects.exists()

@@ -467,9 +467,12 @@ def test_entry_page_and_actions(caseworker_a, client_for, general_list, person_a
     assert (entry.rooms_max, entry.needs_elevator, list(entry.departments.all())) == (3, True, [])
 
     assert client.post(base + "slet/", {"delete-change_reason": "Ønske"}).status_code == 400
-    response = client.post(
-        base + "slet/", {"delete-deletion_reason": "own_request", "delete-change_reason": "Ønske"}
-    )
+    data = {"delete-deletion_reason": "own_request", "delete-change_reason": "Ønske"}
+    response = client.post(base + "slet/", data)
+    assert response.status_code == 200 and 'id="confirm-form"' in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status != EntryStatus.DELETED  # asked, not done
+    response = client.post(base + "slet/", {**data, "confirmed": "1"})
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.status == EntryStatus.DELETED
@@ -484,7 +487,8 @@ def test_payment_through_the_page(caseworker_a, client_for, general_list, person
     today = timezone.localdate()
     expected = fees.payment_quote(entry=entry, years=1, paid_on=today).expected
     page = client.get(entry.get_absolute_url()).content.decode()
-    assert f'value="{expected}"' in page  # the form proposes the amount the service will want
+    # The form proposes the amount the service will want, in Danish notation (decimal comma).
+    assert f'value="{str(expected).replace(".", ",")}"' in page
     base = f"/ventelister/tilmelding/{entry.pk}/betaling/"
     data = {"payment-amount": str(expected), "payment-paid_on": today.isoformat(), "payment-years": "1"}
     assert client.post(base, data).status_code == 400  # no reason
