@@ -162,11 +162,15 @@ def approval_request_direct(
 def approved_person_ids(vacancy_id: int) -> set[int]:
     """Persons whose startbolig letting of this vacancy the kommune approved (R12.1; approved or
     lapsed), for the ranking to show (``letting.workflow.decisions_for``)."""
-    return set(
-        ApprovalRequest.objects.filter(
-            vacancy_id=vacancy_id, state__in=LETTING_ALLOWED_STATES, grounds__contains=["R12.1"]
-        ).values_list("person_id", flat=True)
-    )
+    # The grounds are read and tested here rather than with a JSON containment lookup, which
+    # SQLite (the embedded mode) does not have; a vacancy has a handful of requests at most.
+    return {
+        person_id
+        for person_id, grounds in ApprovalRequest.objects.filter(
+            vacancy_id=vacancy_id, state__in=LETTING_ALLOWED_STATES
+        ).values_list("person_id", "grounds")
+        if "R12.1" in (grounds or [])
+    }
 
 
 def lease_check(*, vacancy: Vacancy, person: Person, day: datetime.date) -> None:
