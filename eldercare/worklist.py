@@ -2,14 +2,13 @@
 ``EldercareConfig.ready``: elders on the general list whose plejebolig guarantee deadline (R16.1)
 is within the kommune's warning days (``EldercarePolicy.warning_days``, 14 without a policy) or
 has passed — a breach. One query over the rows of the guarantee dashboard
-(``selectors.guarantee_entries_for``), the policy in force read in a subquery."""
+(``selectors.guarantee_entries_for``), after the policies in force."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import DateField, ExpressionWrapper, F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import ngettext_lazy
 
 from housing import worklist
@@ -26,20 +25,22 @@ def _officer(scope: StaffScope) -> bool:
 
 
 def guarantee_deadlines(user, *, today: datetime.date) -> WorkCount:
-    warning_days = Coalesce(
-        Subquery(
-            EldercarePolicy.objects.filter(kommune_id=OuterRef("kommune_id"), valid_from__lte=today)
-            .order_by("-valid_from")
-            .values("warning_days")[:1]
-        ),
-        Value(DEFAULT_WARNING_DAYS),
+    # Each kommune's warning days are read first and turned into a cut-off date here: date plus
+    # integer is SQL that PostgreSQL has and SQLite (the embedded mode) does not, where it silently
+    # compared a number with the dates and found nothing. The policies are a few rows a kommune.
+    warning_days: dict[int, int] = {}
+    for kommune_id, days in (
+        EldercarePolicy.objects.filter(valid_from__lte=today)
+        .order_by("kommune_id", "valid_from")
+        .values_list("kommune_id", "warning_days")
+    ):
+        warning_days[kommune_id] = days  # the latest policy in force wins
+    near = ~Q(kommune_id__in=list(warning_days)) & Q(
+        deadline__lte=today + datetime.timedelta(days=DEFAULT_WARNING_DAYS)
     )
-    entries = (
-        guarantee_entries_for(user)
-        .filter(state=GuaranteeState.WAITING)
-        .annotate(warn_until=ExpressionWrapper(Value(today) + warning_days, output_field=DateField()))
-        .filter(deadline__lte=F("warn_until"))
-    )
+    for kommune_id, days in warning_days.items():
+        near |= Q(kommune_id=kommune_id, deadline__lte=today + datetime.timedelta(days=days))
+    entries = guarantee_entries_for(user).filter(near, state=GuaranteeState.WAITING)
     return worklist.aggregate(entries, date_field="deadline", today=today)
 
 

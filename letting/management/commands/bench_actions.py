@@ -15,6 +15,7 @@ apart — it is work the person does not wait for.
 from __future__ import annotations
 
 import datetime
+import re
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from django.utils import timezone
 from config.celery import background_jobs_drain, run_jobs_in_background
 
 TARGET_MS = 500
+FIRST = object()  # "the first choice the select offers"
+LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class _Forms(HTMLParser):
@@ -54,6 +57,7 @@ class _Forms(HTMLParser):
                     "action": a.get("action", ""),
                     "id": a.get("id", ""),
                     "fields": {},
+                    "options": {},
                     "submits": [],
                 }
                 self.forms.append(self._form)
@@ -67,6 +71,7 @@ class _Forms(HTMLParser):
             if kind in ("submit", "image"):
                 self._form["submits"].append((name, a.get("value", "")))
             elif kind in ("checkbox", "radio"):
+                self._form["options"].setdefault(name, []).append(a.get("value", "on"))
                 if "checked" in a:
                     fields.setdefault(name, []).append(a.get("value", "on"))
                 else:
@@ -77,8 +82,10 @@ class _Forms(HTMLParser):
             self._textarea = {"name": name, "text": ""}
         elif tag == "select" and name:
             self._select = {"name": name, "chosen": None, "first": None}
+            self._form["options"][name] = []
         elif tag == "option" and self._select is not None:
             value = a.get("value", "")
+            self._form["options"][self._select["name"]].append(value)
             if self._select["first"] is None and value:
                 self._select["first"] = value
             if "selected" in a:
@@ -136,10 +143,13 @@ class Browser:
             self.timings.append(Timing(action, self.role, elapsed, 0.0, len(queries)))
         return response.content.decode()
 
-    def submit(self, url: str, action: str, *, form: str = "", values: dict | None = None) -> str:
-        """Open ``url``, fill the POST form whose action (or id) contains ``form`` with ``values`` on
-        top of what the page offers, submit it and open the page the answer leads to."""
-        page = self.open(url)
+    def submit(
+        self, url: str, action: str, *, form: str = "", values: dict | None = None, page: str | None = None
+    ) -> str:
+        """Open ``url`` (or take the ``page`` already on screen), fill the POST form whose action
+        (or id) contains ``form`` with ``values`` on top of what the page offers — a value FIRST
+        picks a select's first choice — submit it and open the page the answer leads to."""
+        page = self.open(url) if page is None else page
         parser = _Forms()
         parser.feed(page)
         candidates = [f for f in parser.forms if not form or form in f["action"] or form == f["id"]]
@@ -148,6 +158,8 @@ class Browser:
         chosen = candidates[0]
         data = {name: list(v) for name, v in chosen["fields"].items() if v}
         for name, value in (values or {}).items():
+            if value is FIRST:
+                value = next(option for option in chosen["options"][name] if option)
             data[name] = value if isinstance(value, list) else [value]
         target = chosen["action"] or url
         with CaptureQueriesContext(connection) as queries:
@@ -165,7 +177,18 @@ class Browser:
         if response.status_code not in (200, 301, 302, 303) or (
             response.status_code == 200 and 'class="form-error-message' in content
         ):
-            raise CommandError(f"{self.role}: {action} was refused ({response.status_code}) at {target}")
+            said = [
+                re.sub(r"<[^>]+>", " ", text)
+                for text in re.findall(
+                    r'class="(?:form-error-message|alert-text)"[^>]*>(.*?)</(?:span|p)>\s*(?:</|$)',
+                    content,
+                    re.S,
+                )
+            ]
+            raise CommandError(
+                f"{self.role}: {action} was refused ({response.status_code}) at {target}: "
+                + "; ".join(" ".join(text.split()) for text in said if text.strip())
+            )
         self.timings.append(Timing(action, self.role, submit_ms, next_ms, len(queries)))
         return content
 
@@ -195,17 +218,18 @@ class Command(BaseCommand):
         }
         if len(users) < 4:
             raise CommandError("The demo users are missing: run manage.py seed_demo first.")
+        days = (
+            ("sagsbehandler", self._caseworker_day),
+            ("kommune", self._kommune_day),
+            ("revisor", self._auditor_day),
+            ("admin", self._admin_day),
+        )
         timings: list[Timing] = []
         drain_ms = []
         for round_number in range(options["rounds"]):
-            for day in (self._caseworker_day, self._kommune_day, self._admin_day):
-                browser = Browser(role=day.__name__.strip("_").removesuffix("_day"))
-                browser.client.force_login(
-                    users[
-                        {"caseworker": "sagsbehandler", "kommune": "kommune", "admin": "admin"}[browser.role]
-                    ],
-                    backend="django.contrib.auth.backends.ModelBackend",
-                )
+            for username, day in days:
+                browser = Browser(role=username)
+                browser.client.force_login(users[username], backend=LOGIN_BACKEND)
                 day(browser, round_number)
                 timings += browser.timings
                 started = time.perf_counter()
@@ -213,34 +237,169 @@ class Command(BaseCommand):
                 drain_ms.append((time.perf_counter() - started) * 1000)
         self._report(timings, drain_ms)
 
-    # --- The days ---------------------------------------------------------------------------------
+    # --- The days: each step as the browser does it -----------------------------------------------
 
     def _caseworker_day(self, browser: Browser, round_number: int) -> None:
-        browser.open(reverse("dashboard"), "Mine opgaver (start page)")
-        browser.open(reverse("letting:board"), "Ledige boliger (board)")
+        """Register an applicant; let a vacancy from the lists: open it, send offers, record the
+        answers, close the round, sign the lease."""
+        browser.open(reverse("dashboard"), "start page (Mine opgaver)")
+        browser.open(reverse("letting:board"), "board of vacancies")
+        tenant_ids = self._tenant_ids(browser.role)
         waiting_list = (
-            _model("waitinglists.WaitingList").objects.filter(is_active=True).order_by("pk").first()
+            _model("waitinglists.WaitingList")
+            .objects.filter(controller_id__in=tenant_ids, kind="general")
+            .order_by("pk")
+            .first()
         )
-        browser.open(reverse("waitinglists:list_overview", args=[waiting_list.pk]), "Venteliste (list page)")
-        self._register(browser, waiting_list, round_number)
-        self._let_a_vacancy(browser)
+        browser.open(reverse("waitinglists:list_overview", args=[waiting_list.pk]), "waiting list page")
+        browser.open(reverse("housing:person_search") + "?q=Hansen", "person search")
+        browser.submit(
+            reverse("waitinglists:entry_register", args=[waiting_list.pk]),
+            "registration (new person)",
+            form="register-form",
+            values={
+                "applicant": "new",
+                "cpr": f"0107{70 + round_number % 20:02d}{4100 + round_number:04d}",
+                "first_name": "Bench",
+                "last_name": f"Ansøger {round_number + 1}",
+                "address_line": "Testvej 1",
+                "postal_code": "8000",
+                "city": "Aarhus C",
+                "kommune": FIRST,
+            },
+        )
+        dwelling = self._free_dwelling(browser.role)
+        if dwelling is None:
+            raise CommandError("No family dwelling of the caseworker's organisation is free to open.")
+        page = browser.submit(
+            reverse("letting:vacancy_open"),
+            "open a vacancy",
+            form="vacancy-open-form",
+            values={
+                "dwelling": str(dwelling.pk),
+                "notice_date": _today().isoformat(),
+                "move_out_date": (_today() + datetime.timedelta(days=45)).isoformat(),
+            },
+        )
+        if "round-open-form" not in page:
+            raise CommandError(f"The vacancy for {dwelling} cannot be offered from the lists.")
+        page = browser.submit("", "send offers (open a round)", form="round-open-form", page=page)
+        answers = {}
+        parser = _Forms()
+        parser.feed(page)
+        form = next((f for f in parser.forms if f["id"] == "answers-form"), None)
+        if form is None:
+            raise CommandError("The round has no answers form: no candidates were offered the dwelling.")
+        answer_fields = [name for name in form["options"] if name.startswith("answers-answer_")]
+        for index, name in enumerate(answer_fields):
+            answers[name] = "accepted" if index == 0 else "declined"
+        page = browser.submit(
+            "", "record the answers (one form)", form="answers-form", values=answers, page=page
+        )
+        page = browser.submit("", "close the round", form="round-close-form", page=page)
+        if "lease-form" not in page:
+            raise CommandError("After the round no lease can be signed (the kommune's approval is needed?).")
+        browser.submit("", "sign the lease", form="lease-form", page=page)
 
     def _kommune_day(self, browser: Browser, round_number: int) -> None:
-        browser.open(reverse("dashboard"), "Mine opgaver (start page)")
-        browser.open(reverse("approvals:approval_queue"), "Godkendelser (queue)")
-        browser.open(reverse("eldercare:dashboard"), "Ældreboliger (guarantee dashboard)")
+        """Decide an approval request; offer a plejebolig under the guarantee and record the elder's
+        refusal; change a needs decision."""
+        browser.open(reverse("dashboard"), "start page (Mine opgaver)")
+        browser.open(reverse("approvals:approval_queue"), "approval queue")
+        browser.open(reverse("eldercare:dashboard"), "guarantee dashboard")
+        request = (
+            _model("approvals.ApprovalRequest")
+            .objects.filter(state="pending")
+            .order_by("deadline", "pk")
+            .first()
+        )
+        if request is not None:
+            browser.submit(
+                reverse("approvals:approval_detail", args=[request.pk]),
+                "approval decision",
+                form="approval-form",
+                values={"decision": "approve", "change_reason": "Godkendt efter gennemgang"},
+            )
+        vacancy = _model("eldercare.ElderVacancy").objects.filter(state="open").order_by("pk").first()
+        if vacancy is not None:
+            page = browser.submit(
+                reverse("eldercare:vacancy_detail", args=[vacancy.pk]),
+                "elder offer (plejebolig)",
+                form="offer-form",
+                values={
+                    "offer-change_reason": "Tilbud efter plejeboliggarantien",
+                    "offer-offer_not_ready_in_time": "on",
+                },
+            )
+            if "answer-form" in page:
+                browser.submit(
+                    "",
+                    "elder refuses the offer",
+                    form="answer-form",
+                    values={"answer-answer": "refused", "answer-change_reason": "Borgeren har sagt nej tak"},
+                    page=page,
+                )
+        decision = _model("eldercare.NeedDecision").objects.filter(state="in_force").order_by("pk").first()
+        if decision is not None:
+            browser.submit(
+                reverse("eldercare:need_change", args=[decision.pk]),
+                "needs decision (change)",
+                form="need-form",
+                values={"change_reason": "Ny vurdering efter hjemmebesøg"},
+            )
+
+    def _auditor_day(self, browser: Browser, round_number: int) -> None:
+        """Commit to the seed and draw lots for an advertised dwelling (R38.3), through the
+        confirmation step."""
+        browser.open(reverse("dashboard"), "start page (Mine opgaver)")
+        advert = _model("allocation.Advert").objects.filter(lottery__isnull=True).order_by("pk").first()
+        if advert is None:
+            return  # the demo world's one lottery was drawn in an earlier round
+        url = reverse("letting:advert_detail", args=[advert.vacancy_id])
+        page = browser.open(url)
+        if "commit-form" in page:
+            page = browser.submit(
+                url,
+                "commit to the lottery seed",
+                form="commit-form",
+                values={"commit-change_reason": "Seed forpligtet før lodtrækningen"},
+                page=page,
+            )
+        page = browser.submit(
+            url,
+            "draw lots (to the confirmation)",
+            form="draw-form",
+            values={"draw-change_reason": "Lodtrækning efter annoncering"},
+            page=page,
+        )
+        browser.submit(url, "draw lots (confirmed)", form="confirm-form", page=page)
 
     def _admin_day(self, browser: Browser, round_number: int) -> None:
-        browser.open(reverse("dashboard"), "Mine opgaver (start page)")
-        browser.open(reverse("letters:job_runs"), "Kørsler (job runs)")
+        browser.open(reverse("dashboard"), "start page (Mine opgaver)")
+        browser.open(reverse("letters:job_runs"), "job runs")
+        browser.open(reverse("admin:letters_jobschedule_changelist"), "job schedules (admin)")
 
-    # --- Steps ------------------------------------------------------------------------------------
+    def _tenant_ids(self, username: str) -> list[int]:
+        return list(
+            _model("housing.Membership")
+            .objects.filter(user__username=username)
+            .values_list("tenant_id", flat=True)
+        )
 
-    def _register(self, browser: Browser, waiting_list, round_number: int) -> None:
-        raise NotImplementedError
-
-    def _let_a_vacancy(self, browser: Browser) -> None:
-        raise NotImplementedError
+    def _free_dwelling(self, username: str):
+        """A family dwelling of the caseworker's organisation with no vacancy being let."""
+        return (
+            _model("housing.Dwelling")
+            .objects.filter(
+                department__organisation__tenant_id__in=self._tenant_ids(username),
+                kind="family",
+                lease_scope="",
+            )
+            .exclude(vacancies__state="open")
+            .exclude(department__letting_agreements__kind="advertising")
+            .order_by("?")
+            .first()
+        )
 
     # --- Report -----------------------------------------------------------------------------------
 
