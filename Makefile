@@ -7,6 +7,8 @@
 #   make check  - migrations up to date + Django's deploy checks with production settings
 #   make messages - update locale/*.po (da, en) and compile them
 #   make rules  - rewrite docs/rules.md (where each rule ID is implemented and tested)
+#   make bench-actions - a fresh embedded demo world (SQLite, jobs in the background thread) and the
+#                 time of every action of each role's day (manage.py bench_actions)
 #   make worker / make beat - Celery worker / scheduler (set REDIS_URL first)
 
 SHELL := /bin/bash
@@ -25,7 +27,7 @@ ARGS ?=
 TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help bootstrap services run test lint check messages rules worker beat benchmark
+.PHONY: help bootstrap services run test lint check messages rules worker beat benchmark bench-actions
 
 help:
 	@sed -n 's/^#   //p' $(MAKEFILE_LIST)
@@ -91,3 +93,12 @@ benchmark: bootstrap services
 	psql "$(dir $(BENCH_DATABASE_URL))postgres" -qc "CREATE DATABASE $(notdir $(BENCH_DATABASE_URL))"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(MANAGE) migrate -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(MANAGE) benchmark_letters --count $(BENCH_COUNT) --processes 2
+
+# Issue 15's figure: every action of a role's day within 500 ms on the demo data, in the embedded
+# mode a newcomer runs (make run): SQLite, jobs in the web process's background thread.
+BENCH_SQLITE := var/bench/actions.sqlite3
+bench-actions: bootstrap
+	mkdir -p var/bench && rm -f $(BENCH_SQLITE) $(BENCH_SQLITE)-wal $(BENCH_SQLITE)-shm
+	env -u REDIS_URL DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_SQLITE) $(MANAGE) migrate -v0
+	env -u REDIS_URL DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_SQLITE) $(MANAGE) seed_demo >/dev/null
+	env -u REDIS_URL DATABASE_URL=sqlite:///$(CURDIR)/$(BENCH_SQLITE) $(MANAGE) bench_actions --throwaway $(ARGS)

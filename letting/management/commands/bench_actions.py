@@ -31,7 +31,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from config.celery import background_jobs_drain, run_jobs_in_background
+from config.celery import background_jobs_busy_seconds, background_jobs_drain, run_jobs_in_background
 
 TARGET_MS = 500
 FIRST = object()  # "the first choice the select offers"
@@ -408,7 +408,7 @@ class Command(BaseCommand):
         for timing in timings:
             by_action.setdefault((timing.role, timing.action), []).append(timing)
         self.stdout.write(
-            f"{'role':<11}{'action':<44}{'n':>3}{'answer ms':>11}{'+ next page':>13}{'total p50':>11}"
+            f"{'role':<15}{'action':<44}{'n':>3}{'answer ms':>11}{'+ next page':>13}{'total p50':>11}"
             f"{'max':>8}{'queries':>9}  ≤ {TARGET_MS} ms"
         )
         slow = 0
@@ -417,13 +417,15 @@ class Command(BaseCommand):
             ok = max(totals) <= TARGET_MS
             slow += not ok
             self.stdout.write(
-                f"{role:<11}{action:<44}{len(rows):>3}{statistics.median(r.submit_ms for r in rows):>11.0f}"
+                f"{role:<15}{action:<44}{len(rows):>3}{statistics.median(r.submit_ms for r in rows):>11.0f}"
                 f"{statistics.median(r.next_ms for r in rows):>13.0f}{statistics.median(totals):>11.0f}"
                 f"{max(totals):>8.0f}{max(r.queries for r in rows):>9}  {'yes' if ok else 'NO'}"
             )
         self.stdout.write(
-            f"\nJobs the steps started, run after the answers in the background thread: "
-            f"{statistics.median(drain_ms):.0f} ms a day (median), not waited for by anyone."
+            f"\nJobs the steps started (letters rendered to PDF and dispatched) worked "
+            f"{background_jobs_busy_seconds() * 1000:.0f} ms in the background thread over the whole run; "
+            f"waiting for what was left of them after each day took {statistics.median(drain_ms):.0f} ms "
+            "(median). Nobody's page waited for them."
         )
         self.stdout.write(f"{len(by_action) - slow} of {len(by_action)} actions within {TARGET_MS} ms.")
 
