@@ -14,7 +14,10 @@ apart — it is work the person does not wait for.
 
 from __future__ import annotations
 
+import cProfile
 import datetime
+import io
+import pstats
 import re
 import statistics
 import time
@@ -131,6 +134,8 @@ class Browser:
     role: str
     client: Client = field(default_factory=Client)
     timings: list[Timing] = field(default_factory=list)
+    profile: str = ""  # the action whose submit is profiled (--profile)
+    profiles: list[str] = field(default_factory=list)
 
     def open(self, url: str, action: str | None = None) -> str:
         with CaptureQueriesContext(connection) as queries:
@@ -163,8 +168,13 @@ class Browser:
             data[name] = value if isinstance(value, list) else [value]
         target = chosen["action"] or url
         with CaptureQueriesContext(connection) as queries:
+            profiler = cProfile.Profile() if action == self.profile else None
             started = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
             response = self.client.post(target, data)
+            if profiler is not None:
+                profiler.disable()
             submit_ms = (time.perf_counter() - started) * 1000
             next_ms = 0.0
             if response.status_code in (301, 302, 303):
@@ -190,6 +200,10 @@ class Browser:
                 + "; ".join(" ".join(text.split()) for text in said if text.strip())
             )
         self.timings.append(Timing(action, self.role, submit_ms, next_ms, len(queries)))
+        if profiler is not None:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+            self.profiles.append(out.getvalue())
         return content
 
 
@@ -205,6 +219,9 @@ class Command(BaseCommand):
             "--throwaway", action="store_true", help="Confirm that the configured database may be changed."
         )
         parser.add_argument("--rounds", type=int, default=3, help="How many times to replay the days.")
+        parser.add_argument(
+            "--profile", default="", help="Print where the time of this action's submit goes."
+        )
 
     def handle(self, *args, **options):
         if not options["throwaway"]:
@@ -228,10 +245,12 @@ class Command(BaseCommand):
         drain_ms = []
         for round_number in range(options["rounds"]):
             for username, day in days:
-                browser = Browser(role=username)
+                browser = Browser(role=username, profile=options["profile"])
                 browser.client.force_login(users[username], backend=LOGIN_BACKEND)
                 day(browser, round_number)
                 timings += browser.timings
+                for profile in browser.profiles:
+                    self.stdout.write(profile)
                 started = time.perf_counter()
                 background_jobs_drain()
                 drain_ms.append((time.perf_counter() - started) * 1000)
