@@ -21,6 +21,14 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     directions. Used through :func:`housing.views.common.ordered` by every list view (with or
     without a FilterSet), on querysets as on lists of rows already built in Python."""
 
+    def build_choices(self, fields, labels):
+        # The columns are offered as sort links in the table's headers, with the page's own
+        # translated labels; django-filter's choices would only pass a made-up label per column
+        # ("Cvr", "Paid until") through gettext for a select no page shows.
+        return [(param, param) for param in fields.values()] + [
+            (f"-{param}", f"-{param}") for param in fields.values()
+        ]
+
     def requested(self, raw: str | None) -> list[str]:
         """The offered columns of a raw ?ordering= value (``"-name,junk"`` -> ``["-name"]``)."""
         wanted = []

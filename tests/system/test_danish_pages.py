@@ -81,6 +81,7 @@ SKIPPED = {
     "eldercare_public:kommune_csv": "download: CSV (open data)",
     "api:vacancy_ranking": "download: JSON (the API)",
     "api:schema": "download: the API's OpenAPI schema",
+    "housing:dwelling_picker": "download: JSON for the dwelling picker's search",
 }
 # The admin's delete confirmations are Django's page naming the object and the rows it takes with
 # it — the same names as the change pages, which are walked.
