@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from allocation.models import KommuneLettingDecision
 from approvals import services as approvals
+from eldercare.models import EldercarePolicy
 from housing import worklist
 from housing.audit import audited_save, system_user
 from housing.context_processors import menu_entries
@@ -120,6 +121,31 @@ def test_the_guarantee_deadlines_near_and_breached(
     assert item.overdue_count == 1
     assert item.link_id == "guarantee-dashboard-link"
     assert _items(odense_officer)["guarantee"].count == 1
+
+
+@pytest.mark.rule("R16.1")
+def test_a_kommune_s_own_warning_days_set_when_a_guarantee_deadline_is_near(kommune_officer, kommune_aarhus):
+    """The kommune's policy in force decides "near" (14 days without one); the latest policy in
+    force wins, a policy from tomorrow does not count yet."""
+    decisions = _guarantees(kommune_officer, kommune_aarhus, [41, 31, 21])
+    deadlines = sorted(d.guarantee_entry.deadline for d in decisions)
+    days_left = [(day - TODAY).days for day in deadlines]
+    assert 14 < days_left[0] < days_left[1] < days_left[2]
+    assert "guarantee" not in _items(kommune_officer)  # none within the 14 days of no policy
+    for valid_from, warning in (
+        (TODAY - 60 * DAY, 5),
+        (TODAY - 10 * DAY, days_left[1]),  # the policy in force: the two earliest are near
+        (TODAY + DAY, 60),  # not yet in force
+    ):
+        audited_save(
+            EldercarePolicy(kommune=kommune_aarhus, valid_from=valid_from, warning_days=warning),
+            actor=system_user(),
+            reason="Kommunens varselsfrist",
+        )
+    item = _items(kommune_officer)["guarantee"]
+    assert item.count == 2
+    assert item.due == deadlines[0]
+    assert item.overdue_count == 0
 
 
 def _batch(tenant, *, created: datetime.datetime | None = None) -> PrintBatch:
