@@ -453,7 +453,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 f"\nJobs the steps started (letters rendered to PDF and dispatched) worked "
-                f"{background_jobs_busy_seconds() * 1000:.0f} ms in the background thread over the whole run; "
+                f"{background_jobs_busy_seconds() * 1000:.0f} ms in the background thread in all; "
                 f"waiting for what was left of them after each day took {statistics.median(drain_ms):.0f} ms "
                 "(median). Nobody's page waited for them."
             )
