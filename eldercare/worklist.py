@@ -15,9 +15,9 @@ from housing import worklist
 from housing.scoping import StaffScope
 from housing.worklist import WorkCount, WorkKind
 
-from .models import EldercarePolicy, GuaranteeState
+from .models import GuaranteeState
 from .selectors import guarantee_entries_for
-from .services.guarantee import DEFAULT_WARNING_DAYS
+from .services.guarantee import DEFAULT_WARNING_DAYS, warning_days_by_kommune
 
 
 def _officer(scope: StaffScope) -> bool:
@@ -28,13 +28,7 @@ def guarantee_deadlines(user, *, today: datetime.date) -> WorkCount:
     # Each kommune's warning days are read first and turned into a cut-off date here: date plus
     # integer is SQL that PostgreSQL has and SQLite (the embedded mode) does not, where it silently
     # compared a number with the dates and found nothing. The policies are a few rows a kommune.
-    warning_days: dict[int, int] = {}
-    for kommune_id, days in (
-        EldercarePolicy.objects.filter(valid_from__lte=today)
-        .order_by("kommune_id", "valid_from")
-        .values_list("kommune_id", "warning_days")
-    ):
-        warning_days[kommune_id] = days  # the latest policy in force wins
+    warning_days = warning_days_by_kommune(today)
     near = ~Q(kommune_id__in=list(warning_days)) & Q(
         deadline__lte=today + datetime.timedelta(days=DEFAULT_WARNING_DAYS)
     )
