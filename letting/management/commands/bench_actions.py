@@ -23,7 +23,6 @@ import statistics
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -61,7 +60,6 @@ class _Forms(HTMLParser):
                     "id": a.get("id", ""),
                     "fields": {},
                     "options": {},
-                    "submits": [],
                 }
                 self.forms.append(self._form)
             return
@@ -71,26 +69,22 @@ class _Forms(HTMLParser):
         fields = self._form["fields"]
         if tag in ("input", "button") and name:
             kind = a.get("type", "text" if tag == "input" else "submit").lower()
-            if kind in ("submit", "image"):
-                self._form["submits"].append((name, a.get("value", "")))
-            elif kind in ("checkbox", "radio"):
+            if kind in ("checkbox", "radio"):
                 self._form["options"].setdefault(name, []).append(a.get("value", "on"))
                 if "checked" in a:
                     fields.setdefault(name, []).append(a.get("value", "on"))
                 else:
                     fields.setdefault(name, [])
-            elif kind not in ("button", "reset", "file"):
+            elif kind not in ("submit", "image", "button", "reset", "file"):  # no button is clicked
                 fields.setdefault(name, []).append(a.get("value", ""))
         elif tag == "textarea" and name:
             self._textarea = {"name": name, "text": ""}
         elif tag == "select" and name:
-            self._select = {"name": name, "chosen": None, "first": None}
+            self._select = {"name": name, "chosen": None}
             self._form["options"][name] = []
         elif tag == "option" and self._select is not None:
             value = a.get("value", "")
             self._form["options"][self._select["name"]].append(value)
-            if self._select["first"] is None and value:
-                self._select["first"] = value
             if "selected" in a:
                 self._select["chosen"] = value
 
@@ -462,7 +456,3 @@ class Command(BaseCommand):
 
 def _today() -> datetime.date:
     return timezone.localdate()
-
-
-def _path(url: str) -> str:
-    return urlsplit(url).path
