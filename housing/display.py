@@ -50,6 +50,7 @@ CODE_LABELS = {
     "lapsed": _("Lapsed"),
     "closed": _("Closed"),
     "warned": _("Warned"),
+    "rebuilt": _("Lists rebuilt"),
 }
 
 
@@ -77,6 +78,7 @@ COUNTERS = {
     "lapsed": ngettext_lazy("%(count)s lapsed", "%(count)s lapsed", "count"),
     "closed": ngettext_lazy("%(count)s closed", "%(count)s closed", "count"),
     "warned": ngettext_lazy("%(count)s warned", "%(count)s warned", "count"),
+    "rebuilt": ngettext_lazy("%(count)s list rebuilt", "%(count)s lists rebuilt", "count"),
 }
 
 

@@ -266,6 +266,7 @@ def _restore_reference_data(request) -> None:
     import_module("letters.migrations.0002_seed_templates_and_schedules").seed(apps, None)
     import_module("letters.migrations.0003_fee_letters_name_the_fee").add_version(apps, None)
     import_module("waitinglists.migrations.0003_fee_cycle_schedules").seed(apps, None)
+    import_module("waitinglists.migrations.0013_queue_schedules").seed(apps, None)
     import_module("allocation.migrations.0003_letting_letters_and_schedules").seed(apps, None)
     import_module("eldercare.migrations.0003_elder_letters_and_schedule").seed(apps, None)
     import_module("eldercare.migrations.0005_specific_list_letters_and_jobs").seed(apps, None)

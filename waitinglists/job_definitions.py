@@ -1,9 +1,10 @@
-"""The yearly fee cycle (R3.3) as daily jobs: charge the update fee, remind, delete.
+"""The yearly fee cycle (R3.3) as daily jobs: charge the update fee, remind, delete; and the jobs
+that keep the queue positions cheap to read (``waitinglists.queue``).
 
 Each job acts as the system user and asks its service for today's work; the services are
 idempotent, so a job run twice on the same day (a redelivered task, a manual run) does nothing
 the second time. Schedules: ``waitinglists/migrations/0003_fee_cycle_schedules.py`` (editable in
-the admin).
+the admin); the queue jobs': ``0013_queue_schedules.py``.
 """
 
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from letters.jobs import JobProgress, job
 
+from . import queue
 from .services import fees
 
 
@@ -41,3 +43,24 @@ def fee_remind(progress: JobProgress) -> None:
 )
 def fee_delete(progress: JobProgress) -> None:
     progress.count("deleted", fees.fee_cycle_delete(today=timezone.localdate(), progress=progress))
+
+
+@job(
+    "waitinglists.queue_refresh",
+    label=_("Fold the queue changes of busy lists into their positions"),
+    description=_(
+        "Rebuilds the kept queue positions of every list that has gathered many changes since its last "
+        "rebuild, so a page reads a place in line with a few index reads. Positions are exact either way."
+    ),
+)
+def queue_refresh(progress: JobProgress) -> None:
+    progress.count("rebuilt", queue.refresh())
+
+
+@job(
+    "waitinglists.queue_rebuild",
+    label=_("Rebuild the queue positions of every list"),
+    description=_("Rebuilds the kept queue positions and counts of every waiting list (nightly)."),
+)
+def queue_rebuild(progress: JobProgress) -> None:
+    progress.count("rebuilt", queue.rebuild_all())

@@ -24,7 +24,7 @@ from housing.models import Dwelling, DwellingKind
 from letters import services as letters
 from letters.models import Letter
 
-from . import rules
+from . import queue, rules
 from .models import Entry, EntryStatus, LettingRecord
 
 DepartmentWish = Entry.departments.through
@@ -45,9 +45,11 @@ def _ahead(entry: Entry, prefix: str = "") -> Q:
 
 def list_position(entry: Entry) -> int | None:
     """1-based place among the active entries of the list; None when the entry is not active.
-    One query."""
+    One query: the place the database keeps (``waitinglists.queue``), or else a count."""
     if entry.status != EntryStatus.ACTIVE:
         return None
+    if queue.kept():
+        return queue.place_of(entry)
     ahead = (
         Entry.objects.filter(waiting_list_id=entry.waiting_list_id, status=EntryStatus.ACTIVE)
         .filter(_ahead(entry))

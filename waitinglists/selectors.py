@@ -9,6 +9,7 @@ administrator is not a reason to read the lists' applicants.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.db.models import (
     Case,
@@ -28,6 +29,7 @@ from django.utils import timezone
 from housing import cpr, permissions, scoping
 from housing.models import Department, Person
 
+from . import queue
 from .models import ChargeState, Entry, EntryStatus, FeeCharge, KeepSeniorityRight, Payment, WaitingList
 from .services.seniority import keep_window
 
@@ -55,35 +57,73 @@ def _month_start(today: datetime.date) -> datetime.date:
     return today.replace(day=1)
 
 
-def with_counts(queryset: QuerySet[WaitingList], *, today: datetime.date | None = None):
-    """Active, passive, in fee arrears and new this month — for every list in ONE query
-    (conditional aggregates over the entries, and their charges for the arrears)."""
+def with_counts(lists: Iterable[WaitingList], *, today: datetime.date | None = None) -> list[WaitingList]:
+    """Active, passive, in fee arrears and new this month for every list, as attributes
+    (``active_count`` …), in four queries whatever the lists' sizes: the active and passive counts
+    kept by the database (``waitinglists.queue``), one GROUP BY over the open fee charges past due,
+    one over this month's registrations (``entry_registered_idx``)."""
+    lists = list(lists)
     today = today or timezone.localdate()
-    not_deleted = ~Q(entries__status=EntryStatus.DELETED)
-    return queryset.annotate(
-        active_count=Count("entries", filter=Q(entries__status=EntryStatus.ACTIVE), distinct=True),
-        passive_count=Count("entries", filter=Q(entries__status=EntryStatus.PASSIVE), distinct=True),
-        arrears_count=Count(
-            "entries",
-            filter=not_deleted
-            & Q(entries__charges__state__in=ARREARS_STATES, entries__charges__due_date__lt=today),
-            distinct=True,
-        ),
-        new_count=Count(
-            "entries", filter=not_deleted & Q(entries__registered_on__gte=_month_start(today)), distinct=True
-        ),
+    ids = [waiting_list.pk for waiting_list in lists]
+    statuses = _status_counts(ids)
+    arrears = dict(
+        Entry.objects.filter(waiting_list_id__in=ids)
+        .exclude(status=EntryStatus.DELETED)
+        .filter(charges__state__in=ARREARS_STATES, charges__due_date__lt=today)
+        .order_by()
+        .values("waiting_list_id")
+        .annotate(n=Count("id", distinct=True))
+        .values_list("waiting_list_id", "n")
     )
+    new = dict(
+        Entry.objects.filter(waiting_list_id__in=ids, registered_on__gte=_month_start(today))
+        .exclude(status=EntryStatus.DELETED)
+        .order_by()
+        .values("waiting_list_id")
+        .annotate(n=Count("id"))
+        .values_list("waiting_list_id", "n")
+    )
+    for waiting_list in lists:
+        counts = statuses[waiting_list.pk]
+        waiting_list.active_count = counts[EntryStatus.ACTIVE]
+        waiting_list.passive_count = counts[EntryStatus.PASSIVE]
+        waiting_list.arrears_count = arrears.get(waiting_list.pk, 0)
+        waiting_list.new_count = new.get(waiting_list.pk, 0)
+    return lists
+
+
+def _status_counts(list_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Active and passive entries per list now: kept by the database where it can
+    (``queue.status_counts``), else counted in one GROUP BY."""
+    if queue.kept():
+        return queue.status_counts(list_ids)
+    counts = {pk: {EntryStatus.ACTIVE: 0, EntryStatus.PASSIVE: 0} for pk in list_ids}
+    rows = (
+        Entry.objects.filter(
+            waiting_list_id__in=list_ids, status__in=(EntryStatus.ACTIVE, EntryStatus.PASSIVE)
+        )
+        .order_by()
+        .values_list("waiting_list_id", "status")
+        .annotate(n=Count("id"))
+    )
+    for list_id, status, n in rows:
+        counts[list_id][status] = n
+    return counts
 
 
 def list_overview(*, user) -> QuerySet[WaitingList]:
-    return with_counts(lists_for(user=user).select_related("controller", "organisation")).order_by(
-        "controller__name", "kind", "name"
+    """The user's lists (``with_counts`` adds the figures the page shows)."""
+    return (
+        lists_for(user=user)
+        .select_related("controller", "organisation")
+        .order_by("controller__name", "kind", "name")
     )
 
 
 def list_detail(*, user, pk: int) -> WaitingList:
     """One list with its counts. Raises ``WaitingList.DoesNotExist`` outside the user's scope."""
-    return with_counts(lists_for(user=user).select_related("controller", "organisation")).get(pk=pk)
+    waiting_list = lists_for(user=user).select_related("controller", "organisation").get(pk=pk)
+    return with_counts([waiting_list])[0]
 
 
 def list_departments(waiting_list: WaitingList) -> QuerySet[Department]:
@@ -113,10 +153,11 @@ def _arrears(today: datetime.date) -> Exists:
     )
 
 
-def _position() -> Case:
-    """Place in the list's queue (1 = next), as ``waitinglists.positions.list_position``: the
-    active entries ahead — those preceding under R9.4 first, then an earlier (seniority date, id).
-    Passive and deleted entries have no place. A correlated count on the queue index."""
+def _counted_position() -> Case:
+    """Place in the list's queue (1 = next) counted per row — for databases that do not keep
+    places (``queue.kept()``; SQLite in the embedded demo): the active entries ahead, those
+    preceding under R9.4 first, then an earlier (seniority date, id). Passive and deleted entries
+    have no place."""
     earlier = Q(seniority_date__lt=OuterRef("seniority_date")) | Q(
         seniority_date=OuterRef("seniority_date"), id__lt=OuterRef("id")
     )
@@ -139,21 +180,45 @@ def _position() -> Case:
 
 
 def list_entries(*, user, waiting_list: WaitingList, today: datetime.date | None = None) -> QuerySet[Entry]:
-    """The list's entries in queue order (seniority date, id), with arrears and position, for the
-    search table: person and wanted departments come along, so a page costs fixed queries."""
+    """The list's entries in queue order, narrow — scope, list and the arrears flag the search
+    filters on — so a page's ids come from an index-only scan (``entry_list_page_idx``) however
+    deep the page. ``entry_rows`` loads the full rows of one page."""
     today = today or timezone.localdate()
     return (
         entries_for(user=user)
         .filter(waiting_list=waiting_list)
-        .select_related("person")
-        .prefetch_related(Prefetch("departments", queryset=Department.objects.order_by("number")))
         .annotate(in_arrears=_arrears(today))
         .order_by(*QUEUE_ORDER)
     )
 
 
+def list_page_seek(waiting_list: WaitingList):
+    """``seek(offset, limit)`` for the list page of all living entries in queue order: the ids
+    at those rows from the kept order (``queue.page_ids``), or None where the database keeps no
+    order (then the page reads with OFFSET)."""
+    if not queue.kept():
+        return None
+    return lambda offset, limit: queue.page_ids(waiting_list.pk, offset, limit)
+
+
+def entry_rows(ids: list[int], *, today: datetime.date | None = None) -> list[Entry]:
+    """The rows of one list page (ids from ``list_entries``, so already in the user's scope): the
+    person, the wanted departments, the arrears flag and the place — a fixed number of queries."""
+    today = today or timezone.localdate()
+    return list(
+        with_positions(
+            Entry.objects.filter(pk__in=ids)
+            .select_related("person")
+            .prefetch_related(Prefetch("departments", queryset=Department.objects.order_by("number")))
+            .annotate(in_arrears=_arrears(today))
+        )
+    )
+
+
 def with_positions(queryset: QuerySet[Entry]) -> QuerySet[Entry]:
-    return queryset.annotate(position=_position())
+    """Each entry's place on its list (``position``; None unless active): kept by the database
+    (``waitinglists.queue``, two index probes a row) or, where it is not, counted."""
+    return queryset.annotate(position=queue.position_expression() if queue.kept() else _counted_position())
 
 
 def queue_positions(waiting_list: WaitingList) -> dict[int, int]:

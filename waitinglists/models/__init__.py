@@ -1,5 +1,6 @@
 from .fees import ChargeKind, ChargeState, FeeCharge, FeeSchedule, Payment, PaymentSource
 from .lists import DeletionReason, EducationLevel, Entry, EntryStatus, ListKind, SeniorityBasis, WaitingList
+from .queue import ListTally, QueueChange, QueueSnapshot
 from .seniority import (
     KeepRule,
     KeepSeniorityRight,
@@ -23,8 +24,11 @@ __all__ = [
     "KeepSeniorityRight",
     "LettingRecord",
     "ListKind",
+    "ListTally",
     "Payment",
     "PaymentSource",
+    "QueueChange",
+    "QueueSnapshot",
     "SchemeKind",
     "SeniorityBasis",
     "SeniorityScheme",

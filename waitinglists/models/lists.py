@@ -203,7 +203,11 @@ class Entry(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+"
     )
-    history = HistoricalRecords(m2m_fields=[departments])
+    # The person's "first name(s) last name", kept by the database (a trigger on the person and on
+    # the entry, migration 0014) so a name search on a list reads one trigram index over the list's
+    # entries (``waitinglists.filters``, ``entry_search_name_trgm_idx``). Derived, so not in history.
+    search_name = models.TextField(editable=False, default="")
+    history = HistoricalRecords(m2m_fields=[departments], excluded_fields=["search_name"])
 
     class Meta:
         verbose_name = _("waiting-list entry")
@@ -233,6 +237,33 @@ class Entry(models.Model):
             models.Index(
                 fields=["waiting_list", "status", "listed_before_seniority_scheme", "seniority_date", "id"],
                 name="entry_r94_queue_idx",
+            ),
+            # A list page in queue order, read as an index-only scan however deep the page
+            # (``selectors.list_page``): the list's living entries in the order of QUEUE_ORDER, with
+            # the columns the page's scoped filter reads.
+            models.Index(
+                fields=["waiting_list", "-listed_before_seniority_scheme", "seniority_date", "id"],
+                include=["status", "controller"],
+                name="entry_list_page_idx",
+                condition=~Q(status="deleted"),
+            ),
+            # "New this month" on the lists overview: one range of this month's registrations.
+            models.Index(
+                fields=["registered_on"], include=["waiting_list", "status"], name="entry_registered_idx"
+            ),
+            # The place per wanted department (positions.wish_positions) reads, for every wish of the
+            # department, the entry's list, status, place and rooms: from this index, not the rows.
+            models.Index(
+                fields=["id"],
+                include=[
+                    "waiting_list",
+                    "status",
+                    "listed_before_seniority_scheme",
+                    "seniority_date",
+                    "rooms_min",
+                    "rooms_max",
+                ],
+                name="entry_wish_count_idx",
             ),
             models.Index(fields=["controller", "status"], name="entry_controller_idx"),
             models.Index(fields=["status", "paid_until"], name="entry_fee_idx"),

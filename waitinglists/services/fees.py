@@ -66,7 +66,7 @@ from letters import selectors as letters_selectors
 from letters import services as letters
 from letters.formatting import letter_amount, letter_date
 
-from .. import rules
+from .. import queue, rules
 from ..models import (
     ChargeKind,
     ChargeState,
@@ -782,6 +782,9 @@ def fee_cycle_delete(*, today: datetime.date, progress=None) -> int:
         deleted += len(entries)
     if deleted:
         letters.request_dispatch()
+        # A yearly run deletes thousands at once: fold them into the kept positions now rather
+        # than have every list page sum them until the next refresh.
+        queue.refresh()
     return deleted
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -9,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from housing import csv_export
-from housing.views.common import ordered, paginate
+from housing.models import Department
+from housing.paging import COUNT_CAP, DeferredJoinPaginator
+from housing.views.common import PAGE_SIZE, ordered
 
 from .. import selectors
 from ..filters import EntryFilter
@@ -17,8 +20,8 @@ from ..models import EntryStatus
 from .common import require_list_write, waiting_list_or_404
 
 # Sortable columns (housing.views.common.ordered). "position" is the queue order itself
-# (selectors.QUEUE_ORDER). The position shown is each entry's own place on the list (an annotation
-# of selectors.with_positions, computed per entry), so it stays right whatever the rows are sorted by.
+# (selectors.QUEUE_ORDER). The position shown is each entry's own place on the list
+# (selectors.with_positions, kept by the database), so it stays right whatever the rows are sorted by.
 LIST_COLUMNS = (
     ("name", "name"),
     ("kind", "kind"),
@@ -43,20 +46,27 @@ def lists(request):
     return render(
         request,
         "waitinglists/list_list.html",
-        {"lists": ordered(request, selectors.list_overview(user=request.user), LIST_COLUMNS)},
+        {
+            "lists": ordered(
+                request, selectors.with_counts(selectors.list_overview(user=request.user)), LIST_COLUMNS
+            )
+        },
     )
 
 
 def _filtered(request, waiting_list):
+    """The filter form and the matching rows (narrow, in queue order), and whether a filter
+    narrowed them (else they are the list's active and passive entries, whose number is kept)."""
     queryset = selectors.list_entries(user=request.user, waiting_list=waiting_list)
     filterset = EntryFilter(
-        request.GET or None, queryset=queryset, departments=selectors.list_departments(waiting_list)
+        request.GET or None,
+        queryset=queryset,
+        departments=selectors.list_departments(waiting_list),
     )
     if filterset.is_bound and filterset.is_valid():
-        rows = filterset.qs
-    else:
-        rows = queryset.exclude(status=EntryStatus.DELETED)  # the default: active and passive
-    return filterset, rows
+        narrowed = any(value not in (None, "") for value in filterset.form.cleaned_data.values())
+        return filterset, filterset.qs, narrowed
+    return filterset, queryset.exclude(status=EntryStatus.DELETED), False  # the default: active and passive
 
 
 @require_GET
@@ -64,8 +74,20 @@ def list_overview(request, pk: int):
     """One list: its counts and the entry search, in queue order (or sorted by a column), a page
     of housing.views.common.PAGE_SIZE at a time."""
     waiting_list = waiting_list_or_404(request, pk)
-    filterset, rows = _filtered(request, waiting_list)
-    page_obj = paginate(request, selectors.with_positions(ordered(request, rows, ENTRY_COLUMNS)))
+    filterset, rows, narrowed = _filtered(request, waiting_list)
+    rows = ordered(request, rows, ENTRY_COLUMNS)
+    in_queue_order = not narrowed and rows.query.order_by == selectors.QUEUE_ORDER
+    paginator = DeferredJoinPaginator(
+        rows,
+        PAGE_SIZE,
+        load=selectors.entry_rows,
+        # Unfiltered: the active and passive counts the page shows anyway; a search: capped.
+        count=None if narrowed else waiting_list.active_count + waiting_list.passive_count,
+        count_cap=COUNT_CAP if narrowed else None,
+        # The whole list in queue order: its pages are found in the kept order, not by OFFSET.
+        seek=selectors.list_page_seek(waiting_list) if in_queue_order else None,
+    )
+    page_obj = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "waitinglists/list_overview.html",
@@ -85,7 +107,10 @@ def entry_export(request, pk: int):
     list is not a read of one person's data, so nothing is logged per person; it takes write rights."""
     waiting_list = waiting_list_or_404(request, pk)
     require_list_write(request, waiting_list)
-    _filterset, rows = _filtered(request, waiting_list)
+    _filterset, rows, _narrowed = _filtered(request, waiting_list)
+    rows = rows.select_related("person").prefetch_related(
+        Prefetch("departments", queryset=Department.objects.order_by("number"))
+    )
     positions = selectors.queue_positions(waiting_list)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

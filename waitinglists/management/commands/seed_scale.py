@@ -1,6 +1,13 @@
-"""``manage.py seed_scale --persons N [--organisations K] [--reset]``: a large data set for
-measuring the waiting lists at the size of a big Danish city (1,000,000 persons, ~2.5 entries
-each), built in minutes with PostgreSQL ``COPY``.
+"""``manage.py seed_scale --persons N [--organisations K] [--shared-list S] [--reset]``: a large
+data set for measuring the waiting lists at the size of a big Danish city (1,000,000 persons, ~2.5
+entries each), built in minutes with PostgreSQL ``COPY``.
+
+With ``--shared-list S`` the København organisations share one general list (*fælles venteliste*,
+§ 3, stk. 2 — R3.2) the size of Copenhagen's: a shared-list association "Skala Fælles venteliste
+København" controls it, S of the N persons stand on it (one entry each, wishing the member
+organisations' departments), and the member organisations keep their own internal and youth
+lists but no general list of their own. ``seed_scale --persons 1000000 --shared-list 500000`` is
+the set issue 16's page figures are measured on (``manage.py bench_pages``).
 
 K organisations ("Skala Boligselskab NN", the marker ``--reset`` looks for) in four kommuner,
 each with five departments of twenty dwellings, a general list, an internal list (smaller) and a
@@ -33,6 +40,7 @@ from housing.models import (
     Kommune,
     NumberSeries,
     Person,
+    SharedListAssociation,
     Tenant,
 )
 from housing.services import reserve_numbers
@@ -45,6 +53,7 @@ from waitinglists.models import (
     SeniorityBasis,
     WaitingList,
 )
+from waitinglists.queue import rebuild_all
 from waitinglists.services.registration import payment_reference
 
 from .import_waitinglist import LIST_NAMES, BulkWriter
@@ -57,6 +66,7 @@ KOMMUNER = {"0751": ("8000", "Aarhus C"), "0461": ("5000", "Odense C"), "0101": 
 DEPARTMENTS_PER_ORGANISATION = 5
 DWELLINGS_PER_DEPARTMENT = 20
 TODAY = datetime.date(2026, 1, 1)
+SHARED_KOMMUNE = "0101"  # København: its organisations share the --shared-list list
 STREETS = ("Skovvej", "Parkvej", "Engvej", "Møllevej", "Kirkevej", "Søndergade", "Vestergade", "Nørregade")
 
 
@@ -78,13 +88,26 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--persons", type=int, required=True)
         parser.add_argument("--organisations", type=int, default=40)
+        parser.add_argument(
+            "--shared-list",
+            type=int,
+            default=0,
+            help="Persons (of --persons) on one general list shared by the København organisations.",
+        )
         parser.add_argument("--reset", action="store_true", help="Delete earlier scale data first.")
 
     def handle(self, *args, persons: int, organisations: int, reset: bool, **options) -> None:
+        shared = options["shared_list"]
         if connection.vendor != "postgresql":
             raise CommandError("seed_scale needs PostgreSQL (it loads the data with COPY).")
         if persons < 1 or organisations < 1:
             raise CommandError("--persons and --organisations must be positive.")
+        if not 0 <= shared < persons:
+            raise CommandError("--shared-list must be at least 0 and less than --persons.")
+        if shared and organisations < len(KOMMUNER):
+            raise CommandError(
+                f"--shared-list needs at least {len(KOMMUNER)} organisations (one in København)."
+            )
         self.timings: list[tuple[str, float]] = []
         self.rng = random.Random(SEED)
         started = time.monotonic()
@@ -97,13 +120,18 @@ class Command(BaseCommand):
             with self._phase("register (organisations, departments, dwellings, lists)"):
                 self.system = system_user()
                 self.writer = BulkWriter(user_id=self.system.pk, reason=REASON)
-                orgs = self._register(organisations)
-            counts = self._split(persons, len(orgs))
+                orgs = self._register(organisations, shared=bool(shared))
+                shared_block = self._register_shared_list(orgs) if shared else None
+            counts = self._split(persons - shared, len(orgs))
             self._skip_foreign_key_triggers()
             self.totals = {"persons": 0, "entries": 0, "wishes": 0, "encrypt_s": 0.0}
             with self._phase("persons, entries, wishes and their history (COPY)"):
                 for org, count in zip(orgs, counts, strict=True):
                     self._seed_organisation(org, count)
+                if shared_block:
+                    self._seed_organisation(shared_block, shared)
+            with self._phase("queue positions and list counts (waitinglists.queue)"):
+                rebuild_all()
         with self._phase("VACUUM ANALYZE" if not connection.in_atomic_block else "ANALYZE"):
             self._analyze()
         self._report(time.monotonic() - started)
@@ -133,6 +161,8 @@ class Command(BaseCommand):
         data set is synthetic, so its removal is not an audited change)."""
         tenant_ids = list(
             HousingOrganisation.objects.filter(name__startswith=MARKER).values_list("tenant_id", flat=True)
+        ) + list(
+            SharedListAssociation.objects.filter(name__startswith=MARKER).values_list("tenant_id", flat=True)
         )
         if not tenant_ids:
             return
@@ -161,6 +191,8 @@ class Command(BaseCommand):
             "(SELECT id FROM housing_housingorganisation WHERE tenant_id = ANY(%(t)s))",
             "DELETE FROM housing_historicalhousingorganisation WHERE tenant_id = ANY(%(t)s)",
             "DELETE FROM housing_housingorganisation WHERE tenant_id = ANY(%(t)s)",
+            "DELETE FROM housing_historicalsharedlistassociation WHERE tenant_id = ANY(%(t)s)",
+            "DELETE FROM housing_sharedlistassociation WHERE tenant_id = ANY(%(t)s)",
             "DELETE FROM housing_historicaltenant WHERE id = ANY(%(t)s)",
             "DELETE FROM housing_tenant WHERE id = ANY(%(t)s)",
         ]
@@ -170,7 +202,7 @@ class Command(BaseCommand):
 
     # --- The register ------------------------------------------------------------------------
 
-    def _register(self, count: int) -> list[dict]:
+    def _register(self, count: int, *, shared: bool = False) -> list[dict]:
         kommuner = {k.code: k for k in Kommune.objects.filter(code__in=KOMMUNER)}
         if len(kommuner) != len(KOMMUNER):
             raise CommandError("The kommuner are missing; run `manage.py migrate` first.")
@@ -205,7 +237,7 @@ class Command(BaseCommand):
                 for d in range(1, DEPARTMENTS_PER_ORGANISATION + 1)
             ]
             departments += org_departments
-            orgs.append({"org": org, "tenant_id": tenant.pk, "departments": org_departments})
+            orgs.append({"org": org, "tenant_id": tenant.pk, "departments": org_departments, "kommune": code})
         bulk_create_with_history(
             departments, Department, batch_size=500, default_user=self.system, default_change_reason=REASON
         )
@@ -243,6 +275,7 @@ class Command(BaseCommand):
                     reason=REASON,
                 ).pk
                 for kind, template in LIST_NAMES.items()
+                if not (shared and kind == ListKind.GENERAL and entry["kommune"] == SHARED_KOMMUNE)
             }
             audited_save(
                 FeeSchedule(
@@ -257,6 +290,51 @@ class Command(BaseCommand):
                 reason=REASON,
             )
         return orgs
+
+    def _register_shared_list(self, orgs: list[dict]) -> dict:
+        """R3.2: the København organisations join one shared general list (``_register`` gave them
+        no general list of their own); their persons stand on their internal and youth lists."""
+        members = [o for o in orgs if o["kommune"] == SHARED_KOMMUNE]
+        name = f"{MARKER}Fælles venteliste København"
+        tenant = audited_save(
+            Tenant(kind=Tenant.Kind.ASSOCIATION, name=name), actor=self.system, reason=REASON
+        )
+        association = audited_save(
+            SharedListAssociation(name=name, tenant=tenant), actor=self.system, reason=REASON
+        )
+        for member in members:
+            org = member["org"]
+            org.shared_list = association
+            audited_save(org, actor=self.system, reason=REASON)
+        shared_list = audited_save(
+            WaitingList(
+                controller_id=tenant.pk,
+                organisation=None,
+                kind=ListKind.GENERAL,
+                name=name,
+            ),
+            actor=self.system,
+            reason=REASON,
+        )
+        audited_save(
+            FeeSchedule(
+                controller_id=tenant.pk,
+                valid_from=datetime.date(2020, 1, 1),
+                registration_fee=Decimal("200.00"),
+                update_fee=Decimal("150.00"),
+                due_month=2,
+                due_day=1,
+            ),
+            actor=self.system,
+            reason=REASON,
+        )
+        return {
+            "org": members[0]["org"],
+            "tenant_id": tenant.pk,
+            "lists": {ListKind.GENERAL: shared_list.pk},
+            "department_ids": [pk for member in members for pk in member["department_ids"]],
+            "kommune": SHARED_KOMMUNE,
+        }
 
     def _split(self, persons: int, organisations: int) -> list[int]:
         """A few large organisations and many small ones (weights 1/√rank)."""
@@ -322,17 +400,20 @@ class Command(BaseCommand):
                 kinds.append(ListKind.INTERNAL)
             if age <= 30 and rng.random() < 0.9:
                 kinds.append(ListKind.YOUTH)
-            plans.append((born, kinds))
+            # A member of the shared list has no general list of its own (its applicants stand on
+            # the shared one, another controller's); the shared list has nothing but the general.
+            kinds = [k for k in kinds if k in lists] or [next(iter(lists))]
+            plans.append((born, kinds, f"{first_name} {last_name}"))
         person_ids, _ = self.writer.insert(Person, persons)
         self.totals["encrypt_s"] += encrypt_seconds
 
         entries, wishes = [], []
         first_reference = reserve_numbers(
-            tenant_id=tenant_id, series="payment", count=sum(len(k) for _b, k in plans)
+            tenant_id=tenant_id, series="payment", count=sum(len(k) for _b, k, _n in plans)
         )
         reference = first_reference
         earliest = datetime.date(1995, 1, 1)
-        for person_id, (born, kinds) in zip(person_ids, plans, strict=True):
+        for person_id, (born, kinds, search_name) in zip(person_ids, plans, strict=True):
             start = max(earliest, datetime.date(born.year + 16, 1, 1))
             span = (TODAY - start).days
             for kind in kinds:
@@ -363,6 +444,8 @@ class Command(BaseCommand):
                         "payment_reference": payment_reference(controller_id=tenant_id, number=reference),
                         "rooms_min": rooms_min,
                         "rooms_max": rooms_min + rng.randint(0, 2),
+                        # What the database's trigger would set (COPY here runs without triggers).
+                        "search_name": search_name,
                         "created_by_id": self.system.pk,
                     }
                 )
