@@ -31,6 +31,8 @@ LIST_COLUMNS = (
     ("arrears_count", "arrears"),
     ("new_count", "new"),
 )
+# Above this many living entries a whole list is shown in queue order only (see list_overview).
+SORTABLE_LIMIT = 10_000
 ENTRY_COLUMNS = (
     (("-listed_before_seniority_scheme", "seniority_date", "id"), "position"),
     ("person__applicant_number", "applicant_number"),
@@ -75,7 +77,11 @@ def list_overview(request, pk: int):
     of housing.views.common.PAGE_SIZE at a time."""
     waiting_list = waiting_list_or_404(request, pk)
     filterset, rows, narrowed = _filtered(request, waiting_list)
-    rows = ordered(request, rows, ENTRY_COLUMNS)
+    # A whole list this long is read in queue order; another column's order would sort every
+    # entry on each page (a second on a 500,000-entry list), so it applies to a search's matches.
+    sortable = narrowed or waiting_list.active_count + waiting_list.passive_count <= SORTABLE_LIMIT
+    if sortable:
+        rows = ordered(request, rows, ENTRY_COLUMNS)
     in_queue_order = not narrowed and rows.query.order_by == selectors.QUEUE_ORDER
     paginator = DeferredJoinPaginator(
         rows,
@@ -96,6 +102,8 @@ def list_overview(request, pk: int):
             "filter": filterset,
             "page_obj": page_obj,
             "can_write": selectors.can_write_list(request.user, waiting_list),
+            "sortable": sortable,
+            "sortable_limit": SORTABLE_LIMIT,
             "export_query": request.GET.urlencode(),
         },
     )

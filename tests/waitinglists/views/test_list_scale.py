@@ -128,3 +128,21 @@ def test_the_name_searches_can_use_their_trigram_indexes(org_a):
         assert (
             "person_full_name_trgm_idx" in Person.objects.filter(name_search.name_matches("hansen")).explain()
         )
+
+
+def test_a_long_whole_list_is_shown_in_queue_order_and_a_search_can_be_sorted(
+    client_for, caseworker_a, long_list, monkeypatch
+):
+    """Above the limit the whole list keeps queue order (no column sort links, a hint); the
+    matches of a search can still be sorted by any column."""
+    monkeypatch.setattr("waitinglists.views.lists.SORTABLE_LIMIT", 100)
+    client = client_for(caseworker_a)
+    url = reverse("waitinglists:list_overview", args=[long_list.pk])
+    whole = client.get(url, {"ordering": "-applicant_number"})
+    text = whole.content.decode()
+    assert 'id="sort-hint"' in text and "app-sort-link" not in text
+    assert _rows(whole)[:2] == ["0009999", "0000001"]  # queue order: the 1999 seniority first
+    searched = client.get(url, {"ordering": "-applicant_number", "status": "active"})
+    assert "app-sort-link" in searched.content.decode()
+    assert _rows(searched)[0] == "0009999"
+    assert _rows(searched)[1] == "0000250"
