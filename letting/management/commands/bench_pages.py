@@ -35,6 +35,7 @@ import os
 import re
 import statistics
 import time
+import warnings
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -237,6 +238,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
+        # whitenoise warns per request without collectstatic (DEBUG off); no page here reads static files.
+        warnings.filterwarnings("ignore", "No directory at", UserWarning)
         self.options = options
         self.target = options["target_ms"]
         started = time.monotonic()
@@ -626,7 +629,7 @@ class Command(BaseCommand):
             elapsed, _count, status, error = self._request(client, page, result)
             if error:
                 # A request that failed (a statement timeout) is timed once more, not twenty times.
-                result.note = f"warm-up failed: {error}"
+                result.note = "1 sample: the warm-up failed"
                 samples = 1
                 break
             if index == 0 and elapsed > self.options["slow_ms"]:
@@ -659,11 +662,13 @@ class Command(BaseCommand):
         except Exception as exc:  # a timed-out statement is a figure, not a crash
             elapsed = (time.perf_counter() - started) * 1000
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            if "statement timeout" in message:
+                return elapsed, counter.count, 0, f"statement timeout after {elapsed / 1000:.1f} s"
             return (
                 elapsed,
                 counter.count,
                 0,
-                f"{type(exc).__name__} after {elapsed / 1000:.1f} s {message}"[:160],
+                f"{type(exc).__name__} after {elapsed / 1000:.1f} s: {message}"[:160],
             )
         elapsed = (time.perf_counter() - started) * 1000
         if "html" in response.get("Content-Type", ""):
@@ -825,14 +830,23 @@ class Command(BaseCommand):
     # --- The concurrent run ---------------------------------------------------------------------
 
     def _concurrent(self, world: dict, results: list[Result]) -> dict | None:
-        pages = [
-            (r.label, r.url, r.user)
-            for r in results
-            if r.ok and r.statuses and set(r.statuses) == {200} and not r.label.startswith(("export", "CSV"))
-        ]
+        # The mixed page set: every page that answered in the serial run, without the export (a job
+        # or a download, not a page a caseworker reloads) and without the pages that failed there.
+        pages, left_out = [], []
+        for r in results:
+            if r.label.startswith(("export", "CSV")):
+                continue
+            if r.ok and r.statuses and set(r.statuses) == {200}:
+                pages.append((r.label, r.url, r.user))
+            else:
+                left_out.append(r.label)
         if not pages:
             self.stdout.write("concurrent run skipped: no page answered in the serial run")
             return None
+        if left_out:
+            self.stdout.write(
+                f"\nleft out of the concurrent run (failed in the serial run): {', '.join(left_out)}"
+            )
         clients, seconds = self.options["concurrent"], self.options["seconds"]
         timeout, workers = self.options["request_timeout"], self.options["workers"]
         cookies = [self._session_cookies(world) for _ in range(clients)]
@@ -846,7 +860,8 @@ class Command(BaseCommand):
             load_before = _load()
             records, elapsed = run_clients(base, pages, cookies, seconds, timeout)
             load_after = _load()
-        return self._print_concurrent(records, elapsed, clients, workers, load_before, load_after)
+        figures = self._print_concurrent(records, elapsed, clients, workers, load_before, load_after)
+        return {**figures, "left_out": left_out}
 
     def _session_cookies(self, world: dict) -> dict[str, str]:
         """One signed-in session per user, as a login would make it (the session store's cookie)."""
