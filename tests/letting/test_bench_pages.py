@@ -1,6 +1,7 @@
 """``manage.py bench_pages`` (issue 16) on a tiny scale set, so that the benchmark cannot rot: every
 page it times answers, the figures reach the JSON file, and what it adds — the two bench users'
-memberships and a vacancy on the big list's turn — is added once, each with its history row."""
+memberships and a vacancy on the big list's turn — is added once, each with its history row (and
+with ``--keep-data`` the vacancy not at all)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,14 @@ def _seed_arguments() -> list[str]:
 
 def test_bench_pages_times_every_page_once_and_adds_its_data_once(system_user, tmp_path):
     call_command("seed_scale", *_seed_arguments(), stdout=StringIO())
+    # --keep-data (a shared database): the vacancy's pages are timed on one rolled back afterwards.
+    kept = StringIO()
+    call_command(
+        "bench_pages", "--samples", "1", "--warmup", "0", "--keep-data", "--only", "vacancy", stdout=kept
+    )
+    assert "vacancy added and rolled back" in kept.getvalue() and "API: vacancy ranking" in kept.getvalue()
+    assert not Vacancy.objects.exists()
+
     out, figures = StringIO(), tmp_path / "pages.json"
     call_command(
         "bench_pages", "--samples", "1", "--warmup", "0", "--export", "--json", str(figures), stdout=out

@@ -16,9 +16,12 @@ port against the same database and lets N clients run the mixed page set for S s
 Without a shared list (``seed_scale`` before ``--shared-list``) the largest scale list stands in.
 The command adds, once and marked like the scale data (history rows with the reason
 "Skaleringsdata"): a caseworker ``skala-sagsbehandler`` with write rights on every scale tenant,
-a kommune officer ``skala-kommune`` of København, and — unless ``--keep-data`` — an open vacancy
-on the big list's turn. It lives in ``letting`` because it opens that vacancy (allocation) and
-times letting's pages; nothing imports it.
+a kommune officer ``skala-kommune`` of København, and an open vacancy on the big list's turn when
+there is none. On a shared database ``--keep-data`` commits nothing but the bench users: the
+vacancy is added only while its pages are timed and rolled back (so they are not in the concurrent
+run), and no export job is started. Reading pages writes what reading them writes anywhere: the
+sessions, and the access log of what a page shows. The command lives in ``letting`` because it
+opens that vacancy (allocation) and times letting's pages; nothing imports it.
 
 Every request is bounded: a statement timeout on the database connections (``--statement-timeout``),
 fewer samples of a page whose warm-up is slow (``--slow-ms``, ``--slow-samples``), a timeout per
@@ -37,7 +40,7 @@ import statistics
 import time
 import warnings
 from collections import defaultdict
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -126,6 +129,7 @@ class Result:
     url: str
     user: str
     group: str
+    concurrent: bool = True
     times_ms: list[float] = field(default_factory=list)
     queries: list[int] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
@@ -219,7 +223,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--export", action="store_true", help="Also time the list export (job or CSV).")
         parser.add_argument("--export-samples", type=int, default=3)
-        parser.add_argument("--keep-data", action="store_true", help="Create nothing but the bench users.")
+        parser.add_argument(
+            "--keep-data",
+            action="store_true",
+            help="Commit nothing but the bench users (a shared database): the vacancy is rolled back.",
+        )
         parser.add_argument("--only", default="", help="Time only pages whose label contains this text.")
         parser.add_argument("--json", dest="json_file", default="", help="Write the figures to this file.")
         parser.add_argument(
@@ -383,14 +391,11 @@ class Command(BaseCommand):
         return user
 
     def _vacancy(self, big: WaitingList) -> tuple[Vacancy | None, str]:
-        """An open vacancy on the big list's turn: one already there, else one added (not with
-        ``--keep-data``) on a free family dwelling of an organisation the list serves."""
-        if big.organisation_id:
-            organisations = HousingOrganisation.objects.filter(pk=big.organisation_id)
-        else:
-            organisations = HousingOrganisation.objects.filter(shared_list__tenant_id=big.controller_id)
+        """An open vacancy on the big list's turn: one already there, else one added on a free
+        family dwelling of an organisation the list serves — with ``--keep-data`` only for the
+        measurement of its pages, in a transaction rolled back afterwards (``_measure_vacancy``)."""
         open_ones = Vacancy.objects.filter(
-            organisation__in=organisations,
+            organisation__in=self._organisations_of(big),
             state=VacancyState.OPEN,
             channel=LettingChannel.LIST,
             internal_turn=False,
@@ -399,8 +404,17 @@ class Command(BaseCommand):
         if vacancy is not None:
             return vacancy, ""
         if self.options["keep_data"]:
-            return None, "no open vacancy on the big list's turn, and --keep-data forbids adding one"
-        organisation = organisations.order_by("name").first()
+            return None, "added for its pages' serial measurement and rolled back (--keep-data)"
+        vacancy, why_not = self._add_vacancy(big)
+        return vacancy, why_not or "added"
+
+    def _organisations_of(self, big: WaitingList):
+        if big.organisation_id:
+            return HousingOrganisation.objects.filter(pk=big.organisation_id)
+        return HousingOrganisation.objects.filter(shared_list__tenant_id=big.controller_id)
+
+    def _add_vacancy(self, big: WaitingList) -> tuple[Vacancy | None, str]:
+        organisation = self._organisations_of(big).order_by("name").first()
         if organisation is None:
             return None, "no organisation lets from the big list"
         dwellings = (
@@ -429,7 +443,7 @@ class Command(BaseCommand):
             actor=self.system,
             reason=REASON,
         )
-        return vacancy, "added"
+        return vacancy, ""
 
     def _describe(self, world: dict) -> None:
         big, mid = world["big"], world["mid"]
@@ -446,14 +460,13 @@ class Command(BaseCommand):
             f"entries: front #{front.pk}, middle #{middle.pk}, end #{end.pk}; "
             f"rare name {world['rare']!r}, applicant number {world['applicant_number']}"
         )
-        vacancy = world["vacancy"]
+        vacancy, note = world["vacancy"], world["vacancy_note"]
         if vacancy is not None:
             self.stdout.write(
-                f"vacancy #{vacancy.pk} ({vacancy.organisation.name})"
-                + (f" — {world['vacancy_note']}" if world["vacancy_note"] else "")
+                f"vacancy #{vacancy.pk} ({vacancy.organisation.name}){' — ' + note if note else ''}"
             )
         else:
-            self.stdout.write(f"vacancy page skipped: {world['vacancy_note']}")
+            self.stdout.write(f"vacancy: {note}")
 
     # --- The pages ------------------------------------------------------------------------------
 
@@ -502,16 +515,7 @@ class Command(BaseCommand):
             ),
         ]
         if vacancy is not None:
-            pages.append(
-                Page("vacancy page", reverse("letting:vacancy_detail", args=[vacancy.pk]), "caseworker")
-            )
-            pages.append(
-                Page(
-                    "API: vacancy ranking (limit 50)",
-                    _with_query(reverse("api:vacancy_ranking", args=[vacancy.pk]), "", limit=50),
-                    "caseworker",
-                )
-            )
+            pages += self._vacancy_pages(vacancy)
         pages.append(
             Page(
                 "API: dwelling picker",
@@ -539,6 +543,22 @@ class Command(BaseCommand):
             except NoReverseMatch:
                 self.stdout.write(f"  ({label}: no URL {name} on this branch)")
         return pages
+
+    def _vacancy_pages(self, vacancy: Vacancy, *, concurrent: bool = True) -> list[Page]:
+        return [
+            Page(
+                "vacancy page",
+                reverse("letting:vacancy_detail", args=[vacancy.pk]),
+                "caseworker",
+                concurrent=concurrent,
+            ),
+            Page(
+                "API: vacancy ranking (limit 50)",
+                _with_query(reverse("api:vacancy_ranking", args=[vacancy.pk]), "", limit=50),
+                "caseworker",
+                concurrent=concurrent,
+            ),
+        ]
 
     def _list_pages(self, name: str, waiting_list: WaitingList, query: dict | None) -> Page:
         base = reverse("waitinglists:list_overview", args=[waiting_list.pk])
@@ -573,8 +593,30 @@ class Command(BaseCommand):
             for page in pages:
                 if self._selected(page):
                     results.append(self._measure(clients[page.user], page))
+            if world["vacancy"] is None and self.options["keep_data"]:
+                results += self._measure_vacancy(world, clients["caseworker"])
             if self.options["export"]:
                 results += self._measure_export(world, clients["caseworker"])
+        return results
+
+    def _measure_vacancy(self, world: dict, client: Client) -> list[Result]:
+        """``--keep-data`` and no vacancy to show: one added in a transaction, its pages timed
+        through this connection (each request in a savepoint, so a failed one spoils nothing), and
+        everything rolled back — the vacancy and whatever reading its ranking logged. Not in the
+        concurrent run, whose server cannot see it."""
+        with transaction.atomic():
+            vacancy, why_not = self._add_vacancy(world["big"])
+            if vacancy is None:
+                self.stdout.write(f"  (vacancy pages skipped: {why_not})")
+                return []
+            results = [
+                self._measure(client, page)
+                for page in self._vacancy_pages(vacancy, concurrent=False)
+                if self._selected(page)
+            ]
+            transaction.set_rollback(True)
+        for result in results:
+            result.note = "vacancy added and rolled back"
         return results
 
     def _measure_lists(self, world: dict, clients: dict[str, Client]) -> list[Result]:
@@ -622,7 +664,9 @@ class Command(BaseCommand):
         return results
 
     def _measure(self, client: Client, page: Page) -> Result:
-        result = Result(label=page.label, url=page.url, user=page.user, group=page.group)
+        result = Result(
+            label=page.label, url=page.url, user=page.user, group=page.group, concurrent=page.concurrent
+        )
         samples = min(page.samples or self.options["samples"], self.options["samples"])
         warmups = max(self.options["warmup"], 1)
         for index in range(warmups):
@@ -651,9 +695,12 @@ class Command(BaseCommand):
 
     def _request(self, client: Client, page: Page, result: Result) -> tuple[float, int, int, str]:
         counter = _Counter()
+        # Inside a transaction (_measure_vacancy) each request gets a savepoint: a statement that
+        # fails (a timeout) must not abort the transaction for the requests after it.
+        savepoint = transaction.atomic() if connection.in_atomic_block else nullcontext()
         started = time.perf_counter()
         try:
-            with connection.execute_wrapper(counter):
+            with savepoint, connection.execute_wrapper(counter):
                 if page.method == "post":
                     response = client.post(page.url, page.data or {})
                 else:
@@ -700,7 +747,9 @@ class Command(BaseCommand):
             None,
         )
         samples = self.options["export_samples"]
-        if job_form is not None:
+        if job_form is not None and self.options["keep_data"]:
+            self.stdout.write("  (the export job is not started with --keep-data: the CSV export is timed)")
+        elif job_form is not None:
             data = {
                 name: values[0] if len(values) == 1 else values for name, values in job_form["fields"].items()
             }
@@ -721,13 +770,22 @@ class Command(BaseCommand):
             results = [started]
             if started.location:
                 results.append(
-                    self._measure(client, Page("export job: job page", started.location, "caseworker"))
+                    self._measure(
+                        client,
+                        Page(
+                            "export job: the page it leads to",
+                            started.location,
+                            "caseworker",
+                            concurrent=False,
+                        ),
+                    )
                 )
             return results
         links = _Links()
         links.feed(text)
         href = html.unescape(links.export_csv) or reverse("waitinglists:entry_export", args=[mid.pk])
-        self.stdout.write("  (no export job on the list page: the CSV export is timed)")
+        if job_form is None:
+            self.stdout.write("  (no export job on the list page: the CSV export is timed)")
         return [
             self._measure(
                 client,
@@ -834,7 +892,7 @@ class Command(BaseCommand):
         # or a download, not a page a caseworker reloads) and without the pages that failed there.
         pages, left_out = [], []
         for r in results:
-            if r.label.startswith(("export", "CSV")):
+            if not r.concurrent:
                 continue
             if r.ok and r.statuses and set(r.statuses) == {200}:
                 pages.append((r.label, r.url, r.user))
