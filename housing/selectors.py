@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import Count, Model, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from . import name_search, scoping
 from .models import (
@@ -114,15 +118,38 @@ def person_accesses(*, person: Person) -> QuerySet[PersonalDataAccess]:
     return PersonalDataAccess.objects.filter(person=person).select_related("user")
 
 
-def dashboard_counts(*, user) -> dict[str, int]:
+# Up to this many persons the start page counts them; above, it shows a count kept for
+# PERSON_COUNT_SECONDS with the time it was made (counting 1.2 million persons took 120-300 ms).
+EXACT_PERSON_COUNT = 10_000
+PERSON_COUNT_SECONDS = 600
+
+
+def dashboard_counts(*, user) -> dict:
     scope = scoping.scope_for(user)
     dwellings = scoping.dwellings_for(user)
+    persons, persons_as_of = _person_count(user, scope.tenant_ids) if scope.tenant_ids else (0, None)
     return {
         "organisations": scoping.organisations_for(user).count(),
         "departments": scoping.departments_for(user).count(),
         "dwellings": dwellings.count(),
-        "persons": scoping.persons_for(user).count() if scope.tenant_ids else 0,
+        "persons": persons,
+        "persons_as_of": persons_as_of,
     }
+
+
+def _person_count(user, tenant_ids) -> tuple[int, datetime.datetime | None]:
+    """The persons in the user's scope: exact (``as_of`` None) when few, else the count made at
+    most ``PERSON_COUNT_SECONDS`` ago, with its time — shown as "pr. kl. 14:05"."""
+    persons = scoping.persons_for(user)
+    few = persons.values("pk").order_by()[: EXACT_PERSON_COUNT + 1].count()
+    if few <= EXACT_PERSON_COUNT:
+        return few, None
+    key = "person-count:" + ",".join(str(pk) for pk in sorted(tenant_ids))
+    kept = cache.get(key)
+    if kept is None:
+        kept = (persons.count(), timezone.now())
+        cache.set(key, kept, PERSON_COUNT_SECONDS)
+    return kept
 
 
 def dwelling_kind_counts(*, user) -> list[dict]:

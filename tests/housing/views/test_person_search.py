@@ -32,3 +32,22 @@ def test_a_wide_person_search_is_capped_and_paged_in_name_order(client_for, case
     assert pages == [["Hans A", "Hans B", "Hans C", "Hans D"], ["Hans E", "Hans F"]]
     assert len(queries) == 1
     assert "1 person fundet" in client.get(url, {"q": "ida madsen"}).content.decode()
+
+
+def test_the_start_page_counts_few_persons_exactly_and_many_as_of_a_time(
+    client_for, caseworker_a, org_a, monkeypatch
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    for _n in range(3):
+        PersonFactory(controller=org_a.tenant)
+    client = client_for(caseworker_a)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "pr. kl." not in page
+    monkeypatch.setattr("housing.selectors.EXACT_PERSON_COUNT", 2)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "pr. kl." in page
+    PersonFactory(controller=org_a.tenant)  # kept: the figure is the one of its time
+    assert client.get(reverse("dashboard")).content.decode().count("pr. kl.") == 1
+    cache.clear()
