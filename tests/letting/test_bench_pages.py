@@ -33,7 +33,8 @@ def _seed_arguments() -> list[str]:
 
 
 def test_bench_pages_times_every_page_once_and_adds_its_data_once(system_user, tmp_path):
-    call_command("seed_scale", *_seed_arguments(), stdout=StringIO())
+    arguments = _seed_arguments()
+    call_command("seed_scale", *arguments, stdout=StringIO())
     # --keep-data (a shared database): the vacancy's pages are timed on one rolled back afterwards.
     kept = StringIO()
     call_command(
@@ -48,6 +49,9 @@ def test_bench_pages_times_every_page_once_and_adds_its_data_once(system_user, t
     )
 
     data = json.loads(figures.read_text())
+    if "--shared-list" in arguments:
+        assert data["big_list"]["kind"] == "shared list"
+        assert data["big_list"]["name"] == "Skala Fælles venteliste København"
     pages = {page["page"]: page for page in data["pages"]}
     assert {name: page["error"] or page["note"] for name, page in pages.items() if page["n"] != 1} == {}
     assert all(page["queries"] > 0 and page["p95"] > 0 for page in pages.values())

@@ -126,8 +126,12 @@ def _fetcher(cookie: str, timeout: float):
     return fetch
 
 
-def run_clients(base: str, pages, cookies: list[dict[str, str]], seconds: float, timeout: float):
-    """Each client walks the mixed page set from its own starting point until the time is up."""
+def run_clients(
+    base: str, pages, cookies: list[dict[str, str]], seconds: float, timeout: float, think: float = 0.0
+):
+    """Each client walks the mixed page set from its own starting point until the time is up,
+    pausing ``think`` seconds after each answer (0: the next request at once — a load test, not a
+    caseworker, who reads the page first)."""
     deadline = time.monotonic() + seconds
     records: list[list[tuple[str, float, str]]] = [[] for _ in cookies]
 
@@ -140,6 +144,8 @@ def run_clients(base: str, pages, cookies: list[dict[str, str]], seconds: float,
             started = time.perf_counter()
             error = fetchers[user](base + url)
             records[index].append((label, (time.perf_counter() - started) * 1000, error))
+            if think:
+                time.sleep(max(0.0, min(think, deadline - time.monotonic())))
 
     started = time.monotonic()
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(len(cookies))]

@@ -236,6 +236,12 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=60, help="Length of the concurrent run.")
         parser.add_argument("--concurrent-target-ms", type=float, default=300)
         parser.add_argument(
+            "--think-ms",
+            type=float,
+            default=0,
+            help="Pause of each concurrent client after an answer (0: a closed loop without pauses).",
+        )
+        parser.add_argument(
             "--request-timeout", type=float, default=30, help="Per request of the concurrent run."
         )
         parser.add_argument(
@@ -910,13 +916,16 @@ class Command(BaseCommand):
         cookies = [self._session_cookies(world) for _ in range(clients)]
         self.stdout.write(
             f"\nconcurrent run: {clients} clients for {seconds:g} s over {len(pages)} pages, gunicorn "
-            f"{workers} sync workers (DEBUG off), request timeout {timeout:g} s"
+            f"{workers} sync workers (DEBUG off), request timeout {timeout:g} s, "
+            f"{self.options['think_ms']:g} ms pause after each answer"
         )
         with gunicorn(
             workers=workers, request_timeout=timeout, statement_timeout=self.options["statement_timeout"]
         ) as base:
             load_before = _load()
-            records, elapsed = run_clients(base, pages, cookies, seconds, timeout)
+            records, elapsed = run_clients(
+                base, pages, cookies, seconds, timeout, think=self.options["think_ms"] / 1000
+            )
             load_after = _load()
         figures = self._print_concurrent(records, elapsed, clients, workers, load_before, load_after)
         return {**figures, "left_out": left_out}
@@ -966,6 +975,7 @@ class Command(BaseCommand):
         )
         return {
             "clients": clients, "workers": workers, "seconds": round(elapsed, 1),
+            "think_ms": self.options["think_ms"],
             "requests": overall["n"], "errors": overall["errors"], "throughput": round(throughput, 2),
             "p50": overall.get("p50"), "p95": overall.get("p95"), "max": overall.get("max"),
             "ok": overall["ok"], "target_ms": target, "load_before": load_before, "load_after": load_after,
