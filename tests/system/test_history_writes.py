@@ -42,6 +42,11 @@ ALLOW_LIST: dict[tuple[str, str, str], str] = {
         "The import's wished departments (m2m through rows) and the same rows on each entry's creation "
         "record (HistoricalEntry_departments), written together."
     ),
+    ("waitinglists/queue.py", "rebuild_list", "execute"): (
+        "Rebuilds the kept queue order of one list (QueueSnapshot, QueueChange, ListTally): derived rows "
+        "the database maintains like an index, never a record of a decision, so they have no history; "
+        "the entries they are read from are not written."
+    ),
     ("waitinglists/demo.py", "_entries", "bulk_create"): (
         "Demo data: the wished departments (m2m through rows) and the same rows on each entry's creation "
         "record (HistoricalEntry_departments), written together after bulk_create_with_history."

@@ -95,6 +95,7 @@ def _fetcher(cookie: str, timeout: float):
     """A GET with the session cookie: requests when installed, else urllib. Returns (status, error)."""
     header = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"}
     try:
+        # lazy: requests is optional (a test dependency's dependency); urllib serves without it
         import requests
     except ImportError:
         requests = None
