@@ -25,7 +25,11 @@ from typing import Any
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # A negative number as we write them: Danish (-1.234,50) or plain (-1234.5, -3). No exponent.
-_PLAIN_NEGATIVE_NUMBER = re.compile(r"-(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?|-\d+\.\d+")
+# ASCII digits only ([0-9], not \d, which in Python also takes other scripts' digits), and in a
+# syntax PostgreSQL's regular expressions read the same way: the large waiting-list export
+# neutralises its cells in SQL with this very pattern (waitinglists.exports).
+PLAIN_NEGATIVE_NUMBER = r"-(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|-[0-9]+\.[0-9]+"
+_PLAIN_NEGATIVE_NUMBER = re.compile(PLAIN_NEGATIVE_NUMBER)
 
 
 def neutralise(value: Any) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import persons, pickers, register
+from .views import exports, persons, pickers, register
 
 app_name = "housing"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("personer/<int:pk>/historik/", persons.person_history, name="person_history"),
     path("personer/<int:pk>/adgangslog/", persons.person_access_log, name="person_access_log"),
     path("personer/<int:pk>/adgangslog.csv", persons.person_access_log_csv, name="person_access_log_csv"),
+    path("eksporter/<int:pk>/", exports.export_job, name="export_job"),
+    path("eksporter/<int:pk>/hent/", exports.export_download, name="export_download"),
     path("organisationer/", register.organisation_list, name="organisation_list"),
     path("organisationer/ny/", register.organisation_create, name="organisation_create"),
     path("organisationer/<int:pk>/", register.organisation_detail, name="organisation_detail"),

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from housing.audit import system_user
+from housing.exports import exports_purge
 from housing.idempotency import form_submissions_purge
 
 from . import services
@@ -28,3 +29,15 @@ def print_batch(progress: JobProgress) -> None:
 @job("housing.form_submissions_purge", label=_("Delete form submission keys older than a week"))
 def form_submissions_purge_job(progress: JobProgress) -> None:
     progress.count("deleted", form_submissions_purge())
+
+
+# Likewise: the export files (housing.exports) are personal data, kept EXPORT_RETENTION_DAYS days.
+@job(
+    "housing.exports_purge",
+    label=_("Delete export files older than a week"),
+    description=_(
+        "Deletes the files of exports older than the retention period and closes exports that stopped."
+    ),
+)
+def exports_purge_job(progress: JobProgress) -> None:
+    progress.count("deleted", exports_purge())

@@ -263,6 +263,7 @@ def _restore_reference_data(request) -> None:
     request.getfixturevalue("transactional_db")
     import_module("housing.migrations.0002_load_kommuner").load(apps, None)
     import_module("housing.migrations.0011_seed_listed_benefits").seed(apps, None)
+    import_module("housing.migrations.0017_exports_purge_schedule").seed(apps, None)
     import_module("letters.migrations.0002_seed_templates_and_schedules").seed(apps, None)
     import_module("letters.migrations.0003_fee_letters_name_the_fee").add_version(apps, None)
     import_module("waitinglists.migrations.0003_fee_cycle_schedules").seed(apps, None)

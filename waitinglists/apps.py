@@ -9,6 +9,11 @@ class WaitinglistsConfig(AppConfig):
     verbose_name = _("Waiting lists")
 
     def ready(self) -> None:
+        # lazy: ready() is Django's place for this; the module imports the models, which need the
+        # app registry. The list's CSV export registers itself as a kind of export job.
+        from . import exports
+
+        exports.register()
         register_person_tab(
             key="waitinglists",
             label=_("Waiting lists"),

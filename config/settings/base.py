@@ -227,6 +227,20 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
+# Exports (housing.exports): large files of personal data, made by a background job and fetched
+# from their job's page. The worker writes them and the web process serves them, so with a separate
+# worker both must see this directory. Files older than EXPORT_RETENTION_DAYS are deleted nightly.
+EXPORT_ROOT = Path(env.str("EXPORT_ROOT", default=str(BASE_DIR / "var" / "exports")))
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+# An export of fewer rows than this is streamed straight to the browser; a larger one is a job.
+EXPORT_INLINE_MAX_ROWS = env.int("EXPORT_INLINE_MAX_ROWS", default=5000)
+# A running export shows a sign of life every EXPORT_HEARTBEAT_SECONDS; one silent for
+# EXPORT_STALE_AFTER_SECONDS died with its worker. One queued for EXPORT_QUEUED_TIMEOUT_SECONDS was
+# never picked up. Either is closed as failed, and asking again starts a new job.
+EXPORT_HEARTBEAT_SECONDS = env.float("EXPORT_HEARTBEAT_SECONDS", default=2)
+EXPORT_STALE_AFTER_SECONDS = env.float("EXPORT_STALE_AFTER_SECONDS", default=120)
+EXPORT_QUEUED_TIMEOUT_SECONDS = env.float("EXPORT_QUEUED_TIMEOUT_SECONDS", default=1800)
+
 # Personal data: CPR numbers are stored Fernet-encrypted and found through a keyed HMAC.
 # The development defaults below are only for the embedded demo; production requires real keys.
 CPR_ENCRYPTION_KEYS = env.list(

@@ -8,6 +8,7 @@ from .benefits import (
     listed_kinds_on,
 )
 from .closing_days import KommuneClosingDay
+from .exports import PENDING_STATES, ExportJob, ExportState
 from .persons import DigitalPostConsentMethod, Household, HouseholdMember, HouseholdRelation, Person
 from .register import (
     AreaStatusKind,
@@ -29,6 +30,7 @@ from .submissions import FormSubmission
 from .tenants import NumberSeries, Tenant
 
 __all__ = [
+    "PENDING_STATES",
     "AccessKind",
     "AccessPurpose",
     "AreaStatusKind",
@@ -41,6 +43,8 @@ __all__ = [
     "DigitalPostConsentMethod",
     "Dwelling",
     "DwellingKind",
+    "ExportJob",
+    "ExportState",
     "FormSubmission",
     "Household",
     "HouseholdMember",

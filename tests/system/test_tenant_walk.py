@@ -7,6 +7,7 @@ import datetime
 import re
 
 import pytest
+from django.http import QueryDict
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from housing.audit import audited_save
@@ -51,6 +52,7 @@ def _object_for(url_name: str, world: dict) -> int:
         ("admin:housing_dwelling", "dwelling"),
         ("waitinglists:entry_register", "waiting_list"),
         ("waitinglists:entry_export", "waiting_list"),
+        ("housing:export_", "export_job"),
         ("waitinglists:list_", "waiting_list"),
         ("waitinglists:entry_", "entry"),
         ("waitinglists:person_", "person"),
@@ -129,7 +131,7 @@ NOT_TENANT_OWNED |= {
 
 
 @pytest.fixture
-def world_a(org_a, person_a, system_user, settings, tmp_path):
+def world_a(org_a, person_a, system_user, caseworker_a, settings, tmp_path):
     from letters import services as letter_services
     from letters.models import JobRun
 
@@ -182,6 +184,20 @@ def world_a(org_a, person_a, system_user, settings, tmp_path):
         wishes=Wishes(departments=[department]),
         send_letter=False,
     )
+    # A finished export of the list (housing.exports), with its file; caseworker_a's, so the
+    # Danish-pages walk (whose caseworker persona she is) renders its page.
+    from housing import exports
+    from waitinglists.exports import ENTRY_EXPORT, export_parameters
+
+    settings.EXPORT_ROOT = tmp_path / "exports"
+    export_job, _created = exports.export_start(
+        actor=caseworker_a,
+        kind=ENTRY_EXPORT,
+        tenant_id=waiting_list.controller_id,
+        parameters=export_parameters(waiting_list, QueryDict()),
+        enqueue=lambda job_id: None,
+    )
+    exports.export_run(job_id=export_job.pk)
     vacancy, advert_vacancy, nomination_vacancy, offer, lease = _letting_world(
         org_a, department, dwelling, person_a, caseworker, system_user
     )
@@ -232,6 +248,7 @@ def world_a(org_a, person_a, system_user, settings, tmp_path):
         "job_run": job_run,
         "waiting_list": waiting_list,
         "entry": entry,
+        "export_job": export_job,
         **_eldercare_world(department.kommune),
         **_eldercare_lists_world(department.kommune),
     }

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
-from housing import csv_export
-from housing.models import Department
+from housing import exports as housing_exports
 from housing.paging import COUNT_CAP, DeferredJoinPaginator
+from housing.tasks import enqueue_export
 from housing.views.common import PAGE_SIZE, ordered
 
-from .. import selectors
-from ..filters import EntryFilter
-from ..models import EntryStatus
+from .. import exports, selectors
 from .common import require_list_write, waiting_list_or_404
 
 # Sortable columns (housing.views.common.ordered). "position" is the queue order itself
@@ -58,17 +54,9 @@ def lists(request):
 
 def _filtered(request, waiting_list):
     """The filter form and the matching rows (narrow, in queue order), and whether a filter
-    narrowed them (else they are the list's active and passive entries, whose number is kept)."""
-    queryset = selectors.list_entries(user=request.user, waiting_list=waiting_list)
-    filterset = EntryFilter(
-        request.GET or None,
-        queryset=queryset,
-        departments=selectors.list_departments(waiting_list),
-    )
-    if filterset.is_bound and filterset.is_valid():
-        narrowed = any(value not in (None, "") for value in filterset.form.cleaned_data.values())
-        return filterset, filterset.qs, narrowed
-    return filterset, queryset.exclude(status=EntryStatus.DELETED), False  # the default: active and passive
+    narrowed them (else they are the list's active and passive entries, whose number is kept).
+    The export reads the same rows (``exports.filtered_entries``)."""
+    return exports.filtered_entries(user=request.user, waiting_list=waiting_list, data=request.GET)
 
 
 @require_GET
@@ -104,51 +92,38 @@ def list_overview(request, pk: int):
             "can_write": selectors.can_write_list(request.user, waiting_list),
             "sortable": sortable,
             "sortable_limit": SORTABLE_LIMIT,
-            "export_query": request.GET.urlencode(),
+            "export_query": exports.filter_query(request.GET),
         },
     )
 
 
-@require_GET
+@require_POST
 def entry_export(request, pk: int):
-    """The filtered entries as CSV (``;``, UTF-8 with BOM for Excel). Masked CPR only. Exporting a
-    list is not a read of one person's data, so nothing is logged per person; it takes write rights."""
+    """Export the list page's search result as CSV (``waitinglists.exports``). Masked CPR only;
+    it takes write rights. Fewer than EXPORT_INLINE_MAX_ROWS rows are streamed straight back;
+    more become an export job, and the user is sent to its progress page. Either way every
+    person in the file gets a row in the access log (for the job: when the file is fetched)."""
     waiting_list = waiting_list_or_404(request, pk)
     require_list_write(request, waiting_list)
     _filterset, rows, _narrowed = _filtered(request, waiting_list)
-    rows = rows.select_related("person").prefetch_related(
-        Prefetch("departments", queryset=Department.objects.order_by("number"))
-    )
-    positions = selectors.queue_positions(waiting_list)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="venteliste-{waiting_list.pk}-{stamp}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    response.write("\ufeff")
-    writer = csv_export.writer(response)
-    writer.writerow(
-        [
-            _("Position"),
-            _("Applicant number"),
-            _("Name"),
-            _("CPR number"),
-            _("Seniority date"),
-            _("Status"),
-            _("Fees paid until"),
-            _("Wanted departments"),
-        ]
-    )
-    for entry in rows.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                positions.get(entry.pk, ""),
-                entry.person.applicant_number,
-                entry.person.full_name,
-                entry.person.cpr_masked,
-                entry.seniority_date.isoformat(),
-                entry.get_status_display(),
-                entry.paid_until.isoformat() if entry.paid_until else "",
-                ", ".join(f"{d.number} {d.name}" for d in entry.departments.all()),
-            ]
+    limit = settings.EXPORT_INLINE_MAX_ROWS
+    if exports.capped_count(rows, limit + 1) < limit:
+        housing_exports.log_export(
+            actor=request.user,
+            person_ids=exports.person_ids(rows),
+            detail=exports.access_detail(waiting_list),
         )
-    return response
+        response = StreamingHttpResponse(
+            exports.stream_entries(waiting_list, rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{exports.file_name(waiting_list.pk)}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    job, _created = housing_exports.export_start(
+        actor=request.user,
+        kind=exports.ENTRY_EXPORT,
+        tenant_id=waiting_list.controller_id,
+        parameters=exports.export_parameters(waiting_list, request.GET),
+        enqueue=enqueue_export,
+    )
+    return redirect(job)

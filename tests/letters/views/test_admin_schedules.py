@@ -29,6 +29,7 @@ SEEDED = {
     "waitinglists.fee_remind": "kl. 02:30, alle dage",
     "waitinglists.fee_delete": "kl. 03:00, alle dage",
     "housing.form_submissions_purge": "kl. 03:20, alle dage",
+    "housing.exports_purge": "kl. 03:40, alle dage",
     "allocation.approvals_lapse": "kl. 01:20, alle dage",
     "allocation.offer_rounds_expire": "kl. 01:15, alle dage",
 }
