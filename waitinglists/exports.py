@@ -183,10 +183,12 @@ def copy_sql(waiting_list: WaitingList, rows: QuerySet[Entry]) -> tuple[str, lis
     )
     wish_entry, wish_department = _column(through, "entry"), _column(through, "department")
     # Identifiers come from the models' meta, every value is a parameter, and the ids are Django's
-    # own compiled SQL of the filtered queryset. The wished departments are aggregated in one pass
-    # over the picked entries' wishes (a lateral join per entry took seconds on a large list).
+    # own compiled SQL of the filtered queryset, inlined where it is used (NOT MATERIALIZED: the
+    # planner then joins it by hash, in parallel, instead of looking each entry up by id). The
+    # wished departments are aggregated in one pass over the picked entries' wishes (a lateral
+    # join per entry took seconds on a large list).
     inner = f"""
-        WITH picked AS ({ids_sql}),
+        WITH picked AS NOT MATERIALIZED ({ids_sql}),
         queue AS (
             SELECT q.id, row_number() OVER (ORDER BY {_queue_order("q")}) AS position
             FROM {entry} q
@@ -237,12 +239,16 @@ def copy_sql(waiting_list: WaitingList, rows: QuerySet[Entry]) -> tuple[str, lis
     return sql, [*cell_params, *inner_params]
 
 
-def _subjects_sql(rows: QuerySet[Entry]) -> tuple[str, tuple]:
+def _subjects_sql(waiting_list: WaitingList, rows: QuerySet[Entry]) -> tuple[str, tuple]:
+    """The ids of the persons in the file (for the access log when it is fetched)."""
     ids_sql, ids_params = _ids_sql(rows)
     entry = _q(Entry._meta.db_table)
-    person = _column(Entry, "person")
-    sql = f"COPY (SELECT DISTINCT {person} FROM {entry} WHERE id IN ({ids_sql})) TO STDOUT"  # noqa: S608
-    return sql, ids_params
+    person, in_list = _column(Entry, "person"), _column(Entry, "waiting_list")
+    sql = (
+        f"COPY (SELECT DISTINCT {person} FROM {entry} "  # noqa: S608
+        f"WHERE {in_list} = %s AND id IN ({ids_sql})) TO STDOUT"
+    )
+    return sql, (waiting_list.pk, *ids_params)
 
 
 def _copy_out(sql: str, params, write: Callable[[bytes], None]) -> int:
@@ -355,7 +361,7 @@ def write_entries(
             sql, params = copy_sql(waiting_list, rows)
             written = _copy_out(sql, params, write)
             if target is not None:
-                sql, params = _subjects_sql(rows)
+                sql, params = _subjects_sql(waiting_list, rows)
                 _copy_out(sql, params, lambda chunk: target.subjects.write(chunk.decode("ascii")))
         else:
             written = 0
