@@ -291,7 +291,7 @@ def export_run(*, job_id: int) -> ExportJob | None:
     now = timezone.now()
     finished = ExportJob.objects.filter(pk=job.pk, state=ExportState.RUNNING).update(
         state=ExportState.DONE,
-        rows_total=target.total if target.total is not None else target.written,
+        rows_total=target.written,  # the count before was for the progress bar; this is the file's
         rows_written=target.written,
         file_path=final.name,
         file_name=file_name,
