@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -66,15 +67,7 @@ def with_counts(lists: Iterable[WaitingList], *, today: datetime.date | None = N
     today = today or timezone.localdate()
     ids = [waiting_list.pk for waiting_list in lists]
     statuses = _status_counts(ids)
-    arrears = dict(
-        Entry.objects.filter(waiting_list_id__in=ids)
-        .exclude(status=EntryStatus.DELETED)
-        .filter(charges__state__in=ARREARS_STATES, charges__due_date__lt=today)
-        .order_by()
-        .values("waiting_list_id")
-        .annotate(n=Count("id", distinct=True))
-        .values_list("waiting_list_id", "n")
-    )
+    arrears = _arrears_counts(ids, today)
     new = dict(
         Entry.objects.filter(waiting_list_id__in=ids, registered_on__gte=_month_start(today))
         .exclude(status=EntryStatus.DELETED)
@@ -90,6 +83,39 @@ def with_counts(lists: Iterable[WaitingList], *, today: datetime.date | None = N
         waiting_list.arrears_count = arrears.get(waiting_list.pk, 0)
         waiting_list.new_count = new.get(waiting_list.pk, 0)
     return lists
+
+
+def _arrears_counts(list_ids: list[int], today: datetime.date) -> dict[int, int]:
+    """Living entries with a fee charge past due and unpaid (R3.3), per list: from the charges,
+    which are few, to their entries one probe each. PostgreSQL's own choice was to read every
+    entry of the lists and join the charges to them, 100 ms on a 500,000-entry list; OFFSET 0
+    keeps the probe a probe."""
+    if connection.vendor != "postgresql":
+        return dict(
+            Entry.objects.filter(waiting_list_id__in=list_ids)
+            .exclude(status=EntryStatus.DELETED)
+            .filter(charges__state__in=ARREARS_STATES, charges__due_date__lt=today)
+            .order_by()
+            .values("waiting_list_id")
+            .annotate(n=Count("id", distinct=True))
+            .values_list("waiting_list_id", "n")
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT e.waiting_list_id, count(*)
+            FROM (SELECT DISTINCT entry_id FROM waitinglists_feecharge
+                  WHERE state = ANY(%(states)s) AND due_date < %(today)s) c
+            CROSS JOIN LATERAL (
+                SELECT waiting_list_id FROM waitinglists_entry
+                WHERE id = c.entry_id AND status <> 'deleted' AND waiting_list_id = ANY(%(lists)s)
+                OFFSET 0
+            ) e
+            GROUP BY e.waiting_list_id
+            """,
+            {"states": [str(state) for state in ARREARS_STATES], "today": today, "lists": list_ids},
+        )
+        return dict(cursor.fetchall())
 
 
 def _status_counts(list_ids: list[int]) -> dict[int, dict[str, int]]:
