@@ -105,10 +105,10 @@ def _arrears_counts(list_ids: list[int], today: datetime.date) -> dict[int, int]
             """
             SELECT e.waiting_list_id, count(*)
             FROM (SELECT DISTINCT entry_id FROM waitinglists_feecharge
-                  WHERE state = ANY(%(states)s) AND due_date < %(today)s) c
+                  WHERE state = ANY(%(states)s::text[]) AND due_date < %(today)s) c
             CROSS JOIN LATERAL (
                 SELECT waiting_list_id FROM waitinglists_entry
-                WHERE id = c.entry_id AND status <> 'deleted' AND waiting_list_id = ANY(%(lists)s)
+                WHERE id = c.entry_id AND status <> 'deleted' AND waiting_list_id = ANY(%(lists)s::bigint[])
                 OFFSET 0
             ) e
             GROUP BY e.waiting_list_id
