@@ -4,7 +4,7 @@ returns (placed, flagged and passed-over candidates): plain data, no database.""
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
 # --- Facts --------------------------------------------------------------------------------------
@@ -89,6 +89,21 @@ class Candidate:
     education_level: str = ""
     annual_income: Decimal | None = None
     social_need: bool = False
+
+    @classmethod
+    def read(cls, **facts) -> Candidate:
+        """A candidate from *every* one of its facts (``FIELDS``), as read from the database: the
+        same object the constructor makes, without its field-by-field ``__init__`` — a ranking
+        reads a few hundred candidates, and a frozen dataclass sets each of its 35 fields with a
+        call of its own."""
+        if facts.keys() != CANDIDATE_FIELDS:
+            raise TypeError(f"Candidate.read needs every field: {sorted(CANDIDATE_FIELDS ^ facts.keys())}")
+        candidate = object.__new__(cls)
+        candidate.__dict__.update(facts)
+        return candidate
+
+
+CANDIDATE_FIELDS = frozenset(f.name for f in fields(Candidate))
 
 
 @dataclass(frozen=True)

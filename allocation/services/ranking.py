@@ -8,6 +8,21 @@ alone. The letting rules come from the decisions in force on the day: the organi
 (R6, R8.1–R8.3), the kommune's (R5.1, R40), the § 4 agreement (R4) and for a youth dwelling the
 letting guideline (R12.2).
 
+**Near the limit.** A ranking costs two statements: the marker of the decisions (below), and
+one statement that reads the slices, picks the entries ``rank`` must see and reads their facts
+(``candidates.statement_for``) — compiled once per plan *shape* with every value bound, prepared
+once per connection, so a vacancy of a shape seen before skips building, parsing and planning it
+whatever its department and day. The rows come back as tuples; the only objects built are the
+``Candidate`` facts ``rank`` reads. (An internal turn that falls back to the general list, R7,
+runs a second statement for that list.)
+
+**Decisions in force, cached.** The organisation's decisions (policy, § 4 agreements, youth
+guideline) and lists, and the kommune's decisions, are read once per organisation (kommune) and
+day and kept in the process, keyed by a marker of every table they come from — the number of
+rows and of history rows and the newest history id of each — read in one small statement per
+ranking. Every change to a decision writes a history row (``audited_save``, the admin), so a
+change anywhere, in any process, gives a new marker and the decisions are read again.
+
 Reading the ranking shows health facts (R5.1–R5.3, R10.2–R10.4 explanations); whoever shows it
 logs that with ``health_reads_log``.
 """
@@ -19,6 +34,7 @@ import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -32,11 +48,39 @@ from housing.models import (
     HousingOrganisation,
     PersonalDataAccess,
 )
-from waitinglists.models import ListKind
+from waitinglists.models import ListKind, WaitingList
 
-from ..models import AgreementKind, LettingAgreement, Vacancy
-from ..rules.ranking import DwellingFacts, Excluded, LettingRules, Placed, Ranking, rank
+from ..models import (
+    AgreementKind,
+    KommuneLettingDecision,
+    LettingAgreement,
+    OrganisationLettingPolicy,
+    Vacancy,
+    YouthLettingGuideline,
+    YouthPriorityGroup,
+)
+from ..rules.ranking import (
+    Candidate,
+    DwellingFacts,
+    Excluded,
+    LettingRules,
+    Placed,
+    Ranking,
+    YouthGuideline,
+    rank,
+)
 from . import candidates as sql
+from .candidates.facts import as_date
+from .candidates.statement import (
+    ENTRY,
+    FACTS_START,
+    PRECEDES,
+    SENIORITY,
+    SLICE,
+    prepared_cursor,
+    run,
+    statement_for,
+)
 from .policies import kommune_decision_in_force, policy_in_force
 from .youth import guideline_facts
 
@@ -121,59 +165,163 @@ def _with_related(vacancy: Vacancy) -> Vacancy:
     return Vacancy.objects.select_related(*RANKING_RELATED).get(pk=vacancy.pk)
 
 
-def _children_agreement(vacancy: Vacancy, day: datetime.date) -> bool:
-    """R4: a § 4 agreement with the kommune in force, for the department or all departments."""
-    department = vacancy.dwelling.department
-    return (
-        LettingAgreement.objects.filter(
-            Q(department_id=department.pk) | Q(department__isnull=True),
-            kind=AgreementKind.CHILDREN_PRIORITY,
-            organisation_id=vacancy.organisation_id,
-            kommune_id=department.kommune_id,
-            valid_from__lte=day,
-        )
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
-        .exists()
-    )
+def _decision_tables() -> list[str]:
+    """The tables the decisions in force are read from, and their history tables."""
+    live = [
+        OrganisationLettingPolicy,
+        OrganisationLettingPolicy.transfer_residence_departments.through,
+        KommuneLettingDecision,
+        LettingAgreement,
+        YouthLettingGuideline,
+        YouthPriorityGroup,
+        WaitingList,
+    ]
+    history = [model.history.model for model in live if hasattr(model, "history")] + [
+        apps.get_model("allocation", "HistoricalOrganisationLettingPolicy_transfer_residence_departments")
+    ]
+    quote = connection.ops.quote_name
+    counts = [f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})" for m in live + history]  # noqa: S608
+    newest = [f"(SELECT MAX(history_id) FROM {quote(m._meta.db_table)})" for m in history]  # noqa: S608
+    return counts + newest
 
 
-def letting_rules_for(vacancy: Vacancy, day: datetime.date) -> LettingRules:
-    """The decisions in force on ``day`` (the latest with ``valid_from <= day`` of each kind):
-    a decision taken but not yet in force does not count; R40 switches R6 and R8.2 off."""
-    vacancy = _with_related(vacancy)
-    department = vacancy.dwelling.department
-    policy = policy_in_force(organisation_id=vacancy.organisation_id, day=day)
-    decision = kommune_decision_in_force(kommune_id=department.kommune_id, day=day)
+@functools.cache
+def _marker_sql() -> str:
+    return "SELECT " + ", ".join(_decision_tables())
+
+
+def decisions_marker() -> tuple:
+    """A marker that changes whenever a decision the ranking reads changes (one small statement:
+    each table's rows, its history rows and newest history id — a change writes a history row, and
+    a row committed late with an older id still adds to the count)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_marker_sql())
+            return tuple(cursor.fetchone())
+    with prepared_cursor() as cursor:
+        cursor.execute(_marker_sql())
+        return tuple(cursor.fetchone())
+
+
+@dataclass(frozen=True)
+class OrganisationDecisions:
+    """An organisation's decisions in force on a day (the latest with ``valid_from <= day`` of each
+    kind: a decision taken but not yet in force does not count), and its lists."""
+
+    no_transfer_priority_for_youth_elder_tenants: bool
+    separation_priority: bool
+    transfer_residence_months: int | None
+    transfer_residence_departments: frozenset[int] | None  # None: all departments (or no R8.3)
+    issues_housing_guarantees: bool
+    # § 4 agreements in force: (department, or None for all; kommune).
+    children_agreements: tuple[tuple[int | None, int], ...]
+    lists: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True)
+class KommuneDecisions:
+    elder_disabled_priority: bool
+    housing_guarantees_off: bool  # R40: R6 switched off
+    separation_priority_off: bool  # R40: R8.2 switched off
+
+
+# Keyed by the marker, so an entry of an older marker is never read again (and drops out).
+@functools.lru_cache(maxsize=256)
+def _organisation_decisions(
+    organisation_id: int, tenant_id: int, list_tenant_id: int, day: datetime.date, marker: tuple
+) -> OrganisationDecisions:
+    policy = policy_in_force(organisation_id=organisation_id, day=day)
     months = policy.transfer_residence_months if policy else None
-    transfer_residence_departments = None
+    departments = None
     if months:
         # No departments chosen: the residence period applies to all of them.
-        transfer_residence_departments = (
-            frozenset(policy.transfer_residence_departments.values_list("pk", flat=True)) or None
+        departments = frozenset(policy.transfer_residence_departments.values_list("pk", flat=True)) or None
+    agreements = (
+        LettingAgreement.objects.filter(
+            kind=AgreementKind.CHILDREN_PRIORITY, organisation_id=organisation_id, valid_from__lte=day
         )
-    switched_off = set()
-    if decision is not None and decision.housing_guarantees_off:
-        switched_off.add("R6")
-    if decision is not None and decision.separation_priority_off:
-        switched_off.add("R8.2")
-    return LettingRules(
-        today=day,
-        internal_turn=vacancy.internal_turn,
-        children_agreement=_children_agreement(vacancy, day),
-        elder_disabled_priority_decided=bool(decision and decision.elder_disabled_priority),
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .values_list("department_id", "kommune_id")
+    )
+    return OrganisationDecisions(
         no_transfer_priority_for_youth_elder_tenants=bool(
             policy and policy.no_transfer_priority_for_youth_elder_tenants
         ),
         separation_priority=bool(policy and policy.separation_priority),
         transfer_residence_months=months or None,
-        transfer_residence_departments=transfer_residence_departments,
+        transfer_residence_departments=departments,
         issues_housing_guarantees=bool(policy and policy.issues_housing_guarantees),
+        children_agreements=tuple(agreements),
+        lists=sql.lists_of_organisation(
+            organisation_id=organisation_id, tenant_id=tenant_id, list_tenant_id=list_tenant_id
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _kommune_decisions(kommune_id: int, day: datetime.date, marker: tuple) -> KommuneDecisions:
+    decision = kommune_decision_in_force(kommune_id=kommune_id, day=day)
+    return KommuneDecisions(
+        elder_disabled_priority=bool(decision and decision.elder_disabled_priority),
+        housing_guarantees_off=bool(decision and decision.housing_guarantees_off),
+        separation_priority_off=bool(decision and decision.separation_priority_off),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _youth_guideline(organisation_id: int, day: datetime.date, marker: tuple) -> YouthGuideline | None:
+    return guideline_facts(organisation_id=organisation_id, day=day)
+
+
+def clear_caches() -> None:
+    """Forget the decisions read and the statements compiled (the next ranking reads and
+    compiles them again; prepared statements stay with their connection)."""
+    for cached in (_organisation_decisions, _kommune_decisions, _youth_guideline, statement_for):
+        cached.cache_clear()
+
+
+def _in_force(vacancy: Vacancy, day: datetime.date) -> tuple[LettingRules, tuple[tuple[int, str], ...]]:
+    """The letting rules for ``vacancy`` on ``day`` and the organisation's lists, from the
+    decisions in force (read once per organisation, kommune and day; see the module docstring)."""
+    department = vacancy.dwelling.department
+    organisation = vacancy.organisation
+    marker = decisions_marker()
+    decided = _organisation_decisions(
+        organisation.pk, organisation.tenant_id, organisation.list_tenant_id, day, marker
+    )
+    kommune = _kommune_decisions(department.kommune_id, day, marker)
+    switched_off = set()
+    if kommune.housing_guarantees_off:
+        switched_off.add("R6")
+    if kommune.separation_priority_off:
+        switched_off.add("R8.2")
+    rules = LettingRules(
+        today=day,
+        internal_turn=vacancy.internal_turn,
+        # R4: a § 4 agreement with the kommune in force, for the department or all departments.
+        children_agreement=any(
+            department_id in (None, department.pk) and kommune_id == department.kommune_id
+            for department_id, kommune_id in decided.children_agreements
+        ),
+        elder_disabled_priority_decided=kommune.elder_disabled_priority,
+        no_transfer_priority_for_youth_elder_tenants=decided.no_transfer_priority_for_youth_elder_tenants,
+        separation_priority=decided.separation_priority,
+        transfer_residence_months=decided.transfer_residence_months,
+        transfer_residence_departments=decided.transfer_residence_departments,
+        issues_housing_guarantees=decided.issues_housing_guarantees,
         switched_off_by_kommune=frozenset(switched_off),
         # § 12, stk. 2 (R12.2): the youth letting guideline in force (youth dwellings only).
-        youth_guideline=guideline_facts(organisation_id=vacancy.organisation_id, day=day)
+        youth_guideline=_youth_guideline(organisation.pk, day, marker)
         if vacancy.dwelling.kind == DwellingKind.YOUTH
         else None,
     )
+    return rules, decided.lists
+
+
+def letting_rules_for(vacancy: Vacancy, day: datetime.date) -> LettingRules:
+    """The decisions in force on ``day`` (the latest with ``valid_from <= day`` of each kind):
+    a decision taken but not yet in force does not count; R40 switches R6 and R8.2 off."""
+    return _in_force(_with_related(vacancy), day)[0]
 
 
 def dwelling_facts(vacancy: Vacancy) -> DwellingFacts:
@@ -210,7 +358,7 @@ def _shown_kinds(facts: DwellingFacts, rules: LettingRules) -> tuple[str, ...]:
     return (ListKind.GENERAL,)
 
 
-def _more_behind(piece: sql.Slice, keys: list[sql.QueueKey], bounds: dict[str, sql.QueueKey | None]) -> bool:
+def _more_behind(piece: sql.Piece, keys: list[sql.QueueKey], bounds: dict[str, sql.QueueKey | None]) -> bool:
     """Whether a slice of passed-over candidates may hold more ahead of its list's bound than
     it gave: it came back full, and none of what it gave lies at or beyond the bound."""
     if piece.list_kind not in bounds or len(keys) < (piece.capped or 0):
@@ -260,30 +408,39 @@ def _passed_over(
     return shown
 
 
-@functools.lru_cache(maxsize=256)
-def _statement(
-    plan: sql.Plan, kinds: tuple[str, ...], limit: int, excluded_limit: int, vendor: str
-) -> tuple[tuple[sql.Slice, ...], int, tuple[str, tuple]]:
-    """The slices of the lists of ``kinds`` that hold their part of the top ``limit``, then the
-    first passed over on each of them that may be shown (from the top of the list; cut at the
-    last placed after ranking), and the one statement that reads them all.
+@dataclass
+class _Read:
+    """What the statements gave: each slice (``Piece``), each entry a slice gave with its place in
+    its list's order, and the candidates ``rank`` must see with their persons."""
 
-    Building and compiling the statement costs more than running it (a dozen subqueries through
-    the ORM), and it depends on nothing but the plan — the dwelling, the decisions in force, the
-    day, the lists and the entries skipped — never on the rows. So it is compiled once per plan
-    and kept; a new day, decision, skipped entry or dwelling fact is a new plan."""
-    placed = sql.placed_slices(plan, limit, kinds=kinds)
-    excluded = sql.excluded_slices(plan, dict.fromkeys(kinds), excluded_limit) if excluded_limit else []
-    text, params = sql.union_sql(placed + excluded)
-    return tuple(placed + excluded), len(placed), (text, tuple(params))
+    pieces: list[sql.Piece] = field(default_factory=list)
+    found: list[sql.Found] = field(default_factory=list)
+    candidates: dict[int, Candidate] = field(default_factory=dict)
+    person_ids: dict[int, int] = field(default_factory=dict)
 
 
-def _read(
-    plan: sql.Plan, kinds: tuple[str, ...], limit: int, excluded_limit: int
-) -> tuple[list[sql.Slice], list[sql.Slice], list[sql.Found]]:
-    """Read the slices of the lists of ``kinds`` (placed, then passed over) in one statement."""
-    slices, n_placed, statement = _statement(plan, kinds, limit, excluded_limit, connection.vendor)
-    return list(slices[:n_placed]), list(slices[n_placed:]), sql.fetch(list(slices), statement=statement)
+def _read(plan: sql.Plan, kinds: tuple[str, ...], limit: int, excluded_limit: int, into: _Read) -> None:
+    """Run the statement for the lists of ``kinds`` (placed, passed over, facts) and add what it
+    gave to ``into`` (its slices numbered after those already there)."""
+    compiled = statement_for(plan.shape, kinds, limit, excluded_limit)
+    if compiled is None:
+        return
+    offset = len(into.pieces)
+    into.pieces += compiled.pieces
+    rows = run(compiled, plan)
+    at, pieces, found = compiled.at, compiled.pieces, into.found
+    has_facts, person = at["id"], at["person"]
+    for row in rows:
+        entry_id, index = row[ENTRY], row[SLICE]
+        seniority = as_date(row[SENIORITY])
+        if pieces[index].list_kind == ListKind.INTERNAL:
+            key = (not row[PRECEDES], seniority, entry_id)
+        else:
+            key = (seniority, entry_id)
+        found.append(sql.Found(entry_id, index + offset, key))
+        if row[has_facts] is not None and entry_id not in into.person_ids:
+            into.person_ids[entry_id] = row[person]
+            into.candidates[entry_id] = sql.candidate(plan, row, at, FACTS_START)
 
 
 def _count_passed_over(
@@ -297,8 +454,10 @@ def _count_passed_over(
     placed, everybody eligible was placed: count every candidate ahead of the bounds and take the
     placed away. Otherwise an eligible candidate may stand ahead unplaced (a lower tier), so each
     kind of exclusion is counted by its own test."""
+    values = {**plan.values, **sql.bound_values(bounds)}
+    vendor = plan.shape.vendor
     if len(placed) < limit:
-        ahead, capped = sql.count_excluded(sql.ahead_slices(plan, bounds))
+        ahead, capped = sql.count_excluded(sql.ahead_slices(plan.shape, bounds), values, vendor)
         placed_ahead = sum(
             1
             for p in placed
@@ -309,7 +468,7 @@ def _count_passed_over(
             )
         )
         return ahead - placed_ahead, capped
-    return sql.count_excluded(sql.excluded_slices(plan, bounds, excluded_limit))
+    return sql.count_excluded(sql.excluded_slices(plan.shape, bounds, excluded_limit), values, vendor)
 
 
 def vacancy_ranking(
@@ -330,57 +489,47 @@ def vacancy_ranking(
     of this vacancy the kommune approved (R12.1, shown for a startbolig) — the approvals app's
     answer, passed down by ``letting.workflow`` so this module does not read that app.
 
-    Costs at most 9 queries whatever the number of candidates — the decisions in force (3–4; for a
-    youth dwelling 1–2 more: the letting guideline with its groups),
-    the lists, one statement for the slices (two on an internal turn that falls back to the
-    general list), the facts, the wishes, on the internal turn the dwellings given up; one more
-    when ``vacancy`` comes without its dwelling (``RANKING_RELATED``), and one when the count of
-    those passed over is read and more were passed over than shown. See ``candidates`` for why
-    the cut is exact (R9.4's precedence included)."""
+    Costs two statements whatever the number of candidates — the marker of the decisions in
+    force and the one statement for the slices and the facts (a second on an internal turn that
+    falls back to the general list) — when the decisions of the organisation and day are known
+    (else 3–6 more: the policy, its R8.3 departments, the § 4 agreements, the lists, the kommune's
+    decision; for a youth dwelling the letting guideline); one more when ``vacancy`` comes
+    without its dwelling (``RANKING_RELATED``), one more on SQLite (the wishes), and one when the
+    count of those passed over is read and more were passed over than shown. See ``candidates``
+    for why the cut is exact (R9.4's precedence included)."""
     if limit < 1 or excluded_limit < 0:
         raise ValueError("limit must be positive and excluded_limit not negative")
     day = day or timezone.localdate()
     vacancy = _with_related(vacancy)
     facts = dwelling_facts(vacancy)
-    rules = letting_rules_for(vacancy, day)
-    plan = sql.plan_for(vacancy, facts, rules, skip_entry_ids, approved_person_ids)
+    rules, lists = _in_force(vacancy, day)
+    plan = sql.plan_for(vacancy, facts, rules, skip_entry_ids, approved_person_ids, lists=lists)
 
+    read = _Read()
     kinds = _shown_kinds(facts, rules)
     if kinds == (ListKind.INTERNAL, ListKind.GENERAL):
         # The internal turn (§ 7). The internal list's slices hold only eligible § 7 / R8.2 / R10
         # priority holders, so whether they found anybody *is* whether ``rank`` keeps the turn:
         # read the general list only when it takes over (R7), not on every internal turn.
-        placed_slices, excluded_slices, found = _read(plan, (ListKind.INTERNAL,), limit, excluded_limit)
+        _read(plan, (ListKind.INTERNAL,), limit, excluded_limit, read)
         # (Their read holds the general list's holders of a mobility need too: they do not keep
         # the turn, § 5, stk. 2–3 only puts them before the internal holders without the need.)
         if not any(
-            row.slice < len(placed_slices) and placed_slices[row.slice].list_kind == ListKind.INTERNAL
-            for row in found
+            read.pieces[row.slice].placed and read.pieces[row.slice].list_kind == ListKind.INTERNAL
+            for row in read.found
         ):
-            more_placed, more_excluded, more = _read(plan, (ListKind.GENERAL,), limit, excluded_limit)
-            offset = len(placed_slices) + len(excluded_slices)
-            found += [sql.Found(row.entry_id, row.slice + offset, row.key) for row in more]
-            placed_indexes = set(range(len(placed_slices))) | {offset + i for i in range(len(more_placed))}
-            slices = placed_slices + excluded_slices + more_placed + more_excluded
-        else:
-            placed_indexes = set(range(len(placed_slices)))
-            slices = placed_slices + excluded_slices
+            _read(plan, (ListKind.GENERAL,), limit, excluded_limit, read)
     else:
-        placed_slices, excluded_slices, found = _read(plan, kinds, limit, excluded_limit)
-        placed_indexes = set(range(len(placed_slices)))
-        slices = placed_slices + excluded_slices
+        _read(plan, kinds, limit, excluded_limit, read)
+    pieces, found = read.pieces, read.found
 
-    # Of the passed over, only the first ``excluded_limit`` of each list kind can be shown:
-    # facts are read for those alone; the others are counted by their place in the list.
+    # Of the passed over, only the first ``excluded_limit`` of each list kind can be shown: the
+    # statement read the facts of those alone; the others are counted by their place in the list.
     passed_over: dict[str, dict[int, sql.QueueKey]] = {}
     for row in found:
-        if row.slice not in placed_indexes:
-            passed_over.setdefault(slices[row.slice].list_kind, {})[row.entry_id] = row.key
-    wanted = [row.entry_id for row in found if row.slice in placed_indexes]
-    for keyed in passed_over.values():
-        wanted += sorted(keyed, key=keyed.__getitem__)[:excluded_limit]
-    loaded = sql.load(plan, list(dict.fromkeys(wanted)))
-    final = rank(facts, loaded.candidates, rules)
+        if not pieces[row.slice].placed:
+            passed_over.setdefault(pieces[row.slice].list_kind, {})[row.entry_id] = row.key
+    final = rank(facts, list(read.candidates.values()), rules)
     placed = final.placed[:limit]
 
     bounds = _bounds(final, placed, rules)
@@ -397,8 +546,8 @@ def vacancy_ranking(
         keys_by_slice.setdefault(row.slice, []).append(row.key)
     more_behind = any(
         _more_behind(piece, keys_by_slice.get(index, []), bounds)
-        for index, piece in enumerate(slices)
-        if index not in placed_indexes
+        for index, piece in enumerate(pieces)
+        if not piece.placed
     )
 
     shown_ids = {p.candidate.entry_id for p in placed} | {x.candidate.entry_id for x in shown}
@@ -415,7 +564,7 @@ def vacancy_ranking(
             fallback=final.fallback,
             notes=final.notes,
         ),
-        person_ids={pk: loaded.person_ids[pk] for pk in shown_ids},
+        person_ids={pk: read.person_ids[pk] for pk in shown_ids},
         _total=None if more_behind else (total, False),
         _count=functools.partial(_count_passed_over, plan, bounds, placed, limit, excluded_limit)
         if more_behind

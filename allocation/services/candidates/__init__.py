@@ -47,7 +47,8 @@ heads holds the slice's head.
 * Sparse tiers — documented needs (R5.1–R5.3, R10.2–R10.4, only for a dwelling fitted so; for
   a dwelling fitted for mobility also the other list's holders of that need), boliggarantibeviser
   for this department (R6, with and without children: R6.3), separation priorities (R8.2),
-  tenants rehoused outside the organisation who kept their internal seniority (R9.2) — are read whole,
+  tenants rehoused outside the organisation who kept their internal seniority (R9.2; a partial
+  index holds them) — are read whole,
   driven from their own tables (a few rows each), never by walking the list; so are the
   tenants of the vacancy's own department (R10.1: one current lease per dwelling). The § 7
   holders' slices name the organisation's tenants too, so the planner may start from the
@@ -62,10 +63,11 @@ disagree about a household's size or children, a guarantee or the dwelling given
 (``tests/allocation/services/test_ranking_db.py`` compares it all with ``rank`` over every
 candidate read the slow way.)
 
-**Passed over.** The same statement reads, per list that may be shown, the first ``cap`` of each
-kind of exclusion from the top of the list (passive; active but excluded; on the internal list
-without § 7 or R8.2 priority). Only the first ``cap`` of their union in list order can be shown,
-so only they are read in full and given their reasons by ``rank``; after ranking, those behind
+**Passed over.** The same statement reads, per list that may be shown (and per R9.4 part of the
+internal list), the first ``cap`` passive and the first ``cap`` active but excluded (wishes, youth
+group; on the internal list also without § 7 or R8.2 priority), from the top of the list. Only the
+first ``cap`` of their union in list order can be shown, so only they are read in full and given
+their reasons by ``rank``; after ranking, those behind
 the last placed one are dropped and the rest counted by their list position — exactly, unless a
 kind came back full with all of it still ahead of the last placed one. Then the count needs one
 more query, which ``vacancy_ranking`` defers until somebody reads it (the API does, the vacancy
@@ -77,38 +79,50 @@ of exclusion by its own test (``excluded_slices``); each part up to ``COUNT_CAP`
 holders, so if they find anybody the turn stays internal and the general list is not read at all;
 only when they find nobody (R7) is the general list read, in a second statement.
 
-Only standard SQL is used (subqueries in ``FROM`` with ``ORDER BY``/``LIMIT``, ``UNION ALL``,
-``CASE``), so it runs on SQLite as well; the JSON wish for dwelling kinds has a portable
-fallback. Conditions are compiled by Django once per ranking (``_sql``) and joined as text.
+**One statement per shape.** The slices, the choice of the entries whose facts ``rank`` needs
+and those facts are one statement (``statement``), written by hand as SQL text from the plan's
+``Shape`` — what decides the text: the kinds of lists, the dwelling's kind and fittings, the tiers
+the decisions in force make possible — with every value (the lists' ids, the department, the
+day, the dwelling's rooms and rent, the entries skipped…) a named parameter. So the text is built
+once per shape (microseconds; the ORM took tens of milliseconds), prepared once per database
+connection and run with each plan's values (``binding``); its rows are plain tuples.
 
-The modules: ``plan`` (the lists, rules and thresholds one ranking shares; ``queue_key``),
-``conditions`` (each fact as an SQL condition on an entry row), ``slices`` (the slices, the one
-statement that reads them, the counts) and ``facts`` (the candidates' facts for ``rank``).
+Standard SQL is used (subqueries in ``FROM`` with ``ORDER BY``/``LIMIT``, ``UNION ALL``, ``CASE``,
+window functions), so it runs on SQLite as well; ``jsonb`` containment, arrays and the lateral
+join for the dwelling given up have portable forms there.
+
+The modules: ``plan`` (the shape and the values one ranking binds; ``queue_key``),
+``conditions`` (each fact as an SQL condition on an entry row), ``slices`` (the slices and the
+counts), ``facts`` (the candidates' facts for ``rank``), ``statement`` (the one statement, prepared)
+and ``binding`` (the values as the driver is to receive them).
 """
 
+from .binding import Ids, Texts, adapted
 from .conditions import ANY, Sql
-from .facts import FACT_FIELDS, Loaded, load
+from .facts import FACT_FIELDS, candidate, facts_sql
 from .plan import (
     COUNT_CAP,
     NO_TRANSFER_PRIORITY_KINDS,
     Plan,
     QueueKey,
+    Shape,
     born_on_or_before,
+    lists_of_organisation,
     moved_in_on_or_before,
     plan_for,
     queue_key,
 )
 from .slices import (
     KEY_FIELDS,
-    Found,
     Slice,
     ahead_slices,
+    bound_values,
     count_excluded,
     excluded_slices,
-    fetch,
     placed_slices,
     union_sql,
 )
+from .statement import Found, Piece, Statement, prepared_cursor, run, statement_for
 
 __all__ = [
     "ANY",
@@ -117,20 +131,30 @@ __all__ = [
     "KEY_FIELDS",
     "NO_TRANSFER_PRIORITY_KINDS",
     "Found",
-    "Loaded",
+    "Ids",
+    "Piece",
     "Plan",
     "QueueKey",
+    "Shape",
     "Slice",
     "Sql",
+    "Statement",
+    "Texts",
+    "adapted",
     "ahead_slices",
     "born_on_or_before",
+    "bound_values",
+    "candidate",
     "count_excluded",
     "excluded_slices",
-    "fetch",
-    "load",
+    "facts_sql",
+    "lists_of_organisation",
     "moved_in_on_or_before",
     "placed_slices",
     "plan_for",
+    "prepared_cursor",
     "queue_key",
+    "run",
+    "statement_for",
     "union_sql",
 ]

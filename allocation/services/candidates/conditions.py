@@ -1,332 +1,296 @@
-"""The facts as SQL conditions on an entry row (subqueries, never joins), and the conditions
-compiled once per ranking (``Sql``, ``_sql``). See the package docstring for why they are
-written as scalar probes."""
+"""The facts as SQL conditions on an entry row ``e`` (subqueries, never joins), written by hand
+from the plan's ``Shape``: a value (the department, the day, the dwelling's rooms…) enters only
+as a named parameter (``%(department)s``) filled from ``Plan.values`` when the statement runs, so
+the text is the same for every vacancy of the shape. Building the text costs microseconds; the
+ORM took tens of milliseconds to compile the same subqueries.
+
+Each test is written as PostgreSQL must run it inside a walk of the queue index (see the package
+docstring): subqueries as scalar probes (``_probe``; an ``EXISTS`` may be turned into a join that
+reads a whole table first), the row's own columns before any subquery. The few constructs SQLite
+lacks (``jsonb`` containment, arrays) have a portable form for the embedded mode.
+"""
+
+# SQL text of our own: names, numbers and constants of ours; every value is a named parameter.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import (
-    Case,
-    Count,
-    IntegerField,
-    Max,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    TextField,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast, Coalesce
-from django.db.models.lookups import Contains, Exact
+from housing.fees import ChargeState
+from housing.models import DwellingKind, HouseholdRelation, YouthKind
 
-from housing.models import DwellingKind, HouseholdMember, HouseholdRelation, Person, YouthKind
-from waitinglists.models import Entry, FeeCharge
-from waitinglists.selectors import ARREARS_STATES
+from .plan import NO_TRANSFER_PRIORITY_KINDS, Shape
 
-from ...models import GuaranteeState, HousingGuarantee, Lease, PriorityNeed, SeparationPriority
-from ...rules.ranking import YouthGroup
-from .plan import NO_TRANSFER_PRIORITY_KINDS, Plan
-
-# --- SQL expressions, one per fact ----------------------------------------------------------------
-
-
-def _probe_value(queryset: QuerySet) -> Coalesce:
-    """1 if ``queryset`` has a row, else 0 — as a scalar subquery (see ``_probe``)."""
-    first = queryset.order_by().annotate(probe=Value(1)).values("probe")[:1]
-    return Coalesce(Subquery(first, output_field=IntegerField()), Value(0))
-
-
-def _probe(queryset: QuerySet, *, found: bool = True) -> Q:
-    """``EXISTS`` written as a scalar subquery — ``COALESCE((SELECT 1 … LIMIT 1), 0) = 1``.
-
-    Every dense slice must walk the queue index in order and probe each entry it passes (a few
-    index look-ups) until it has its ``limit``. PostgreSQL turns a plain ``EXISTS`` into a join
-    and may hash the whole other table before the first row (all unpaid fees, every household
-    with children: seconds on a million persons); a scalar subquery it cannot flatten."""
-    return Q(Exact(_probe_value(queryset), Value(1 if found else 0)))
-
-
-def _wants_department(plan: Plan) -> Q:
-    """The department is among the wishes, or there are none: ``COALESCE(MAX(wish = D), 1) = 1``
-    over the entry's few wish rows — one index probe per entry walked. (The obvious ``EXISTS(wish
-    = D) OR NOT EXISTS(any wish)`` lets PostgreSQL hash every wish for the department first: 70 ms
-    on a list of 200,000 before the first row.)"""
-    through = Entry.departments.through
-    wanted = (
-        through.objects.filter(entry_id=OuterRef("pk"))
-        .order_by()
-        .values("entry_id")
-        .annotate(
-            hit=Max(Case(When(department_id=plan.dwelling.department_id, then=Value(1)), default=Value(0)))
-        )
-        .values("hit")
-    )
-    return Q(Exact(Coalesce(Subquery(wanted, output_field=IntegerField()), Value(1)), Value(1)))
-
-
-def _charges_in_arrears(plan: Plan) -> QuerySet[FeeCharge]:
-    """R3.3: an unpaid fee past its due date (as ``waitinglists.selectors``)."""
-    return FeeCharge.objects.filter(entry_id=OuterRef("pk"), state__in=ARREARS_STATES, due_date__lt=plan.day)
-
-
-def _household_members() -> Coalesce:
-    """Members of the entry's household (0 without one; the fact is at least 1)."""
-    members = (
-        HouseholdMember.objects.filter(household_id=OuterRef("household_id"))
-        .order_by()
-        .values("household_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(members, output_field=IntegerField()), 0)
-
-
-def _children(plan: Plan) -> QuerySet[HouseholdMember]:
-    """R4: members registered as children and under 18 on the day."""
-    return HouseholdMember.objects.filter(
-        household_id=OuterRef("household_id"),
-        relation=HouseholdRelation.CHILD,
-        person__birth_date__gt=plan.adult_born_by,
-    )
-
-
-def _in_education(plan: Plan) -> Q:
-    return ~Q(education_institution="") & (
-        Q(education_expected_end__isnull=True) | Q(education_expected_end__gte=plan.day)
-    )
-
-
-def _wants_kind(kind: str) -> Q:
-    if connection.vendor == "postgresql":
-        wanted = Q(dwelling_kinds__contains=[kind])
-    else:
-        # SQLite has no JSON containment: the kinds are plain identifiers, so the quoted name
-        # in the stored JSON text is an exact element match.
-        wanted = Q(Contains(Cast("dwelling_kinds", TextField()), Value(f'"{kind}"')))
-    return Q(dwelling_kinds=[]) | wanted
-
-
-def _youth_group(plan: Plan) -> Q:
-    """R12.1 / R13: who may have this youth dwelling."""
-    youth_kind = plan.dwelling.youth_kind
-    if youth_kind == YouthKind.STARTBOLIG:
-        aged_18_to_24 = Person.objects.filter(
-            pk=OuterRef("person_id"), birth_date__lte=plan.adult_born_by, birth_date__gt=plan.aged_25_born_by
-        )
-        return Q(needs_support=True) & _probe(aged_18_to_24)
-    if youth_kind in (YouthKind.RELABELLED, YouthKind.UNIVERSITY_NEAR):
-        return _in_education(plan)
-    return _in_education(plan) | ~Q(special_need="")
-
-
-def _in_youth_group(plan: Plan, group: YouthGroup) -> Q:
-    """§ 12, stk. 2 (R12.2): meets every condition of one priority group of the letting
-    guideline, as ``rules.ranking.youth_group`` asks it: in education at one of its levels,
-    documented income below its ceiling (none documented does not meet it), documented social
-    circumstances. Columns of the entry row only."""
-    condition = Q()
-    if group.education_levels:
-        condition &= _in_education(plan) & Q(education_level__in=sorted(group.education_levels))
-    if group.income_below is not None:
-        condition &= Q(annual_income__lt=group.income_below)
-    if group.social_need:
-        condition &= ~Q(social_need="")
-    return condition
-
-
-def _wishes_fit(plan: Plan) -> Q:
-    """The wishes on the entry row itself (kinds, rooms, rent, floor, elevator): cheap column
-    tests, so the slices ask them before any subquery."""
-    d = plan.dwelling
-    fits = _wants_kind(d.kind) & Q(rooms_min__lte=plan.rooms, rooms_max__gte=plan.rooms)
-    fits &= Q(max_rent__isnull=True) | Q(max_rent__gte=plan.monthly_rent)
-    if d.floor is not None:
-        fits &= Q(floor_max__isnull=True) | Q(floor_max__gte=d.floor)
-    if not d.has_elevator and (d.floor or 0) > 0:
-        fits &= Q(needs_elevator=False)
-    return fits
-
-
-def _fits(plan: Plan) -> Q:
-    """Everything but the status and the department that decides whether an active candidate
-    is excluded, as the pure function's exclusions: the wishes, and for youth dwellings the
-    eligible group (R12.1, R13). An unpaid fee (R3.3) and more than two persons per room (R26)
-    exclude nobody: the pure function shows them as flags on the placed."""
-    fits = _wishes_fit(plan)
-    if plan.dwelling.kind == DwellingKind.YOUTH:
-        fits &= _youth_group(plan)
-    return fits
-
-
-def _need_holders(plan: Plan, *, internal: bool) -> Subquery | None:
-    """Persons with a documented need that can place them for this dwelling (health data: only
-    their ids leave the database here)."""
-    d = plan.dwelling
-    flags = Q()
-    if d.fitted_large_household_mobility:
-        flags |= Q(household_member_mobility_impaired=True)
-    if d.fitted_mobility_impaired:
-        flags |= Q(mobility_impaired=True)
-    if d.fitted_elderly_disabled and (internal or plan.rules.elder_disabled_priority_decided):
-        flags |= Q(elderly_or_disabled=True)
-    if not flags:
-        return None
-    return Subquery(PriorityNeed.objects.filter(flags).values("person_id"))
-
-
-def _mobility_need_holders(plan: Plan) -> Subquery:
-    """Persons with a documented need that can place them for this dwelling fitted for mobility
-    from the other list of the turn (§ 5, stk. 2–3; § 10, stk. 3–4): ids only, as above."""
-    d = plan.dwelling
-    flags = Q()
-    if d.fitted_large_household_mobility:
-        flags |= Q(household_member_mobility_impaired=True)
-    if d.fitted_mobility_impaired:
-        flags |= Q(mobility_impaired=True)
-    return Subquery(PriorityNeed.objects.filter(flags).values("person_id"))
-
-
-def _guarantee_holders(plan: Plan) -> Subquery:
-    # R6.2: a guarantee found not to apply to this vacancy (the holder must be rejected under
-    # almenboligloven § 51 b or § 51 c) places nobody by R6 here.
-    return Subquery(
-        HousingGuarantee.objects.filter(
-            department_id=plan.dwelling.department_id, state=GuaranteeState.VALID, valid_until__gte=plan.day
-        )
-        .exclude(set_asides__vacancy_id=plan.vacancy_id)
-        .values("person_id")
-    )
-
-
-def _separation_holders(plan: Plan) -> Subquery:
-    return Subquery(
-        SeparationPriority.objects.filter(
-            organisation_id=plan.dwelling.organisation_id,
-            kommune_id=plan.dwelling.kommune_id,
-            valid_until__gte=plan.day,
-        ).values("person_id")
-    )
-
-
-def _current_lease(plan: Plan) -> Subquery:
-    """The dwelling an internal-list candidate gives up (§ 7): their current lease in the
-    organisation — not ended, or ending on or after the day; the latest one if several."""
-    return Subquery(
-        Lease.objects.filter(
-            person_id=OuterRef("person_id"),
-            dwelling__department__organisation_id=plan.dwelling.organisation_id,
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=plan.day))
-        .order_by("-starts_on", "-pk")
-        .values("pk")[:1]
-    )
-
-
-def _tenants(plan: Plan, *, department_id: int | None = None) -> Subquery:
-    """Persons with a current lease in the organisation (or in one department) — all who can
-    hold the § 7 priority. Named as a plain semi-join beside the exact test, so PostgreSQL may
-    start from the leases when few on the list are tenants, or walk the list when most are."""
-    leases = Lease.objects.filter(dwelling__department__organisation_id=plan.dwelling.organisation_id)
-    if department_id is not None:
-        leases = leases.filter(dwelling__department_id=department_id)
-    return Subquery(leases.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=plan.day)).values("person_id"))
-
-
-def _gives_up(plan: Plan, *conditions: Q) -> Q:
-    """Holds the § 7 priority through the dwelling given up (R8.1 and R8.3 as decided), and that
-    dwelling meets ``conditions``. Needs the ``gives_up_id`` alias on the query."""
-    # R1.8: while an udslusnings- or inklusionsbolig lease sets §§ 6–7 aside, no § 7 priority.
-    holds = Q(sections_6_7_set_aside_until__isnull=True) | Q(sections_6_7_set_aside_until__lt=plan.day)
-    if plan.rules.no_transfer_priority_for_youth_elder_tenants:
-        holds &= ~Q(dwelling__kind__in=NO_TRANSFER_PRIORITY_KINDS)
-    if plan.transfer_moved_in_by is not None:
-        lived_long_enough = Q(starts_on__lte=plan.transfer_moved_in_by)
-        if plan.rules.transfer_residence_departments is not None:
-            lived_long_enough |= ~Q(dwelling__department_id__in=plan.rules.transfer_residence_departments)
-        holds &= lived_long_enough
-    return _probe(Lease.objects.filter(holds, *conditions, pk=OuterRef("gives_up_id")))
-
-
-# --- Conditions compiled once ---------------------------------------------------------------------
+# R3.3: an unpaid fee past its due date (as ``waitinglists.selectors.ARREARS_STATES``).
+ARREARS_STATES = (ChargeState.OPEN, ChargeState.REMINDED)
 
 
 @dataclass(frozen=True)
 class Sql:
-    """A condition on an entry row as SQL text with its parameters: built with the ORM and
-    compiled by Django once per ranking, then combined as text into every slice that needs it
-    (building and compiling the same subqueries for each of a dozen slices costs more than
-    running them)."""
+    """A condition on an entry row as SQL text with named parameters, combined as text."""
 
     text: str
-    params: tuple = ()
 
     def __and__(self, other: Sql) -> Sql:
-        return Sql(f"({self.text}) AND ({other.text})", self.params + other.params)
+        return Sql(f"({self.text}) AND ({other.text})")
 
     def __or__(self, other: Sql) -> Sql:
-        return Sql(f"({self.text}) OR ({other.text})", self.params + other.params)
+        return Sql(f"({self.text}) OR ({other.text})")
 
     def __invert__(self) -> Sql:
-        return Sql(f"NOT ({self.text})", self.params)
+        return Sql(f"NOT ({self.text})")
 
 
 ANY = Sql("1 = 1")
+NOTHING = Sql("1 = 0")
 
 
-def _sql(plan: Plan, name: str, build, *, gives_up: bool = False) -> Sql:
-    """The condition ``build(plan)`` returns, compiled on the entry table alone (it may use
-    subqueries — with ``gives_up`` the ``gives_up_id`` of the dwelling given up — never a join)."""
-    if name not in plan.compiled:
-        entries = Entry.objects.alias(gives_up_id=_current_lease(plan)) if gives_up else Entry.objects
-        query = entries.filter(build(plan)).query
-        # Joins set up and trimmed again (for ``OuterRef("person_id")``) stay with no references.
-        if [alias for alias in query.alias_map if query.alias_refcount[alias]] != [Entry._meta.db_table]:
-            raise ValueError(f"the condition {name!r} joins another table; write it as a subquery")
-        text, params = query.get_compiler(using=Entry.objects.db).compile(query.where)
-        plan.compiled[name] = Sql(text, tuple(params))
-    return plan.compiled[name]
+def _quoted(values) -> str:
+    """Our own constants (enum values: letters and underscores) as an SQL list."""
+    for value in values:
+        if not str(value).replace("_", "").isalnum():
+            raise ValueError(f"not a constant of ours: {value!r}")
+    return ", ".join(f"'{value}'" for value in values)
 
 
-def _fits_sql(plan: Plan) -> Sql:
-    return _sql(plan, "fits", _fits)
+def in_array(shape: Shape, column: str, name: str) -> str:
+    """``column`` is one of the bound list ``name`` (``binding.Ids`` / ``Texts``): one parameter
+    however many values."""
+    if shape.vendor == "postgresql":
+        return f"{column} = ANY(%({name})s)"
+    return f"{column} IN (SELECT value FROM json_each(%({name})s))"
 
 
-def _children_sql(plan: Plan) -> Sql:
-    return _sql(plan, "children", lambda p: _probe(_children(p)))
+def _probe(subquery: str) -> str:
+    """``EXISTS`` written as a scalar probe — ``COALESCE((SELECT 1 … LIMIT 1), 0) = 1``.
+
+    Every dense slice must walk the queue index in order and probe each entry it passes (a few
+    index look-ups) until it has its ``limit``. PostgreSQL turns a plain ``EXISTS`` into a join and
+    may hash the whole other table before the first row (all unpaid fees, every household with
+    children: seconds on a million persons); a scalar subquery it cannot flatten."""
+    return f"COALESCE(({subquery} LIMIT 1), 0) = 1"
 
 
-def _gives_up_sql(plan: Plan, *, same: bool = False, not_larger: bool = False) -> Sql:
-    """Holds the § 7 priority through the dwelling given up, optionally one in the vacancy's
-    department (R10.1) and/or not smaller than the vacant one (R4 does not apply, § 7, 3. pkt.)."""
-    conditions = Q()
+# --- The entry's own wishes and facts ------------------------------------------------------------
+
+
+def _wants_department(shape: Shape) -> Sql:
+    """The department is among the wishes, or there are none: ``COALESCE(MAX(wish = D), 1) = 1``
+    over the entry's few wish rows — one index probe per entry walked. (The obvious ``EXISTS(wish
+    = D) OR NOT EXISTS(any wish)`` lets PostgreSQL hash every wish for the department first: 70 ms
+    on a list of 200,000 before the first row.)"""
+    return Sql(
+        "COALESCE((SELECT MAX(CASE WHEN x.department_id = %(department)s THEN 1 ELSE 0 END) "
+        "FROM waitinglists_entry_departments x WHERE x.entry_id = e.id), 1) = 1"
+    )
+
+
+def _wants_kind(shape: Shape) -> str:
+    """No wished kinds, or the dwelling's kind among them (JSON list on the row)."""
+    kind = _quoted([shape.kind])
+    if shape.vendor == "postgresql":
+        return f"""(e.dwelling_kinds = '[]'::jsonb OR e.dwelling_kinds @> '["{shape.kind}"]'::jsonb)"""
+    return (
+        "(json_array_length(e.dwelling_kinds) = 0 "
+        f"OR EXISTS (SELECT 1 FROM json_each(e.dwelling_kinds) WHERE value = {kind}))"
+    )
+
+
+def _wishes_fit(shape: Shape) -> Sql:
+    """The wishes on the entry row itself (kinds, rooms, rent, floor, elevator): cheap column
+    tests, so the slices ask them before any subquery."""
+    tests = [
+        _wants_kind(shape),
+        "e.rooms_min <= %(rooms)s AND e.rooms_max >= %(rooms)s",
+        "(e.max_rent IS NULL OR e.max_rent >= %(rent)s)",
+    ]
+    if shape.has_floor:
+        tests.append("(e.floor_max IS NULL OR e.floor_max >= %(floor)s)")
+    if shape.elevator_test:
+        tests.append("NOT e.needs_elevator")
+    return Sql(" AND ".join(tests))
+
+
+def _in_education(shape: Shape) -> str:
+    return (
+        "(e.education_institution <> '' "
+        "AND (e.education_expected_end IS NULL OR e.education_expected_end >= %(day)s))"
+    )
+
+
+def _youth_group(shape: Shape) -> Sql:
+    """R12.1 / R13: who may have this youth dwelling."""
+    if shape.youth_kind == YouthKind.STARTBOLIG:
+        aged_18_to_24 = _probe(
+            "SELECT 1 FROM housing_person p WHERE p.id = e.person_id "
+            "AND p.birth_date <= %(adult_born_by)s AND p.birth_date > %(aged_25_born_by)s"
+        )
+        return Sql(f"e.needs_support AND {aged_18_to_24}")
+    if shape.youth_kind in (YouthKind.RELABELLED, YouthKind.UNIVERSITY_NEAR):
+        return Sql(_in_education(shape))
+    return Sql(f"({_in_education(shape)} OR e.special_need <> '')")
+
+
+def _in_youth_group(shape: Shape, number: int) -> Sql:
+    """§ 12, stk. 2 (R12.2): meets every condition of one priority group of the letting
+    guideline, as ``rules.ranking.youth_group`` asks it: in education at one of its levels,
+    documented income below its ceiling (none documented does not meet it), documented social
+    circumstances. Columns of the entry row only; group ``number``'s levels and ceiling are bound
+    as ``group_N_levels`` and ``group_N_income``."""
+    levels, income, social = shape.youth_groups[number]
+    tests = []
+    if levels:
+        tests.append(
+            f"{_in_education(shape)} AND {in_array(shape, 'e.education_level', f'group_{number}_levels')}"
+        )
+    if income:
+        tests.append(f"e.annual_income < %(group_{number}_income)s")
+    if social:
+        tests.append("e.social_need <> ''")
+    return Sql(" AND ".join(tests)) if tests else ANY
+
+
+def _fits(shape: Shape) -> Sql:
+    """Everything but the status and the department that decides whether an active candidate
+    is excluded, as the pure function's exclusions: the wishes, and for youth dwellings the
+    eligible group (R12.1, R13). An unpaid fee (R3.3) and more than two persons per room (R26)
+    exclude nobody: the pure function shows them as flags on the placed."""
+    fits = _wishes_fit(shape)
+    if shape.kind == DwellingKind.YOUTH:
+        fits &= _youth_group(shape)
+    return fits
+
+
+def _children(shape: Shape) -> Sql:
+    """R4: a member registered as a child and under 18 on the day."""
+    return Sql(
+        _probe(
+            "SELECT 1 FROM housing_householdmember m JOIN housing_person p ON p.id = m.person_id "
+            f"WHERE m.household_id = e.household_id AND m.relation = '{HouseholdRelation.CHILD}' "
+            "AND p.birth_date > %(adult_born_by)s"
+        )
+    )
+
+
+# --- The persons of the sparse tiers (their ids only; health data never leaves the database) ------
+
+
+def _need_flags(shape: Shape, *, internal: bool, mobility_only: bool = False) -> str | None:
+    flags = []
+    if shape.fitted_large_household_mobility:
+        flags.append("n.household_member_mobility_impaired")
+    if shape.fitted_mobility_impaired:
+        flags.append("n.mobility_impaired")
+    if (
+        not mobility_only
+        and shape.fitted_elderly_disabled
+        and (internal or shape.elder_disabled_priority_decided)
+    ):
+        flags.append("n.elderly_or_disabled")
+    return " OR ".join(flags) or None
+
+
+def _need_holders(shape: Shape, *, internal: bool) -> Sql | None:
+    """Persons with a documented need that can place them for this dwelling."""
+    flags = _need_flags(shape, internal=internal)
+    if flags is None:
+        return None
+    return Sql(f"e.person_id IN (SELECT n.person_id FROM allocation_priorityneed n WHERE {flags})")
+
+
+def _mobility_need_holders(shape: Shape) -> Sql:
+    """Persons with a documented need that can place them for this dwelling fitted for mobility
+    from the other list of the turn (§ 5, stk. 2–3; § 10, stk. 3–4)."""
+    flags = _need_flags(shape, internal=True, mobility_only=True)
+    return Sql(f"e.person_id IN (SELECT n.person_id FROM allocation_priorityneed n WHERE {flags})")
+
+
+def _guarantee_holders(shape: Shape) -> Sql:
+    # R6.2: a guarantee found not to apply to this vacancy (the holder must be rejected under
+    # almenboligloven § 51 b or § 51 c) places nobody by R6 here.
+    return Sql(
+        "e.person_id IN (SELECT g.person_id FROM allocation_housingguarantee g "
+        "WHERE g.department_id = %(department)s AND g.state = 'valid' AND g.valid_until >= %(day)s "
+        "AND NOT EXISTS (SELECT 1 FROM allocation_guaranteesetaside a "
+        "WHERE a.guarantee_id = g.id AND a.vacancy_id = %(vacancy)s))"
+    )
+
+
+def _separation_holders(shape: Shape) -> Sql:
+    return Sql(
+        "e.person_id IN (SELECT s.person_id FROM allocation_separationpriority s "
+        "WHERE s.organisation_id = %(organisation)s AND s.kommune_id = %(kommune)s "
+        "AND s.valid_until >= %(day)s)"
+    )
+
+
+# A current lease in the organisation: not ended, or ending on or after the day.
+_CURRENT = "dp.organisation_id = %(organisation)s AND (l.ends_on IS NULL OR l.ends_on >= %(day)s)"
+_LEASES = (
+    "allocation_lease l JOIN housing_dwelling d ON d.id = l.dwelling_id "
+    "JOIN housing_department dp ON dp.id = d.department_id"
+)
+
+
+def current_lease(shape: Shape) -> str:
+    """The lease an internal-list candidate gives up (§ 7): their current lease in the
+    organisation, the latest one if several (its id, as a scalar subquery on ``e``)."""
+    return (
+        f"(SELECT l.id FROM {_LEASES} WHERE l.person_id = e.person_id AND {_CURRENT} "
+        "ORDER BY l.starts_on DESC, l.id DESC LIMIT 1)"
+    )
+
+
+def _tenants(shape: Shape, *, same_department: bool = False) -> Sql:
+    """Persons with a current lease in the organisation (or in the vacancy's department) — all
+    who can hold the § 7 priority. Named as a plain semi-join beside the exact test, so
+    PostgreSQL may start from the leases when few on the list are tenants, or walk the list when
+    most are."""
+    department = " AND d.department_id = %(department)s" if same_department else ""
+    return Sql(f"e.person_id IN (SELECT l.person_id FROM {_LEASES} WHERE {_CURRENT}{department})")
+
+
+def _gives_up(shape: Shape, *, same: bool = False, not_larger: bool = False) -> Sql:
+    """Holds the § 7 priority through the dwelling given up (R1.8, and R8.1 and R8.3 as decided),
+    optionally one in the vacancy's department (R10.1) and/or not smaller than the vacant one (R4
+    does not apply, § 7, 3. pkt.)."""
+    # R1.8: while an udslusnings- or inklusionsbolig lease sets §§ 6–7 aside, no § 7 priority.
+    tests = ["(g.sections_6_7_set_aside_until IS NULL OR g.sections_6_7_set_aside_until < %(day)s)"]
+    if shape.no_transfer_priority_for_youth_elder_tenants:
+        tests.append(f"NOT gd.kind IN ({_quoted(NO_TRANSFER_PRIORITY_KINDS)})")
+    if shape.transfer_residence:
+        lived_long_enough = "g.starts_on <= %(transfer_moved_in_by)s"
+        if not shape.transfer_residence_all_departments:
+            elsewhere = in_array(shape, "gd.department_id", "residence_departments")
+            lived_long_enough = f"({lived_long_enough} OR NOT ({elsewhere}))"
+        tests.append(lived_long_enough)
     if same:
-        conditions &= Q(dwelling__department_id=plan.dwelling.department_id)
+        tests.append("gd.department_id = %(department)s")
     if not_larger:
-        conditions &= Q(dwelling__gross_floor_area__gte=plan.gross_floor_area)
-    return _sql(plan, f"gives_up:{same}:{not_larger}", lambda p: _gives_up(p, conditions), gives_up=True)
+        tests.append("gd.gross_floor_area >= %(gross_floor_area)s")
+    return Sql(
+        _probe(
+            "SELECT 1 FROM allocation_lease g JOIN housing_dwelling gd ON gd.id = g.dwelling_id "
+            f"WHERE g.id = {current_lease(shape)} AND {' AND '.join(tests)}"
+        )
+    )
 
 
-def _rehoused_sql(plan: Plan) -> Sql:
+def _rehoused(shape: Shape) -> Sql:
     """R9.2: rehoused outside the organisation (almenlejeloven § 86) and no current lease in it —
     holds the § 7 priority by the kept internal seniority (as ``_holds_transfer_priority``)."""
-    return _sql(plan, "rehoused", lambda p: Q(rehoused_outside=True, gives_up_id__isnull=True), gives_up=True)
+    return Sql(f"e.rehoused_outside AND {current_lease(shape)} IS NULL")
 
 
-def _holds_sql(plan: Plan) -> Sql:
+def _holds(shape: Shape) -> Sql:
     """Holds the § 7 priority: through the dwelling given up, or rehoused outside (R9.2)."""
-    return _gives_up_sql(plan) | _rehoused_sql(plan)
+    return _gives_up(shape) | _rehoused(shape)
 
 
-def _separation_sql(plan: Plan) -> Sql:
-    return _sql(plan, "separation", lambda p: Q(person_id__in=_separation_holders(p)))
-
-
-def _youth_group_sql(plan: Plan, number: int, group: YouthGroup) -> Sql:
-    """A group's conditions compiled once (a group with no condition holds everyone: ``ANY``)."""
-    if not (group.education_levels or group.income_below is not None or group.social_need):
-        return ANY
-    return _sql(plan, f"youth_group:{number}", lambda p: _in_youth_group(p, group))
+def _arrears(shape: Shape) -> str:
+    """R3.3: 1 if an unpaid fee is past its due date, else 0 (a probe, as ``_probe``)."""
+    return (
+        "COALESCE((SELECT 1 FROM waitinglists_feecharge c WHERE c.entry_id = e.id "
+        f"AND c.state IN ({_quoted(ARREARS_STATES)}) AND c.due_date < %(day)s LIMIT 1), 0)"
+    )

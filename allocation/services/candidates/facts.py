@@ -1,227 +1,301 @@
-"""The candidates' facts as ``Candidate`` rows for ``rank``, read in one query (``load``)."""
+"""The candidates' facts for ``rank``: the SQL that reads them (``facts_sql``, a part of the
+ranking's one statement) and the ``Candidate`` built from each row (``candidate``)."""
+
+# SQL text of our own: names, numbers and constants of ours; every value is a named parameter.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from dataclasses import dataclass
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db import connection
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, JSONField, OuterRef, Q, Subquery
-from django.db.models.functions import JSONObject
-
-from waitinglists.models import Entry, ListKind
-from waitinglists.services.registration import WISH_FIELDS
-
-from ...models import (
-    GuaranteeSetAside,
-    GuaranteeState,
-    HousingGuarantee,
-    Lease,
-    SeparationPriority,
-)
 from ...rules.ranking import Candidate, CurrentDwelling
-from .conditions import _charges_in_arrears, _children, _household_members, _probe_value
-from .plan import Plan
+from .conditions import _arrears, _children, current_lease, in_array
+from .plan import Plan, Shape
 
+# --- What the statement reads of each candidate ---------------------------------------------------
 
-@dataclass
-class Loaded:
-    candidates: list[Candidate]
-    person_ids: dict[int, int]  # entry id → person id (for the access log)
+# Always, in this order (``candidate`` unpacks them so): the entry's own columns (``e``), the
+# person's (``p``) and the documented need's (``n``; health data: only these flags), then the facts
+# the same SQL as the slices' computes (``conditions``).
+FACTS = (
+    ("id", "e.id"),
+    ("list", "e.waiting_list_id"),
+    ("person", "e.person_id"),
+    ("seniority_date", "e.seniority_date"),
+    ("status", "e.status"),
+    ("listed_before_seniority_scheme", "e.listed_before_seniority_scheme"),
+    ("rehoused_outside", "e.rehoused_outside"),
+    ("dwelling_kinds", "e.dwelling_kinds"),
+    ("rooms_min", "e.rooms_min"),
+    ("rooms_max", "e.rooms_max"),
+    ("max_rent", "e.max_rent"),
+    ("floor_max", "e.floor_max"),
+    ("needs_elevator", "e.needs_elevator"),
+    ("education_institution", "e.education_institution"),
+    ("education_expected_end", "e.education_expected_end"),
+    ("special_need", "e.special_need"),
+    ("needs_support", "e.needs_support"),
+    ("education_level", "e.education_level"),
+    ("annual_income", "e.annual_income"),
+    ("social_need", "e.social_need"),
+    ("applicant_number", "p.applicant_number"),
+    ("birth_date", "p.birth_date"),
+    ("elderly_or_disabled", "n.elderly_or_disabled"),
+    ("mobility_impaired", "n.mobility_impaired"),
+    ("household_member_mobility_impaired", "n.household_member_mobility_impaired"),
+)
+FACT_FIELDS = tuple(name for name, _sql in FACTS)
 
-
-FACT_FIELDS = (
-    "id",
-    "waiting_list_id",
-    "person_id",
-    "seniority_date",
-    "status",
-    "listed_before_seniority_scheme",
-    "rehoused_outside",
-    *WISH_FIELDS,
-    "person__applicant_number",
-    "person__birth_date",
-    "person__priority_need__elderly_or_disabled",
-    "person__priority_need__mobility_impaired",
-    "person__priority_need__household_member_mobility_impaired",
+# The dwelling an internal-list candidate gives up (``conditions.current_lease``): the lease and
+# its dwelling, as ``gu`` (after ``FACTS`` and the computed facts, when the shape reads it).
+GIVEN_UP = (
+    ("given_up", "gu.id"),
+    ("given_up_department", "gu.department_id"),
+    ("given_up_organisation", "gu.organisation_id"),
+    ("given_up_kind", "gu.kind"),
+    ("given_up_area", "gu.gross_floor_area"),
+    ("given_up_moved_in", "gu.starts_on"),
+    ("given_up_fitted_elderly_disabled", "gu.fitted_elderly_disabled"),
+    ("given_up_fitted_mobility_impaired", "gu.fitted_mobility_impaired"),
+    ("given_up_fitted_large_household_mobility", "gu.fitted_large_household_mobility"),
+    ("given_up_set_aside_until", "gu.sections_6_7_set_aside_until"),
+)
+_GIVEN_UP_COLUMNS = (
+    "l.id AS id, d.department_id AS department_id, dp.organisation_id AS organisation_id, d.kind AS kind, "
+    "d.gross_floor_area AS gross_floor_area, l.starts_on AS starts_on, "
+    "d.fitted_elderly_disabled AS fitted_elderly_disabled, "
+    "d.fitted_mobility_impaired AS fitted_mobility_impaired, "
+    "d.fitted_large_household_mobility AS fitted_large_household_mobility, "
+    "l.sections_6_7_set_aside_until AS sections_6_7_set_aside_until"
 )
 
 
-def _given_up_json(plan: Plan) -> Subquery:
-    """The dwelling an internal-list candidate gives up — their current lease in the
-    organisation, chosen as ``_current_lease`` chooses — as one JSON object, so the facts of
-    every candidate are read in one query."""
-    dwelling = JSONObject(
-        department_id=F("dwelling__department_id"),
-        organisation_id=F("dwelling__department__organisation_id"),
-        kind=F("dwelling__kind"),
-        gross_floor_area=F("dwelling__gross_floor_area"),
-        moved_in=F("starts_on"),
-        fitted_elderly_disabled=F("dwelling__fitted_elderly_disabled"),
-        fitted_mobility_impaired=F("dwelling__fitted_mobility_impaired"),
-        fitted_large_household_mobility=F("dwelling__fitted_large_household_mobility"),
-        sections_6_7_set_aside_until=F("sections_6_7_set_aside_until"),
-    )
-    leases = (
-        Lease.objects.filter(
-            person_id=OuterRef("person_id"),
-            dwelling__department__organisation_id=plan.dwelling.organisation_id,
-        )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=plan.day))
-        .order_by("-starts_on", "-pk")
-        .values(given_up=dwelling)[:1]
-    )
-    return Subquery(leases, output_field=JSONField())
-
-
-def _current_dwelling(value: dict | None) -> CurrentDwelling | None:
-    if not value:
-        return None
-    moved_in = value["moved_in"]
-    return CurrentDwelling(
-        department_id=value["department_id"],
-        organisation_id=value["organisation_id"],
-        kind=value["kind"],
-        gross_floor_area=float(value["gross_floor_area"]),
-        moved_in=moved_in if isinstance(moved_in, datetime.date) else datetime.date.fromisoformat(moved_in),
-        fitted_elderly_disabled=bool(value["fitted_elderly_disabled"]),
-        fitted_mobility_impaired=bool(value["fitted_mobility_impaired"]),
-        fitted_large_household_mobility=bool(value["fitted_large_household_mobility"]),
-        sections_6_7_set_aside_until=_date_or_none(value.get("sections_6_7_set_aside_until")),
-    )
-
-
-def _date_or_none(value) -> datetime.date | None:
-    """JSON gives dates as ISO text on PostgreSQL; SQLite's JSON may too."""
-    if value is None or isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(value)
-
-
-def load(plan: Plan, entry_ids: list[int]) -> Loaded:
-    """The entries as ``Candidate`` facts in one query: the entries with their facts (the same
-    SQL expressions the slices filter on; plain rows, no model instances), on the internal turn
-    the dwelling each gives up, and on PostgreSQL the wished departments as an array (elsewhere
-    one more query reads them)."""
-    if not entry_ids:
-        return Loaded([], {})
-    through = Entry.departments.through
-    facts = {
+def _computed(shape: Shape) -> list[tuple[str, str]]:
+    """The facts read by subqueries (the same SQL the slices filter with, ``conditions``)."""
+    wished = "FROM waitinglists_entry_departments x WHERE x.entry_id = e.id"
+    facts = [
         # Probed per row, not ``EXISTS`` (which PostgreSQL answers by reading every unpaid fee).
-        "in_arrears": _probe_value(_charges_in_arrears(plan)),
-        "household_members": _household_members(),
-        "has_children": Exists(_children(plan)),
-        "guarantee_until": Subquery(
-            HousingGuarantee.objects.filter(
-                person_id=OuterRef("person_id"),
-                department_id=plan.dwelling.department_id,
-                state=GuaranteeState.VALID,
-            )
-            .order_by("-valid_until")
-            .values("valid_until")[:1]
+        ("in_arrears", _arrears(shape)),
+        (
+            "household_members",
+            "COALESCE((SELECT COUNT(*) FROM housing_householdmember m "
+            "WHERE m.household_id = e.household_id), 0)",
+        ),
+        ("has_children", f"CASE WHEN {_children(shape).text} THEN 1 ELSE 0 END"),
+        (
+            "guarantee_until",
+            "(SELECT g.valid_until FROM allocation_housingguarantee g WHERE g.person_id = e.person_id "
+            "AND g.department_id = %(department)s AND g.state = 'valid' ORDER BY g.valid_until DESC LIMIT 1)",
         ),
         # R6.2: the guarantee was found not to apply to this vacancy.
-        "guarantee_set_aside": Subquery(
-            GuaranteeSetAside.objects.filter(
-                guarantee__person_id=OuterRef("person_id"),
-                guarantee__department_id=plan.dwelling.department_id,
-                vacancy_id=plan.vacancy_id,
-            ).values("provision")[:1]
+        (
+            "guarantee_set_aside",
+            "(SELECT a.provision FROM allocation_guaranteesetaside a JOIN allocation_housingguarantee g "
+            "ON g.id = a.guarantee_id WHERE g.person_id = e.person_id AND g.department_id = %(department)s "
+            "AND a.vacancy_id = %(vacancy)s LIMIT 1)",
         ),
-        "separation_until": Subquery(
-            SeparationPriority.objects.filter(
-                person_id=OuterRef("person_id"),
-                organisation_id=plan.dwelling.organisation_id,
-                kommune_id=plan.dwelling.kommune_id,
-            )
-            .order_by("-valid_until")
-            .values("valid_until")[:1]
+        (
+            "separation_until",
+            "(SELECT s.valid_until FROM allocation_separationpriority s WHERE s.person_id = e.person_id "
+            "AND s.organisation_id = %(organisation)s AND s.kommune_id = %(kommune)s "
+            "ORDER BY s.valid_until DESC LIMIT 1)",
         ),
-    }
-    if plan.dwelling.youth_kind == "startbolig" and plan.vacancy_id is not None:
+        (
+            "wishes",
+            f"ARRAY(SELECT x.department_id {wished})"
+            if shape.vendor == "postgresql"
+            else f"(SELECT json_group_array(x.department_id) {wished})",
+        ),
+    ]
+    if shape.startbolig_approvals:
         # R12.1 (§ 12, stk. 1, 4. pkt.): the kommune approves each startbolig *nomination* — after
         # the ranking names the applicant, through the approval request (``services.approvals``).
         # The ranking does not wait for it; it shows whether the approval is in (a startbolig
         # approval never lapses into approval, R42.3), and ``lease_check`` refuses the lease until it is.
-        facts["startbolig_approved"] = ExpressionWrapper(
-            Q(person_id__in=plan.approved_person_ids), output_field=BooleanField()
+        facts.append(
+            (
+                "startbolig_approved",
+                f"CASE WHEN {in_array(shape, 'e.person_id', 'approved')} THEN 1 ELSE 0 END",
+            )
         )
-    internal = set(plan.lists_of(ListKind.INTERNAL))
-    # The dwelling given up: on the internal turn, and on the general turn of a dwelling fitted for
-    # mobility, whose internal-list R10.3/R10.4 holders go before applicants without the need.
-    if internal and (plan.rules.internal_turn or plan.mobility_fitted):
-        facts["gives_up"] = _given_up_json(plan)
-    in_one = connection.vendor == "postgresql"
-    if in_one:
-        facts["wishes"] = ArraySubquery(
-            through.objects.filter(entry_id=OuterRef("pk")).values("department_id")
+    if reads_given_up(shape):
+        facts += GIVEN_UP
+    return facts
+
+
+def reads_given_up(shape: Shape) -> bool:
+    """The dwelling given up: on the internal turn, and on the general turn of a dwelling fitted
+    for mobility, whose internal-list R10.3/R10.4 holders go before applicants without the need."""
+    return bool(shape.lists_of("internal")) and (shape.internal_turn or shape.mobility_fitted)
+
+
+def facts_sql(shape: Shape, wanted: str) -> tuple[str, tuple[str, ...]]:
+    """The facts of the entries whose ids ``wanted`` (SQL: a subquery) gives: one row each, its
+    columns the names returned, in that order (plain rows; no model instances)."""
+    facts = [*FACTS, *_computed(shape)]
+    joins = ""
+    if reads_given_up(shape):
+        leases = (
+            "allocation_lease l JOIN housing_dwelling d ON d.id = l.dwelling_id "
+            "JOIN housing_department dp ON dp.id = d.department_id"
         )
-    rows = list(
-        Entry.objects.filter(pk__in=entry_ids).annotate(**facts).order_by().values(*FACT_FIELDS, *facts)
+        if shape.vendor == "postgresql":
+            # The current lease with its dwelling, in one probe per entry.
+            joins = (
+                f" LEFT JOIN LATERAL (SELECT {_GIVEN_UP_COLUMNS} FROM {leases} "
+                "WHERE l.person_id = e.person_id "
+                "AND dp.organisation_id = %(organisation)s AND (l.ends_on IS NULL OR l.ends_on >= %(day)s) "
+                "ORDER BY l.starts_on DESC, l.id DESC LIMIT 1) AS gu ON true"
+            )
+        else:
+            joins = (
+                f" LEFT JOIN (SELECT {_GIVEN_UP_COLUMNS} FROM {leases}) AS gu "
+                f"ON gu.id = {current_lease(shape)}"
+            )
+    columns = ", ".join(f"{sql} AS fact_{name}" for name, sql in facts)
+    return (
+        f"SELECT {columns} FROM waitinglists_entry e JOIN housing_person p ON p.id = e.person_id "
+        f"LEFT JOIN allocation_priorityneed n ON n.person_id = e.person_id{joins} WHERE e.id IN ({wanted})",
+        tuple(name for name, _sql in facts),
     )
-    if in_one:
-        wishes = {row["id"]: row["wishes"] or () for row in rows}
-    else:
-        wishes = {}
-        for entry_id, department_id in through.objects.filter(entry_id__in=entry_ids).values_list(
-            "entry_id", "department_id"
-        ):
-            wishes.setdefault(entry_id, []).append(department_id)
-    candidates = [
-        _candidate(
-            plan,
-            row,
-            wishes.get(row["id"], ()),
-            _current_dwelling(row.get("gives_up")) if row["waiting_list_id"] in internal else None,
-        )
-        for row in rows
-    ]
-    return Loaded(candidates, {row["id"]: row["person_id"] for row in rows})
 
 
-def _candidate(plan: Plan, row: dict, wishes: Iterable[int], gives_up: CurrentDwelling | None) -> Candidate:
-    d, day = plan.dwelling, plan.day
-    education_end = row["education_expected_end"]
-    return Candidate(
-        entry_id=row["id"],
-        applicant_number=row["person__applicant_number"],
-        list_kind=plan.kind_of(row["waiting_list_id"]),
-        seniority_date=row["seniority_date"],
-        status=row["status"],
-        fee_arrears=bool(row["in_arrears"]),
-        listed_before_seniority_scheme=row["listed_before_seniority_scheme"],
-        rehoused_outside=row["rehoused_outside"],
-        departments=frozenset(wishes),
-        dwelling_kinds=frozenset(row["dwelling_kinds"] or ()),
-        rooms_min=row["rooms_min"],
-        rooms_max=row["rooms_max"],
-        max_rent=float(row["max_rent"]) if row["max_rent"] is not None else None,
-        floor_max=row["floor_max"],
-        needs_elevator=row["needs_elevator"],
-        household_size=max(1, row["household_members"]),
-        has_children=row["has_children"],
+# --- A candidate from its row ------------------------------------------------------------------------
+
+
+def as_date(value) -> datetime.date | None:
+    """A date as the driver gives it (SQLite may give ISO text)."""
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
+@functools.lru_cache(maxsize=1024)
+def _json_set(value: str) -> frozenset:
+    """A JSON list as the driver gives it — text (Django has psycopg leave ``jsonb`` as text for its
+    fields to decode; SQLite gives text) — as a set. Few distinct values: decoded once each."""
+    return frozenset(json.loads(value))
+
+
+def _set(value) -> frozenset:
+    if value is None:
+        return frozenset()
+    return _json_set(value) if isinstance(value, str) else frozenset(value)
+
+
+def candidate(plan: Plan, facts: Sequence, at: Mapping[str, int], start: int) -> Candidate:
+    """The ``Candidate`` of one row (its facts from column ``start``, in ``FACTS`` and
+    ``_computed`` order; ``at``: the optional ones' positions)."""
+    (
+        entry_id,
+        list_id,
+        _person,
+        seniority,
+        status,
+        precedes,
+        rehoused,
+        kinds,
+        rooms_min,
+        rooms_max,
+        max_rent,
+        floor_max,
+        needs_elevator,
+        institution,
+        education_end,
+        special_need,
+        needs_support,
+        education_level,
+        income,
+        social_need,
+        applicant_number,
+        birth_date,
+        elderly_or_disabled,
+        mobility_impaired,
+        member_mobility_impaired,
+        arrears,
+        members,
+        children,
+        guarantee_until,
+        set_aside,
+        separation_until,
+        wishes,
+    ) = facts[start : start + ALWAYS]
+    d = plan.dwelling
+    kind = plan.kind_of(list_id)
+    education_end = as_date(education_end)
+    guarantee_until = as_date(guarantee_until)
+    separation_until = as_date(separation_until)
+    given_up = at.get("given_up")
+    approved = at.get("startbolig_approved")
+    return Candidate.read(
+        entry_id=entry_id,
+        applicant_number=applicant_number,
+        list_kind=kind,
+        seniority_date=as_date(seniority),
+        status=status,
+        fee_arrears=bool(arrears),
+        listed_before_seniority_scheme=bool(precedes),
+        rehoused_outside=bool(rehoused),
+        departments=_set(wishes),
+        dwelling_kinds=_set(kinds),
+        rooms_min=rooms_min,
+        rooms_max=rooms_max,
+        max_rent=float(max_rent) if max_rent is not None else None,
+        floor_max=floor_max,
+        needs_elevator=bool(needs_elevator),
+        household_size=max(1, members),
+        has_children=bool(children),
         # No documented need reads as none (the LEFT JOIN gives NULL).
-        elderly_or_disabled=bool(row["person__priority_need__elderly_or_disabled"]),
-        mobility_impaired=bool(row["person__priority_need__mobility_impaired"]),
-        household_member_mobility_impaired=bool(
-            row["person__priority_need__household_member_mobility_impaired"]
-        ),
-        gives_up=gives_up,
-        separation_priority_until=row["separation_until"],
-        separation_kommune_id=d.kommune_id if row["separation_until"] else None,
-        guarantee_department_id=d.department_id if row["guarantee_until"] else None,
-        guarantee_valid_until=row["guarantee_until"],
-        guarantee_set_aside=row["guarantee_set_aside"] or "",
-        birth_date=row["person__birth_date"],
+        elderly_or_disabled=bool(elderly_or_disabled),
+        mobility_impaired=bool(mobility_impaired),
+        household_member_mobility_impaired=bool(member_mobility_impaired),
+        gives_up=_given_up(facts, given_up) if given_up is not None and kind == "internal" else None,
+        separation_priority_until=separation_until,
+        separation_kommune_id=d.kommune_id if separation_until else None,
+        guarantee_department_id=d.department_id if guarantee_until else None,
+        guarantee_valid_until=guarantee_until,
+        guarantee_set_aside=set_aside or "",
+        birth_date=as_date(birth_date),
         # As ``_in_education`` asks it in SQL.
-        in_education=bool(row["education_institution"]) and (education_end is None or education_end >= day),
-        special_need=bool(row["special_need"]),
-        needs_support=row["needs_support"],
-        kommune_approved_startbolig=bool(row.get("startbolig_approved")),
+        in_education=bool(institution) and (education_end is None or education_end >= plan.day),
+        special_need=bool(special_need),
+        needs_support=bool(needs_support),
+        kommune_approved_startbolig=bool(facts[approved]) if approved is not None else False,
         # § 12, stk. 2 (R12.2): as ``conditions._in_youth_group`` asks them in SQL.
-        education_level=row["education_level"],
-        annual_income=row["annual_income"],
-        social_need=bool(row["social_need"]),
+        education_level=education_level,
+        annual_income=_decimal(income),
+        social_need=bool(social_need),
+    )
+
+
+# How many facts every row has (``FACTS`` and the computed ones every shape reads).
+ALWAYS = len(FACTS) + 7
+
+
+def _given_up(facts: Sequence, at: int) -> CurrentDwelling | None:
+    lease, department, organisation, kind, area, moved_in, elderly, mobility, large, set_aside = facts[
+        at : at + len(GIVEN_UP)
+    ]
+    if lease is None:
+        return None
+    return CurrentDwelling(
+        department_id=department,
+        organisation_id=organisation,
+        kind=kind,
+        gross_floor_area=float(area),
+        moved_in=as_date(moved_in),
+        fitted_elderly_disabled=bool(elderly),
+        fitted_mobility_impaired=bool(mobility),
+        fitted_large_household_mobility=bool(large),
+        sections_6_7_set_aside_until=as_date(set_aside),
     )
