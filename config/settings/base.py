@@ -115,8 +115,14 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The ranking's statements are short index walks; PostgreSQL's JIT would spend seconds
-    # compiling them on a large list (measured by manage.py bench_ranking).
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # compiling them on a large list (measured by manage.py bench_ranking). They are prepared
+    # (allocation.services.candidates.statement) so that each is planned once per connection:
+    # "force_generic_plan" keeps PostgreSQL from planning them again for every ranking, as its
+    # "auto" does when it guesses a plan for the values in hand might be cheaper. Only prepared
+    # statements are affected, and only the ranking prepares any (Django binds on the client).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        "-c jit=off -c plan_cache_mode=force_generic_plan"
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded mode runs its jobs in a background thread beside the requests (config/celery.py):
     # WAL lets a page read while a job writes; IMMEDIATE takes the write lock at BEGIN, so two writers
