@@ -267,6 +267,11 @@ class Entry(models.Model):
             ),
             models.Index(fields=["controller", "status"], name="entry_controller_idx"),
             models.Index(fields=["status", "paid_until"], name="entry_fee_idx"),
+            # The few tenants rehoused outside the organisation who kept their internal seniority
+            # (R9.2): the ranking reads them whole on every internal turn, without walking the list.
+            models.Index(
+                fields=["waiting_list"], condition=Q(rehoused_outside=True), name="entry_rehoused_idx"
+            ),
         ]
 
     def __str__(self) -> str:
