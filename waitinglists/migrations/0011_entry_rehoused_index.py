@@ -10,13 +10,25 @@ class Migration(migrations.Migration):
 
     operations = [
         # The ranking reads the tenants rehoused outside the organisation (R9.2) whole on every
-        # internal turn: without this index that is a scan of the whole internal list.
-        migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(
-                condition=models.Q(("rehoused_outside", True)),
-                fields=["waiting_list"],
-                name="entry_rehoused_idx",
-            ),
+        # internal turn: without this index that is a scan of the whole internal list. IF NOT
+        # EXISTS: the index may have been built by hand on a large database before (CONCURRENTLY).
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                migrations.RunSQL(
+                    'CREATE INDEX IF NOT EXISTS "entry_rehoused_idx" ON "waitinglists_entry" ("waiting_list_id") '
+                    'WHERE "rehoused_outside"',
+                    reverse_sql='DROP INDEX IF EXISTS "entry_rehoused_idx"',
+                )
+            ],
+            state_operations=[
+                migrations.AddIndex(
+                    model_name="entry",
+                    index=models.Index(
+                        condition=models.Q(("rehoused_outside", True)),
+                        fields=["waiting_list"],
+                        name="entry_rehoused_idx",
+                    ),
+                )
+            ],
         ),
     ]
