@@ -182,6 +182,13 @@ def _decision_tables() -> list[str]:
     quote = connection.ops.quote_name
     counts = [f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})" for m in live + history]  # noqa: S608
     newest = [f"(SELECT MAX(history_id) FROM {quote(m._meta.db_table)})" for m in history]  # noqa: S608
+    # The time of the newest change too: where ids are given again after a rollback (SQLite),
+    # the same counts and ids could otherwise stand for other decisions.
+    newest += [
+        f"(SELECT MAX(history_date) FROM {quote(m._meta.db_table)})"  # noqa: S608
+        for m in history
+        if any(f.name == "history_date" for f in m._meta.fields)
+    ]
     return counts + newest
 
 
@@ -192,8 +199,8 @@ def _marker_sql() -> str:
 
 def decisions_marker() -> tuple:
     """A marker that changes whenever a decision the ranking reads changes (one small statement:
-    each table's rows, its history rows and newest history id — a change writes a history row, and
-    a row committed late with an older id still adds to the count)."""
+    each table's rows, its history rows, and its newest history id and time — a change writes a
+    history row, and a row committed late with an older id still adds to the count)."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_marker_sql())

@@ -73,6 +73,8 @@ def _plan(vacancy, day):
 
 
 def _prepared_on_server() -> int:
+    if connection.vendor != "postgresql":
+        return 0  # (SQLite, the embedded mode: nothing is prepared)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_prepared_statements")
         return cursor.fetchone()[0]
