@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import json
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
@@ -211,9 +212,10 @@ def decisions_marker() -> tuple:
 
 
 @dataclass(frozen=True)
-class OrganisationDecisions:
-    """An organisation's decisions in force on a day (the latest with ``valid_from <= day`` of each
-    kind: a decision taken but not yet in force does not count), and its lists."""
+class Decisions:
+    """The decisions in force on a day — the organisation's and the kommune's (the latest with
+    ``valid_from <= day`` of each kind: a decision taken but not yet in force does not count) —
+    and the organisation's lists."""
 
     no_transfer_priority_for_youth_elder_tenants: bool
     separation_priority: bool
@@ -223,20 +225,90 @@ class OrganisationDecisions:
     # § 4 agreements in force: (department, or None for all; kommune).
     children_agreements: tuple[tuple[int | None, int], ...]
     lists: tuple[tuple[int, str], ...]
-
-
-@dataclass(frozen=True)
-class KommuneDecisions:
+    # The kommune's (R5.1, R40).
     elder_disabled_priority: bool
     housing_guarantees_off: bool  # R40: R6 switched off
     separation_priority_off: bool  # R40: R8.2 switched off
 
 
-# Keyed by the marker, so an entry of an older marker is never read again (and drops out).
-@functools.lru_cache(maxsize=256)
-def _organisation_decisions(
-    organisation_id: int, tenant_id: int, list_tenant_id: int, day: datetime.date, marker: tuple
-) -> OrganisationDecisions:
+# One statement for all of them (PostgreSQL): the policy in force with its R8.3 departments, the
+# § 4 agreements in force, the lists, the kommune's decision in force — as ``policy_in_force``,
+# ``kommune_decision_in_force`` and ``candidates.lists_of_organisation`` read them with the ORM.
+_DECISIONS_SQL = """
+WITH policy AS (
+    SELECT p.id, p.no_transfer_priority_for_youth_elder_tenants, p.separation_priority,
+           p.transfer_residence_months, p.issues_housing_guarantees
+    FROM allocation_organisationlettingpolicy p
+    WHERE p.organisation_id = %(organisation)s AND p.valid_from <= %(day)s
+    ORDER BY p.valid_from DESC LIMIT 1
+)
+SELECT
+    (SELECT json_build_array(no_transfer_priority_for_youth_elder_tenants, separation_priority,
+                             transfer_residence_months, issues_housing_guarantees) FROM policy),
+    (SELECT json_agg(t.department_id) FROM {through} t JOIN policy ON t.{policy_column} = policy.id),
+    (SELECT json_agg(json_build_array(a.department_id, a.kommune_id)) FROM allocation_lettingagreement a
+     WHERE a.kind = %(children)s AND a.organisation_id = %(organisation)s AND a.valid_from <= %(day)s
+       AND (a.valid_until IS NULL OR a.valid_until >= %(day)s)),
+    (SELECT json_agg(json_build_array(w.id, w.kind) ORDER BY w.id) FROM waitinglists_waitinglist w
+     WHERE (w.kind = 'internal' AND w.organisation_id = %(organisation)s)
+        OR (w.kind = 'general' AND (w.organisation_id = %(organisation)s
+                                    OR (w.organisation_id IS NULL AND w.controller_id = %(list_tenant)s)))
+        OR (w.kind = 'youth' AND (w.organisation_id = %(organisation)s OR (w.organisation_id IS NULL
+                                  AND w.controller_id IN (%(tenant)s, %(list_tenant)s))))),
+    (SELECT json_build_array(k.elder_disabled_priority, k.housing_guarantees_off, k.separation_priority_off)
+     FROM allocation_kommunelettingdecision k WHERE k.kommune_id = %(kommune)s AND k.valid_from <= %(day)s
+     ORDER BY k.valid_from DESC LIMIT 1)
+"""
+
+
+@functools.cache
+def _decisions_sql() -> str:
+    through = OrganisationLettingPolicy.transfer_residence_departments.through
+    policy_column = through._meta.get_field("organisationlettingpolicy").column
+    return _DECISIONS_SQL.format(through=through._meta.db_table, policy_column=policy_column)
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _read_decisions(
+    organisation_id: int, tenant_id: int, list_tenant_id: int, kommune_id: int, day: datetime.date
+) -> Decisions:
+    """The decisions in force, in one statement on PostgreSQL (elsewhere through the ORM)."""
+    if connection.vendor != "postgresql":
+        return _read_decisions_orm(organisation_id, tenant_id, list_tenant_id, kommune_id, day)
+    values = {
+        "organisation": organisation_id,
+        "tenant": tenant_id,
+        "list_tenant": list_tenant_id,
+        "kommune": kommune_id,
+        "day": day,
+        "children": AgreementKind.CHILDREN_PRIORITY.value,
+    }
+    with prepared_cursor() as cursor:
+        cursor.execute(_decisions_sql(), sql.adapted(values, "postgresql"))
+        policy, departments, agreements, lists, kommune = (_json(value) for value in cursor.fetchone())
+    no_transfer, separation, months, guarantees = policy or (False, False, None, False)
+    elder, guarantees_off, separation_off = kommune or (False, False, False)
+    return Decisions(
+        no_transfer_priority_for_youth_elder_tenants=bool(no_transfer),
+        separation_priority=bool(separation),
+        transfer_residence_months=months or None,
+        # No departments chosen: the residence period applies to all of them.
+        transfer_residence_departments=frozenset(departments) or None if months and departments else None,
+        issues_housing_guarantees=bool(guarantees),
+        children_agreements=tuple(tuple(agreement) for agreement in agreements or ()),
+        lists=tuple(tuple(wl) for wl in lists or ()),
+        elder_disabled_priority=bool(elder),
+        housing_guarantees_off=bool(guarantees_off),
+        separation_priority_off=bool(separation_off),
+    )
+
+
+def _read_decisions_orm(
+    organisation_id: int, tenant_id: int, list_tenant_id: int, kommune_id: int, day: datetime.date
+) -> Decisions:
     policy = policy_in_force(organisation_id=organisation_id, day=day)
     months = policy.transfer_residence_months if policy else None
     departments = None
@@ -250,7 +322,8 @@ def _organisation_decisions(
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
         .values_list("department_id", "kommune_id")
     )
-    return OrganisationDecisions(
+    decision = kommune_decision_in_force(kommune_id=kommune_id, day=day)
+    return Decisions(
         no_transfer_priority_for_youth_elder_tenants=bool(
             policy and policy.no_transfer_priority_for_youth_elder_tenants
         ),
@@ -262,17 +335,23 @@ def _organisation_decisions(
         lists=sql.lists_of_organisation(
             organisation_id=organisation_id, tenant_id=tenant_id, list_tenant_id=list_tenant_id
         ),
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _kommune_decisions(kommune_id: int, day: datetime.date, marker: tuple) -> KommuneDecisions:
-    decision = kommune_decision_in_force(kommune_id=kommune_id, day=day)
-    return KommuneDecisions(
         elder_disabled_priority=bool(decision and decision.elder_disabled_priority),
         housing_guarantees_off=bool(decision and decision.housing_guarantees_off),
         separation_priority_off=bool(decision and decision.separation_priority_off),
     )
+
+
+# Keyed by the marker, so an entry of an older marker is never read again (and drops out).
+@functools.lru_cache(maxsize=256)
+def _decisions(
+    organisation_id: int,
+    tenant_id: int,
+    list_tenant_id: int,
+    kommune_id: int,
+    day: datetime.date,
+    marker: tuple,
+) -> Decisions:
+    return _read_decisions(organisation_id, tenant_id, list_tenant_id, kommune_id, day)
 
 
 @functools.lru_cache(maxsize=256)
@@ -281,9 +360,9 @@ def _youth_guideline(organisation_id: int, day: datetime.date, marker: tuple) ->
 
 
 def clear_caches() -> None:
-    """Forget the decisions read and the statements compiled (the next ranking reads and
-    compiles them again; prepared statements stay with their connection)."""
-    for cached in (_organisation_decisions, _kommune_decisions, _youth_guideline, statement_for):
+    """Forget the decisions read and the statements built (the next ranking reads and builds
+    them again; prepared statements stay with their connection)."""
+    for cached in (_decisions, _youth_guideline, statement_for):
         cached.cache_clear()
 
 
@@ -293,14 +372,18 @@ def _in_force(vacancy: Vacancy, day: datetime.date) -> tuple[LettingRules, tuple
     department = vacancy.dwelling.department
     organisation = vacancy.organisation
     marker = decisions_marker()
-    decided = _organisation_decisions(
-        organisation.pk, organisation.tenant_id, organisation.list_tenant_id, day, marker
+    decided = _decisions(
+        organisation.pk,
+        organisation.tenant_id,
+        organisation.list_tenant_id,
+        department.kommune_id,
+        day,
+        marker,
     )
-    kommune = _kommune_decisions(department.kommune_id, day, marker)
     switched_off = set()
-    if kommune.housing_guarantees_off:
+    if decided.housing_guarantees_off:
         switched_off.add("R6")
-    if kommune.separation_priority_off:
+    if decided.separation_priority_off:
         switched_off.add("R8.2")
     rules = LettingRules(
         today=day,
@@ -310,7 +393,7 @@ def _in_force(vacancy: Vacancy, day: datetime.date) -> tuple[LettingRules, tuple
             department_id in (None, department.pk) and kommune_id == department.kommune_id
             for department_id, kommune_id in decided.children_agreements
         ),
-        elder_disabled_priority_decided=kommune.elder_disabled_priority,
+        elder_disabled_priority_decided=decided.elder_disabled_priority,
         no_transfer_priority_for_youth_elder_tenants=decided.no_transfer_priority_for_youth_elder_tenants,
         separation_priority=decided.separation_priority,
         transfer_residence_months=decided.transfer_residence_months,

@@ -171,3 +171,50 @@ def test_a_known_organisation_and_day_costs_the_marker_and_the_statement():
     assert len(queries) == 2
     assert queries[0]["sql"].startswith("SELECT (SELECT COUNT(*)")  # the marker
     assert "WITH found AS" in queries[1]["sql"]  # the one statement: slices, picked, facts
+
+
+@pytest.mark.rule("R4", "R5.1", "R6.1", "R8.1", "R8.2", "R8.3", "R40")
+def test_the_decisions_in_one_statement_are_those_the_orm_reads():
+    world = World(8, general=5, internal=5, youth=5)
+    org, kommune = world.org, world.kommune
+    key = (org.pk, org.tenant_id, org.list_tenant_id, kommune.pk)
+    days = (datetime.date(2019, 12, 31), datetime.date(2020, 1, 1), TODAY, LATER)
+    seen = []
+    for step, (policy, decision, r4) in enumerate(
+        [
+            ({}, {}, False),
+            (
+                {"issues_housing_guarantees": True, "separation_priority": True},
+                {"elder_disabled_priority": True},
+                True,
+            ),
+            ({"transfer_residence_months": 12, "r8_3": True}, {"housing_guarantees_off": True}, True),
+            (
+                {"transfer_residence_months": 6, "no_transfer_priority_for_youth_elder_tenants": True},
+                {},
+                False,
+            ),
+        ]
+    ):
+        policy = dict(policy)
+        departments = [world.d2, world.d3] if policy.pop("r8_3", False) else []
+        set_policy(org, valid_from=datetime.date(2020, 1, 1) + datetime.timedelta(days=30 * step), **policy)
+        set_kommune(kommune, **decision)
+        set_r4(org, kommune, on=r4, department=world.d if step % 2 else None)
+        if departments:
+            set_policy(org, transfer_residence_departments=departments, transfer_residence_months=12)
+        for day in days:
+            decided = service._read_decisions(*key, day)
+            assert decided == service._read_decisions_orm(*key, day)
+            seen.append(decided)
+    # The comparison met every kind of decision, in force and not yet.
+    assert (
+        {d.issues_housing_guarantees for d in seen}
+        == {d.elder_disabled_priority for d in seen}
+        == {True, False}
+    )
+    assert any(d.transfer_residence_departments for d in seen) and any(d.children_agreements for d in seen)
+    assert any(d.housing_guarantees_off for d in seen) and any(
+        d.no_transfer_priority_for_youth_elder_tenants for d in seen
+    )
+    assert all(len(d.lists) == 3 for d in seen)
