@@ -251,30 +251,40 @@ def _tenants(shape: Shape, *, same_department: bool = False) -> Sql:
     return Sql(f"e.person_id IN (SELECT l.person_id FROM {_LEASES} WHERE {_CURRENT}{department})")
 
 
-def _gives_up(shape: Shape, *, same: bool = False, not_larger: bool = False) -> Sql:
-    """Holds the § 7 priority through the dwelling given up (R1.8, and R8.1 and R8.3 as decided),
-    optionally one in the vacancy's department (R10.1) and/or not smaller than the vacant one (R4
-    does not apply, § 7, 3. pkt.)."""
+def _current_lease_holds(shape: Shape, *, also: str = "") -> str:
+    """Whether the current lease in the organisation (the latest, as ``current_lease`` chooses it)
+    gives the § 7 priority — R1.8, and R8.1 and R8.3 as decided — and meets ``also`` (SQL on the
+    lease ``l`` and its dwelling ``d``): NULL without a current lease. One probe per entry."""
     # R1.8: while an udslusnings- or inklusionsbolig lease sets §§ 6–7 aside, no § 7 priority.
-    tests = ["(g.sections_6_7_set_aside_until IS NULL OR g.sections_6_7_set_aside_until < %(day)s)"]
+    tests = ["(l.sections_6_7_set_aside_until IS NULL OR l.sections_6_7_set_aside_until < %(day)s)"]
     if shape.no_transfer_priority_for_youth_elder_tenants:
-        tests.append(f"NOT gd.kind IN ({_quoted(NO_TRANSFER_PRIORITY_KINDS)})")
+        tests.append(f"NOT d.kind IN ({_quoted(NO_TRANSFER_PRIORITY_KINDS)})")
     if shape.transfer_residence:
-        lived_long_enough = "g.starts_on <= %(transfer_moved_in_by)s"
+        lived_long_enough = "l.starts_on <= %(transfer_moved_in_by)s"
         if not shape.transfer_residence_all_departments:
-            elsewhere = in_array(shape, "gd.department_id", "residence_departments")
+            elsewhere = in_array(shape, "d.department_id", "residence_departments")
             lived_long_enough = f"({lived_long_enough} OR NOT ({elsewhere}))"
         tests.append(lived_long_enough)
-    if same:
-        tests.append("gd.department_id = %(department)s")
-    if not_larger:
-        tests.append("gd.gross_floor_area >= %(gross_floor_area)s")
-    return Sql(
-        _probe(
-            "SELECT 1 FROM allocation_lease g JOIN housing_dwelling gd ON gd.id = g.dwelling_id "
-            f"WHERE g.id = {current_lease(shape)} AND {' AND '.join(tests)}"
-        )
+    if also:
+        tests.append(f"({also})")
+    holds = " AND ".join(tests)
+    return (
+        f"(SELECT CASE WHEN {holds} THEN 1 ELSE 0 END FROM {_LEASES} "
+        f"WHERE l.person_id = e.person_id AND {_CURRENT} ORDER BY l.starts_on DESC, l.id DESC LIMIT 1)"
     )
+
+
+def _gives_up(shape: Shape, *, same: bool = False, not_larger_or_children: bool = False) -> Sql:
+    """Holds the § 7 priority through the dwelling given up (R1.8, and R8.1 and R8.3 as decided),
+    optionally one in the vacancy's department (R10.1), and/or either not smaller than the vacant
+    one (R4 does not apply, § 7, 3. pkt.) or given up by a household with children (which R4
+    favours)."""
+    also = []
+    if same:
+        also.append("d.department_id = %(department)s")
+    if not_larger_or_children:
+        also.append(f"d.gross_floor_area >= %(gross_floor_area)s OR {_children(shape).text}")
+    return Sql(f"COALESCE({_current_lease_holds(shape, also=' AND '.join(also))}, 0) = 1")
 
 
 def _rehoused(shape: Shape) -> Sql:
@@ -284,8 +294,10 @@ def _rehoused(shape: Shape) -> Sql:
 
 
 def _holds(shape: Shape) -> Sql:
-    """Holds the § 7 priority: through the dwelling given up, or rehoused outside (R9.2)."""
-    return _gives_up(shape) | _rehoused(shape)
+    """Holds the § 7 priority: through the dwelling given up, or — with no current lease in the
+    organisation — rehoused outside it (R9.2). One probe: the current lease's test, or else the
+    entry's own mark."""
+    return Sql(f"COALESCE({_current_lease_holds(shape)}, CASE WHEN e.rehoused_outside THEN 1 ELSE 0 END) = 1")
 
 
 def _arrears(shape: Shape) -> str:

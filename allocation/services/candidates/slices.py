@@ -151,10 +151,8 @@ def _internal_slices(shape: Shape, index: int, limit: int) -> list[Slice]:
     for precedes in (True, False):
         tenants = _on_list(shape, index, EntryStatus.ACTIVE, precedes).also(_tenants(shape))
         if shape.children_agreement_possible:
-            not_against_children_agreement = _gives_up(shape, not_larger=True) | (
-                _gives_up(shape) & _children(shape)
-            )
-            slices.append(_head(tenants, not_against_children_agreement, limit, internal))
+            # Not put back by the agreement: a dwelling not smaller given up, or children.
+            slices.append(_head(tenants, _gives_up(shape, not_larger_or_children=True), limit, internal))
         slices.append(_head(tenants, _gives_up(shape), limit, internal))
     return slices
 
