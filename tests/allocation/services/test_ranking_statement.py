@@ -18,6 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from allocation.models import Vacancy
+from allocation.rules.facts import CANDIDATE_FIELDS, Candidate
 from allocation.services import candidates
 from allocation.services import ranking as service
 from tests.allocation.services.test_ranking_db import (
@@ -218,3 +219,15 @@ def test_the_decisions_in_one_statement_are_those_the_orm_reads():
         d.no_transfer_priority_for_youth_elder_tenants for d in seen
     )
     assert all(len(d.lists) == 3 for d in seen)
+
+
+def test_a_candidate_is_read_with_every_fact_and_is_the_constructor_s():
+    """``Candidate.read`` skips the dataclass's ``__init__``: its caller must give every field."""
+    world = World(9, general=15, internal=10, youth=0)
+    set_policy(world.org, separation_priority=True)
+    result = service.vacancy_ranking(world.vacancy(internal_turn=True), day=TODAY)
+    shown = [p.candidate for p in result.ranking.placed] + [x.candidate for x in result.ranking.excluded]
+    assert shown
+    for candidate in shown:
+        assert vars(candidate).keys() == CANDIDATE_FIELDS
+        assert Candidate(**vars(candidate)) == candidate
