@@ -91,13 +91,14 @@ class Candidate:
     social_need: bool = False
 
     @classmethod
-    def read(cls, **facts) -> Candidate:
-        """A candidate from *every* one of its facts (``CANDIDATE_FIELDS``, none left out), as read
-        from the database: the same object the constructor makes, without its field-by-field
-        ``__init__`` — a ranking reads a few hundred candidates, and a frozen dataclass sets each
-        of its 35 fields with a call of its own. (A test holds its one caller to every field.)"""
+    def read(cls, facts: dict) -> Candidate:
+        """A candidate from a dict of *every* one of its facts (``CANDIDATE_FIELDS``, none left
+        out), as read from the database; the dict becomes the candidate's own. The same object
+        the constructor makes, without its field-by-field ``__init__``: a ranking reads a few
+        hundred candidates, and a frozen dataclass sets each of its 35 fields with a call of its
+        own. (A test holds its one caller to every field.)"""
         candidate = object.__new__(cls)
-        candidate.__dict__.update(facts)
+        object.__setattr__(candidate, "__dict__", facts)
         return candidate
 
 

@@ -5,6 +5,7 @@ lists, the dwelling, the thresholds of the day) and a candidate's place in its l
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -141,10 +142,12 @@ class Plan:
         return [list_id for list_id, kind in self.lists if kind in kinds]
 
     def kind_of(self, list_id: int) -> str:
-        for candidate_id, kind in self.lists:
-            if candidate_id == list_id:
-                return kind
-        raise KeyError(list_id)
+        return self.kinds[list_id]
+
+    @functools.cached_property
+    def kinds(self) -> dict[int, str]:
+        """Each list's kind, by its id."""
+        return dict(self.lists)
 
 
 def lists_of_organisation(

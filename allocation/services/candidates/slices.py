@@ -33,13 +33,16 @@ from .conditions import (
     _wants_department,
     in_array,
 )
+from .facts import ENTRY_COLUMNS
 from .plan import COUNT_CAP, QueueKey, Shape
 
 # --- Slices -----------------------------------------------------------------------------------------
 
 
-# What a slice gives per entry: enough for its place in the list order (``queue_key``).
+# What a slice gives per entry: its place in the list order (``queue_key``), and the columns its
+# facts are read from (``facts.ENTRY_COLUMNS``).
 KEY_FIELDS = ("id", "seniority_date", "listed_before_seniority_scheme")
+FIELDS = (*KEY_FIELDS, *ENTRY_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Part:
             tests.append(f"NOT ({in_array(self.shape, 'e.id', 'skip')})")
         tests += [f"({test})" for test in self.where]
         return (
-            f"SELECT {', '.join(f'e.{field}' for field in KEY_FIELDS)} FROM waitinglists_entry e "
+            f"SELECT {', '.join(f'e.{field}' for field in FIELDS)} FROM waitinglists_entry e "
             f"WHERE {' AND '.join(tests)}"
         )
 
@@ -298,9 +301,10 @@ def ahead_slices(shape: Shape, bounds: Mapping[str, QueueKey | None]) -> list[Sl
 def union_sql(slices: list[Slice]) -> str:
     """All the slices in one statement, each a subquery in FROM (so each keeps its own ORDER
     BY/LIMIT — on SQLite as on PostgreSQL). Each row is (entry id, seniority date,
-    listed_before_seniority_scheme, slice number, list kind)."""
+    listed_before_seniority_scheme, slice number, list kind, the entry's ``ENTRY_COLUMNS``)."""
+    columns = ", ".join(ENTRY_COLUMNS)
     return " UNION ALL ".join(
-        f"SELECT {', '.join(KEY_FIELDS)}, {index} AS slice, '{piece.list_kind}' AS kind "
+        f"SELECT {', '.join(KEY_FIELDS)}, {index} AS slice, '{piece.list_kind}' AS kind, {columns} "
         f"FROM ({piece.sql}) AS s{index}"
         for index, piece in enumerate(slices)
     )

@@ -104,7 +104,7 @@ def statement_for(shape: Shape, kinds: tuple[str, ...], limit: int, excluded_lim
             f"seniority_date, id) AS n FROM (SELECT DISTINCT id, kind, seniority_date, {first} AS first "
             f"FROM found WHERE slice >= {n}) AS d) AS r WHERE n <= {int(excluded_limit)}"
         )
-    facts, names = facts_sql(shape, "SELECT id FROM picked")
+    facts, names = facts_sql(shape, "found", "SELECT id FROM picked")
     columns = ", ".join(f"facts.fact_{name}" for name in names)
     text = (
         f"WITH found AS {materialized}({union_sql(slices)}), picked AS ({picked}), "

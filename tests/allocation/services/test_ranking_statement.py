@@ -230,4 +230,4 @@ def test_a_candidate_is_read_with_every_fact_and_is_the_constructor_s():
     assert shown
     for candidate in shown:
         assert vars(candidate).keys() == CANDIDATE_FIELDS
-        assert Candidate(**vars(candidate)) == candidate
+        assert Candidate(**vars(candidate)) == candidate == Candidate.read(dict(vars(candidate)))
