@@ -10,18 +10,22 @@ letting guideline (R12.2).
 
 **Near the limit.** A ranking costs two statements: the marker of the decisions (below), and
 one statement that reads the slices, picks the entries ``rank`` must see and reads their facts
-(``candidates.statement_for``) — compiled once per plan *shape* with every value bound, prepared
-once per connection, so a vacancy of a shape seen before skips building, parsing and planning it
-whatever its department and day. The rows come back as tuples; the only objects built are the
-``Candidate`` facts ``rank`` reads. (An internal turn that falls back to the general list, R7,
-runs a second statement for that list.)
+(``candidates.statement_for``) — built once per plan *shape* with every value bound, prepared
+once per connection (and planned once: ``plan_cache_mode=force_generic_plan`` in the settings),
+so a vacancy of a shape seen before skips building, parsing and planning it whatever its
+department and day. The rows come back as tuples; the only objects built are the ``Candidate``
+facts ``rank`` reads. (An internal turn that falls back to the general list, R7, runs a second
+statement for that list.) Prepared statements live with their connection: keep connections
+(``CONN_MAX_AGE``) for them to outlive a request, and do not put the database behind a pooler in
+transaction mode.
 
 **Decisions in force, cached.** The organisation's decisions (policy, § 4 agreements, youth
-guideline) and lists, and the kommune's decisions, are read once per organisation (kommune) and
-day and kept in the process, keyed by a marker of every table they come from — the number of
-rows and of history rows and the newest history id of each — read in one small statement per
-ranking. Every change to a decision writes a history row (``audited_save``, the admin), so a
-change anywhere, in any process, gives a new marker and the decisions are read again.
+guideline) and lists, and the kommune's decisions, are read once per organisation, kommune and
+day (one statement, ``_read_decisions``) and kept in the process, keyed by a marker of every table
+they come from — the number of rows and of history rows, and the newest history id and time of
+each — read in one small statement per ranking. Every change to a decision writes a history row
+(``audited_save``, the admin), so a change anywhere, in any process, gives a new marker and the
+decisions are read again.
 
 Reading the ranking shows health facts (R5.1–R5.3, R10.2–R10.4 explanations); whoever shows it
 logs that with ``health_reads_log``.
@@ -582,11 +586,12 @@ def vacancy_ranking(
     Costs two statements whatever the number of candidates — the marker of the decisions in
     force and the one statement for the slices and the facts (a second on an internal turn that
     falls back to the general list) — when the decisions of the organisation and day are known
-    (else 3–6 more: the policy, its R8.3 departments, the § 4 agreements, the lists, the kommune's
-    decision; for a youth dwelling the letting guideline); one more when ``vacancy`` comes
-    without its dwelling (``RANKING_RELATED``), one more on SQLite (the wishes), and one when the
-    count of those passed over is read and more were passed over than shown. See ``candidates``
-    for why the cut is exact (R9.4's precedence included)."""
+    (else one more on PostgreSQL — the policy, its R8.3 departments, the § 4 agreements, the lists
+    and the kommune's decision in one statement; five through the ORM elsewhere — and for a youth
+    dwelling one or two for the letting guideline); one more when ``vacancy`` comes without its
+    dwelling (``RANKING_RELATED``), and one when the count of those passed over is read and more
+    were passed over than shown. See ``candidates`` for why the cut is exact (R9.4's precedence
+    included)."""
     if limit < 1 or excluded_limit < 0:
         raise ValueError("limit must be positive and excluded_limit not negative")
     day = day or timezone.localdate()
