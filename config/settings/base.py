@@ -123,6 +123,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         "-c jit=off -c plan_cache_mode=force_generic_plan"
     )
+    # A prepared statement lives as long as its connection: kept between requests (checked
+    # before reuse), a worker prepares the ranking's statements once, not on every page.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded mode runs its jobs in a background thread beside the requests (config/celery.py):
     # WAL lets a page read while a job writes; IMMEDIATE takes the write lock at BEGIN, so two writers
