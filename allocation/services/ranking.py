@@ -170,8 +170,11 @@ def _with_related(vacancy: Vacancy) -> Vacancy:
     return Vacancy.objects.select_related(*RANKING_RELATED).get(pk=vacancy.pk)
 
 
-def _decision_tables() -> list[str]:
-    """The tables the decisions in force are read from, and their history tables."""
+@functools.cache
+def _marker_sql() -> str:
+    """One row per table the decisions in force are read from: its rows, and of its history its
+    rows, newest id and newest time (the time too: where ids are given again after a rollback,
+    SQLite, the same counts and ids could otherwise stand for other decisions)."""
     live = [
         OrganisationLettingPolicy,
         OrganisationLettingPolicy.transfer_residence_departments.through,
@@ -181,25 +184,21 @@ def _decision_tables() -> list[str]:
         YouthPriorityGroup,
         WaitingList,
     ]
-    history = [model.history.model for model in live if hasattr(model, "history")] + [
-        apps.get_model("allocation", "HistoricalOrganisationLettingPolicy_transfer_residence_departments")
-    ]
+    histories = {
+        OrganisationLettingPolicy.transfer_residence_departments.through: apps.get_model(
+            "allocation", "HistoricalOrganisationLettingPolicy_transfer_residence_departments"
+        )
+    }
     quote = connection.ops.quote_name
-    counts = [f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})" for m in live + history]  # noqa: S608
-    newest = [f"(SELECT MAX(history_id) FROM {quote(m._meta.db_table)})" for m in history]  # noqa: S608
-    # The time of the newest change too: where ids are given again after a rollback (SQLite),
-    # the same counts and ids could otherwise stand for other decisions.
-    newest += [
-        f"(SELECT MAX(history_date) FROM {quote(m._meta.db_table)})"  # noqa: S608
-        for m in history
-        if any(f.name == "history_date" for f in m._meta.fields)
-    ]
-    return counts + newest
-
-
-@functools.cache
-def _marker_sql() -> str:
-    return "SELECT " + ", ".join(_decision_tables())
+    rows = []
+    for model in live:
+        history = model.history.model if hasattr(model, "history") else histories[model]
+        dated = any(f.name == "history_date" for f in history._meta.fields)
+        rows.append(
+            f"SELECT (SELECT COUNT(*) FROM {quote(model._meta.db_table)}), COUNT(*), MAX(history_id), "  # noqa: S608
+            f"{'MAX(history_date)' if dated else 'NULL'} FROM {quote(history._meta.db_table)}"
+        )
+    return " UNION ALL ".join(rows)
 
 
 def decisions_marker() -> tuple:
@@ -209,10 +208,10 @@ def decisions_marker() -> tuple:
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_marker_sql())
-            return tuple(cursor.fetchone())
+            return tuple(cursor.fetchall())
     with prepared_cursor() as cursor:
         cursor.execute(_marker_sql())
-        return tuple(cursor.fetchone())
+        return tuple(cursor.fetchall())
 
 
 @dataclass(frozen=True)
