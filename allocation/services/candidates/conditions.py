@@ -43,7 +43,6 @@ class Sql:
 
 
 ANY = Sql("1 = 1")
-NOTHING = Sql("1 = 0")
 
 
 def _quoted(values) -> str:
