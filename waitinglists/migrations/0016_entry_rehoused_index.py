@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("waitinglists", "0010_names_without_rule_ids"),
+        ("waitinglists", "0015_entry_wish_count_index"),
     ]
 
     operations = [
