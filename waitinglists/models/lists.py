@@ -243,7 +243,9 @@ class Entry(models.Model):
             # the columns the page's scoped filter reads.
             models.Index(
                 fields=["waiting_list", "-listed_before_seniority_scheme", "seniority_date", "id"],
-                include=["status", "controller"],
+                # search_name: a common name's search ("Han") walks the list in this order and
+                # checks the name from the index, not from each row.
+                include=["status", "controller", "search_name"],
                 name="entry_list_page_idx",
                 condition=~Q(status="deleted"),
             ),
