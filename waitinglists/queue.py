@@ -2,8 +2,8 @@
 
 The order on a list (``selectors.QUEUE_ORDER``): those who precede under R9.4 first, then the
 earliest seniority date, then the entry id; only active entries have a place. On PostgreSQL the
-database keeps a snapshot of every active entry's rank, and a trigger logs every change since
-(see ``models/queue.py``):
+database keeps a snapshot of every living entry's place (among the active, and among the living
+for the list page), and a trigger logs every change since (see ``models/queue.py``):
 
     place(entry)  = rank of the last snapshot row ahead of it + Σ changes ahead of it + 1
     active(list)  = tally at the rebuild + Σ changes to active on the list  (passive likewise)
@@ -12,7 +12,8 @@ Each is one or two index-range reads whatever the list's size, and exact at the 
 the snapshot and the changes it has absorbed are swapped in one transaction that holds off new
 changes (``rebuild_list``). The changes are folded into a new snapshot nightly and whenever a
 list has gathered ``REFRESH_AFTER_CHANGES`` (``waitinglists.queue_refresh``, every 10 minutes), so
-the sums stay short. Bulk jobs (the fee cycle's deletions, imports) refresh their lists when done.
+the sums stay short; the fee cycle's deletion run, which deletes thousands at once, refreshes when
+it is done.
 
 On other databases (SQLite, the embedded demo) there is no trigger: places are counted per row,
 which is what the demo's list sizes need.
@@ -253,14 +254,3 @@ def rebuild_all() -> int:
     for list_id in ids:
         rebuild_list(list_id)
     return len(ids)
-
-
-def refresh_lists(list_ids: Iterable[int]) -> None:
-    """After a bulk change (the fee cycle's deletions, an import): rebuild the lists it touched
-    when their change logs have grown long, so the next page does not sum thousands of changes."""
-    if not kept():
-        return
-    touched = set(list_ids)
-    for list_id in lists_to_refresh():
-        if list_id in touched:
-            rebuild_list(list_id)
