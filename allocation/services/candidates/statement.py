@@ -143,6 +143,8 @@ NEVER = 2**31
 
 @functools.cache
 def _cursor_class():
+    # lazy: Django's PostgreSQL backend is loaded only where PostgreSQL is the database (the
+    # embedded demo runs on SQLite), and this is called only on a PostgreSQL connection
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     class PreparingCursor(ServerBindingCursor):
