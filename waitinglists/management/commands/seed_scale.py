@@ -277,19 +277,23 @@ class Command(BaseCommand):
                 for kind, template in LIST_NAMES.items()
                 if not (shared and kind == ListKind.GENERAL and entry["kommune"] == SHARED_KOMMUNE)
             }
-            audited_save(
-                FeeSchedule(
-                    controller_id=org.tenant_id,
-                    valid_from=datetime.date(2020, 1, 1),
-                    registration_fee=Decimal("200.00"),
-                    update_fee=Decimal("150.00"),
-                    due_month=2,
-                    due_day=1,
-                ),
-                actor=self.system,
-                reason=REASON,
-            )
+            self._fee_schedule(org.tenant_id)
         return orgs
+
+    def _fee_schedule(self, controller_id: int) -> None:
+        """The fees of a list's controller: 200 kr. at registration, 150 kr. a year due 1 February."""
+        audited_save(
+            FeeSchedule(
+                controller_id=controller_id,
+                valid_from=datetime.date(2020, 1, 1),
+                registration_fee=Decimal("200.00"),
+                update_fee=Decimal("150.00"),
+                due_month=2,
+                due_day=1,
+            ),
+            actor=self.system,
+            reason=REASON,
+        )
 
     def _register_shared_list(self, orgs: list[dict]) -> dict:
         """R3.2: the København organisations join one shared general list (``_register`` gave them
@@ -316,18 +320,7 @@ class Command(BaseCommand):
             actor=self.system,
             reason=REASON,
         )
-        audited_save(
-            FeeSchedule(
-                controller_id=tenant.pk,
-                valid_from=datetime.date(2020, 1, 1),
-                registration_fee=Decimal("200.00"),
-                update_fee=Decimal("150.00"),
-                due_month=2,
-                due_day=1,
-            ),
-            actor=self.system,
-            reason=REASON,
-        )
+        self._fee_schedule(tenant.pk)
         return {
             "org": members[0]["org"],
             "tenant_id": tenant.pk,
