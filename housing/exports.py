@@ -355,16 +355,7 @@ def _log_subjects(actor, subjects: Path, detail: str) -> int:
             return written
         batch: list[PersonalDataAccess] = []
         for person_id in ids:
-            batch.append(
-                PersonalDataAccess(
-                    person_id=person_id,
-                    user=actor,
-                    accessed_at=now,
-                    kind=AccessKind.EXPORT,
-                    purpose=AccessPurpose.CASE_HANDLING,
-                    detail=detail,
-                )
-            )
+            batch.append(_export_access(actor, now, detail, person_id))
             if len(batch) >= _LOG_BATCH:
                 written += len(PersonalDataAccess.objects.bulk_create(batch))
                 batch = []
@@ -375,18 +366,20 @@ def _log_subjects(actor, subjects: Path, detail: str) -> int:
 def log_export(*, actor, person_ids: Iterable[int], detail: str) -> int:
     """The access log of a small export streamed straight to the browser (no job, no file)."""
     now = timezone.now()
-    rows = [
-        PersonalDataAccess(
-            person_id=person_id,
-            user=actor,
-            accessed_at=now,
-            kind=AccessKind.EXPORT,
-            purpose=AccessPurpose.CASE_HANDLING,
-            detail=detail[:200],
-        )
-        for person_id in dict.fromkeys(person_ids)
-    ]
+    rows = [_export_access(actor, now, detail[:200], person_id) for person_id in dict.fromkeys(person_ids)]
     return len(PersonalDataAccess.objects.bulk_create(rows, batch_size=_LOG_BATCH))
+
+
+def _export_access(actor, now, detail: str, person_id: int) -> PersonalDataAccess:
+    """One access-log row of an export: this person's data left in a file."""
+    return PersonalDataAccess(
+        person_id=person_id,
+        user=actor,
+        accessed_at=now,
+        kind=AccessKind.EXPORT,
+        purpose=AccessPurpose.CASE_HANDLING,
+        detail=detail,
+    )
 
 
 def retention_days() -> int:
