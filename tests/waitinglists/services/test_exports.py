@@ -21,21 +21,11 @@ from housing import csv_export, exports
 from housing.audit import audited_save
 from housing.models import AccessKind, ExportJob, ExportState, PersonalDataAccess, Role
 from tests.factories import DepartmentFactory, MembershipFactory, PersonFactory, UserFactory
-from tests.waitinglists.views.test_pages import _register, _schedule
+from tests.waitinglists.views.test_pages import _register
 from waitinglists import exports as list_exports
 from waitinglists.models import EntryStatus, ListKind, WaitingList
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def waiting_list(org_a, caseworker_a):
-    _schedule(org_a.tenant, caseworker_a)
-    return audited_save(
-        WaitingList(controller=org_a.tenant, kind=ListKind.GENERAL, name="Alfa venteliste"),
-        actor=caseworker_a,
-        reason="Oprettet",
-    )
 
 
 REASON = "Skranken"
