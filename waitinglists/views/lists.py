@@ -65,9 +65,10 @@ def list_overview(request, pk: int):
     of housing.views.common.PAGE_SIZE at a time."""
     waiting_list = waiting_list_or_404(request, pk)
     filterset, rows, narrowed = _filtered(request, waiting_list)
+    living = waiting_list.active_count + waiting_list.passive_count
     # A whole list this long is read in queue order; another column's order would sort every
     # entry on each page (a second on a 500,000-entry list), so it applies to a search's matches.
-    sortable = narrowed or waiting_list.active_count + waiting_list.passive_count <= SORTABLE_LIMIT
+    sortable = narrowed or living <= SORTABLE_LIMIT
     if sortable:
         rows = ordered(request, rows, ENTRY_COLUMNS)
     in_queue_order = not narrowed and rows.query.order_by == selectors.QUEUE_ORDER
@@ -76,7 +77,7 @@ def list_overview(request, pk: int):
         PAGE_SIZE,
         load=selectors.entry_rows,
         # Unfiltered: the active and passive counts the page shows anyway; a search: capped.
-        count=None if narrowed else waiting_list.active_count + waiting_list.passive_count,
+        count=None if narrowed else living,
         count_cap=COUNT_CAP if narrowed else None,
         # The whole list in queue order: its pages are found in the kept order, not by OFFSET.
         seek=selectors.list_page_seek(waiting_list) if in_queue_order else None,
