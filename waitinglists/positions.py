@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -89,8 +90,18 @@ def _wanted_pairs(entry: Entry) -> list[tuple[int, str, int]]:
 
 def _ahead_counts(entry: Entry, department_ids: list[int], rooms: list[int]) -> dict[tuple[int, int], int]:
     """How many active entries of the same list are ahead of ``entry`` per (department, rooms),
-    among those wanting the department with a room range covering the count. One GROUP BY over the
-    wish table with one conditional count per room count."""
+    among those wanting the department with a room range covering the count. One query with one
+    conditional count per room count."""
+    if queue.kept():
+        return _ahead_counts_kept(entry, department_ids, rooms)
+    return _ahead_counts_joined(entry, department_ids, rooms)
+
+
+def _ahead_counts_joined(
+    entry: Entry, department_ids: list[int], rooms: list[int]
+) -> dict[tuple[int, int], int]:
+    """``_ahead_counts`` by joining each wish of the departments to its entry (any database; it
+    reads every wish of the departments on the list)."""
     annotations = {
         f"r{r}": Count("id", filter=Q(entry__rooms_min__lte=r, entry__rooms_max__gte=r)) for r in rooms
     }
@@ -106,6 +117,40 @@ def _ahead_counts(entry: Entry, department_ids: list[int], rooms: list[int]) -> 
         .annotate(**annotations)
     )
     return {(row["department_id"], r): row[f"r{r}"] for row in rows for r in rooms}
+
+
+def _ahead_counts_kept(
+    entry: Entry, department_ids: list[int], rooms: list[int]
+) -> dict[tuple[int, int], int]:
+    """``_ahead_counts`` from the copy of each entry's place and rooms the database keeps on its
+    wishes (migration ``waitinglists 0018``): per department one range of ``wish_queue_idx`` —
+    those ahead in the R9.4 order (after-scheme false first, then seniority date, then entry id) —
+    read from the index alone, however long the list."""
+    counts = ", ".join(
+        f"COUNT(*) FILTER (WHERE w.queue_rooms_min <= %(r{i})s AND w.queue_rooms_max >= %(r{i})s)"
+        for i in range(len(rooms))
+    )
+    values = {f"r{i}": r for i, r in enumerate(rooms)}
+    # Only our own column names and numbered placeholders go into the text.
+    sql = (
+        f"SELECT w.department_id, {counts} FROM waitinglists_entry_departments w "  # noqa: S608
+        "WHERE w.department_id = ANY(%(departments)s) AND w.queue_list_id = %(list)s "
+        "AND w.queue_status = %(active)s "
+        "AND (w.queue_after_scheme, w.queue_seniority, w.entry_id) < (%(after)s, %(seniority)s, %(entry)s) "
+        "GROUP BY w.department_id"
+    )
+    values |= {
+        "departments": list(department_ids),
+        "list": entry.waiting_list_id,
+        "active": EntryStatus.ACTIVE,
+        "after": not entry.listed_before_seniority_scheme,
+        "seniority": entry.seniority_date,
+        "entry": entry.pk,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        rows = cursor.fetchall()
+    return {(row[0], r): row[1 + i] for row in rows for i, r in enumerate(rooms)}
 
 
 def wish_positions(entry: Entry) -> list[WishPosition]:

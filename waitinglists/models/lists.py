@@ -253,20 +253,6 @@ class Entry(models.Model):
             models.Index(
                 fields=["registered_on"], include=["waiting_list", "status"], name="entry_registered_idx"
             ),
-            # The place per wanted department (positions.wish_positions) reads, for every wish of the
-            # department, the entry's list, status, place and rooms: from this index, not the rows.
-            models.Index(
-                fields=["id"],
-                include=[
-                    "waiting_list",
-                    "status",
-                    "listed_before_seniority_scheme",
-                    "seniority_date",
-                    "rooms_min",
-                    "rooms_max",
-                ],
-                name="entry_wish_count_idx",
-            ),
             models.Index(fields=["controller", "status"], name="entry_controller_idx"),
             models.Index(fields=["status", "paid_until"], name="entry_fee_idx"),
             # The few tenants rehoused outside the organisation who kept their internal seniority

@@ -17,9 +17,15 @@ from housing.audit import audited_save
 from housing.models import DwellingKind
 from letters.models import Letter
 from tests.factories import DepartmentFactory, DwellingFactory, PersonFactory
-from waitinglists.models import EntryStatus, FeeSchedule, LettingRecord, ListKind, WaitingList
+from waitinglists.models import DeletionReason, EntryStatus, FeeSchedule, LettingRecord, ListKind, WaitingList
 from waitinglists.positions import list_position, waiting_estimates, waiting_time_letter, wish_positions
-from waitinglists.services.registration import Wishes, entry_register, entry_set_status
+from waitinglists.services.registration import (
+    Wishes,
+    entry_delete,
+    entry_register,
+    entry_set_status,
+    entry_update_wishes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +215,91 @@ def test_no_estimate_for_a_passive_entry(caseworker_a, org_a, general_list, esta
     me = _register(caseworker_a, general_list, org_a, D(2013, 1, 1), [one], rooms=(3, 3))
     me = entry_set_status(actor=caseworker_a, reason="I bero", entry=me, status=EntryStatus.PASSIVE)
     assert wish_positions(me) == [] and waiting_estimates(me) == []
+
+
+@pytest.mark.rule("R3.4", "R9.4")
+def test_wish_places_kept_by_the_database_agree_with_a_count_after_every_change(
+    caseworker_a, org_a, general_list, estate
+):
+    """On PostgreSQL each wish carries a copy of its entry's place and rooms, kept by triggers
+    (migration waitinglists 0018), so the place per wanted department is one index range. After
+    every kind of change — new entries, passive and active again, other rooms, other wishes, an
+    earlier seniority date, R9.4 precedence, deletion — it must give the same places as a count
+    over the entries themselves."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the kept copy exists on PostgreSQL only")
+    from waitinglists import positions  # lazy: the private count functions are compared here only
+
+    one, two = estate
+    internal = audited_save(
+        WaitingList(
+            controller=org_a.tenant, organisation=org_a, kind=ListKind.INTERNAL, name="Oprykningsventeliste"
+        ),
+        actor=caseworker_a,
+        reason="Oprettet",
+    )
+    entries = [
+        _register(caseworker_a, waiting_list, org_a, D(2010 + i % 5, 1 + i % 3, 1), wishes, rooms=rooms)
+        for i, (waiting_list, wishes, rooms) in enumerate(
+            [
+                (general_list, [one], (2, 3)),
+                (general_list, [one, two], (3, 4)),
+                (general_list, [two], (1, 2)),
+                (general_list, [], (2, 3)),
+                (general_list, [one, two], (2, 4)),
+                (internal, [one], (2, 3)),
+                (internal, [one, two], (2, 4)),
+                (internal, [two], (3, 3)),
+            ]
+        )
+    ]
+
+    def agree():
+        for entry in entries:
+            entry.refresh_from_db()
+            if entry.status != EntryStatus.ACTIVE:
+                continue
+            departments, rooms = [one.pk, two.pk], [1, 2, 3, 4]
+            kept = positions._ahead_counts_kept(entry, departments, rooms)
+            joined = positions._ahead_counts_joined(entry, departments, rooms)
+            assert {k: v for k, v in kept.items() if v} == {k: v for k, v in joined.items() if v}, entry.pk
+
+    agree()
+    entry_set_status(actor=caseworker_a, reason="I bero", entry=entries[0], status=EntryStatus.PASSIVE)
+    agree()
+    entry_set_status(actor=caseworker_a, reason="Aktiv igen", entry=entries[0], status=EntryStatus.ACTIVE)
+    entries[1].rooms_min, entries[1].rooms_max = 1, 2
+    audited_save(entries[1], actor=caseworker_a, reason="Ønsker ændret")
+    agree()
+    entry_update_wishes(
+        actor=caseworker_a, reason="Ønsker ændret", entry=entries[2], wishes=Wishes(departments=[one, two])
+    )
+    entry_update_wishes(
+        actor=caseworker_a, reason="Ønsker ændret", entry=entries[4], wishes=Wishes(departments=[one])
+    )
+    agree()
+    entries[4].seniority_date = D(2001, 1, 1)
+    audited_save(entries[4], actor=caseworker_a, reason="Anciennitet overført")
+    agree()
+    entries[7].listed_before_seniority_scheme = True  # R9.4: on the list when the R9.3 decision took effect
+    audited_save(entries[7], actor=caseworker_a, reason="R9.4")
+    agree()
+    entries[6].waiting_list = general_list
+    audited_save(entries[6], actor=caseworker_a, reason="Flyttet")
+    agree()
+    entry_update_wishes(
+        actor=caseworker_a, reason="Ønsker ændret", entry=entries[3], wishes=Wishes(departments=[one, two])
+    )
+    entry_delete(
+        actor=caseworker_a, reason="Slettet", entry=entries[3], deletion_reason=DeletionReason.OWN_REQUEST
+    )
+    agree()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM waitinglists_entry_departments w "
+            "JOIN waitinglists_entry e ON e.id = w.entry_id "
+            "WHERE (w.queue_list_id, w.queue_status, w.queue_after_scheme, w.queue_seniority, "
+            "w.queue_rooms_min, w.queue_rooms_max) IS DISTINCT FROM (e.waiting_list_id, e.status, "
+            "NOT e.listed_before_seniority_scheme, e.seniority_date, e.rooms_min, e.rooms_max)"
+        )
+        assert cursor.fetchone()[0] == 0

@@ -50,6 +50,9 @@ from waitinglists.models import (
     EntryStatus,
     FeeSchedule,
     ListKind,
+    ListTally,
+    QueueChange,
+    QueueSnapshot,
     SeniorityBasis,
     WaitingList,
 )
@@ -473,6 +476,11 @@ class Command(BaseCommand):
             Entry.history.model._meta.db_table,
             Entry.departments.through._meta.db_table,
             "waitinglists_historicalentry_departments",
+            # The kept queue (``waitinglists.queue``): a place is read by index-only probes of the
+            # snapshot, which need its visibility map and statistics as much as the entries do.
+            QueueSnapshot._meta.db_table,
+            QueueChange._meta.db_table,
+            ListTally._meta.db_table,
         ]
         verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
         with connection.cursor() as cursor:
