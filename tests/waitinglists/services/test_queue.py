@@ -10,14 +10,25 @@ from __future__ import annotations
 import datetime
 import random
 import threading
+from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection, connections
 
 from housing.audit import audited_save
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
 from waitinglists import queue, selectors
-from waitinglists.models import Entry, EntryStatus, ListKind, QueueChange, QueueSnapshot, WaitingList
+from waitinglists.models import (
+    ChargeKind,
+    Entry,
+    EntryStatus,
+    FeeCharge,
+    ListKind,
+    QueueChange,
+    QueueSnapshot,
+    WaitingList,
+)
 
 D = datetime.date
 
@@ -178,13 +189,13 @@ def test_places_stay_exact_when_entries_change_during_a_rebuild(org_a):
 
 
 @pytest.mark.django_db
-def test_lists_overview_counts_in_four_queries_whatever_the_lists(org_a, django_assert_num_queries):
+def test_lists_overview_counts_in_fixed_queries_whatever_the_lists(org_a, django_assert_num_queries):
     lists = [WaitingListFactory(controller=org_a.tenant) for _ in range(3)]
     for waiting_list in lists:
         EntryFactory(waiting_list=waiting_list)
     EntryFactory(waiting_list=lists[0], status=EntryStatus.PASSIVE)
     rows = list(WaitingList.objects.filter(pk__in=[w.pk for w in lists]).order_by("pk"))
-    with django_assert_num_queries(3):  # kept counts, arrears, new this month
+    with django_assert_num_queries(4):  # kept counts, how many charges are past due, arrears, new this month
         counted = selectors.with_counts(rows, today=D(2024, 1, 20))
     assert [(w.active_count, w.passive_count, w.new_count) for w in counted] == [
         (1, 1, 2),
@@ -229,3 +240,52 @@ def test_list_page_seek_returns_the_rows_offset_would(caseworker_a, org_a):
                 seniority_date=D(1998 + rng.randrange(14), 6, 1),
             )
         entries.append(EntryFactory(waiting_list=internal, seniority_date=D(2003, 3, 3)))
+
+
+KEY = "list-arrears:2024-03-01"
+
+
+def _past_due(entry, due: datetime.date, actor) -> None:
+    audited_save(
+        FeeCharge(entry=entry, kind=ChargeKind.UPDATE, period=due.year, amount=Decimal("150"), due_date=due),
+        actor=actor,
+        reason="Gebyr",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.rule("R3.3")
+def test_arrears_are_exact_when_few_charges_are_past_due_else_kept_with_their_time(
+    org_a, caseworker_a, monkeypatch
+):
+    """Living entries with an unpaid fee past due (R3.3), per list: counted on every visit while
+    few charges are past due; above ``EXACT_ARREARS_CHARGES`` the counts of every list are made at
+    most every ten minutes and shown with their time, and a charge past due since stays out of
+    them until the next count."""
+    today = D(2024, 3, 1)
+    # (Not cache.clear(): with Redis the cache is shared with the tests running beside this one.)
+    cache.delete(KEY)
+    lists = [WaitingListFactory(controller=org_a.tenant) for _ in range(2)]
+    first = [EntryFactory(waiting_list=lists[0]) for _ in range(3)]
+    second = EntryFactory(waiting_list=lists[1])
+    deleted = EntryFactory(waiting_list=lists[1], status=EntryStatus.DELETED, deleted_on=D(2024, 1, 1))
+    for entry in (*first[:2], second, deleted):
+        _past_due(entry, D(2024, 2, 1), caseworker_a)
+    _past_due(first[2], D(2024, 3, 1), caseworker_a)  # due today: not yet past due
+
+    def counted():
+        rows = selectors.with_counts(
+            WaitingList.objects.filter(pk__in=[w.pk for w in lists]).order_by("pk"), today=today
+        )
+        return [(w.arrears_count, w.arrears_as_of) for w in rows]
+
+    assert counted() == [(2, None), (1, None)]
+    monkeypatch.setattr(selectors, "EXACT_ARREARS_CHARGES", 3)
+    kept = counted()
+    assert [n for n, _as_of in kept] == [2, 1] and all(as_of is not None for _n, as_of in kept)
+    later = EntryFactory(waiting_list=lists[0])
+    _past_due(later, D(2024, 2, 15), caseworker_a)
+    assert counted() == kept  # kept: made at most ten minutes ago
+    cache.delete(KEY)
+    assert [n for n, _as_of in counted()] == [3, 1]
+    cache.delete(KEY)
