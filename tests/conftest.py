@@ -23,6 +23,7 @@ from django.test import Client
 
 from housing.audit import system_user as get_system_user
 from housing.models import Department, HousingOrganisation, Kommune, Person, Role
+from tests.db_template import use_migrated_template
 from tests.factories import (
     TEST_PASSWORD,
     DepartmentFactory,
@@ -35,6 +36,13 @@ from tests.factories import (
 )
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, django_db_blocker):
+    """Each test process's database is a copy of one migrated template (``tests.db_template``)."""
+    with django_db_blocker.unblock():
+        use_migrated_template()
 
 
 @pytest.fixture(autouse=True)
