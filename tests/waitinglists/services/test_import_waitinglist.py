@@ -15,6 +15,7 @@ from housing import cpr
 from housing.audit import audited_save
 from housing.models import NumberSeries, Person
 from tests.factories import DepartmentFactory, PersonFactory
+from tests.waitinglists.wish_queue import wishes_out_of_step
 from waitinglists.models import Entry, ListKind, SeniorityBasis, WaitingList
 
 pytestmark = pytest.mark.django_db
@@ -285,8 +286,12 @@ def test_seed_scale_builds_counts_with_one_history_row_each(system_user):
         entry_id__in=ids
     )
     assert through.count() == history_m2m.count() > 0
+    # What the triggers it turns off would have kept: each wish's copy of its entry's place and
+    # rooms (positions._ahead_counts_kept counts from it).
+    assert not wishes_out_of_step()
     # A second run without --reset refuses; with --reset it replaces the data.
     with pytest.raises(CommandError):
         call_command("seed_scale", "--persons", "50", "--organisations", "2", stdout=StringIO())
     call_command("seed_scale", "--persons", "50", "--organisations", "2", "--reset", stdout=StringIO())
     assert Person.objects.filter(controller__organisation__name__startswith="Skala ").count() == 50
+    assert not wishes_out_of_step()

@@ -85,6 +85,10 @@ def _valid_cvrs(count: int, taken: set[str]) -> list[str]:
     return numbers
 
 
+# The kept queue's tables (``waitinglists.queue``), cleared with their lists on --reset.
+QUEUE_TABLES = ("waitinglists_queuesnapshot", "waitinglists_queuechange", "waitinglists_listtally")
+
+
 class Command(BaseCommand):
     help = "Build a large data set (persons, list entries, wishes, history) with PostgreSQL COPY."
 
@@ -133,6 +137,8 @@ class Command(BaseCommand):
                     self._seed_organisation(org, count)
                 if shared_block:
                     self._seed_organisation(shared_block, shared)
+            with self._phase("the wishes' copy of their entries' places (what the triggers keep)"):
+                self._fill_wish_queue_columns()
             with self._phase("queue positions and list counts (waitinglists.queue)"):
                 rebuild_all()
         with self._phase("VACUUM ANALYZE" if not connection.in_atomic_block else "ANALYZE"):
@@ -149,6 +155,22 @@ class Command(BaseCommand):
                 cursor.execute("SET LOCAL session_replication_role = replica")
         except DatabaseError:
             self.stdout.write("  (foreign-key checks stay on: the database user is not a superuser)")
+
+    def _fill_wish_queue_columns(self) -> None:
+        """Each wish carries its entry's list, status, R9.4 mark, seniority date and rooms (migration
+        ``waitinglists 0018``; ``positions._ahead_counts_kept`` counts from them). Its triggers do
+        not run here (``_skip_foreign_key_triggers`` turns every trigger off), so the rows written
+        are given them in one statement, as the migration gave the rows that existed."""
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE waitinglists_entry_departments w SET queue_list_id = e.waiting_list_id, "
+                "queue_status = e.status, queue_after_scheme = NOT e.listed_before_seniority_scheme, "
+                "queue_seniority = e.seniority_date, queue_rooms_min = e.rooms_min, "
+                "queue_rooms_max = e.rooms_max FROM waitinglists_entry e "
+                "WHERE e.id = w.entry_id AND w.queue_list_id IS NULL"
+            )
 
     @contextmanager
     def _phase(self, name: str):
@@ -178,6 +200,13 @@ class Command(BaseCommand):
             "DELETE FROM waitinglists_entry WHERE controller_id = ANY(%(t)s)",
             "DELETE FROM housing_historicalperson WHERE controller_id = ANY(%(t)s)",
             "DELETE FROM housing_person WHERE controller_id = ANY(%(t)s)",
+            # The kept queue of the lists (``waitinglists.queue``): the entries' deletion above has just
+            # logged its changes too.
+            *(
+                f"DELETE FROM {table} WHERE waiting_list_id IN "  # noqa: S608 — our own table names
+                "(SELECT id FROM waitinglists_waitinglist WHERE controller_id = ANY(%(t)s))"
+                for table in QUEUE_TABLES
+            ),
             "DELETE FROM waitinglists_historicalwaitinglist WHERE controller_id = ANY(%(t)s)",
             "DELETE FROM waitinglists_waitinglist WHERE controller_id = ANY(%(t)s)",
             "DELETE FROM waitinglists_historicalfeeschedule WHERE controller_id = ANY(%(t)s)",
