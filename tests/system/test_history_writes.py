@@ -47,6 +47,11 @@ ALLOW_LIST: dict[tuple[str, str, str], str] = {
         "the database maintains like an index, never a record of a decision, so they have no history; "
         "the entries they are read from are not written."
     ),
+    ("waitinglists/management/commands/seed_scale.py", "_fill_wish_queue_columns", "execute"): (
+        "Scale data: the wishes' copy of their entries' place and rooms (migration waitinglists 0018), which "
+        "the triggers turned off during the COPY would have kept: derived columns like an index, never a "
+        "record of a decision, and the wish table itself has no history of its own."
+    ),
     ("waitinglists/demo.py", "_entries", "bulk_create"): (
         "Demo data: the wished departments (m2m through rows) and the same rows on each entry's creation "
         "record (HistoricalEntry_departments), written together after bulk_create_with_history."
