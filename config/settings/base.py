@@ -136,7 +136,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # Covering indexes (INCLUDE) serve PostgreSQL's list pages at national scale; SQLite builds
     # them without the extra columns, which is all the embedded demo needs — no warning on every start.
-    SILENCED_SYSTEM_MESSAGES = ["models.W040"]
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
