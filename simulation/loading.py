@@ -207,6 +207,7 @@ def histories(list_ids: Iterable[int], until: datetime.datetime) -> Histories:
     ).values_list("history_id", "department_id"):
         wished[history_id].add(department_id)
     entries = []
+    last_wished: dict[int, frozenset[int]] = {}
     for row in _ordered(entry_history, until).values_list(
         "history_date",
         "history_id",
@@ -234,6 +235,11 @@ def histories(list_ids: Iterable[int], until: datetime.datetime) -> Histories:
         "social_need",
     ):
         date, hid, kind, pk, *facts = row
+        # A history row written by ``bulk_update_with_history`` (the seniority services, the demo's
+        # fee arrears) carries no snapshot of the wished departments: it keeps the previous row's.
+        # (A wish list emptied altogether is recorded the same way, and is read as unchanged.)
+        departments = frozenset(wished[hid]) if hid in wished else last_wished.get(pk, frozenset())
+        last_wished[pk] = departments
         (
             wl,
             person,
@@ -283,7 +289,7 @@ def histories(list_ids: Iterable[int], until: datetime.datetime) -> Histories:
                     level,
                     income,
                     social,
-                    frozenset(wished.get(hid, ())),
+                    departments,
                 ),
             )
         )
