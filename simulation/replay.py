@@ -45,9 +45,10 @@ Point in time — what has history and what does not (``World``):
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from allocation.rules.ranking import Candidate, CurrentDwelling, DwellingFacts, LettingRules, Placed, rank
@@ -171,7 +172,7 @@ class _Table:
     def advance(self, moment: datetime.datetime) -> list[int]:
         changed = []
         rows, at = self.rows, self.at
-        while at < len(rows) and rows[at][0] <= moment:
+        while at < len(rows) and rows[at][0] < moment:
             row = rows[at]
             pk = row[3]
             old = self.current.get(pk)
@@ -204,18 +205,27 @@ class World:
         self.separations = _Table(histories.separations, key=lambda r: r[4])
         self.leases = _Table(histories.leases, key=lambda r: r[4])
         self.moment: datetime.datetime | None = None
+        # Each list's entries in seniority order, (seniority_date, id): rebuilt, or patched with the
+        # few entries changed since, when a walk needs it.
+        self._order: dict[int, list[tuple[datetime.date, int]]] = {}
+        self._changed: dict[int, dict[int, tuple | None]] = defaultdict(dict)  # list → entry → old key
 
     def advance(self, moment: datetime.datetime) -> None:
+        """Apply every history row written strictly before ``moment`` (the moment a round was
+        opened: what it ranked was read before the round was saved; the letting that follows —
+        the winner's entry deleted on the lease, R3.5 — is written after it)."""
         if self.moment is not None and moment < self.moment:
             raise ValueError("the world moves forward only")
         self.moment = moment
         rows, at = self.h.entries, self._entry_at
-        while at < len(rows) and rows[at][0] <= moment:
+        while at < len(rows) and rows[at][0] < moment:
             _date, _hid, kind, entry = rows[at]
             old = self.entries.get(entry.id)
             if old is not None:
                 self.by_list[old.waiting_list_id].discard(entry.id)
                 self.by_person[old.person_id].discard(entry.id)
+                self._changed[old.waiting_list_id].setdefault(entry.id, (old.seniority_date, old.id))
+            self._changed[entry.waiting_list_id].setdefault(entry.id, None)
             if kind == "-":
                 self.entries.pop(entry.id, None)
             else:
@@ -226,6 +236,44 @@ class World:
         self._entry_at = at
         for table in (self.members, self.needs, self.guarantees, self.separations, self.leases):
             table.advance(moment)
+
+    def in_order(self, list_id: int) -> Iterator[int]:
+        """The ids of the list's entries in seniority order (ties by id, as the live queue index)."""
+        changed = self._changed.pop(list_id, {})
+        order = self._order.get(list_id)
+        if order is None or len(changed) > 256:
+            order = sorted((self.entries[pk].seniority_date, pk) for pk in self.by_list.get(list_id, ()))
+        else:
+            for pk, old_key in changed.items():
+                if old_key is not None:
+                    at = bisect.bisect_left(order, old_key)
+                    if at < len(order) and order[at] == old_key:
+                        del order[at]
+                entry = self.entries.get(pk)
+                if entry is not None and entry.waiting_list_id == list_id:
+                    key = (entry.seniority_date, pk)
+                    at = bisect.bisect_left(order, key)
+                    if at >= len(order) or order[at] != key:
+                        order.insert(at, key)
+        self._order[list_id] = order
+        return (pk for _date, pk in order)
+
+    def sparse_persons(self, case: VacancyCase, rules: LettingRules) -> set[int]:
+        """The persons who may hold a sparse general-list tier for the vacancy: a documented need the
+        dwelling is fitted for (R5.1–R5.3), a boliggarantibevis for its department (R6), a separation
+        priority of the organisation in the kommune (R8.2) — their validity ``rank`` judges."""
+        d, persons = case.dwelling, set()
+        if d.fitted_elderly_disabled or d.fitted_mobility_impaired or d.fitted_large_household_mobility:
+            for row in self.needs.current.values():
+                if row[5] or row[6] or row[7]:
+                    persons.add(row[4])
+        for row in self.guarantees.current.values():
+            if row[5] == case.department_id:
+                persons.add(row[4])
+        for row in self.separations.current.values():
+            if row[5] == case.organisation_id and row[6] == case.kommune_id:
+                persons.add(row[4])
+        return persons
 
     # --- The facts of one candidate (as ``allocation.services.candidates.facts.candidate``) --------
 
@@ -376,35 +424,72 @@ class View:
     kept: dict[int, EntryRow] = field(default_factory=dict)  # entry → as before the actual letting
     void_leases: set[int] = field(default_factory=set)
 
+    def _entry(self, pk: int) -> EntryRow | None:
+        """The entry as this view sees it (None: not a candidate at all)."""
+        e = self.world.entries.get(pk)
+        if self.scenario:
+            kept = self.kept.get(pk)
+            if kept is not None and (e is None or e.status == "deleted"):
+                e = kept
+            if e is not None and e.person_id in self.housed:
+                return None
+        return e
+
     def candidates(self, case: VacancyCase, rules: LettingRules) -> tuple[list[Candidate], dict[int, int]]:
-        """The candidates ``rank`` needs for the vacancy (the active entries of its lists whose
-        wishes fit; the others it would only exclude), and the person of each entry."""
+        """The candidates ``rank`` needs to place the first of the vacancy exactly, and the person of
+        each entry. An entry that is not active or whose wishes do not fit is only excluded by
+        ``rank``: left out. The internal and youth lists are read whole. The general list is read
+        as the live statement reads it (``allocation.services.candidates``): the sparse tiers whole
+        — documented needs when the dwelling is fitted (R5), boliggarantibeviser for the department
+        (R6), separation priorities (R8.2) — and the rest in seniority order only until the first
+        eligible entry and, where a § 4 agreement covers the dwelling, the first with children (R4):
+        every tier below those two (R4, R2.1) orders by seniority, so nobody behind them can be first.
+        The actual winners the scenario keeps on the lists are added whole (a few)."""
         world, d = self.world, case.dwelling
         youth = d.kind == "youth"
-        out, persons = [], {}
+        out, persons, seen = [], {}, set()
         skip_entries, skip_persons = case.refused_entry_ids, case.rejected_person_ids
+        void = self.void_leases if self.scenario else set()
+
+        def take(pk: int, kind: str) -> Candidate | None:
+            if pk in seen:
+                return None
+            seen.add(pk)
+            e = self._entry(pk)
+            if e is None or e.status != "active" or pk in skip_entries or e.person_id in skip_persons:
+                return None
+            if not _fits(d, e):
+                return None
+            c = world.candidate(e, kind, case, rules, void)
+            out.append(c)
+            persons[pk] = e.person_id
+            return c
+
         for list_id, kind in case.list_ids:
             if (kind == "youth") != youth:
                 continue
-            ids: Iterable[int] = world.by_list.get(list_id, ())
-            if self.scenario and self.kept:
-                ids = set(ids) | {pk for pk, e in self.kept.items() if e.waiting_list_id == list_id}
-            for pk in ids:
-                e = world.entries.get(pk)
-                if self.scenario:
-                    kept = self.kept.get(pk)
-                    if kept is not None and (e is None or e.status == "deleted"):
-                        e = kept
-                    if e is not None and e.person_id in self.housed:
+            if kind != "general":
+                for pk in world.by_list.get(list_id, ()):
+                    take(pk, kind)
+            else:
+                members = world.by_list.get(list_id, set())
+                for person in world.sparse_persons(case, rules):
+                    for pk in world.by_person.get(person, ()):
+                        if pk in members:
+                            take(pk, kind)
+                covered = rules.children_agreement and d.rooms >= 3
+                found_children = False
+                for pk in world.in_order(list_id):
+                    c = take(pk, kind)
+                    if c is None:
                         continue
-                if e is None or e.status != "active" or pk in skip_entries or e.person_id in skip_persons:
-                    continue
-                if not _fits(d, e):
-                    continue
-                out.append(
-                    world.candidate(e, kind, case, rules, self.void_leases if self.scenario else set())
-                )
-                persons[pk] = e.person_id
+                    found_children = found_children or c.has_children
+                    if not covered or found_children:
+                        break
+            if self.scenario:
+                for pk, e in self.kept.items():
+                    if e.waiting_list_id == list_id:
+                        take(pk, kind)
         return out, persons
 
 
