@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -348,7 +349,7 @@ class World:
     ) -> Candidate:
         day = rules.today
         born, number = self.h.persons.get(e.person_id, (None, ""))
-        members, children = self._household(e.household_id, born_on_or_before(day, 18))
+        members, children = self._household(e.household_id, _adult_born_by(day))
         elderly, mobility, member_mobility = self._need(e.person_id)
         guarantee = self._guarantee(e.person_id, case.department_id)
         separation = self._separation(e.person_id, case.organisation_id, case.kommune_id)
@@ -396,6 +397,12 @@ class World:
         )
 
 
+@functools.lru_cache(maxsize=4096)
+def _adult_born_by(day: datetime.date) -> datetime.date:
+    """The latest birth date of an adult on ``day`` (R4: a child is under 18)."""
+    return born_on_or_before(day, 18)
+
+
 def _fits(d: DwellingFacts, e: EntryRow) -> bool:
     """The wishes ``rank`` tests first (``_wish_problem``): an entry that fails them is excluded and
     can never be placed, so its facts need not be read (as the live statement's ``_fits``)."""
@@ -423,6 +430,8 @@ class View:
     housed: set[int] = field(default_factory=set)  # persons
     kept: dict[int, EntryRow] = field(default_factory=dict)  # entry → as before the actual letting
     void_leases: set[int] = field(default_factory=set)
+    # Read the general list whole too (the tests compare it with the seniority walk).
+    exhaustive: bool = False
 
     def _entry(self, pk: int) -> EntryRow | None:
         """The entry as this view sees it (None: not a candidate at all)."""
@@ -468,7 +477,7 @@ class View:
         for list_id, kind in case.list_ids:
             if (kind == "youth") != youth:
                 continue
-            if kind != "general":
+            if kind != "general" or self.exhaustive:
                 for pk in world.by_list.get(list_id, ()):
                     take(pk, kind)
             else:
@@ -555,7 +564,7 @@ def _actual(world: World, case: VacancyCase) -> Winner:
     if entry is None:
         return Winner(None, case.lease_person_id, case.actual_rule, case.actual_explanation)
     kind = dict(case.list_ids).get(entry.waiting_list_id, "")
-    _members, children = world._household(entry.household_id, born_on_or_before(case.day, 18))
+    _members, children = world._household(entry.household_id, _adult_born_by(case.day))
     return Winner(
         entry.id,
         case.lease_person_id,
