@@ -205,6 +205,12 @@ class World:
         self.guarantees = _Table(histories.guarantees, key=lambda r: r[4])
         self.separations = _Table(histories.separations, key=lambda r: r[4])
         self.leases = _Table(histories.leases, key=lambda r: r[4])
+        # The same leases by the organisation of the dwelling (the tenants who may hold § 7).
+        self.leases_by_organisation = _Table(
+            histories.leases,
+            key=lambda r: histories.dwellings[r[5]].organisation_id if r[5] in histories.dwellings else None,
+        )
+        self.rehoused: set[int] = set()  # entries rehoused outside the organisation (R9.2)
         self.moment: datetime.datetime | None = None
         # Each list's entries in seniority order, (seniority_date, id): rebuilt, or patched with the
         # few entries changed since, when a walk needs it.
@@ -227,15 +233,25 @@ class World:
                 self.by_person[old.person_id].discard(entry.id)
                 self._changed[old.waiting_list_id].setdefault(entry.id, (old.seniority_date, old.id))
             self._changed[entry.waiting_list_id].setdefault(entry.id, None)
+            self.rehoused.discard(entry.id)
             if kind == "-":
                 self.entries.pop(entry.id, None)
             else:
+                if entry.rehoused_outside:
+                    self.rehoused.add(entry.id)
                 self.entries[entry.id] = entry
                 self.by_list[entry.waiting_list_id].add(entry.id)
                 self.by_person[entry.person_id].add(entry.id)
             at += 1
         self._entry_at = at
-        for table in (self.members, self.needs, self.guarantees, self.separations, self.leases):
+        for table in (
+            self.members,
+            self.needs,
+            self.guarantees,
+            self.separations,
+            self.leases,
+            self.leases_by_organisation,
+        ):
             table.advance(moment)
 
     def in_order(self, list_id: int) -> Iterator[int]:
@@ -258,6 +274,15 @@ class World:
                         order.insert(at, key)
         self._order[list_id] = order
         return (pk for _date, pk in order)
+
+    def tenants(self, organisation_id: int, day: datetime.date) -> set[int]:
+        """The persons with a lease in the organisation not ended before ``day``."""
+        current = self.leases_by_organisation.current
+        return {
+            current[pk][4]
+            for pk in self.leases_by_organisation.by.get(organisation_id, ())
+            if current[pk][7] is None or current[pk][7] >= day
+        }
 
     def sparse_persons(self, case: VacancyCase, rules: LettingRules) -> set[int]:
         """The persons who may hold a sparse general-list tier for the vacancy: a documented need the
@@ -477,7 +502,19 @@ class View:
         for list_id, kind in case.list_ids:
             if (kind == "youth") != youth:
                 continue
-            if kind != "general" or self.exhaustive:
+            if kind == "internal" and not self.exhaustive:
+                # Only a tenant of the organisation (§ 7), one rehoused outside it (R9.2) or a holder of
+                # a separation priority (R8.2) can be placed from the internal list: the others
+                # ``rank`` only excludes (R7).
+                members = world.by_list.get(list_id, set())
+                holders = world.tenants(case.organisation_id, rules.today) | world.sparse_persons(case, rules)
+                for person in holders:
+                    for pk in world.by_person.get(person, ()):
+                        if pk in members:
+                            take(pk, kind)
+                for pk in world.rehoused & members:
+                    take(pk, kind)
+            elif kind != "general" or self.exhaustive:
                 for pk in world.by_list.get(list_id, ()):
                     take(pk, kind)
             else:

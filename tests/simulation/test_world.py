@@ -46,7 +46,16 @@ def entry(pk: int, *, person: int, seniority: datetime.date, **facts) -> EntryRo
     return EntryRow(**values)
 
 
-def case(n: int, moment: datetime.datetime, *, rooms: int, agreement: bool, department: int = 100, **fitted):
+def case(
+    n: int,
+    moment: datetime.datetime,
+    *,
+    rooms: int,
+    agreement: bool,
+    department: int = 100,
+    internal_turn: bool = False,
+    **fitted,
+):
     day = moment.date()
     return VacancyCase(
         vacancy_id=n,
@@ -61,7 +70,11 @@ def case(n: int, moment: datetime.datetime, *, rooms: int, agreement: bool, depa
         agreement=None,
         fallback_rule="",
         rules=LettingRules(
-            today=day, internal_turn=False, children_agreement=agreement, issues_housing_guarantees=True
+            today=day,
+            internal_turn=internal_turn,
+            children_agreement=agreement,
+            issues_housing_guarantees=True,
+            separation_priority=True,
         ),
         list_ids=((GENERAL, "general"), (INTERNAL, "internal")),
         has_round=True,
@@ -127,6 +140,26 @@ def _random_histories(rng: random.Random) -> tuple[Histories, list[datetime.date
             "departments": frozenset(rng.sample(DEPARTMENTS, rng.choice([0, 1, 2]))),
         }
         seniority = datetime.date(2000, 1, 1) + datetime.timedelta(days=rng.randrange(9000))
+        if rng.random() < 0.3:
+            # The internal list: most are tenants (a lease here, or elsewhere), a few rehoused outside.
+            facts.update(waiting_list_id=INTERNAL, rooms_min=1, rooms_max=6, departments=frozenset())
+            facts["rehoused_outside"] = rng.random() < 0.05
+            if rng.random() < 0.7:
+                hid += 1
+                ends = rng.choice([None, None, datetime.date(2026, 6, 1)])
+                h.leases.append(
+                    (
+                        moment,
+                        hid,
+                        "+",
+                        4000 + pk,
+                        person,
+                        rng.choice([1, 2, 3]),
+                        datetime.date(2015, 1, 1),
+                        ends,
+                        None,
+                    )
+                )
         h.entries.append((moment, hid, "+", entry(pk, person=person, seniority=seniority, **facts)))
         h.persons[person] = (datetime.date(1980, 1, 1), f"{pk:07d}")
         if rng.random() < 0.05:
@@ -162,9 +195,13 @@ def _random_histories(rng: random.Random) -> tuple[Histories, list[datetime.date
         changed = EntryRow(**{**old.__dict__, "status": rng.choice(["active", "passive", "deleted"])})
         h.entries.append((moment, hid, "~", changed))
     h.entries.sort(key=lambda row: (row[0], row[1]))
-    for rows in (h.members, h.guarantees, h.separations, h.needs):
+    for rows in (h.members, h.guarantees, h.separations, h.needs, h.leases):
         rows.sort(key=lambda row: (row[0], row[1]))
-    h.dwellings = {1: DwellingRow(100, ORG, "family", 60.0, False, False, False)}
+    h.dwellings = {
+        1: DwellingRow(100, ORG, "family", 60.0, False, False, False),
+        2: DwellingRow(101, ORG, "family", 95.0, False, True, False),
+        3: DwellingRow(300, ORG + 1, "family", 70.0, False, False, False),
+    }
     return h, moments
 
 
@@ -177,7 +214,7 @@ def test_the_seniority_walk_places_the_same_first_as_the_whole_list(seed):
     h, _moments = _random_histories(rng)
     walked, whole = World(h), World(h)
     walk, read_all = View(walked), View(whole, exhaustive=True)
-    compared = 0
+    compared = internal_placed = 0
     for n in range(120):
         moment = T0 + datetime.timedelta(days=1 + 3 * n, hours=rng.randrange(24))
         vacancy = case(
@@ -186,6 +223,7 @@ def test_the_seniority_walk_places_the_same_first_as_the_whole_list(seed):
             rooms=rng.choice([1, 2, 3, 4]),
             agreement=rng.random() < 0.5,
             department=rng.choice(DEPARTMENTS),
+            internal_turn=n % 2 == 1,
             fitted_mobility_impaired=rng.random() < 0.2,
             fitted_elderly_disabled=rng.random() < 0.2,
         )
@@ -200,4 +238,6 @@ def test_the_seniority_walk_places_the_same_first_as_the_whole_list(seed):
             )
         assert first[0] == first[1], (n, first)
         compared += first[0] is not None
+        internal_placed += bool(first[0]) and first[0][1] in ("R9", "R9.2", "R10.1", "R10.2", "R10.3", "R8.2")
     assert compared > 100
+    assert internal_placed >= 5
