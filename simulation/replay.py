@@ -215,7 +215,7 @@ class World:
         # Each list's entries in seniority order, (seniority_date, id): rebuilt, or patched with the
         # few entries changed since, when a walk needs it.
         self._order: dict[int, list[tuple[datetime.date, int]]] = {}
-        self._changed: dict[int, dict[int, tuple | None]] = defaultdict(dict)  # list → entry → old key
+        self._changed: dict[int, dict[int, EntryRow | None]] = defaultdict(dict)  # list → entry → as sorted
 
     def advance(self, moment: datetime.datetime) -> None:
         """Apply every history row written strictly before ``moment`` (the moment a round was
@@ -231,7 +231,7 @@ class World:
             if old is not None:
                 self.by_list[old.waiting_list_id].discard(entry.id)
                 self.by_person[old.person_id].discard(entry.id)
-                self._changed[old.waiting_list_id].setdefault(entry.id, (old.seniority_date, old.id))
+                self._changed[old.waiting_list_id].setdefault(entry.id, old)
             self._changed[entry.waiting_list_id].setdefault(entry.id, None)
             self.rehoused.discard(entry.id)
             if kind == "-":
@@ -254,34 +254,41 @@ class World:
         ):
             table.advance(moment)
 
-    def in_order(self, list_id: int) -> Iterator[int]:
-        """The ids of the list's entries in seniority order (ties by id, as the live queue index)."""
+    def in_order(self, list_id: int, *, internal: bool = False) -> Iterator[int]:
+        """The ids of the list's entries in the order ``rank`` breaks ties in a tier: seniority, then
+        id (the live queue index); on the internal list those on it before an R9.3 decision first
+        (R9.4)."""
+        key = _internal_key if internal else _general_key
         changed = self._changed.pop(list_id, {})
         order = self._order.get(list_id)
         if order is None or len(changed) > 256:
-            order = sorted((self.entries[pk].seniority_date, pk) for pk in self.by_list.get(list_id, ()))
+            order = sorted(key(self.entries[pk]) for pk in self.by_list.get(list_id, ()))
         else:
-            for pk, old_key in changed.items():
-                if old_key is not None:
+            for pk, old in changed.items():
+                if old is not None:
+                    old_key = key(old)
                     at = bisect.bisect_left(order, old_key)
                     if at < len(order) and order[at] == old_key:
                         del order[at]
                 entry = self.entries.get(pk)
                 if entry is not None and entry.waiting_list_id == list_id:
-                    key = (entry.seniority_date, pk)
-                    at = bisect.bisect_left(order, key)
-                    if at >= len(order) or order[at] != key:
-                        order.insert(at, key)
+                    new_key = key(entry)
+                    at = bisect.bisect_left(order, new_key)
+                    if at >= len(order) or order[at] != new_key:
+                        order.insert(at, new_key)
         self._order[list_id] = order
-        return (pk for _date, pk in order)
+        return (item[-1] for item in order)
 
-    def tenants(self, organisation_id: int, day: datetime.date) -> set[int]:
-        """The persons with a lease in the organisation not ended before ``day``."""
-        current = self.leases_by_organisation.current
+    def tenants(
+        self, organisation_id: int, day: datetime.date, *, department_id: int | None = None
+    ) -> set[int]:
+        """The persons with a lease in the organisation (or the department) not ended before ``day``."""
+        current, dwellings = self.leases_by_organisation.current, self.h.dwellings
         return {
             current[pk][4]
             for pk in self.leases_by_organisation.by.get(organisation_id, ())
-            if current[pk][7] is None or current[pk][7] >= day
+            if (current[pk][7] is None or current[pk][7] >= day)
+            and (department_id is None or dwellings[current[pk][5]].department_id == department_id)
         }
 
     def sparse_persons(self, case: VacancyCase, rules: LettingRules) -> set[int]:
@@ -422,6 +429,14 @@ class World:
         )
 
 
+def _general_key(e: EntryRow) -> tuple:
+    return (e.seniority_date, e.id)
+
+
+def _internal_key(e: EntryRow) -> tuple:
+    return (not e.listed_before_seniority_scheme, e.seniority_date, e.id)
+
+
 @functools.lru_cache(maxsize=4096)
 def _adult_born_by(day: datetime.date) -> datetime.date:
     """The latest birth date of an adult on ``day`` (R4: a child is under 18)."""
@@ -485,9 +500,11 @@ class View:
         skip_entries, skip_persons = case.refused_entry_ids, case.rejected_person_ids
         void = self.void_leases if self.scenario else set()
 
+        built: dict[int, Candidate] = {}
+
         def take(pk: int, kind: str) -> Candidate | None:
             if pk in seen:
-                return None
+                return built.get(pk)
             seen.add(pk)
             e = self._entry(pk)
             if e is None or e.status != "active" or pk in skip_entries or e.person_id in skip_persons:
@@ -495,6 +512,7 @@ class View:
             if not _fits(d, e):
                 return None
             c = world.candidate(e, kind, case, rules, void)
+            built[pk] = c
             out.append(c)
             persons[pk] = e.person_id
             return c
@@ -503,17 +521,7 @@ class View:
             if (kind == "youth") != youth:
                 continue
             if kind == "internal" and not self.exhaustive:
-                # Only a tenant of the organisation (§ 7), one rehoused outside it (R9.2) or a holder of
-                # a separation priority (R8.2) can be placed from the internal list: the others
-                # ``rank`` only excludes (R7).
-                members = world.by_list.get(list_id, set())
-                holders = world.tenants(case.organisation_id, rules.today) | world.sparse_persons(case, rules)
-                for person in holders:
-                    for pk in world.by_person.get(person, ()):
-                        if pk in members:
-                            take(pk, kind)
-                for pk in world.rehoused & members:
-                    take(pk, kind)
+                self._internal(case, rules, list_id, take)
             elif kind != "general" or self.exhaustive:
                 for pk in world.by_list.get(list_id, ()):
                     take(pk, kind)
@@ -537,6 +545,56 @@ class View:
                     if e.waiting_list_id == list_id:
                         take(pk, kind)
         return out, persons
+
+    def _internal(self, case: VacancyCase, rules: LettingRules, list_id: int, take) -> None:
+        """The internal list as ``rank`` can place from it (its key: tier, the § 4 put-back of § 7,
+        3. pkt., R9.4's precedence, seniority). Only a tenant of the organisation (§ 7), one
+        rehoused outside it (R9.2) or a separation-priority holder (R8.2) can be placed; the
+        others ``rank`` only excludes (R7). Read whole: the holders of a documented need and of a
+        separation priority (sparse, the R10.2–R10.4 tiers and R8.2). Read in list order until the
+        first placed one whom § 4 does not put back — nobody behind them in their tier can come
+        first: the tenants of the vacancy's own department (R10.1), then all the tenants (R9, R9.2)."""
+        world, d = self.world, case.dwelling
+        members = world.by_list.get(list_id, set())
+        for person in world.sparse_persons(case, rules):
+            for pk in world.by_person.get(person, ()):
+                if pk in members:
+                    take(pk, "internal")
+        if not rules.internal_turn:
+            return  # the general list's turn: only the internal holders of a mobility need (§ 10, stk. 3–4)
+        covered = rules.children_agreement and d.rooms >= 3
+
+        def first_placed(entries) -> None:
+            for e in entries:
+                c = take(e.id, "internal")
+                if c is None:
+                    continue
+                placed = rank(d, [c], rules).placed
+                # An R8.2 holder without the § 7 priority is read whole above (its put-back differs).
+                if not placed or placed[0].rule == "R8.2":
+                    continue
+                current = c.gives_up
+                larger = (
+                    current is not None
+                    and current.organisation_id == d.organisation_id
+                    and d.gross_floor_area > current.gross_floor_area
+                )
+                if not (covered and larger) or c.has_children:
+                    return
+
+        same = [
+            e
+            for person in world.tenants(case.organisation_id, rules.today, department_id=case.department_id)
+            for e in map(self._entry, members.intersection(world.by_person.get(person, ())))
+            if e is not None and e.status == "active"
+        ]
+        first_placed(sorted(same, key=_internal_key))
+        tenants = world.tenants(case.organisation_id, rules.today)
+        first_placed(
+            e
+            for e in map(self._entry, world.in_order(list_id, internal=True))
+            if e is not None and e.status == "active" and (e.person_id in tenants or e.rehoused_outside)
+        )
 
 
 # --- The results ------------------------------------------------------------------------------------
