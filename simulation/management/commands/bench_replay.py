@@ -33,6 +33,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from allocation.models import (
     Answer,
@@ -173,7 +174,7 @@ class Command(BaseCommand):
                 before,
             )
         departments = list(Department.objects.filter(organisation=organisation).order_by("pk"))
-        dwellings = Dwelling.objects.bulk_create(
+        dwellings = bulk_create_with_history(
             [
                 Dwelling(
                     department=departments[n % len(departments)],
@@ -188,9 +189,11 @@ class Command(BaseCommand):
                 )
                 for n in range(count + TENANTS_BEFORE)
             ],
+            Dwelling,
             batch_size=2000,
+            default_user=user,
+            default_change_reason=REASON,
         )
-        Dwelling.history.bulk_history_create(dwellings, default_user=user, default_change_reason=REASON)
         # § 7: some of the internal list's applicants are tenants from before the year.
         internal = list(
             Entry.objects.filter(waiting_list_id=lists.get(ListKind.INTERNAL), status=EntryStatus.ACTIVE)
