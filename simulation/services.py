@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from housing.audit import audited_save, require_reason
+from housing.audit import audited_save, require_reason, system_user
 from housing.cpr import redact
 from housing.scoping import scope_for
 
@@ -157,15 +157,25 @@ def scenario_run_start(*, scenario: Scenario, user, enqueue: Callable[[int], Non
     commits (``simulation.tasks.enqueue_scenario_run``, as ``housing.exports.export_start`` is given
     its queue: the task module imports this one, not the other way round)."""
     _require(user, scenario)
-    run = ScenarioRun.objects.create(
+    run = _run_create(scenario, user)
+    transaction.on_commit(functools.partial(enqueue, run.pk))
+    return run
+
+
+def scenario_run_for_terminal(*, scenario: Scenario) -> ScenarioRun:
+    """A queued run requested by the system user, for ``manage.py replay_scenario --store``: whoever
+    runs the command has the server, so no membership is asked; the command runs it itself."""
+    return _run_create(scenario, system_user())
+
+
+def _run_create(scenario: Scenario, user) -> ScenarioRun:
+    return ScenarioRun.objects.create(
         scenario=scenario,
         requested_by=user,
         period_start=scenario.period_start,
         period_end=scenario.period_end,
         changes=[c.as_dict() for c in changes_of(scenario)],
     )
-    transaction.on_commit(functools.partial(enqueue, run.pk))
-    return run
 
 
 def _claim(run_id: int) -> bool:

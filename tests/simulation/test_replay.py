@@ -4,15 +4,19 @@ direction of each supported change, the carry-forward, what the past recorded, a
 from __future__ import annotations
 
 import datetime
+from io import StringIO
 
 import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 
 from allocation.models import AgreementKind, Answer, LettingAgreement
 from housing.audit import audited_save, system_user
 from letting import workflow
-from simulation.models import Fidelity, RunState, ScenarioRunVacancy
+from simulation import services
+from simulation.models import Fidelity, RunState, ScenarioRun, ScenarioRunVacancy, ScopeKind
+from simulation.tasks import scenario_run_task
 from tests import scenarios
 from tests.factories_waitinglists import WaitingListFactory
 
@@ -234,3 +238,57 @@ def test_a_run_refused_to_an_outsider(caseworker_b, caseworker_a, org_a, world):
     scenario = scenario_for(caseworker_a, org_a)
     with pytest.raises(PermissionDenied):
         run(caseworker_b, scenario)
+
+
+def test_the_command_prints_the_progress_and_the_identity(caseworker_a, org_a, department_a, world):
+    let(caseworker_a, family_dwelling(department_a, rooms=3))
+    scenario = scenario_for(caseworker_a, org_a)
+    out = StringIO()
+    call_command("replay_scenario", scenario.pk, stdout=out)
+    text = out.getvalue()
+    assert "1/1 vacancies" in text
+    assert (
+        "Identity: 1 of 1 vacancies let from the lists in offer rounds reproduce their actual winner" in text
+    )
+    assert not ScenarioRun.objects.filter(scenario=scenario).exists()  # read-only unless --store
+    call_command("replay_scenario", scenario.pk, "--store", stdout=StringIO())
+    assert ScenarioRun.objects.get(scenario=scenario).state == RunState.DONE
+
+
+def test_the_task_runs_a_queued_run_once(caseworker_a, org_a, department_a, world):
+    let(caseworker_a, family_dwelling(department_a, rooms=3))
+    started = services.scenario_run_start(
+        scenario=scenario_for(caseworker_a, org_a), user=caseworker_a, enqueue=lambda _id: None
+    )
+    assert started.state == RunState.QUEUED
+    assert scenario_run_task.apply(args=[started.pk]).get() == {"run": started.pk, "state": "done"}
+    # A repeated delivery finds it done and does nothing.
+    assert scenario_run_task.apply(args=[started.pk]).get() == {"run": started.pk, "state": "skipped"}
+    assert ScenarioRunVacancy.objects.filter(run=started).count() == 1
+
+
+def test_the_kommunes_officer_may_use_a_scenario_for_the_kommune(
+    kommune_officer, caseworker_b, kommune_aarhus, org_a
+):
+    scenario = services.scenario_create(
+        actor=kommune_officer,
+        reason="Test",
+        name="Kommunal anvisning hver 4.",
+        scope=ScopeKind.KOMMUNE,
+        kommune=kommune_aarhus,
+        changes=[
+            {
+                "kind": "kommune_share",
+                "action": "add",
+                "organisation": org_a,
+                "kommune": kommune_aarhus,
+                "every_nth": 4,
+            }
+        ],
+    )
+    assert scenario.controller_id == kommune_aarhus.tenant_id
+    assert (scenario.period_end - scenario.period_start).days in (364, 365)  # the last 12 months
+    assert services.can_use(kommune_officer, scenario)
+    assert not services.can_use(caseworker_b, scenario)
+    assert list(services.scenarios_for(kommune_officer)) == [scenario]
+    assert scenario.changes.get().history.count() == 1

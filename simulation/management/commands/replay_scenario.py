@@ -9,7 +9,6 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from housing.audit import system_user
 from simulation import services
 from simulation.figures import summary
 from simulation.models import Scenario, ScenarioRun
@@ -36,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(f"No scenario {scenario}.") from exc
         began = time.perf_counter()
         if store:
-            run = services.scenario_run_start(scenario=chosen, user=system_user(), enqueue=_inline)
+            run = services.scenario_run_for_terminal(scenario=chosen)
             run = services.scenario_run_execute(run_id=run.pk)
             figures, timings = run.summary, run.timings
             if run.state != "done":
@@ -68,10 +67,6 @@ class Command(BaseCommand):
             self.stdout.write(_json(figures))
         if store:
             self.stdout.write(f"Stored as run {ScenarioRun.objects.filter(scenario=chosen).first().pk}.")
-
-
-def _inline(_run_id: int) -> None:
-    """The command runs the run itself, in the terminal: nothing to hand to the queue."""
 
 
 def _json(figures: dict) -> str:
