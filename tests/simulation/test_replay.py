@@ -8,14 +8,14 @@ from io import StringIO
 
 import pytest
 from django.apps import apps
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
 from allocation.models import AgreementKind, Answer, LettingAgreement
 from housing.audit import audited_save, system_user
 from letting import workflow
 from simulation import services
-from simulation.models import Fidelity, RunState, ScenarioRun, ScenarioRunVacancy, ScopeKind
+from simulation.models import Fidelity, RunState, ScenarioChange, ScenarioRun, ScenarioRunVacancy, ScopeKind
 from simulation.tasks import scenario_run_task
 from tests import scenarios
 from tests.factories_waitinglists import WaitingListFactory
@@ -292,3 +292,30 @@ def test_the_kommunes_officer_may_use_a_scenario_for_the_kommune(
     assert not services.can_use(caseworker_b, scenario)
     assert list(services.scenarios_for(kommune_officer)) == [scenario]
     assert scenario.changes.get().history.count() == 1
+
+
+def test_a_change_removed_is_recorded_with_its_user_and_reason(caseworker_a, org_a, kommune_aarhus):
+    scenario = scenario_for(
+        caseworker_a,
+        org_a,
+        changes=[
+            {"kind": "children_agreement", "action": "add", "organisation": org_a, "kommune": kommune_aarhus}
+        ],
+    )
+    change = scenario.changes.get()
+    pk = change.pk
+    services.scenario_change_remove(actor=caseworker_a, reason="Fortrudt", change=change)
+    assert not scenario.changes.exists()
+    removed = ScenarioChange.history.filter(id=pk, history_type="-").get()
+    assert (removed.history_user, removed.history_change_reason) == (caseworker_a, "Fortrudt")
+
+
+def test_a_share_without_its_nth_is_refused(caseworker_a, org_a, kommune_aarhus):
+    with pytest.raises(ValidationError):
+        scenario_for(
+            caseworker_a,
+            org_a,
+            changes=[
+                {"kind": "kommune_share", "action": "add", "organisation": org_a, "kommune": kommune_aarhus}
+            ],
+        )
