@@ -28,14 +28,15 @@ from allocation.models import (
     HousingGuarantee,
     Lease,
     Offer,
+    OrganisationLettingPolicy,
     PriorityNeed,
     SeparationPriority,
     Vacancy,
     VacancyState,
 )
 from allocation.services.candidates.plan import lists_of_organisation
-from allocation.services.policies import offer_terms
-from allocation.services.ranking import RANKING_RELATED, dwelling_facts, letting_rules_for
+from allocation.services.policies import DEFAULT_POLICY
+from allocation.services.ranking import RANKING_RELATED, decisions_marker, dwelling_facts, letting_rules_for
 from approvals.models import ApprovalRequest
 from approvals.services import LETTING_ALLOWED_STATES
 from housing.models import Dwelling, DwellingKind, HouseholdMember, Person
@@ -83,16 +84,16 @@ def vacancies_of(
 
 
 def _ranking_day(
-    organisation_id: int, opened: datetime.datetime, deadline: datetime.date, cache: dict
+    policies: list[tuple[datetime.date, int]], opened: datetime.datetime, deadline: datetime.date
 ) -> datetime.date:
-    """The day the round was opened for: its deadline less the answer days in force (never after
-    the day it was entered)."""
+    """The day the round was opened for: its deadline less the answer days in force (as
+    ``offer_terms``: the latest policy in force on the day it was entered; ``policies`` newest
+    first), never after the day it was entered."""
     entered = timezone.localdate(opened)
-    key = (organisation_id, entered)
-    if key not in cache:
-        cache[key] = offer_terms(organisation_id=organisation_id, day=entered).answer_days
-    day = deadline - datetime.timedelta(days=cache[key])
-    return min(day, entered)
+    answer_days = next(
+        (days for valid_from, days in policies if valid_from <= entered), DEFAULT_POLICY.answer_days
+    )
+    return min(deadline - datetime.timedelta(days=answer_days), entered)
 
 
 def cases(vacancies: QuerySet[Vacancy]) -> list[VacancyCase]:
@@ -125,8 +126,16 @@ def cases(vacancies: QuerySet[Vacancy]) -> list[VacancyCase]:
         known = set_aside[vacancy_id].get(person_id)
         set_aside[vacancy_id][person_id] = min(known, provision) if known else provision
 
+    policies: dict[int, list[tuple[datetime.date, int]]] = defaultdict(list)
+    for organisation_id, valid_from, answer_days in (
+        OrganisationLettingPolicy.objects.filter(organisation_id__in={v.organisation_id for v in rows})
+        .order_by("-valid_from")
+        .values_list("organisation_id", "valid_from", "answer_days")
+    ):
+        policies[organisation_id].append((valid_from, answer_days))
+    # The decisions in force are read through the live ``letting_rules_for``, with one marker for all.
+    marker = decisions_marker()
     lists: dict[int, tuple] = {}
-    days: dict = {}
     out = []
     for vacancy in rows:
         lease = vacancy.lease
@@ -135,7 +144,7 @@ def cases(vacancies: QuerySet[Vacancy]) -> list[VacancyCase]:
         offer = lease.offer
         if offer is not None:
             as_of = offer.round.opened_at
-            day = _ranking_day(organisation.pk, as_of, offer.round.answer_deadline, days)
+            day = _ranking_day(policies[organisation.pk], as_of, offer.round.answer_deadline)
             number = offer.round.number
             # The rounds before the winning one were answered; in it, the refusals
             # (as ``offers.previously_offered``).
@@ -176,7 +185,7 @@ def cases(vacancies: QuerySet[Vacancy]) -> list[VacancyCase]:
                 if agreement is not None
                 else None,
                 fallback_rule=vacancy.fallback_rule,
-                rules=letting_rules_for(vacancy, day),
+                rules=letting_rules_for(vacancy, day, marker=marker),
                 list_ids=lists[organisation.pk],
                 has_round=offer is not None,
                 lease_id=lease.pk,
