@@ -24,9 +24,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from allocation.services.ranking import HEALTH_RULES
 from housing.audit import audited_save, require_reason, system_user
 from housing.cpr import redact
+from housing.models import AccessKind, AccessPurpose, PersonalDataAccess
 from housing.scoping import scope_for
 
 from . import loading
@@ -289,3 +292,50 @@ def scenario_run_execute(*, run_id: int) -> ScenarioRun | None:
         )
     run.refresh_from_db()
     return run
+
+
+# --- Reading a result --------------------------------------------------------------------------------
+
+
+def result_rows(run: ScenarioRun) -> QuerySet[ScenarioRunVacancy]:
+    """A run's vacancies in the order replayed, with the entries and persons the page shows (one query)."""
+    return (
+        ScenarioRunVacancy.objects.filter(run=run)
+        .select_related("vacancy__dwelling", "actual_entry", "replay_entry", "scenario_entry")
+        .order_by("position")
+    )
+
+
+def result_reads_log(user, rows: Iterable[ScenarioRunVacancy], *, purpose_text: str) -> int:
+    """Log, as ``allocation.services.ranking.health_reads_log`` does for a ranking, every person
+    whose winning explanation shown reveals a documented health need (R5.1–R5.3, R10.2–R10.4): one
+    row per person, one bulk insert. The winners themselves are shown masked (their applicant
+    number; no name, no CPR number), so nothing else is read. Returns the number of rows."""
+    seen: set[int] = set()
+    logged = []
+    for row in rows:
+        winners = (
+            (row.actual_rule, row.actual_person_id),
+            (row.replay_rule, row.replay_entry.person_id if row.replay_entry_id else None),
+            (row.scenario_rule, row.scenario_person_id),
+        )
+        for rule, person_id in winners:
+            if rule not in HEALTH_RULES or person_id is None or person_id in seen:
+                continue
+            seen.add(person_id)
+            logged.append(
+                PersonalDataAccess(
+                    person_id=person_id,
+                    user=user,
+                    kind=AccessKind.SENSITIVE_READ,
+                    purpose=AccessPurpose.CASE_HANDLING,
+                    purpose_text=purpose_text.strip()[:300],
+                    detail=(
+                        _("Documented priority need (%(rule)s) in the letting scenario run %(id)s")
+                        % {"rule": rule, "id": row.run_id}
+                    )[:200],
+                )
+            )
+    if logged:
+        PersonalDataAccess.objects.bulk_create(logged)
+    return len(logged)

@@ -11,8 +11,9 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
-from allocation.models import AgreementKind, Answer, LettingAgreement
+from allocation.models import AgreementKind, Answer, LettingAgreement, PriorityNeed
 from housing.audit import audited_save, system_user
+from housing.models import AccessKind, PersonalDataAccess
 from letting import workflow
 from simulation import services
 from simulation.models import Fidelity, RunState, ScenarioChange, ScenarioRun, ScenarioRunVacancy, ScopeKind
@@ -319,3 +320,29 @@ def test_a_share_without_its_nth_is_refused(caseworker_a, org_a, kommune_aarhus)
                 {"kind": "kommune_share", "action": "add", "organisation": org_a, "kommune": kommune_aarhus}
             ],
         )
+
+
+@pytest.mark.rule("R5.2")
+def test_a_health_based_winner_shown_in_the_result_is_access_logged(caseworker_a, org_a, department_a, world):
+    """The winner of a dwelling fitted for the mobility-impaired placed by R5.2: the replay reproduces
+    it, and reading the result logs the health fact shown once for the person."""
+    need_holder = world["alone_second"]
+    audited_save(
+        PriorityNeed(
+            person=need_holder.person,
+            controller=org_a.tenant,
+            mobility_impaired=True,
+            documentation="Lægeerklæring",
+            documented_on=D(2024, 1, 1),
+        ),
+        actor=system_user(),
+        reason="Test",
+    )
+    let(caseworker_a, family_dwelling(department_a, rooms=3, fitted_mobility_impaired=True))
+    result = run(caseworker_a, scenario_for(caseworker_a, org_a))
+    (row,) = services.result_rows(result)
+    assert (row.fidelity, row.actual_rule, row.replay_rule) == (Fidelity.REPRODUCED, "R5.2", "R5.2")
+    assert row.replay_entry_id == need_holder.pk
+    assert services.result_reads_log(caseworker_a, [row], purpose_text="Scenarie for bestyrelsen") == 1
+    logged = PersonalDataAccess.objects.get(person=need_holder.person)
+    assert logged.kind == AccessKind.SENSITIVE_READ and "R5.2" in logged.detail
