@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "complaints",
     "letting",
     "eldercare",
+    # The letting scenarios (issue 17): above every other app, nothing imports them.
+    "simulation",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,7 @@ APPS = [
     "complaints",
     "letting",
     "eldercare",
+    "simulation",
     "config",
 ]
 SKIPPED_DIRS = {"migrations", "tests"}

@@ -1,0 +1,763 @@
+"""The replay of past lettings under the rules in force and under a scenario: pure code on plain data.
+
+``replay(cases, world, changes)`` walks the vacancies let in the period in the order they were
+ranked (``VacancyCase.as_of``: the moment the winning offer round was opened, or the vacancy was
+opened when no round was), and for each:
+
+1. moves the ``World`` (the history tables, loaded once by ``simulation.loading``) to that moment,
+   so every candidate stands as it stood then;
+2. ranks the candidates with the live system's pure ``allocation.rules.ranking.rank`` under the rules
+   in force (``VacancyCase.rules``: read by the live ``letting_rules_for`` for the vacancy and its
+   ranking day) — the *replayed-actual* winner, compared with the actual one (``Fidelity``);
+3. ranks them again under the scenario (``changes.scenario_rules`` / ``changes.ShareCounter``) on
+   the scenario's own state: a person housed under the scenario has left the lists for every later
+   vacancy, and an actual winner the scenario did not house stays on them (their entries as they
+   stood before the letting; the lease they actually got is not theirs in the scenario).
+
+What the past recorded is respected in both rankings: an applicant who refused the vacancy's offer
+(declined, did not answer, or whose letting the kommune refused — R42.2) and a person with a decided
+rejection for it (§§ 26–30, § 37) are skipped for that vacancy; the offers of the rounds before the
+winning one were answered, so their applicants are skipped too (as ``offers.previously_offered``).
+An applicant never offered the vacancy is taken to accept it — the replay cannot know otherwise.
+
+Not reproducible, and said so per vacancy (``Fidelity``): a vacancy let through another channel
+(kommunal anvisning R1.4, advertising R1.6 and its lottery R38.3, flexible letting R1.7, rehousing
+R1.5, outside the rules R1.2–R1.3), let outside the eligible group (R2.5, R12.3, R14.3, R41), or let
+without an offer round (a manual decision); for those the scenario keeps the actual tenant unless it
+changes the vacancy's channel.
+
+Point in time — what has history and what does not (``World``):
+* entries (status, seniority, wishes with the wished departments, the youth facts), household
+  members, documented needs (R5, R10), boliggarantibeviser (R6), separation priorities (R8.2) and
+  leases (the dwelling given up, § 7; R1.8) are read from their ``Historical*`` rows as of the moment;
+* a person's birth date and applicant number are read as they are now (they do not change; a
+  corrected birth date is read corrected);
+* the dwelling's facts and those of a dwelling given up are read as they are now (``Dwelling`` has
+  history, but a rent or fitting changed since the letting is read as changed — a known limit);
+* the dated decisions (policy, § 4 agreements, kommune decisions, youth guideline) are read as the
+  live system reads them: the rows dated in force on the ranking day, as they are now; a decision
+  edited afterwards is read as edited;
+* an unpaid fee (R3.3) is not reconstructed: it is a flag beside the placed candidate and never
+  changes who is placed first;
+* a GuaranteeSetAside (R6.2) and a startbolig approval (R12.1) are decisions *for* the vacancy and
+  are read as recorded.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime
+import functools
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from allocation.rules.ranking import Candidate, CurrentDwelling, DwellingFacts, LettingRules, Placed, rank
+from allocation.services.candidates.plan import born_on_or_before
+
+from .changes import Change, ShareCounter, TurnKeeper, scenario_rules
+
+LIST = "list"
+KOMMUNAL_ANVISNING = "kommunal_anvisning"
+CHILD = "child"
+
+
+# --- The vacancies ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VacancyCase:
+    """One vacancy let in the period, with what the past recorded about it."""
+
+    vacancy_id: int
+    organisation_id: int
+    kommune_id: int
+    department_id: int
+    dwelling: DwellingFacts
+    as_of: datetime.datetime  # the moment the winning round ranked the candidates (or the opening)
+    day: datetime.date  # the ranking day (rules.today)
+    channel: str
+    family: bool  # a family dwelling counted for a kommunal-anvisning share (R1.4)
+    # The vacancy's agreement: kind, organisation, kommune, department.
+    agreement: tuple[str, int, int, int | None] | None
+    fallback_rule: str
+    rules: LettingRules  # the rules in force (with the recorded § 7 turn)
+    list_ids: tuple[tuple[int, str], ...]  # the organisation's lists: (id, kind)
+    has_round: bool  # let to the winner of an offer round
+    lease_id: int | None = None
+    lease_entry_id: int | None = None
+    lease_person_id: int | None = None
+    actual_rule: str = ""
+    actual_explanation: str = ""
+    refused_entry_ids: frozenset[int] = frozenset()
+    rejected_person_ids: frozenset[int] = frozenset()
+    approved_person_ids: frozenset[int] = frozenset()  # R12.1 startbolig approvals for the vacancy
+    set_aside: dict[int, str] = field(default_factory=dict)  # person → "51b"/"51c" (R6.2) for the vacancy
+
+
+# --- The world as it stood --------------------------------------------------------------------------
+
+# A history row: (history_date, history_id, history_type, id, *fields). ``World`` applies them in order.
+HistoryRow = tuple
+
+
+@dataclass
+class EntryRow:
+    id: int
+    waiting_list_id: int
+    person_id: int
+    household_id: int | None
+    seniority_date: datetime.date
+    status: str
+    listed_before_seniority_scheme: bool
+    rehoused_outside: bool
+    dwelling_kinds: frozenset[str]
+    rooms_min: int
+    rooms_max: int
+    max_rent: float | None
+    floor_max: int | None
+    needs_elevator: bool
+    education_institution: str
+    education_expected_end: datetime.date | None
+    special_need: str
+    needs_support: bool
+    education_level: str
+    annual_income: object
+    social_need: str
+    departments: frozenset[int]
+
+
+@dataclass(frozen=True)
+class DwellingRow:
+    """A dwelling's facts as given up by an internal-list candidate (read as now)."""
+
+    department_id: int
+    organisation_id: int
+    kind: str
+    gross_floor_area: float
+    fitted_elderly_disabled: bool
+    fitted_mobility_impaired: bool
+    fitted_large_household_mobility: bool
+
+
+@dataclass
+class Histories:
+    """Every history row the replay needs, each list sorted by (history_date, history_id).
+
+    ``entries``: (date, hid, type, EntryRow); ``members``: (date, hid, type, id, household, person,
+    relation); ``needs``: (date, hid, type, id, person, elderly_or_disabled, mobility_impaired,
+    household_member_mobility_impaired); ``guarantees``: (date, hid, type, id, person, department,
+    state, valid_until); ``separations``: (date, hid, type, id, person, organisation, kommune,
+    valid_until); ``leases``: (date, hid, type, id, person, dwelling, starts_on, ends_on,
+    set_aside_until). ``persons``: person → (birth date, applicant number), as now; ``dwellings``:
+    the dwellings leases name, as now."""
+
+    entries: list = field(default_factory=list)
+    members: list = field(default_factory=list)
+    needs: list = field(default_factory=list)
+    guarantees: list = field(default_factory=list)
+    separations: list = field(default_factory=list)
+    leases: list = field(default_factory=list)
+    persons: dict[int, tuple[datetime.date | None, str]] = field(default_factory=dict)
+    dwellings: dict[int, DwellingRow] = field(default_factory=dict)
+
+
+class _Table:
+    """Rows keyed by id, moved forward through their history rows; indexed by one column."""
+
+    def __init__(self, rows: list, key: Callable[[tuple], int | None]):
+        self.rows, self.at, self.key = rows, 0, key
+        self.current: dict[int, tuple] = {}
+        self.by: dict[int, set[int]] = defaultdict(set)
+
+    def advance(self, moment: datetime.datetime) -> list[int]:
+        changed = []
+        rows, at = self.rows, self.at
+        while at < len(rows) and rows[at][0] < moment:
+            row = rows[at]
+            pk = row[3]
+            old = self.current.get(pk)
+            if old is not None:
+                self.by[self.key(old)].discard(pk)
+            if row[2] == "-":
+                self.current.pop(pk, None)
+            else:
+                self.current[pk] = row
+                self.by[self.key(row)].add(pk)
+            changed.append(pk)
+            at += 1
+        self.at = at
+        return changed
+
+
+class World:
+    """The entries and the facts about their persons as they stood at a moment, stepped forward in
+    time through the history rows (each row applied once, so a year of changes costs one pass)."""
+
+    def __init__(self, histories: Histories):
+        self.h = histories
+        self.entries: dict[int, EntryRow] = {}
+        self.by_list: dict[int, set[int]] = defaultdict(set)
+        self.by_person: dict[int, set[int]] = defaultdict(set)
+        self._entry_at = 0
+        self.members = _Table(histories.members, key=lambda r: r[4])  # by household
+        self.needs = _Table(histories.needs, key=lambda r: r[4])  # by person
+        self.guarantees = _Table(histories.guarantees, key=lambda r: r[4])
+        self.separations = _Table(histories.separations, key=lambda r: r[4])
+        self.leases = _Table(histories.leases, key=lambda r: r[4])
+        # The same leases by the organisation of the dwelling (the tenants who may hold § 7).
+        self.leases_by_organisation = _Table(
+            histories.leases,
+            key=lambda r: histories.dwellings[r[5]].organisation_id if r[5] in histories.dwellings else None,
+        )
+        self.rehoused: set[int] = set()  # entries rehoused outside the organisation (R9.2)
+        self.moment: datetime.datetime | None = None
+        # Each list's entries in seniority order, (seniority_date, id): rebuilt, or patched with the
+        # few entries changed since, when a walk needs it.
+        self._order: dict[int, list[tuple[datetime.date, int]]] = {}
+        self._changed: dict[int, dict[int, EntryRow | None]] = defaultdict(dict)  # list → entry → as sorted
+
+    def advance(self, moment: datetime.datetime) -> None:
+        """Apply every history row written strictly before ``moment`` (the moment a round was
+        opened: what it ranked was read before the round was saved; the letting that follows —
+        the winner's entry deleted on the lease, R3.5 — is written after it)."""
+        if self.moment is not None and moment < self.moment:
+            raise ValueError("the world moves forward only")
+        self.moment = moment
+        rows, at = self.h.entries, self._entry_at
+        while at < len(rows) and rows[at][0] < moment:
+            _date, _hid, kind, entry = rows[at]
+            old = self.entries.get(entry.id)
+            if old is not None:
+                self.by_list[old.waiting_list_id].discard(entry.id)
+                self.by_person[old.person_id].discard(entry.id)
+                self._changed[old.waiting_list_id].setdefault(entry.id, old)
+            self._changed[entry.waiting_list_id].setdefault(entry.id, None)
+            self.rehoused.discard(entry.id)
+            if kind == "-":
+                self.entries.pop(entry.id, None)
+            else:
+                if entry.rehoused_outside:
+                    self.rehoused.add(entry.id)
+                self.entries[entry.id] = entry
+                self.by_list[entry.waiting_list_id].add(entry.id)
+                self.by_person[entry.person_id].add(entry.id)
+            at += 1
+        self._entry_at = at
+        for table in (
+            self.members,
+            self.needs,
+            self.guarantees,
+            self.separations,
+            self.leases,
+            self.leases_by_organisation,
+        ):
+            table.advance(moment)
+
+    def in_order(self, list_id: int, *, internal: bool = False) -> Iterator[int]:
+        """The ids of the list's entries in the order ``rank`` breaks ties in a tier: seniority, then
+        id (the live queue index); on the internal list those on it before an R9.3 decision first
+        (R9.4)."""
+        key = _internal_key if internal else _general_key
+        changed = self._changed.pop(list_id, {})
+        order = self._order.get(list_id)
+        if order is None or len(changed) > 256:
+            order = sorted(key(self.entries[pk]) for pk in self.by_list.get(list_id, ()))
+        else:
+            for pk, old in changed.items():
+                if old is not None:
+                    old_key = key(old)
+                    at = bisect.bisect_left(order, old_key)
+                    if at < len(order) and order[at] == old_key:
+                        del order[at]
+                entry = self.entries.get(pk)
+                if entry is not None and entry.waiting_list_id == list_id:
+                    new_key = key(entry)
+                    at = bisect.bisect_left(order, new_key)
+                    if at >= len(order) or order[at] != new_key:
+                        order.insert(at, new_key)
+        self._order[list_id] = order
+        return (item[-1] for item in order)
+
+    def tenants(
+        self, organisation_id: int, day: datetime.date, *, department_id: int | None = None
+    ) -> set[int]:
+        """The persons with a lease in the organisation (or the department) not ended before ``day``."""
+        current, dwellings = self.leases_by_organisation.current, self.h.dwellings
+        return {
+            current[pk][4]
+            for pk in self.leases_by_organisation.by.get(organisation_id, ())
+            if (current[pk][7] is None or current[pk][7] >= day)
+            and (department_id is None or dwellings[current[pk][5]].department_id == department_id)
+        }
+
+    def sparse_persons(self, case: VacancyCase, rules: LettingRules) -> set[int]:
+        """The persons who may hold a sparse general-list tier for the vacancy: a documented need the
+        dwelling is fitted for (R5.1–R5.3), a boliggarantibevis for its department (R6), a separation
+        priority of the organisation in the kommune (R8.2) — their validity ``rank`` judges."""
+        d, persons = case.dwelling, set()
+        if d.fitted_elderly_disabled or d.fitted_mobility_impaired or d.fitted_large_household_mobility:
+            for row in self.needs.current.values():
+                if row[5] or row[6] or row[7]:
+                    persons.add(row[4])
+        for row in self.guarantees.current.values():
+            if row[5] == case.department_id:
+                persons.add(row[4])
+        for row in self.separations.current.values():
+            if row[5] == case.organisation_id and row[6] == case.kommune_id:
+                persons.add(row[4])
+        return persons
+
+    # --- The facts of one candidate (as ``allocation.services.candidates.facts.candidate``) --------
+
+    def _household(self, household_id: int | None, adult_born_by: datetime.date) -> tuple[int, bool]:
+        if household_id is None:
+            return 0, False
+        members = [self.members.current[pk] for pk in self.members.by.get(household_id, ())]
+        children = False
+        for row in members:
+            if row[6] == CHILD:
+                born = self.h.persons.get(row[5], (None, ""))[0]
+                if born is not None and born > adult_born_by:
+                    children = True
+        return len(members), children
+
+    def _need(self, person_id: int) -> tuple[bool, bool, bool]:
+        ids = self.needs.by.get(person_id)
+        if not ids:
+            return False, False, False
+        row = self.needs.current[min(ids)]
+        return bool(row[5]), bool(row[6]), bool(row[7])
+
+    def _guarantee(self, person_id: int, department_id: int) -> datetime.date | None:
+        until = None
+        for pk in self.guarantees.by.get(person_id, ()):
+            row = self.guarantees.current[pk]
+            if row[5] == department_id and row[6] == "valid" and (until is None or row[7] > until):
+                until = row[7]
+        return until
+
+    def _separation(self, person_id: int, organisation_id: int, kommune_id: int) -> datetime.date | None:
+        until = None
+        for pk in self.separations.by.get(person_id, ()):
+            row = self.separations.current[pk]
+            if row[5] == organisation_id and row[6] == kommune_id and (until is None or row[7] > until):
+                until = row[7]
+        return until
+
+    def _given_up(
+        self, person_id: int, organisation_id: int, day: datetime.date, void_leases: set[int]
+    ) -> CurrentDwelling | None:
+        """The current lease in the organisation, the latest if several (``conditions.current_lease``)."""
+        best = None
+        for pk in self.leases.by.get(person_id, ()):
+            if pk in void_leases:
+                continue
+            row = self.leases.current[pk]
+            dwelling = self.h.dwellings.get(row[5])
+            if dwelling is None or dwelling.organisation_id != organisation_id:
+                continue
+            if row[7] is not None and row[7] < day:
+                continue
+            if best is None or (row[6], row[3]) > (best[6], best[3]):
+                best = row
+        if best is None:
+            return None
+        d = self.h.dwellings[best[5]]
+        return CurrentDwelling(
+            department_id=d.department_id,
+            organisation_id=d.organisation_id,
+            kind=d.kind,
+            gross_floor_area=d.gross_floor_area,
+            moved_in=best[6],
+            fitted_elderly_disabled=d.fitted_elderly_disabled,
+            fitted_mobility_impaired=d.fitted_mobility_impaired,
+            fitted_large_household_mobility=d.fitted_large_household_mobility,
+            sections_6_7_set_aside_until=best[8],
+        )
+
+    def candidate(
+        self, e: EntryRow, list_kind: str, case: VacancyCase, rules: LettingRules, void_leases: set[int]
+    ) -> Candidate:
+        day = rules.today
+        born, number = self.h.persons.get(e.person_id, (None, ""))
+        members, children = self._household(e.household_id, _adult_born_by(day))
+        elderly, mobility, member_mobility = self._need(e.person_id)
+        guarantee = self._guarantee(e.person_id, case.department_id)
+        separation = self._separation(e.person_id, case.organisation_id, case.kommune_id)
+        given_up = (
+            self._given_up(e.person_id, case.organisation_id, day, void_leases)
+            if list_kind == "internal"
+            else None
+        )
+        return Candidate(
+            entry_id=e.id,
+            applicant_number=number,
+            list_kind=list_kind,
+            seniority_date=e.seniority_date,
+            status=e.status,
+            fee_arrears=False,  # R3.3: not reconstructed; a flag, never a placement (module docstring)
+            listed_before_seniority_scheme=e.listed_before_seniority_scheme,
+            rehoused_outside=e.rehoused_outside,
+            departments=e.departments,
+            dwelling_kinds=e.dwelling_kinds,
+            rooms_min=e.rooms_min,
+            rooms_max=e.rooms_max,
+            max_rent=e.max_rent,
+            floor_max=e.floor_max,
+            needs_elevator=e.needs_elevator,
+            household_size=max(1, members),
+            has_children=children,
+            elderly_or_disabled=elderly,
+            mobility_impaired=mobility,
+            household_member_mobility_impaired=member_mobility,
+            gives_up=given_up,
+            separation_priority_until=separation,
+            separation_kommune_id=case.kommune_id if separation else None,
+            guarantee_department_id=case.department_id if guarantee else None,
+            guarantee_valid_until=guarantee,
+            guarantee_set_aside=case.set_aside.get(e.person_id, ""),
+            birth_date=born,
+            in_education=bool(e.education_institution)
+            and (e.education_expected_end is None or e.education_expected_end >= day),
+            special_need=bool(e.special_need),
+            needs_support=bool(e.needs_support),
+            kommune_approved_startbolig=e.person_id in case.approved_person_ids,
+            education_level=e.education_level,
+            annual_income=e.annual_income,
+            social_need=bool(e.social_need),
+        )
+
+
+def _general_key(e: EntryRow) -> tuple:
+    return (e.seniority_date, e.id)
+
+
+def _internal_key(e: EntryRow) -> tuple:
+    return (not e.listed_before_seniority_scheme, e.seniority_date, e.id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _adult_born_by(day: datetime.date) -> datetime.date:
+    """The latest birth date of an adult on ``day`` (R4: a child is under 18)."""
+    return born_on_or_before(day, 18)
+
+
+def _fits(d: DwellingFacts, e: EntryRow) -> bool:
+    """The wishes ``rank`` tests first (``_wish_problem``): an entry that fails them is excluded and
+    can never be placed, so its facts need not be read (as the live statement's ``_fits``)."""
+    if e.departments and d.department_id not in e.departments:
+        return False
+    if e.dwelling_kinds and d.kind not in e.dwelling_kinds:
+        return False
+    if not e.rooms_min <= d.rooms <= e.rooms_max:
+        return False
+    if e.max_rent is not None and d.monthly_rent > e.max_rent:
+        return False
+    if e.floor_max is not None and d.floor is not None and d.floor > e.floor_max:
+        return False
+    return not (e.needs_elevator and not d.has_elevator and (d.floor or 0) > 0)
+
+
+@dataclass
+class View:
+    """A view of the world for one of the two rankings: the scenario's (``scenario=True``) leaves out
+    the persons it housed, keeps the actual winners it did not house on the lists as they stood
+    before their letting, and takes their actual leases from them."""
+
+    world: World
+    scenario: bool = False
+    housed: set[int] = field(default_factory=set)  # persons
+    kept: dict[int, EntryRow] = field(default_factory=dict)  # entry → as before the actual letting
+    void_leases: set[int] = field(default_factory=set)
+    # Read the general list whole too (the tests compare it with the seniority walk).
+    exhaustive: bool = False
+
+    def _entry(self, pk: int) -> EntryRow | None:
+        """The entry as this view sees it (None: not a candidate at all)."""
+        e = self.world.entries.get(pk)
+        if self.scenario:
+            kept = self.kept.get(pk)
+            if kept is not None and (e is None or e.status == "deleted"):
+                e = kept
+            if e is not None and e.person_id in self.housed:
+                return None
+        return e
+
+    def candidates(self, case: VacancyCase, rules: LettingRules) -> tuple[list[Candidate], dict[int, int]]:
+        """The candidates ``rank`` needs to place the first of the vacancy exactly, and the person of
+        each entry. An entry that is not active or whose wishes do not fit is only excluded by
+        ``rank``: left out. The internal and youth lists are read whole. The general list is read
+        as the live statement reads it (``allocation.services.candidates``): the sparse tiers whole
+        — documented needs when the dwelling is fitted (R5), boliggarantibeviser for the department
+        (R6), separation priorities (R8.2) — and the rest in seniority order only until the first
+        eligible entry and, where a § 4 agreement covers the dwelling, the first with children (R4):
+        every tier below those two (R4, R2.1) orders by seniority, so nobody behind them can be first.
+        The actual winners the scenario keeps on the lists are added whole (a few)."""
+        world, d = self.world, case.dwelling
+        youth = d.kind == "youth"
+        out, persons, seen = [], {}, set()
+        skip_entries, skip_persons = case.refused_entry_ids, case.rejected_person_ids
+        void = self.void_leases if self.scenario else set()
+
+        built: dict[int, Candidate] = {}
+
+        def take(pk: int, kind: str) -> Candidate | None:
+            if pk in seen:
+                return built.get(pk)
+            seen.add(pk)
+            e = self._entry(pk)
+            if e is None or e.status != "active" or pk in skip_entries or e.person_id in skip_persons:
+                return None
+            if not _fits(d, e):
+                return None
+            c = world.candidate(e, kind, case, rules, void)
+            built[pk] = c
+            out.append(c)
+            persons[pk] = e.person_id
+            return c
+
+        for list_id, kind in case.list_ids:
+            if (kind == "youth") != youth:
+                continue
+            if kind == "internal" and not self.exhaustive:
+                self._internal(case, rules, list_id, take)
+            elif kind != "general" or self.exhaustive:
+                for pk in world.by_list.get(list_id, ()):
+                    take(pk, kind)
+            else:
+                members = world.by_list.get(list_id, set())
+                for person in world.sparse_persons(case, rules):
+                    for pk in world.by_person.get(person, ()):
+                        if pk in members:
+                            take(pk, kind)
+                covered = rules.children_agreement and d.rooms >= 3
+                found_children = False
+                for pk in world.in_order(list_id):
+                    c = take(pk, kind)
+                    if c is None:
+                        continue
+                    found_children = found_children or c.has_children
+                    if not covered or found_children:
+                        break
+            if self.scenario:
+                for pk, e in self.kept.items():
+                    if e.waiting_list_id == list_id:
+                        take(pk, kind)
+        return out, persons
+
+    def _internal(self, case: VacancyCase, rules: LettingRules, list_id: int, take) -> None:
+        """The internal list as ``rank`` can place from it (its key: tier, the § 4 put-back of § 7,
+        3. pkt., R9.4's precedence, seniority). Only a tenant of the organisation (§ 7), one
+        rehoused outside it (R9.2) or a separation-priority holder (R8.2) can be placed; the
+        others ``rank`` only excludes (R7). Read whole: the holders of a documented need and of a
+        separation priority (sparse, the R10.2–R10.4 tiers and R8.2). Read in list order until the
+        first placed one whom § 4 does not put back — nobody behind them in their tier can come
+        first: the tenants of the vacancy's own department (R10.1), then all the tenants (R9, R9.2)."""
+        world, d = self.world, case.dwelling
+        members = world.by_list.get(list_id, set())
+        for person in world.sparse_persons(case, rules):
+            for pk in world.by_person.get(person, ()):
+                if pk in members:
+                    take(pk, "internal")
+        if not rules.internal_turn:
+            return  # the general list's turn: only the internal holders of a mobility need (§ 10, stk. 3–4)
+        covered = rules.children_agreement and d.rooms >= 3
+
+        def first_placed(entries) -> None:
+            for e in entries:
+                c = take(e.id, "internal")
+                if c is None:
+                    continue
+                placed = rank(d, [c], rules).placed
+                # An R8.2 holder without the § 7 priority is read whole above (its put-back differs).
+                if not placed or placed[0].rule == "R8.2":
+                    continue
+                current = c.gives_up
+                larger = (
+                    current is not None
+                    and current.organisation_id == d.organisation_id
+                    and d.gross_floor_area > current.gross_floor_area
+                )
+                if not (covered and larger) or c.has_children:
+                    return
+
+        same = [
+            e
+            for person in world.tenants(case.organisation_id, rules.today, department_id=case.department_id)
+            for e in map(self._entry, members.intersection(world.by_person.get(person, ())))
+            if e is not None and e.status == "active"
+        ]
+        first_placed(sorted(same, key=_internal_key))
+        tenants = world.tenants(case.organisation_id, rules.today)
+        first_placed(
+            e
+            for e in map(self._entry, world.in_order(list_id, internal=True))
+            if e is not None and e.status == "active" and (e.person_id in tenants or e.rehoused_outside)
+        )
+
+
+# --- The results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Winner:
+    entry_id: int | None
+    person_id: int | None
+    rule: str
+    explanation: str
+    list_kind: str = ""
+    has_children: bool | None = None
+    waited_days: int | None = None
+
+
+NOBODY = Winner(None, None, "", "")
+
+
+@dataclass
+class VacancyResult:
+    case: VacancyCase
+    position: int
+    actual: Winner
+    replay: Winner
+    fidelity: str
+    fidelity_reason: str
+    scenario_channel: str
+    scenario: Winner
+    changed: bool
+
+
+def _winner(placed: Placed | None, persons: dict[int, int], day: datetime.date) -> Winner:
+    if placed is None:
+        return NOBODY
+    c = placed.candidate
+    return Winner(
+        c.entry_id,
+        persons[c.entry_id],
+        placed.rule,
+        placed.explanation,
+        c.list_kind,
+        c.has_children,
+        (day - c.seniority_date).days,
+    )
+
+
+def _top(view: View, case: VacancyCase, rules: LettingRules) -> tuple[Winner, str]:
+    """The first placed under ``rules`` (and the ranking's notes when nobody is placed)."""
+    candidates, persons = view.candidates(case, rules)
+    ranking = rank(case.dwelling, candidates, rules)
+    if not ranking.placed:
+        return NOBODY, " ".join(ranking.notes)
+    return _winner(ranking.placed[0], persons, rules.today), ""
+
+
+def _actual(world: World, case: VacancyCase) -> Winner:
+    """The actual tenant, with the facts the figures count read as they stood (no list: None)."""
+    if case.lease_person_id is None:
+        return NOBODY
+    entry = world.entries.get(case.lease_entry_id) if case.lease_entry_id else None
+    if entry is None:
+        return Winner(None, case.lease_person_id, case.actual_rule, case.actual_explanation)
+    kind = dict(case.list_ids).get(entry.waiting_list_id, "")
+    _members, children = world._household(entry.household_id, _adult_born_by(case.day))
+    return Winner(
+        entry.id,
+        case.lease_person_id,
+        case.actual_rule,
+        case.actual_explanation,
+        kind,
+        children,
+        (case.day - entry.seniority_date).days,
+    )
+
+
+def _fidelity(case: VacancyCase, actual: Winner, replay: Winner, notes: str) -> tuple[str, str]:
+    if case.channel != LIST:
+        return "not_from_lists", f"Let through the channel {case.channel}, not from the waiting lists (§ 1)."
+    if case.fallback_rule:
+        return "outside_eligible", f"Let outside the eligible group under {case.fallback_rule}."
+    if not case.has_round:
+        return "manual", "Let without an offer round: the lease was signed on a decision outside the ranking."
+    if replay.entry_id is None:
+        return "no_candidate", notes or "The replay finds nobody on the lists who can take the dwelling."
+    if replay.entry_id == actual.entry_id:
+        return "reproduced", ""
+    if replay.person_id == actual.person_id:
+        return "reproduced", "The same person, from another of their entries."
+    return (
+        "differs",
+        f"The replay places entry {replay.entry_id} first ({replay.rule}); the offer round let it to entry "
+        f"{actual.entry_id} ({case.actual_rule or '—'}).",
+    )
+
+
+def replay(
+    cases: Sequence[VacancyCase],
+    world: World,
+    changes: Sequence[Change] = (),
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    every: int = 50,
+) -> list[VacancyResult]:
+    """Replay ``cases`` (in ``as_of`` order) on ``world`` under the rules in force and under ``changes``."""
+    actual_view = View(world)
+    scenario_view = View(world, scenario=True)
+    shares = ShareCounter(changes)
+    turns = TurnKeeper()
+    diverged = False  # whether the scenario's lists differ from the actual ones yet
+    results = []
+    ordered = sorted(cases, key=lambda c: (c.as_of, c.vacancy_id))
+    for position, case in enumerate(ordered, start=1):
+        world.advance(case.as_of)
+        actual = _actual(world, case)
+        replayed, notes = NOBODY, ""
+        ranked = case.channel == LIST and not case.fallback_rule and case.has_round
+        if ranked:
+            replayed, notes = _top(actual_view, case, case.rules)
+        fidelity, reason = _fidelity(case, actual, replayed, notes)
+
+        channel = shares.channel(case)
+        internal_turn = turns.turn(case, channel)
+        if channel == KOMMUNAL_ANVISNING and case.channel != KOMMUNAL_ANVISNING:
+            scenario = Winner(None, None, "R1.4", "The kommune nominates the tenant (kommunal anvisning).")
+        elif channel == LIST and (case.channel != LIST or ranked):
+            rules = scenario_rules(case, changes, internal_turn)
+            if ranked and not diverged and rules == case.rules:
+                scenario = replayed  # the same lists and the same rules: the same ranking
+            else:
+                scenario, _notes = _top(scenario_view, case, rules)
+        elif actual.person_id in scenario_view.housed:
+            # Let by a decision outside the ranking to someone the scenario housed before: the
+            # replay cannot say whom that decision would have named instead.
+            scenario = NOBODY
+        else:
+            scenario = actual  # the past decision stands (another channel, or a manual letting)
+        changed = scenario.person_id != actual.person_id
+        results.append(
+            VacancyResult(case, position, actual, replayed, fidelity, reason, channel, scenario, changed)
+        )
+
+        # Carry forward. The actual history removes the actual tenant from the lists; the scenario's
+        # lists differ from it only by the persons it housed instead (they leave them) and the actual
+        # tenants it did not house (they stay, as they stood before the letting, without its lease).
+        if changed:
+            diverged = True
+            if scenario.person_id is not None:
+                scenario_view.housed.add(scenario.person_id)
+                # Housed by the scenario, no longer an actual tenant kept on the lists.
+                for pk in world.by_person.get(scenario.person_id, ()):
+                    scenario_view.kept.pop(pk, None)
+            if actual.person_id is not None and actual.person_id not in scenario_view.housed:
+                for pk in world.by_person.get(actual.person_id, ()):
+                    entry = world.entries[pk]
+                    if entry.status != "deleted":
+                        scenario_view.kept.setdefault(pk, entry)
+                if case.lease_id is not None:
+                    scenario_view.void_leases.add(case.lease_id)
+        if progress is not None and (position % every == 0 or position == len(ordered)):
+            progress(position, len(ordered))
+    return results
+
+
+def with_turn(rules: LettingRules, internal_turn: bool) -> LettingRules:
+    return rules if rules.internal_turn == internal_turn else replace(rules, internal_turn=internal_turn)
