@@ -99,6 +99,7 @@ def scenario_list(user) -> QuerySet[Scenario]:
         scenarios_for(user)
         .select_related("organisation", "association", "kommune", "created_by")
         .annotate(change_count=Count("changes", distinct=True), last_run_at=Max("runs__created_at"))
+        .order_by("-created_at", "-id")
     )
 
 
