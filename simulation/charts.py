@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .selectors import SIDE_LABELS, SIDES, FigureRow
+from django.utils.translation import gettext_lazy as _
+
+from .selectors import SIDES, FigureRow
 
 WIDTH = 640
 LABEL_WIDTH = 200  # the series names, right-aligned left of the bars
@@ -21,6 +23,8 @@ HEADING_HEIGHT = 20
 GROUP_GAP = 12
 # Dark enough for 3:1 against white (WCAG 1.4.11); the bars are also named in text.
 FILLS = {"actual": "#1f4e79", "replay": "#595959", "scenario": "#a34400"}
+# Short enough for the label column (the table's headings say it in full).
+SERIES = {"actual": _("Actual"), "replay": _("Replay"), "scenario": _("Scenario")}
 
 
 @dataclass(frozen=True)
@@ -71,7 +75,7 @@ def bar_chart(element_id: str, title: str, rows: Sequence[FigureRow], *, short_l
                     y=y,
                     width=width,
                     fill=FILLS[side],
-                    series=str(SIDE_LABELS[side]),
+                    series=str(SERIES[side]),
                     value=shown,
                     text_x=LABEL_WIDTH + 8 + width + 4,
                     text_y=y + BAR_HEIGHT - 4,
