@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("approvals.urls")),
     path("", include("complaints.urls")),
     path("", include("eldercare.urls")),
+    path("", include("simulation.urls")),
     path("offentlig/aeldreboliger/", include("eldercare.urls_public")),
     path("api/v1/", include("letting.api_urls")),
 ]

@@ -15,7 +15,7 @@ _MENU_BY_ROLE = {
     "caseworker": ("persons", "waitinglists", "allocation", "departments", "dwellings", "letters"),
     "auditor": ("allocation", "persons", "waitinglists"),
     "read_only": ("persons", "waitinglists", "allocation", "departments", "dwellings"),
-    "administrator": ("organisations", "departments", "dwellings", "jobs", "admin"),
+    "administrator": ("organisations", "departments", "dwellings", "scenarios", "jobs", "admin"),
 }
 _MENU_WITHOUT_ROLE = ("waitinglists", "allocation", "organisations", "departments", "dwellings")
 
@@ -36,6 +36,7 @@ MENU = (
     ("departments", "housing:department_list", gettext_lazy("Departments"), ""),
     ("dwellings", "housing:dwelling_list", gettext_lazy("Dwellings"), ""),
     ("letters", "letters:outbox", gettext_lazy("Outbox"), ""),
+    ("scenarios", "simulation:scenario_list", pgettext_lazy("main menu", "Scenarios"), "menu-scenarios"),
     ("jobs", "letters:job_runs", gettext_lazy("Job runs"), ""),
     ("admin", "admin:index", gettext_lazy("Administration"), ""),
 )

@@ -343,6 +343,11 @@ def _url_question(url_name: str, world: dict):
         # the organisation has a department in.
         return scoping.organisations_for(user).filter(pk=org_a.pk).exists()
 
+    def use_scenario_a(user):
+        from simulation.services import can_use
+
+        return can_use(user, world["scenario"])
+
     def auditor_of_org_a(user):
         return permissions.is_auditor_of_tenant(user, org_a.tenant_id)
 
@@ -364,6 +369,7 @@ def _url_question(url_name: str, world: dict):
         (("letting:advert_lottery",), auditor_of_org_a),
         (("allocation:", "letting:", "rejections:", "complaints:"), write_org_a),
         (("eldercare:",), act_for_aarhus),
+        (("simulation:",), use_scenario_a),
     ]
     for prefixes, question in table:
         if url_name.startswith(prefixes):
@@ -399,6 +405,12 @@ def _officer_of_a_kommune_with_specific_lists(user) -> bool:
     return SpecificList.objects.filter(kommune_id__in=permissions.officer_kommune_ids(user)).exists()
 
 
+def _may_create_a_scenario(user) -> bool:
+    from simulation.selectors import can_create
+
+    return can_create(user)
+
+
 # Write URLs without an object of the world: the question is about the user alone (their own
 # kommune, their own organisations).
 NOT_OBJECT_URLS = {
@@ -411,6 +423,7 @@ NOT_OBJECT_URLS = {
     "eldercare:vacancy_list": permissions.is_kommune_officer,  # POST opens a vacancy in one's kommune
     "eldercare:outsiders": permissions.is_kommune_officer,  # POST decides for one's own kommune
     "eldercare:free_choice_create": _officer_of_a_kommune_with_specific_lists,
+    "simulation:scenario_create": _may_create_a_scenario,
 }
 SKIPPED = {"login", "logout", "set_language", "letters:job_run_start"}
 

@@ -85,6 +85,9 @@ def _object_for(url_name: str, world: dict) -> int:
         ("eldercare:guarantee_", "guarantee_entry"),
         ("eldercare:vacancy_", "elder_vacancy"),
         ("eldercare:offer_", "elder_vacancy"),
+        ("simulation:run_detail", "scenario_run"),
+        ("simulation:run_", "scenario_run"),
+        ("simulation:", "scenario"),
     ):
         if (url_name or "").startswith(prefix):
             return world[key].pk
@@ -231,6 +234,7 @@ def world_a(org_a, person_a, system_user, caseworker_a, settings, tmp_path):
         reason="Test",
     )
     rejection_objects = _rejection_world(vacancy, person_a, caseworker, system_user)
+    scenario, scenario_run = _scenario_world(org_a, department, caseworker)
     return {
         **rejection_objects,
         "vacancy": vacancy,
@@ -249,6 +253,8 @@ def world_a(org_a, person_a, system_user, caseworker_a, settings, tmp_path):
         "waiting_list": waiting_list,
         "entry": entry,
         "export_job": export_job,
+        "scenario": scenario,
+        "scenario_run": scenario_run,
         **_eldercare_world(department.kommune),
         **_eldercare_lists_world(department.kommune),
     }
@@ -318,6 +324,29 @@ def _letting_world(org_a, department, dwelling, person_a, caseworker, system_use
         reason="Test",
     )
     return vacancy, advert_vacancy, nomination_vacancy, offer, lease
+
+
+def _scenario_world(org_a, department, caseworker):
+    """A letting scenario of org_a (a § 4 agreement added) and a finished run of it (simulation)."""
+    from simulation import services as simulation
+
+    scenario = simulation.scenario_create(
+        actor=caseworker,
+        reason="Test",
+        name="Walk-scenarie",
+        scope="organisation",
+        organisation=org_a,
+        changes=[
+            {
+                "kind": "children_agreement",
+                "action": "add",
+                "organisation": org_a,
+                "kommune": department.kommune,
+            }
+        ],
+    )
+    started = simulation.scenario_run_start(scenario=scenario, user=caseworker, enqueue=lambda _id: None)
+    return scenario, simulation.scenario_run_execute(run_id=started.pk)
 
 
 def _eldercare_world(kommune):
@@ -490,6 +519,7 @@ def _foreign_markers(world: dict) -> list[str]:
         "Walk-klage",
         "Walk-dispensationsanmodning",
         "Walk-ydelsesnote",
+        "Walk-scenarie",
     ]
 
 
