@@ -198,9 +198,13 @@ class _Order:
     sorted, or None). Passive and deleted entries are left out: ``rank`` can only exclude them."""
 
     def __init__(
-        self, key: Callable[[EntryRow], tuple], persons: set[int] | None = None, rooms: int | None = None
+        self,
+        key: Callable[[EntryRow], tuple],
+        persons: set[int] | None = None,
+        rooms: int | None = None,
+        households: set[int] | None = None,
     ):
-        self.key, self.persons, self.rooms = key, persons, rooms
+        self.key, self.persons, self.rooms, self.households = key, persons, rooms, households
         self.keys: list[tuple] | None = None
         self.changed: dict[int, EntryRow | None] = {}
 
@@ -211,6 +215,7 @@ class _Order:
             and e.status == "active"
             and (self.persons is None or e.person_id in self.persons)
             and (self.rooms is None or e.rooms_min <= self.rooms <= e.rooms_max)
+            and (self.households is None or e.household_id in self.households)
         )
 
     def ids(self, world: World, list_id: int) -> Iterator[int]:
@@ -273,6 +278,11 @@ class World:
         self.moment: datetime.datetime | None = None
         # Each list's active entries in ``rank``'s tie order, and each internal list's those of the
         # organisation's (present or past) tenants: patched as the entries change.
+        self.by_household: dict[int, set[int]] = defaultdict(set)
+        # Households with a member registered as a child (of any age): only their entries can have
+        # children under 18 (R4), so the walk for the first household with children reads them alone.
+        self._children_counted: Counter = Counter()
+        self.child_households: set[int] = set()
         self._orders: dict[tuple[int, object], _Order] = {}
         self._list_orders: dict[int, list[_Order]] = defaultdict(list)
         # (organisation, department or None) → the persons with a lease there, now or before.
@@ -297,6 +307,8 @@ class World:
             if old is not None:
                 self.by_list[old.waiting_list_id].discard(entry.id)
                 self.by_person[old.person_id].discard(entry.id)
+                if old.household_id is not None:
+                    self.by_household[old.household_id].discard(entry.id)
                 self._note(old.waiting_list_id, entry.id, old)
             self._note(entry.waiting_list_id, entry.id, None)
             self.rehoused.discard(entry.id)
@@ -308,9 +320,28 @@ class World:
                 self.entries[entry.id] = entry
                 self.by_list[entry.waiting_list_id].add(entry.id)
                 self.by_person[entry.person_id].add(entry.id)
+                if entry.household_id is not None:
+                    self.by_household[entry.household_id].add(entry.id)
             at += 1
         self._entry_at = at
-        for table in (self.members, self.needs, self.guarantees, self.separations, self.leases):
+        for old, row in self.members.advance(moment):
+            for member, sign in ((old, -1), (row, 1)):
+                if member is None or member[6] != CHILD:
+                    continue
+                household = member[4]
+                self._children_counted[household] += sign
+                has = self._children_counted[household] > 0
+                if has != (household in self.child_households):
+                    if has:
+                        self.child_households.add(household)
+                    else:
+                        self.child_households.discard(household)
+                    for entry_id in self.by_household.get(household, ()):
+                        entry = self.entries[entry_id]
+                        for order in self._list_orders.get(entry.waiting_list_id, ()):
+                            if order.households is not None:
+                                order.changed.setdefault(entry_id, entry)
+        for table in (self.needs, self.guarantees, self.separations, self.leases):
             table.advance(moment)
         for old, row in self.leases_by_organisation.advance(moment):
             if old is not None:
@@ -359,12 +390,18 @@ class World:
             self._list_orders[list_id].append(order)
         return order
 
-    def in_order(self, list_id: int, *, internal: bool = False, rooms: int | None = None) -> Iterator[int]:
-        """The ids of the list's active entries (wanting ``rooms``, when given) in the order ``rank``
-        breaks ties in a tier: seniority, then id (the live queue index); on the internal list
-        those on it before an R9.3 decision first (R9.4)."""
+    def in_order(
+        self, list_id: int, *, internal: bool = False, rooms: int | None = None, children: bool = False
+    ) -> Iterator[int]:
+        """The ids of the list's active entries (wanting ``rooms``, when given; of households with a
+        child member, when ``children``) in the order ``rank`` breaks ties in a tier: seniority,
+        then id (the live queue index); on the internal list those on it before an R9.3 decision
+        first (R9.4)."""
         key = _internal_key if internal else _general_key
-        return self._order(list_id, ("rooms", rooms), lambda: _Order(key, rooms=rooms)).ids(self, list_id)
+        households = self.child_households if children else None
+        return self._order(
+            list_id, ("rooms", rooms, children), lambda: _Order(key, rooms=rooms, households=households)
+        ).ids(self, list_id)
 
     def tenants_in_order(
         self,
@@ -652,21 +689,26 @@ class View:
                             take(pk, kind)
                 covered = rules.children_agreement and d.rooms >= 3
 
-                def heads(ids: Iterable[int], kind: str = kind, covered: bool = covered) -> None:
-                    found_children = False
+                def head(ids: Iterable[int], kind: str = kind, children: bool = False) -> None:
+                    """Up to the first eligible (with children under 18, when ``children``)."""
                     for pk in ids:
                         c = take(pk, kind)
-                        if c is None:
-                            continue
-                        found_children = found_children or c.has_children
-                        if not covered or found_children:
+                        if c is not None and (not children or c.has_children):
                             break
 
-                heads(world.in_order(list_id, rooms=d.rooms))
+                head(world.in_order(list_id, rooms=d.rooms))
+                if covered:
+                    head(world.in_order(list_id, rooms=d.rooms, children=True), children=True)
                 if self.scenario and self.kept:
                     # The actual winners the scenario keeps, walked apart: the heads of the two
                     # walks hold the heads of their union.
-                    heads(self._kept_in_order(list_id, _general_key))
+                    kept = self._kept_in_order(list_id, _general_key)
+                    head(kept)
+                    if covered:
+                        head(
+                            (pk for pk in kept if self.kept[pk].household_id in world.child_households),
+                            children=True,
+                        )
             if self.scenario and self.kept and (kind == "youth" or self.exhaustive):
                 for pk, e in self.kept.items():
                     if e.waiting_list_id == list_id:
