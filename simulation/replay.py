@@ -48,8 +48,8 @@ from __future__ import annotations
 import bisect
 import datetime
 import functools
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from allocation.rules.ranking import Candidate, CurrentDwelling, DwellingFacts, LettingRules, Placed, rank
@@ -170,7 +170,8 @@ class _Table:
         self.current: dict[int, tuple] = {}
         self.by: dict[int, set[int]] = defaultdict(set)
 
-    def advance(self, moment: datetime.datetime) -> list[int]:
+    def advance(self, moment: datetime.datetime) -> list[tuple[tuple | None, tuple | None]]:
+        """Apply the rows written before ``moment``; returns each change as (old row, new row)."""
         changed = []
         rows, at = self.rows, self.at
         while at < len(rows) and rows[at][0] < moment:
@@ -181,13 +182,76 @@ class _Table:
                 self.by[self.key(old)].discard(pk)
             if row[2] == "-":
                 self.current.pop(pk, None)
+                changed.append((old, None))
             else:
                 self.current[pk] = row
                 self.by[self.key(row)].add(pk)
-            changed.append(pk)
+                changed.append((old, row))
             at += 1
         self.at = at
         return changed
+
+
+class _Order:
+    """The active entries of one list in ``key`` order (those of ``persons`` only, when given):
+    sorted once, then patched with the entries changed since (``changed``: entry → the row as it was
+    sorted, or None). Passive and deleted entries are left out: ``rank`` can only exclude them."""
+
+    def __init__(
+        self,
+        key: Callable[[EntryRow], tuple],
+        persons: set[int] | None = None,
+        rooms: int | None = None,
+        households: set[int] | None = None,
+    ):
+        self.key, self.persons, self.rooms, self.households = key, persons, rooms, households
+        self.keys: list[tuple] | None = None
+        self.changed: dict[int, EntryRow | None] = {}
+
+    def _wanted(self, e: EntryRow | None, list_id: int) -> bool:
+        return (
+            e is not None
+            and e.waiting_list_id == list_id
+            and e.status == "active"
+            and (self.persons is None or e.person_id in self.persons)
+            and (self.rooms is None or e.rooms_min <= self.rooms <= e.rooms_max)
+            and (self.households is None or e.household_id in self.households)
+        )
+
+    def ids(self, world: World, list_id: int) -> Iterator[int]:
+        changed, self.changed = self.changed, {}
+        key = self.key
+        if self.keys is None or len(changed) > 512:
+            self.keys = sorted(
+                key(e)
+                for e in map(world.entries.get, world.by_list.get(list_id, ()))
+                if self._wanted(e, list_id)
+            )
+        else:
+            keys = self.keys
+            for pk, old in changed.items():
+                if old is not None:
+                    old_key = key(old)
+                    at = bisect.bisect_left(keys, old_key)
+                    if at < len(keys) and keys[at] == old_key:
+                        del keys[at]
+                entry = world.entries.get(pk)
+                if self._wanted(entry, list_id):
+                    new_key = key(entry)
+                    at = bisect.bisect_left(keys, new_key)
+                    if at >= len(keys) or keys[at] != new_key:
+                        keys.insert(at, new_key)
+        return (item[-1] for item in self.keys)
+
+
+class _Either:
+    """Membership in either of two collections, without copying them."""
+
+    def __init__(self, first, second):
+        self.first, self.second = first, second
+
+    def __contains__(self, item) -> bool:
+        return item in self.first or item in self.second
 
 
 class World:
@@ -212,10 +276,22 @@ class World:
         )
         self.rehoused: set[int] = set()  # entries rehoused outside the organisation (R9.2)
         self.moment: datetime.datetime | None = None
-        # Each list's entries in seniority order, (seniority_date, id): rebuilt, or patched with the
-        # few entries changed since, when a walk needs it.
-        self._order: dict[int, list[tuple[datetime.date, int]]] = {}
-        self._changed: dict[int, dict[int, EntryRow | None]] = defaultdict(dict)  # list → entry → as sorted
+        # Each list's active entries in ``rank``'s tie order, and each internal list's those of the
+        # organisation's (present or past) tenants: patched as the entries change.
+        self.by_household: dict[int, set[int]] = defaultdict(set)
+        # Households with a member registered as a child (of any age): only their entries can have
+        # children under 18 (R4), so the walk for the first household with children reads them alone.
+        self._children_counted: Counter = Counter()
+        self.child_households: set[int] = set()
+        self._orders: dict[tuple[int, object], _Order] = {}
+        self._list_orders: dict[int, list[_Order]] = defaultdict(list)
+        # (organisation, department or None) → the persons with a lease there, now or before.
+        self._lessees: dict[tuple[int, int | None], set[int]] = defaultdict(set)
+        # The tenancies, kept as the leases change: open-ended ones counted per person (and per
+        # department), those with an end kept by lease until they ended long before any later day.
+        self._open: dict[int, Counter] = defaultdict(Counter)
+        self._open_department: dict[tuple[int, int], Counter] = defaultdict(Counter)
+        self._ending: dict[int, dict[int, tuple]] = defaultdict(dict)
 
     def advance(self, moment: datetime.datetime) -> None:
         """Apply every history row written strictly before ``moment`` (the moment a round was
@@ -231,8 +307,10 @@ class World:
             if old is not None:
                 self.by_list[old.waiting_list_id].discard(entry.id)
                 self.by_person[old.person_id].discard(entry.id)
-                self._changed[old.waiting_list_id].setdefault(entry.id, old)
-            self._changed[entry.waiting_list_id].setdefault(entry.id, None)
+                if old.household_id is not None:
+                    self.by_household[old.household_id].discard(entry.id)
+                self._note(old.waiting_list_id, entry.id, old)
+            self._note(entry.waiting_list_id, entry.id, None)
             self.rehoused.discard(entry.id)
             if kind == "-":
                 self.entries.pop(entry.id, None)
@@ -242,54 +320,130 @@ class World:
                 self.entries[entry.id] = entry
                 self.by_list[entry.waiting_list_id].add(entry.id)
                 self.by_person[entry.person_id].add(entry.id)
+                if entry.household_id is not None:
+                    self.by_household[entry.household_id].add(entry.id)
             at += 1
         self._entry_at = at
-        for table in (
-            self.members,
-            self.needs,
-            self.guarantees,
-            self.separations,
-            self.leases,
-            self.leases_by_organisation,
-        ):
+        for old, row in self.members.advance(moment):
+            for member, sign in ((old, -1), (row, 1)):
+                if member is None or member[6] != CHILD:
+                    continue
+                household = member[4]
+                self._children_counted[household] += sign
+                has = self._children_counted[household] > 0
+                if has != (household in self.child_households):
+                    if has:
+                        self.child_households.add(household)
+                    else:
+                        self.child_households.discard(household)
+                    for entry_id in self.by_household.get(household, ()):
+                        entry = self.entries[entry_id]
+                        for order in self._list_orders.get(entry.waiting_list_id, ()):
+                            if order.households is not None:
+                                order.changed.setdefault(entry_id, entry)
+        for table in (self.needs, self.guarantees, self.separations, self.leases):
             table.advance(moment)
+        for old, row in self.leases_by_organisation.advance(moment):
+            if old is not None:
+                self._tenancy(old, -1)
+            if row is None:
+                continue
+            self._tenancy(row, 1)
+            organisation = self.leases_by_organisation.key(row)
+            department = self.h.dwellings[row[5]].department_id
+            self._lessees[(organisation, department)].add(row[4])
+            if row[4] not in self._lessees[(organisation, None)]:
+                self._lessees[(organisation, None)].add(row[4])
+                # A new tenant's internal-list entries join the tenants' order.
+                for entry_id in self.by_person.get(row[4], ()):
+                    entry = self.entries[entry_id]
+                    for order in self._list_orders.get(entry.waiting_list_id, ()):
+                        if order.persons is not None:
+                            order.changed.setdefault(entry_id, None)
 
-    def in_order(self, list_id: int, *, internal: bool = False) -> Iterator[int]:
-        """The ids of the list's entries in the order ``rank`` breaks ties in a tier: seniority, then
-        id (the live queue index); on the internal list those on it before an R9.3 decision first
-        (R9.4)."""
-        key = _internal_key if internal else _general_key
-        changed = self._changed.pop(list_id, {})
-        order = self._order.get(list_id)
-        if order is None or len(changed) > 256:
-            order = sorted(key(self.entries[pk]) for pk in self.by_list.get(list_id, ()))
+    def _tenancy(self, row: tuple, sign: int) -> None:
+        dwelling = self.h.dwellings.get(row[5])
+        if dwelling is None:
+            return
+        organisation = dwelling.organisation_id
+        if row[7] is None:
+            for counter in (
+                self._open[organisation],
+                self._open_department[(organisation, dwelling.department_id)],
+            ):
+                counter[row[4]] += sign
+                if counter[row[4]] <= 0:
+                    del counter[row[4]]
+        elif sign > 0:
+            self._ending[organisation][row[3]] = row
         else:
-            for pk, old in changed.items():
-                if old is not None:
-                    old_key = key(old)
-                    at = bisect.bisect_left(order, old_key)
-                    if at < len(order) and order[at] == old_key:
-                        del order[at]
-                entry = self.entries.get(pk)
-                if entry is not None and entry.waiting_list_id == list_id:
-                    new_key = key(entry)
-                    at = bisect.bisect_left(order, new_key)
-                    if at >= len(order) or order[at] != new_key:
-                        order.insert(at, new_key)
-        self._order[list_id] = order
-        return (item[-1] for item in order)
+            self._ending[organisation].pop(row[3], None)
+
+    def _note(self, list_id: int, entry_id: int, old: EntryRow | None) -> None:
+        for order in self._list_orders.get(list_id, ()):
+            order.changed.setdefault(entry_id, old)
+
+    def _order(self, list_id: int, name, make: Callable[[], _Order]) -> _Order:
+        order = self._orders.get((list_id, name))
+        if order is None:
+            order = self._orders[(list_id, name)] = make()
+            self._list_orders[list_id].append(order)
+        return order
+
+    def in_order(
+        self, list_id: int, *, internal: bool = False, rooms: int | None = None, children: bool = False
+    ) -> Iterator[int]:
+        """The ids of the list's active entries (wanting ``rooms``, when given; of households with a
+        child member, when ``children``) in the order ``rank`` breaks ties in a tier: seniority,
+        then id (the live queue index); on the internal list those on it before an R9.3 decision
+        first (R9.4)."""
+        key = _internal_key if internal else _general_key
+        households = self.child_households if children else None
+        return self._order(
+            list_id, ("rooms", rooms, children), lambda: _Order(key, rooms=rooms, households=households)
+        ).ids(self, list_id)
+
+    def tenants_in_order(
+        self,
+        list_id: int,
+        organisation_id: int,
+        *,
+        department_id: int | None = None,
+        rooms: int | None = None,
+    ) -> Iterator[int]:
+        """The internal list's active entries (wanting ``rooms``) of persons who hold or held a lease
+        in the organisation (or the department), in the internal list's order — who of them is a
+        tenant on the day, the caller asks."""
+        lessees = self._lessees[(organisation_id, department_id)]
+        return self._order(
+            list_id,
+            ("tenants", organisation_id, department_id, rooms),
+            lambda: _Order(_internal_key, lessees, rooms),
+        ).ids(self, list_id)
 
     def tenants(
-        self, organisation_id: int, day: datetime.date, *, department_id: int | None = None
-    ) -> set[int]:
-        """The persons with a lease in the organisation (or the department) not ended before ``day``."""
-        current, dwellings = self.leases_by_organisation.current, self.h.dwellings
-        return {
-            current[pk][4]
-            for pk in self.leases_by_organisation.by.get(organisation_id, ())
-            if (current[pk][7] is None or current[pk][7] >= day)
-            and (department_id is None or dwellings[current[pk][5]].department_id == department_id)
-        }
+        self, organisation_id: int, day: datetime.date, department_id: int
+    ) -> tuple[set[int], set[int]]:
+        """The persons with a lease in the organisation not ended before ``day`` (a set-like view),
+        and those of them with one in the department. A lease that ended more than a year before
+        ``day`` is dropped for good: the replay's days move forward (a round's day is at most its
+        answer days before the moment it was opened)."""
+        ending = self._ending[organisation_id]
+        still, gone = set(), []
+        still_here = set()
+        horizon = day - datetime.timedelta(days=366)
+        for pk, row in ending.items():
+            if row[7] >= day:
+                still.add(row[4])
+                if self.h.dwellings[row[5]].department_id == department_id:
+                    still_here.add(row[4])
+            elif row[7] < horizon:
+                gone.append(pk)
+        for pk in gone:
+            del ending[pk]
+        return _Either(self._open[organisation_id], still), set(
+            self._open_department[(organisation_id, department_id)]
+        ) | still_here
 
     def sparse_persons(self, case: VacancyCase, rules: LettingRules) -> set[int]:
         """The persons who may hold a sparse general-list tier for the vacancy: a documented need the
@@ -472,6 +626,8 @@ class View:
     void_leases: set[int] = field(default_factory=set)
     # Read the general list whole too (the tests compare it with the seniority walk).
     exhaustive: bool = False
+    kept_version: int = 0  # moved on whenever ``kept`` changes
+    _kept_sorted: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
 
     def _entry(self, pk: int) -> EntryRow | None:
         """The entry as this view sees it (None: not a candidate at all)."""
@@ -532,19 +688,40 @@ class View:
                         if pk in members:
                             take(pk, kind)
                 covered = rules.children_agreement and d.rooms >= 3
-                found_children = False
-                for pk in world.in_order(list_id):
-                    c = take(pk, kind)
-                    if c is None:
-                        continue
-                    found_children = found_children or c.has_children
-                    if not covered or found_children:
-                        break
-            if self.scenario:
+
+                def head(ids: Iterable[int], kind: str = kind, children: bool = False) -> None:
+                    """Up to the first eligible (with children under 18, when ``children``)."""
+                    for pk in ids:
+                        c = take(pk, kind)
+                        if c is not None and (not children or c.has_children):
+                            break
+
+                head(world.in_order(list_id, rooms=d.rooms))
+                if covered:
+                    head(world.in_order(list_id, rooms=d.rooms, children=True), children=True)
+                if self.scenario and self.kept:
+                    # The actual winners the scenario keeps, walked apart: the heads of the two
+                    # walks hold the heads of their union.
+                    kept = self._kept_in_order(list_id, _general_key)
+                    head(kept)
+                    if covered:
+                        head(
+                            (pk for pk in kept if self.kept[pk].household_id in world.child_households),
+                            children=True,
+                        )
+            if self.scenario and self.kept and (kind == "youth" or self.exhaustive):
                 for pk, e in self.kept.items():
                     if e.waiting_list_id == list_id:
                         take(pk, kind)
         return out, persons
+
+    def _kept_in_order(self, list_id: int, key: Callable[[EntryRow], tuple]) -> list[int]:
+        """The kept entries of the list in ``key`` order (sorted again only after ``kept`` grew)."""
+        cached = self._kept_sorted.get(list_id)
+        if cached is None or cached[0] != self.kept_version:
+            ordered = sorted((key(e), pk) for pk, e in self.kept.items() if e.waiting_list_id == list_id)
+            cached = self._kept_sorted[list_id] = (self.kept_version, [pk for _key, pk in ordered])
+        return cached[1]
 
     def _internal(self, case: VacancyCase, rules: LettingRules, list_id: int, take) -> None:
         """The internal list as ``rank`` can place from it (its key: tier, the § 4 put-back of § 7,
@@ -582,18 +759,33 @@ class View:
                 if not (covered and larger) or c.has_children:
                     return
 
-        same = [
-            e
-            for person in world.tenants(case.organisation_id, rules.today, department_id=case.department_id)
-            for e in map(self._entry, members.intersection(world.by_person.get(person, ())))
-            if e is not None and e.status == "active"
-        ]
-        first_placed(sorted(same, key=_internal_key))
-        tenants = world.tenants(case.organisation_id, rules.today)
+        tenants, here = world.tenants(case.organisation_id, rules.today, case.department_id)
+        organisation = case.organisation_id
         first_placed(
             e
-            for e in map(self._entry, world.in_order(list_id, internal=True))
-            if e is not None and e.status == "active" and (e.person_id in tenants or e.rehoused_outside)
+            for e in map(
+                self._entry,
+                world.tenants_in_order(
+                    list_id, organisation, department_id=case.department_id, rooms=d.rooms
+                ),
+            )
+            if e is not None and e.status == "active" and e.person_id in here
+        )
+        first_placed(
+            e
+            for e in map(self._entry, world.tenants_in_order(list_id, organisation, rooms=d.rooms))
+            if e is not None and e.status == "active" and e.person_id in tenants
+        )
+        if self.scenario and self.kept:
+            # The actual winners the scenario keeps on the internal list, walked apart.
+            first_placed(
+                e for e in map(self._entry, self._kept_in_order(list_id, _internal_key)) if e is not None
+            )
+        # R9.2: rehoused outside the organisation, they hold the § 7 priority without a lease here.
+        first_placed(
+            sorted(
+                (e for e in map(self._entry, world.rehoused & members) if e is not None), key=_internal_key
+            )
         )
 
 
@@ -698,10 +890,12 @@ def replay(
     *,
     progress: Callable[[int, int], None] | None = None,
     every: int = 50,
+    exhaustive: bool = False,
 ) -> list[VacancyResult]:
-    """Replay ``cases`` (in ``as_of`` order) on ``world`` under the rules in force and under ``changes``."""
-    actual_view = View(world)
-    scenario_view = View(world, scenario=True)
+    """Replay ``cases`` (in ``as_of`` order) on ``world`` under the rules in force and under ``changes``
+    (``exhaustive``: every list read whole, for the tests that compare it with the walks)."""
+    actual_view = View(world, exhaustive=exhaustive)
+    scenario_view = View(world, scenario=True, exhaustive=exhaustive)
     shares = ShareCounter(changes)
     turns = TurnKeeper()
     diverged = False  # whether the scenario's lists differ from the actual ones yet
@@ -742,6 +936,7 @@ def replay(
         # tenants it did not house (they stay, as they stood before the letting, without its lease).
         if changed:
             diverged = True
+            scenario_view.kept_version += 1
             if scenario.person_id is not None:
                 scenario_view.housed.add(scenario.person_id)
                 # Housed by the scenario, no longer an actual tenant kept on the lists.
