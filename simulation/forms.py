@@ -105,6 +105,12 @@ class ChangeForm(ReasonFormMixin, forms.ModelForm):
         self.fields["every_nth"].help_text = _("2: every second vacant family dwelling goes to the kommune.")
         self.fields["action"].choices = ChangeAction.choices
         self.fields["kind"].choices = ChangeKind.choices
+        if not self.is_bound:
+            # A scenario of one organisation in one kommune (the usual case) needs no choosing.
+            for name in ("organisation", "kommune"):
+                only = list(self.fields[name].queryset.values_list("pk", flat=True)[:2])
+                if len(only) == 1:
+                    self.initial.setdefault(name, only[0])
 
 
 class RemoveChangeForm(ReasonFormMixin, forms.Form):

@@ -116,6 +116,9 @@ def test_a_scenario_is_created_and_a_change_added(
     assert (change.kind, change.action, change.department) == ("children_agreement", "add", department_a)
     body = client.get(f"/scenarier/{scenario.pk}/").content.decode()
     assert f'id="change-{change.pk}"' in body and department_a.name in body
+    # One organisation in one kommune: the change form has them chosen already.
+    assert f'<option value="{org_a.pk}" selected>' in body
+    assert f'<option value="{kommune_aarhus.pk}" selected>' in body
 
     response = client.post(
         f"/scenarier/{scenario.pk}/aendringer/fjern/",
