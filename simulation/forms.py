@@ -72,6 +72,11 @@ class ScenarioForm(ReasonFormMixin, forms.ModelForm):
             field = self.fields[name]
             field.show_if = ("scope", scope)
             field.required_when = _("required for this scope")
+            if not offered[scope]:
+                # Nothing to choose: no empty list to read past (a kommune officer sees the kommune only).
+                field.widget = forms.HiddenInput()
+        if len(self.fields["scope"].choices) == 1 and not self.is_bound:
+            self.initial.setdefault("scope", self.fields["scope"].choices[0][0])
 
     def clean(self):
         cleaned = super().clean()

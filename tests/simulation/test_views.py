@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -347,6 +348,10 @@ def test_the_kommunes_officer_uses_a_kommune_scenario_not_the_organisations(
 ):
     officer = client_for(kommune_officer)
     assert officer.get(f"/scenarier/{r4_run.scenario_id}/").status_code == 404
+    # The kommune is all the officer may choose: chosen already, and no empty organisation list.
+    form = officer.get("/scenarier/ny/").content.decode()
+    assert re.search(r'<input type="radio" name="scope" value="kommune" [^>]*checked', form)
+    assert '<select name="organisation"' not in form and '<select name="association"' not in form
     start, end = services.default_period()
     response = officer.post(
         "/scenarier/ny/",
