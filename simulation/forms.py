@@ -90,6 +90,22 @@ class ScenarioForm(ReasonFormMixin, forms.ModelForm):
         return cleaned
 
 
+class ScenarioEditForm(ReasonFormMixin, forms.ModelForm):
+    """A scenario's name, period and description (its scope stays; ``services.scenario_update``)."""
+
+    description = forms.CharField(
+        label=_("description"),
+        required=False,
+        max_length=LETTER_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    class Meta:
+        model = Scenario
+        fields = ["name", "period_start", "period_end", "description"]
+        widgets = {"period_start": DateInput(), "period_end": DateInput()}
+
+
 class ChangeForm(ReasonFormMixin, forms.ModelForm):
     """One rule change of the scenario, for an organisation and kommune inside its scope."""
 

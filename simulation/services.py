@@ -124,6 +124,29 @@ def scenario_create(
     return scenario
 
 
+@transaction.atomic
+def scenario_update(
+    *,
+    actor,
+    reason: str,
+    scenario: Scenario,
+    name: str,
+    period_start: datetime.date,
+    period_end: datetime.date,
+    description: str = "",
+) -> Scenario:
+    """A scenario's name, period and description. Its scope stays: another organisation, shared
+    list or kommune is another scenario, with other data controllers and other users. The runs made
+    keep the period and changes they replayed (``ScenarioRun``)."""
+    require_reason(reason)
+    _require(actor, scenario)
+    scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
+    scenario.name, scenario.description = name, description
+    scenario.period_start, scenario.period_end = period_start, period_end
+    scenario.full_clean(exclude=["controller"])
+    return audited_save(scenario, actor=actor, reason=reason)
+
+
 def scenario_change_add(*, actor, reason: str, scenario: Scenario, **fields) -> ScenarioChange:
     _require(actor, scenario)
     return audited_save(ScenarioChange(scenario=scenario, **fields), actor=actor, reason=reason)

@@ -25,7 +25,7 @@ from housing.middleware import polled
 from housing.views.common import apply_service_errors, ordered, paginate
 
 from . import charts, selectors, services, services_ui
-from .forms import ChangeForm, RemoveChangeForm, ScenarioForm
+from .forms import ChangeForm, RemoveChangeForm, ScenarioEditForm, ScenarioForm
 from .models import Fidelity, RunState, Scenario, ScenarioRun, ScenarioRunVacancy
 from .tasks import enqueue_scenario_run
 
@@ -96,6 +96,40 @@ def scenario_create(request):
         request,
         "simulation/scenario_form.html",
         {**NAV, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def scenario_edit(request, pk: int):
+    """The scenario's name, period and description, with the reason for the history."""
+    scenario = _scenario_or_404(request, pk)
+    form = ScenarioEditForm(
+        request.POST or None, instance=scenario, initial={"change_reason": _("Scenario changed")}
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.scenario_update(
+                    actor=request.user,
+                    reason=data["change_reason"],
+                    scenario=scenario,
+                    name=data["name"],
+                    period_start=data["period_start"],
+                    period_end=data["period_end"],
+                    description=data.get("description") or "",
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("The scenario was saved."))
+                return redirect("simulation:scenario_detail", scenario.pk)
+        messages.error(request, _("The form has errors. Correct the fields marked below."))
+    return render(
+        request,
+        "simulation/scenario_edit.html",
+        {**NAV, "form": form, "scenario": scenario},
         status=400 if form.errors else 200,
     )
 

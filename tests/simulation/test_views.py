@@ -150,6 +150,43 @@ def test_bad_scenario_input_gives_field_errors_and_saves_nothing(
     assert not Scenario.objects.exists()
 
 
+def test_a_scenario_is_renamed_and_its_period_changed_with_the_reason_in_its_history(
+    caseworker_a, caseworker_b, org_a, client_for
+):
+    client = client_for(caseworker_a)
+    client.post("/scenarier/ny/", _create_data(org_a))
+    scenario = Scenario.objects.get()
+    page = client.get(f"/scenarier/{scenario.pk}/").content.decode()
+    assert f'href="/scenarier/{scenario.pk}/ret/"' in page
+    data = {
+        "name": "§ 4 – andet forslag",
+        "period_start": "2026-01-01",
+        "period_end": "2026-06-30",
+        "description": "Kun første halvår",
+        "change_reason": "Bestyrelsen bad om første halvår",
+    }
+    # Bad input: a field error, nothing saved.
+    response = client.post(f"/scenarier/{scenario.pk}/ret/", {**data, "period_end": "2025-12-31"})
+    assert response.status_code == 400 and "period_end" in response.context["form"].errors
+    scenario.refresh_from_db()
+    assert scenario.name != data["name"] and scenario.history.count() == 1
+    # Another organisation's caseworker does not reach it.
+    assert client_for(caseworker_b).post(f"/scenarier/{scenario.pk}/ret/", data).status_code == 404
+    response = client.post(f"/scenarier/{scenario.pk}/ret/", data)
+    assert response.status_code == 302 and response["Location"] == f"/scenarier/{scenario.pk}/"
+    scenario.refresh_from_db()
+    assert (scenario.name, scenario.period_start, scenario.period_end, scenario.description) == (
+        "§ 4 – andet forslag",
+        D(2026, 1, 1),
+        D(2026, 6, 30),
+        "Kun første halvår",
+    )
+    latest = scenario.history.first()
+    assert latest.history_user == caseworker_a
+    assert latest.history_change_reason == "Bestyrelsen bad om første halvår"
+    assert scenario.history.count() == 2
+
+
 def test_another_organisation_cannot_be_chosen(caseworker_a, org_a, org_b, client_for):
     response = client_for(caseworker_a).post("/scenarier/ny/", _create_data(org_a, organisation=org_b.pk))
     assert response.status_code == 400 and "organisation" in response.context["form"].errors
