@@ -42,6 +42,7 @@ from approvals.services import LETTING_ALLOWED_STATES
 from housing.models import Dwelling, DwellingKind, HouseholdMember, Person
 from rejections.models import RejectionCase, RejectionState
 from waitinglists.models import Entry
+from waitinglists.services.registration import WISH_FIELDS
 
 from .models import Scenario, ScopeKind
 from .replay import DwellingRow, EntryRow, Histories, VacancyCase
@@ -207,11 +208,21 @@ def _ordered(queryset: QuerySet, until: datetime.datetime) -> QuerySet:
     return queryset.filter(history_date__lte=until).order_by("history_date", "history_id")
 
 
+# What every history row the ``World`` applies starts with (``replay.HistoryRow``).
+HISTORY_HEAD = ("history_date", "history_id", "history_type", "id")
+
+
+def _history(model, until: datetime.datetime, fields: Iterable[str], **where) -> list[tuple]:
+    """The history rows of ``model`` matching ``where``, written up to ``until``, in time order:
+    ``HISTORY_HEAD`` and then ``fields``."""
+    return list(
+        _ordered(model.history.model.objects.filter(**where), until).values_list(*HISTORY_HEAD, *fields)
+    )
+
+
+# An entry's history row: its place on its list, then what it wishes (``WISH_FIELDS``).
 ENTRY_FACTS = (
-    "history_date",
-    "history_id",
-    "history_type",
-    "id",
+    *HISTORY_HEAD,
     "waiting_list_id",
     "person_id",
     "household_id",
@@ -219,19 +230,7 @@ ENTRY_FACTS = (
     "status",
     "listed_before_seniority_scheme",
     "rehoused_outside",
-    "dwelling_kinds",
-    "rooms_min",
-    "rooms_max",
-    "max_rent",
-    "floor_max",
-    "needs_elevator",
-    "education_institution",
-    "education_expected_end",
-    "special_need",
-    "needs_support",
-    "education_level",
-    "annual_income",
-    "social_need",
+    *WISH_FIELDS,
 )
 
 
@@ -341,12 +340,8 @@ def histories(list_ids: Iterable[int], until: datetime.datetime) -> Histories:
         )
     person_ids = entry_history.values("person_id")
     household_ids = entry_history.filter(household_id__isnull=False).values("household_id")
-    members = list(
-        _ordered(
-            HouseholdMember.history.model.objects.filter(household_id__in=household_ids), until
-        ).values_list(
-            "history_date", "history_id", "history_type", "id", "household_id", "person_id", "relation"
-        )
+    members = _history(
+        HouseholdMember, until, ("household_id", "person_id", "relation"), household_id__in=household_ids
     )
     member_ids = {row[5] for row in members}
     persons = {
@@ -355,56 +350,29 @@ def histories(list_ids: Iterable[int], until: datetime.datetime) -> Histories:
             Q(pk__in=person_ids) | Q(pk__in=sorted(member_ids))
         ).values_list("pk", "birth_date", "applicant_number")
     }
-    needs = list(
-        _ordered(PriorityNeed.history.model.objects.filter(person_id__in=person_ids), until).values_list(
-            "history_date",
-            "history_id",
-            "history_type",
-            "id",
-            "person_id",
-            "elderly_or_disabled",
-            "mobility_impaired",
-            "household_member_mobility_impaired",
-        )
+    needs = _history(
+        PriorityNeed,
+        until,
+        ("person_id", "elderly_or_disabled", "mobility_impaired", "household_member_mobility_impaired"),
+        person_id__in=person_ids,
     )
-    guarantees = list(
-        _ordered(HousingGuarantee.history.model.objects.filter(person_id__in=person_ids), until).values_list(
-            "history_date",
-            "history_id",
-            "history_type",
-            "id",
-            "person_id",
-            "department_id",
-            "state",
-            "valid_until",
-        )
+    guarantees = _history(
+        HousingGuarantee,
+        until,
+        ("person_id", "department_id", "state", "valid_until"),
+        person_id__in=person_ids,
     )
-    separations = list(
-        _ordered(
-            SeparationPriority.history.model.objects.filter(person_id__in=person_ids), until
-        ).values_list(
-            "history_date",
-            "history_id",
-            "history_type",
-            "id",
-            "person_id",
-            "organisation_id",
-            "kommune_id",
-            "valid_until",
-        )
+    separations = _history(
+        SeparationPriority,
+        until,
+        ("person_id", "organisation_id", "kommune_id", "valid_until"),
+        person_id__in=person_ids,
     )
-    leases = list(
-        _ordered(Lease.history.model.objects.filter(person_id__in=person_ids), until).values_list(
-            "history_date",
-            "history_id",
-            "history_type",
-            "id",
-            "person_id",
-            "dwelling_id",
-            "starts_on",
-            "ends_on",
-            "sections_6_7_set_aside_until",
-        )
+    leases = _history(
+        Lease,
+        until,
+        ("person_id", "dwelling_id", "starts_on", "ends_on", "sections_6_7_set_aside_until"),
+        person_id__in=person_ids,
     )
     dwellings = {
         pk: DwellingRow(department, organisation, kind, float(area or 0), elderly, mobility, large)
