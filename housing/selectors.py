@@ -145,10 +145,16 @@ def _person_count(user, tenant_ids) -> tuple[int, datetime.datetime | None]:
     if few <= EXACT_PERSON_COUNT:
         return few, None
     key = "person-count:" + ",".join(str(pk) for pk in sorted(tenant_ids))
+    return kept_with_time(key, PERSON_COUNT_SECONDS, persons.count)
+
+
+def kept_with_time(key: str, seconds: int, compute):
+    """``(compute(), when it was computed)``, computed at most every ``seconds`` under ``key``: a
+    figure too costly to make on every visit, shown with its time ("pr. kl. 14:05")."""
     kept = cache.get(key)
     if kept is None:
-        kept = (persons.count(), timezone.now())
-        cache.set(key, kept, PERSON_COUNT_SECONDS)
+        kept = (compute(), timezone.now())
+        cache.set(key, kept, seconds)
     return kept
 
 

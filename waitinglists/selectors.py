@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Case,
@@ -29,6 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from housing import cpr, permissions, scoping
+from housing import selectors as housing_selectors
 from housing.models import Department, Person
 
 from . import queue
@@ -105,12 +105,9 @@ def _arrears_per_list(
     past_due = FeeCharge.objects.filter(state__in=ARREARS_STATES, due_date__lt=today).order_by()
     if past_due[: EXACT_ARREARS_CHARGES + 1].count() <= EXACT_ARREARS_CHARGES:
         return _arrears_counts(list_ids, today), None
-    key = f"list-arrears:{today.isoformat()}"
-    kept = cache.get(key)
-    if kept is None:
-        kept = (_arrears_counts(None, today), timezone.now())
-        cache.set(key, kept, ARREARS_COUNT_SECONDS)
-    counts, as_of = kept
+    counts, as_of = housing_selectors.kept_with_time(
+        f"list-arrears:{today.isoformat()}", ARREARS_COUNT_SECONDS, lambda: _arrears_counts(None, today)
+    )
     return {pk: counts[pk] for pk in list_ids if pk in counts}, as_of
 
 
