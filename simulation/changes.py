@@ -12,6 +12,18 @@ pure code on plain data (``Change``), read from ``ScenarioChange`` rows by ``sim
   nominated to under a covered agreement go to the lists instead (they are ranked as of the day the
   vacancy was opened; had the organisation also an advertising or flexible agreement, the live
   channel rule might have chosen that instead — the replay lets them from the lists).
+* the organisation's § 6 and § 8 decisions and the kommune's § 5, stk. 1 and § 40 decisions: each an
+  override of its ``LettingRules`` field (``_override``) — ``housing_guarantees`` (R6.1,
+  ``issues_housing_guarantees``), ``transfer_youth_elder`` (R8.1), ``separation_priority`` (R8.2),
+  ``transfer_residence`` (R8.3: the months, perhaps only for applicants from one department),
+  ``elder_disabled_priority`` (R5.1), ``kommune_off_guarantees`` / ``kommune_off_separation`` (R40:
+  "R6" / "R8.2" in ``switched_off_by_kommune``). A kommune's decision may name no organisation: it
+  then covers every organisation's vacancies in the kommune. ``rank`` applies them as it does live,
+  to the candidates' facts as they stood (guarantees, separation priorities, leases and needs from
+  their history). Adding § 6 honours only the boliggarantibeviser the past recorded: the replay
+  cannot know who would have been given one.
+* ``refuse_outsiders`` (R22.1, § 22): the elder lists' replay (``simulation.elder``), not a ranking
+  rule of the family dwellings.
 * § 7 (R7, every second vacant family dwelling let from the lists is the internal list's turn):
   while no vacancy has changed channel the recorded turns stand; from the first change on,
   ``TurnKeeper`` alternates the turns over the scenario's family vacancies let from the lists, as
@@ -44,7 +56,29 @@ class VacancyCase(Protocol):
 
 CHILDREN_AGREEMENT = "children_agreement"
 KOMMUNE_SHARE = "kommune_share"
-KINDS = (CHILDREN_AGREEMENT, KOMMUNE_SHARE)
+HOUSING_GUARANTEES = "housing_guarantees"
+TRANSFER_YOUTH_ELDER = "transfer_youth_elder"
+SEPARATION_PRIORITY = "separation_priority"
+TRANSFER_RESIDENCE = "transfer_residence"
+ELDER_DISABLED_PRIORITY = "elder_disabled_priority"
+KOMMUNE_OFF_GUARANTEES = "kommune_off_guarantees"
+KOMMUNE_OFF_SEPARATION = "kommune_off_separation"
+REFUSE_OUTSIDERS = "refuse_outsiders"
+KINDS = (
+    CHILDREN_AGREEMENT,
+    KOMMUNE_SHARE,
+    HOUSING_GUARANTEES,
+    TRANSFER_YOUTH_ELDER,
+    SEPARATION_PRIORITY,
+    TRANSFER_RESIDENCE,
+    ELDER_DISABLED_PRIORITY,
+    KOMMUNE_OFF_GUARANTEES,
+    KOMMUNE_OFF_SEPARATION,
+    REFUSE_OUTSIDERS,
+)
+# The kinds that cover the vacancy's department (§ 4, the share); a § 8, nr. 3 change's department is
+# the one the applicants move from, so it covers every vacancy of the organisation in the kommune.
+VACANCY_DEPARTMENT_KINDS = frozenset({CHILDREN_AGREEMENT, KOMMUNE_SHARE})
 ADD, REMOVE = "add", "remove"
 LIST, KOMMUNAL_ANVISNING = "list", "kommunal_anvisning"
 # The channels a kommunal-anvisning share is decided before (§ 1; ``rules.channels.choose_channel``).
@@ -55,24 +89,33 @@ SHARE_COUNTED_CHANNELS = frozenset({LIST, KOMMUNAL_ANVISNING, "advertising", "fl
 class Change:
     kind: str
     action: str
-    organisation_id: int
+    organisation_id: int | None  # None: a kommune's decision for every organisation in it
     kommune_id: int
     department_id: int | None = None
     every_nth: int | None = None
     valid_from: datetime.date | None = None
+    months: int | None = None  # § 8, nr. 3
+    facility_kind: str = ""  # § 22
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS or self.action not in (ADD, REMOVE):
             raise ValueError(f"unsupported change: {self.kind} / {self.action}")
         if self.kind == KOMMUNE_SHARE and self.action == ADD and not (self.every_nth and self.every_nth >= 1):
             raise ValueError("a kommunal-anvisning share names every n-th vacancy")
+        if self.kind == TRANSFER_RESIDENCE and self.action == ADD and not (self.months and self.months >= 1):
+            raise ValueError("a § 8, nr. 3 residence period names its months")
 
     def covers(self, case: VacancyCase) -> bool:
-        """The vacancy is the organisation's, in the kommune (and the department), from the start."""
+        """The vacancy is the organisation's (any, for a kommune's decision), in the kommune (and the
+        department, for § 4 and the share), from the start."""
         return (
-            case.organisation_id == self.organisation_id
+            (self.organisation_id is None or case.organisation_id == self.organisation_id)
             and case.kommune_id == self.kommune_id
-            and (self.department_id is None or self.department_id == case.department_id)
+            and (
+                self.department_id is None
+                or self.kind not in VACANCY_DEPARTMENT_KINDS
+                or self.department_id == case.department_id
+            )
             and (self.valid_from is None or case.day >= self.valid_from)
         )
 
@@ -84,6 +127,8 @@ class Change:
             "kommune": self.kommune_id,
             "department": self.department_id,
             "every_nth": self.every_nth,
+            "months": self.months,
+            "facility_kind": self.facility_kind,
         }
         data["valid_from"] = self.valid_from.isoformat() if self.valid_from else None
         return data
@@ -98,21 +143,49 @@ class Change:
             kommune_id=data["kommune"],
             department_id=data.get("department"),
             every_nth=data.get("every_nth"),
+            months=data.get("months"),
+            facility_kind=data.get("facility_kind") or "",
             valid_from=datetime.date.fromisoformat(valid_from) if valid_from else None,
         )
 
 
+def _override(rules: LettingRules, change: Change) -> LettingRules:
+    """One decision added (as if in force) or removed (as if not) on the rules the live system read."""
+    add = change.action == ADD
+    if change.kind == CHILDREN_AGREEMENT:
+        return replace(rules, children_agreement=add)
+    if change.kind == HOUSING_GUARANTEES:
+        return replace(rules, issues_housing_guarantees=add)
+    if change.kind == TRANSFER_YOUTH_ELDER:
+        return replace(rules, no_transfer_priority_for_youth_elder_tenants=add)
+    if change.kind == SEPARATION_PRIORITY:
+        return replace(rules, separation_priority=add)
+    if change.kind == TRANSFER_RESIDENCE:
+        if not add:
+            return replace(rules, transfer_residence_months=None, transfer_residence_departments=None)
+        departments = frozenset({change.department_id}) if change.department_id else None
+        return replace(
+            rules, transfer_residence_months=change.months, transfer_residence_departments=departments
+        )
+    if change.kind == ELDER_DISABLED_PRIORITY:
+        return replace(rules, elder_disabled_priority_decided=add)
+    if change.kind in (KOMMUNE_OFF_GUARANTEES, KOMMUNE_OFF_SEPARATION):
+        rule = "R6" if change.kind == KOMMUNE_OFF_GUARANTEES else "R8.2"
+        off = rules.switched_off_by_kommune | {rule} if add else rules.switched_off_by_kommune - {rule}
+        return replace(rules, switched_off_by_kommune=frozenset(off))
+    return rules  # the share (``ShareCounter``) and § 22 (the elder lists) are no ranking rule
+
+
 def scenario_rules(case: VacancyCase, changes: Sequence[Change], internal_turn: bool) -> LettingRules:
-    """The rules in force for the vacancy with the scenario's R4 changes (the last covering one wins)
-    and the scenario's § 7 turn."""
+    """The rules in force for the vacancy with the scenario's decisions that cover it applied in
+    order (a later change of the same kind wins) and the scenario's § 7 turn."""
     rules = case.rules
-    agreement = rules.children_agreement
     for change in changes:
-        if change.kind == CHILDREN_AGREEMENT and change.covers(case):
-            agreement = change.action == ADD
-    if agreement == rules.children_agreement and internal_turn == rules.internal_turn:
-        return rules
-    return replace(rules, children_agreement=agreement, internal_turn=internal_turn)
+        if change.covers(case):
+            rules = _override(rules, change)
+    if internal_turn != rules.internal_turn:
+        rules = replace(rules, internal_turn=internal_turn)
+    return rules
 
 
 class ShareCounter:

@@ -111,7 +111,17 @@ class ChangeForm(ReasonFormMixin, forms.ModelForm):
 
     class Meta:
         model = ScenarioChange
-        fields = ["kind", "action", "organisation", "kommune", "department", "every_nth", "valid_from"]
+        fields = [
+            "kind",
+            "action",
+            "organisation",
+            "kommune",
+            "department",
+            "every_nth",
+            "months",
+            "facility_kind",
+            "valid_from",
+        ]
         widgets = {"kind": forms.RadioSelect, "action": forms.RadioSelect, "valid_from": DateInput()}
 
     def __init__(self, *args, scenario: Scenario, **kwargs):
@@ -124,6 +134,10 @@ class ChangeForm(ReasonFormMixin, forms.ModelForm):
         self.fields["every_nth"].show_if = ("kind", ChangeKind.KOMMUNE_SHARE)
         self.fields["every_nth"].required_when = _("required to add a kommunal anvisning share")
         self.fields["every_nth"].help_text = _("2: every second vacant family dwelling goes to the kommune.")
+        self.fields["months"].show_if = ("kind", ChangeKind.TRANSFER_RESIDENCE)
+        self.fields["months"].required_when = _("required to add a residence period")
+        self.fields["facility_kind"].show_if = ("kind", ChangeKind.REFUSE_OUTSIDERS)
+        self.fields["facility_kind"].required_when = _("required for a § 22 decision")
         self.fields["action"].choices = ChangeAction.choices
         self.fields["kind"].choices = ChangeKind.choices
         if not self.is_bound:
@@ -151,12 +165,17 @@ class RemoveChangeForm(ReasonFormMixin, forms.Form):
 
 def change_label(change: ScenarioChange) -> str:
     """A change in one line: what, for whom, from when."""
-    where = f"{change.organisation.name}, {change.kommune.name}"
+    organisation = change.organisation.name if change.organisation_id else _("every organisation")
+    where = f"{organisation}, {change.kommune.name}"
     if change.department_id:
         where += f", {change.department}"
     text = f"{change.get_action_display()}: {change.get_kind_display()} — {where}"
     if change.every_nth:
         text += " — " + str(_("every %(n)s. vacant family dwelling")) % {"n": change.every_nth}
+    if change.months:
+        text += " — " + str(_("after %(n)s months' residence")) % {"n": change.months}
+    if change.facility_kind:
+        text += " — " + change.get_facility_kind_display()
     if change.valid_from:
         text += " — " + str(_("from %(day)s")) % {"day": date_format(change.valid_from, "SHORT_DATE_FORMAT")}
     return text

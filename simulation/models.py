@@ -30,6 +30,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from eldercare.models import FacilityKind
 from housing.models import Department, HousingOrganisation, Kommune, SharedListAssociation, Tenant
 
 
@@ -113,11 +114,78 @@ class Scenario(models.Model):
 
 
 class ChangeKind(models.TextChoices):
+    """The decisions a scenario can add or take away: the organisation's and the kommune's dated
+    letting decisions and agreements, each named by its paragraph."""
+
     CHILDREN_AGREEMENT = (
         "children_agreement",
         _("§ 4 agreement: households with children first to 3+ rooms (R4)"),
     )
     KOMMUNE_SHARE = "kommune_share", _("Kommunal anvisning of every n-th family vacancy (R1.4)")
+    HOUSING_GUARANTEES = (
+        "housing_guarantees",
+        _("§ 6: the organisation's boliggarantibeviser honoured (R6.1)"),
+    )
+    TRANSFER_YOUTH_ELDER = (
+        "transfer_youth_elder",
+        _("§ 8, nr. 1: no § 7 priority for tenants of youth and elder dwellings (R8.1)"),
+    )
+    SEPARATION_PRIORITY = (
+        "separation_priority",
+        _("§ 8, nr. 2: priority after a separation, divorce or broken relationship (R8.2)"),
+    )
+    TRANSFER_RESIDENCE = (
+        "transfer_residence",
+        _("§ 8, nr. 3: § 7 priority only after a residence period (R8.3)"),
+    )
+    ELDER_DISABLED_PRIORITY = (
+        "elder_disabled_priority",
+        _("§ 5, stk. 1: the kommune's priority for elderly and disabled persons (R5.1)"),
+    )
+    KOMMUNE_OFF_GUARANTEES = (
+        "kommune_off_guarantees",
+        _("§ 40: the kommune decides that § 6 (boliggarantibeviser) is not applied (R40)"),
+    )
+    KOMMUNE_OFF_SEPARATION = (
+        "kommune_off_separation",
+        _("§ 40: the kommune decides that § 8, nr. 2 (separation) is not applied (R40)"),
+    )
+    REFUSE_OUTSIDERS = (
+        "refuse_outsiders",
+        _("§ 22: the kommune refuses applicants from other kommuner on a specific list (R22.1)"),
+    )
+
+
+#: The organisation's decisions (§§ 4, 6, 8 and the share agreement): they name the organisation.
+ORGANISATION_KINDS = frozenset(
+    {
+        ChangeKind.CHILDREN_AGREEMENT,
+        ChangeKind.KOMMUNE_SHARE,
+        ChangeKind.HOUSING_GUARANTEES,
+        ChangeKind.TRANSFER_YOUTH_ELDER,
+        ChangeKind.SEPARATION_PRIORITY,
+        ChangeKind.TRANSFER_RESIDENCE,
+    }
+)
+#: The kommune's decisions (§ 5, stk. 1, § 40, § 22): every organisation in the kommune, or one.
+KOMMUNE_KINDS = frozenset(
+    {
+        ChangeKind.ELDER_DISABLED_PRIORITY,
+        ChangeKind.KOMMUNE_OFF_GUARANTEES,
+        ChangeKind.KOMMUNE_OFF_SEPARATION,
+        ChangeKind.REFUSE_OUTSIDERS,
+    }
+)
+#: The kinds limited to one department: the vacancies of that department (§ 4, the share) or, for
+#: § 8, nr. 3, the applicants moving from it ("kan begrænses til at gælde for boligsøgende fra en
+#: eller enkelte afdelinger").
+DEPARTMENT_KINDS = frozenset(
+    {ChangeKind.CHILDREN_AGREEMENT, ChangeKind.KOMMUNE_SHARE, ChangeKind.TRANSFER_RESIDENCE}
+)
+#: § 8, nr. 3: "Boperiodens længde kan højst fastsættes til 2 år."
+MAX_RESIDENCE_MONTHS = 24
+#: § 22, stk. 3: a refuse-outsiders decision is valid for at most 6 months from taking effect.
+REFUSE_OUTSIDERS_MONTHS = 6
 
 
 class ChangeAction(models.TextChoices):
@@ -146,7 +214,10 @@ class ScenarioChange(models.Model):
         HousingOrganisation,
         verbose_name=_("housing organisation"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
+        help_text=_("A kommune's decision: empty for every organisation in the kommune."),
     )
     kommune = models.ForeignKey(
         Kommune, verbose_name=_("kommune"), on_delete=models.PROTECT, related_name="+"
@@ -158,13 +229,30 @@ class ScenarioChange(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text=_("Empty: every department of the organisation in the kommune."),
+        help_text=_(
+            "Empty: every department of the organisation in the kommune. For § 8, nr. 3: the "
+            "department the applicants move from."
+        ),
     )
     every_nth = models.PositiveSmallIntegerField(
         _("every n-th vacant family dwelling"),
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    months = models.PositiveSmallIntegerField(
+        _("residence period (months)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_RESIDENCE_MONTHS)],
+        help_text=_("§ 8, nr. 3: at most 2 years (24 months)."),
+    )
+    facility_kind = models.CharField(
+        _("kind of elder housing"),
+        max_length=20,
+        choices=FacilityKind.choices,
+        blank=True,
+        help_text=_("§ 22: a decision covers one kind of dwelling (Bilag 1)."),
     )
     valid_from = models.DateField(_("from"), null=True, blank=True, help_text=_("Empty: the whole period."))
     history = HistoricalRecords()
@@ -178,6 +266,15 @@ class ScenarioChange(models.Model):
                 condition=~Q(kind="kommune_share", action="add") | Q(every_nth__isnull=False),
                 name="scenario_share_has_nth",
             ),
+            models.CheckConstraint(
+                condition=~Q(kind="transfer_residence", action="add")
+                | Q(months__gte=1, months__lte=MAX_RESIDENCE_MONTHS),
+                name="scenario_residence_has_months",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="refuse_outsiders") | (~Q(facility_kind="") & Q(organisation__isnull=True)),
+                name="scenario_refuse_outsiders_kind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -185,10 +282,33 @@ class ScenarioChange(models.Model):
 
     def clean(self) -> None:
         errors = {}
-        if self.kind == ChangeKind.KOMMUNE_SHARE and self.action == ChangeAction.ADD and not self.every_nth:
+        adding = self.action == ChangeAction.ADD
+        if self.kind == ChangeKind.KOMMUNE_SHARE and adding and not self.every_nth:
             errors["every_nth"] = _("Say which vacancies go to the kommune: every n-th.")
-        if self.kind == ChangeKind.CHILDREN_AGREEMENT and self.every_nth:
-            errors["every_nth"] = _("A § 4 agreement names no share of the vacancies.")
+        if self.kind != ChangeKind.KOMMUNE_SHARE and self.every_nth:
+            errors["every_nth"] = _("Only a kommunal anvisning share names every n-th vacancy.")
+        if self.kind == ChangeKind.TRANSFER_RESIDENCE and adding and not self.months:
+            errors["months"] = _("Give the residence period in months (at most 24).")
+        if self.kind != ChangeKind.TRANSFER_RESIDENCE and self.months:
+            errors["months"] = _("Only a § 8, nr. 3 decision names a residence period.")
+        if self.kind in ORGANISATION_KINDS and self.organisation_id is None:
+            errors["organisation"] = _("This is the organisation's decision: choose the organisation.")
+        if self.kind == ChangeKind.REFUSE_OUTSIDERS:
+            if not self.facility_kind:
+                errors["facility_kind"] = _("A § 22 decision covers one kind of elder housing: choose it.")
+            if self.organisation_id is not None:
+                errors["organisation"] = _(
+                    "The specific lists are the kommune's: leave the organisation empty."
+                )
+            if not adding:
+                errors["action"] = _(
+                    "Only adding a § 22 decision can be replayed: applicants refused at the intake "
+                    "never joined a list, so the system cannot know when they would have."
+                )
+        elif self.facility_kind:
+            errors["facility_kind"] = _("Only a § 22 decision names a kind of elder housing.")
+        if self.department_id is not None and self.kind not in DEPARTMENT_KINDS:
+            errors["department"] = _("This decision covers every department: leave the department empty.")
         if self.department_id is not None and self.organisation_id is not None:
             department = self.department
             if department.organisation_id != self.organisation_id:

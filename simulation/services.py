@@ -169,6 +169,8 @@ def changes_of(scenario: Scenario) -> list[Change]:
             department_id=c.department_id,
             every_nth=c.every_nth,
             valid_from=c.valid_from,
+            months=c.months,
+            facility_kind=c.facility_kind,
         )
         for c in scenario.changes.order_by("pk")
     ]

@@ -8,192 +8,648 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('allocation', '0020_vacancy_stage'),
-        ('housing', '0017_exports_purge_schedule'),
-        ('waitinglists', '0017_list_page_index_with_search_name'),
+        ("allocation", "0020_vacancy_stage"),
+        ("housing", "0017_exports_purge_schedule"),
+        ("waitinglists", "0017_list_page_index_with_search_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalScenario',
+            name="HistoricalScenario",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('scope', models.CharField(choices=[('organisation', 'One housing organisation'), ('shared_list', 'The organisations of a shared waiting list'), ('kommune', 'The departments in a kommune')], max_length=20, verbose_name='scope')),
-                ('period_start', models.DateField(verbose_name='period from')),
-                ('period_end', models.DateField(verbose_name='period until')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('association', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='housing.sharedlistassociation', verbose_name='shared list association')),
-                ('controller', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='housing.tenant', verbose_name='data controller')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kommune', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='housing.kommune', verbose_name='kommune')),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='housing.housingorganisation', verbose_name='housing organisation')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("organisation", "One housing organisation"),
+                            ("shared_list", "The organisations of a shared waiting list"),
+                            ("kommune", "The departments in a kommune"),
+                        ],
+                        max_length=20,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("period_start", models.DateField(verbose_name="period from")),
+                ("period_end", models.DateField(verbose_name="period until")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("created_at", models.DateTimeField(blank=True, editable=False, verbose_name="created")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "association",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="housing.sharedlistassociation",
+                        verbose_name="shared list association",
+                    ),
+                ),
+                (
+                    "controller",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="housing.tenant",
+                        verbose_name="data controller",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kommune",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="housing.kommune",
+                        verbose_name="kommune",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="housing.housingorganisation",
+                        verbose_name="housing organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical letting scenario',
-                'verbose_name_plural': 'historical letting scenarios',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical letting scenario",
+                "verbose_name_plural": "historical letting scenarios",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Scenario',
+            name="Scenario",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('scope', models.CharField(choices=[('organisation', 'One housing organisation'), ('shared_list', 'The organisations of a shared waiting list'), ('kommune', 'The departments in a kommune')], max_length=20, verbose_name='scope')),
-                ('period_start', models.DateField(verbose_name='period from')),
-                ('period_end', models.DateField(verbose_name='period until')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('association', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='housing.sharedlistassociation', verbose_name='shared list association')),
-                ('controller', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scenarios', to='housing.tenant', verbose_name='data controller')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('kommune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='housing.kommune', verbose_name='kommune')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='housing.housingorganisation', verbose_name='housing organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("organisation", "One housing organisation"),
+                            ("shared_list", "The organisations of a shared waiting list"),
+                            ("kommune", "The departments in a kommune"),
+                        ],
+                        max_length=20,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("period_start", models.DateField(verbose_name="period from")),
+                ("period_end", models.DateField(verbose_name="period until")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "association",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="housing.sharedlistassociation",
+                        verbose_name="shared list association",
+                    ),
+                ),
+                (
+                    "controller",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scenarios",
+                        to="housing.tenant",
+                        verbose_name="data controller",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "kommune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="housing.kommune",
+                        verbose_name="kommune",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="housing.housingorganisation",
+                        verbose_name="housing organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'letting scenario',
-                'verbose_name_plural': 'letting scenarios',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "letting scenario",
+                "verbose_name_plural": "letting scenarios",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalScenarioChange',
+            name="HistoricalScenarioChange",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('children_agreement', '§ 4 agreement: households with children first to 3+ rooms (R4)'), ('kommune_share', 'Kommunal anvisning of every n-th family vacancy (R1.4)')], max_length=30, verbose_name='change')),
-                ('action', models.CharField(choices=[('add', 'Add (as if in force)'), ('remove', 'Remove (as if not in force)')], max_length=10, verbose_name='add or remove')),
-                ('every_nth', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='every n-th vacant family dwelling')),
-                ('valid_from', models.DateField(blank=True, help_text='Empty: the whole period.', null=True, verbose_name='from')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('department', models.ForeignKey(blank=True, db_constraint=False, help_text='Empty: every department of the organisation in the kommune.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='housing.department', verbose_name='department')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('kommune', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='housing.kommune', verbose_name='kommune')),
-                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='housing.housingorganisation', verbose_name='housing organisation')),
-                ('scenario', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='simulation.scenario', verbose_name='scenario')),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            (
+                                "children_agreement",
+                                "§ 4 agreement: households with children first to 3+ rooms (R4)",
+                            ),
+                            ("kommune_share", "Kommunal anvisning of every n-th family vacancy (R1.4)"),
+                        ],
+                        max_length=30,
+                        verbose_name="change",
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("add", "Add (as if in force)"), ("remove", "Remove (as if not in force)")],
+                        max_length=10,
+                        verbose_name="add or remove",
+                    ),
+                ),
+                (
+                    "every_nth",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="every n-th vacant family dwelling",
+                    ),
+                ),
+                (
+                    "valid_from",
+                    models.DateField(
+                        blank=True, help_text="Empty: the whole period.", null=True, verbose_name="from"
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="Empty: every department of the organisation in the kommune.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="housing.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "kommune",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="housing.kommune",
+                        verbose_name="kommune",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="housing.housingorganisation",
+                        verbose_name="housing organisation",
+                    ),
+                ),
+                (
+                    "scenario",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="simulation.scenario",
+                        verbose_name="scenario",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical rule change',
-                'verbose_name_plural': 'historical rule changes',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical rule change",
+                "verbose_name_plural": "historical rule changes",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ScenarioChange',
+            name="ScenarioChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('children_agreement', '§ 4 agreement: households with children first to 3+ rooms (R4)'), ('kommune_share', 'Kommunal anvisning of every n-th family vacancy (R1.4)')], max_length=30, verbose_name='change')),
-                ('action', models.CharField(choices=[('add', 'Add (as if in force)'), ('remove', 'Remove (as if not in force)')], max_length=10, verbose_name='add or remove')),
-                ('every_nth', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(100)], verbose_name='every n-th vacant family dwelling')),
-                ('valid_from', models.DateField(blank=True, help_text='Empty: the whole period.', null=True, verbose_name='from')),
-                ('department', models.ForeignKey(blank=True, help_text='Empty: every department of the organisation in the kommune.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='housing.department', verbose_name='department')),
-                ('kommune', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='housing.kommune', verbose_name='kommune')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='housing.housingorganisation', verbose_name='housing organisation')),
-                ('scenario', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='simulation.scenario', verbose_name='scenario')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            (
+                                "children_agreement",
+                                "§ 4 agreement: households with children first to 3+ rooms (R4)",
+                            ),
+                            ("kommune_share", "Kommunal anvisning of every n-th family vacancy (R1.4)"),
+                        ],
+                        max_length=30,
+                        verbose_name="change",
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("add", "Add (as if in force)"), ("remove", "Remove (as if not in force)")],
+                        max_length=10,
+                        verbose_name="add or remove",
+                    ),
+                ),
+                (
+                    "every_nth",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                        verbose_name="every n-th vacant family dwelling",
+                    ),
+                ),
+                (
+                    "valid_from",
+                    models.DateField(
+                        blank=True, help_text="Empty: the whole period.", null=True, verbose_name="from"
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: every department of the organisation in the kommune.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="housing.department",
+                        verbose_name="department",
+                    ),
+                ),
+                (
+                    "kommune",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="housing.kommune",
+                        verbose_name="kommune",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="housing.housingorganisation",
+                        verbose_name="housing organisation",
+                    ),
+                ),
+                (
+                    "scenario",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="simulation.scenario",
+                        verbose_name="scenario",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rule change',
-                'verbose_name_plural': 'rule changes',
-                'ordering': ['scenario', 'id'],
+                "verbose_name": "rule change",
+                "verbose_name_plural": "rule changes",
+                "ordering": ["scenario", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ScenarioRun',
+            name="ScenarioRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=10, verbose_name='state')),
-                ('period_start', models.DateField(verbose_name='period from')),
-                ('period_end', models.DateField(verbose_name='period until')),
-                ('changes', models.JSONField(default=list, verbose_name='changes replayed')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='vacancies replayed')),
-                ('total', models.PositiveIntegerField(blank=True, null=True, verbose_name='vacancies in all')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished')),
-                ('timings', models.JSONField(default=dict, verbose_name='timings (seconds)')),
-                ('summary', models.JSONField(default=dict, verbose_name='figures')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('scenario', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='simulation.scenario', verbose_name='scenario')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("period_start", models.DateField(verbose_name="period from")),
+                ("period_end", models.DateField(verbose_name="period until")),
+                ("changes", models.JSONField(default=list, verbose_name="changes replayed")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="vacancies replayed")),
+                (
+                    "total",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="vacancies in all"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished")),
+                ("timings", models.JSONField(default=dict, verbose_name="timings (seconds)")),
+                ("summary", models.JSONField(default=dict, verbose_name="figures")),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "scenario",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="simulation.scenario",
+                        verbose_name="scenario",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'scenario run',
-                'verbose_name_plural': 'scenario runs',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "scenario run",
+                "verbose_name_plural": "scenario runs",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ScenarioRunVacancy',
+            name="ScenarioRunVacancy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(verbose_name='replayed as no.')),
-                ('ranked_at', models.DateTimeField(verbose_name='ranked as of')),
-                ('ranked_on', models.DateField(verbose_name='ranking day')),
-                ('rooms', models.PositiveSmallIntegerField(verbose_name='rooms')),
-                ('dwelling_kind', models.CharField(max_length=20, verbose_name='dwelling kind')),
-                ('actual_channel', models.CharField(max_length=30, verbose_name='actual channel')),
-                ('actual_rule', models.CharField(blank=True, max_length=10, verbose_name='actual rule')),
-                ('actual_explanation', models.CharField(blank=True, max_length=500, verbose_name='actual explanation')),
-                ('replay_rule', models.CharField(blank=True, max_length=10, verbose_name='replay rule')),
-                ('replay_explanation', models.CharField(blank=True, max_length=500, verbose_name='replay explanation')),
-                ('fidelity', models.CharField(choices=[('reproduced', 'Reproduced: the replay gives the actual winner'), ('differs', 'Not reproduced: the replay ranks another applicant first'), ('not_from_lists', 'Not let from the waiting lists (another channel)'), ('outside_eligible', 'Let outside the eligible group (R2.5, R12.3, R14.3, R41)'), ('manual', 'Let without an offer round (a manual decision)'), ('no_candidate', 'The replay finds nobody on the lists')], max_length=20, verbose_name='fidelity')),
-                ('fidelity_reason', models.CharField(blank=True, max_length=500, verbose_name='why')),
-                ('scenario_channel', models.CharField(max_length=30, verbose_name='scenario channel')),
-                ('scenario_rule', models.CharField(blank=True, max_length=10, verbose_name='scenario rule')),
-                ('scenario_explanation', models.CharField(blank=True, max_length=500, verbose_name='scenario explanation')),
-                ('changed', models.BooleanField(default=False, verbose_name='the winner changes')),
-                ('actual_list_kind', models.CharField(blank=True, max_length=10)),
-                ('actual_has_children', models.BooleanField(null=True)),
-                ('actual_waited_days', models.IntegerField(null=True)),
-                ('scenario_list_kind', models.CharField(blank=True, max_length=10)),
-                ('scenario_has_children', models.BooleanField(null=True)),
-                ('scenario_waited_days', models.IntegerField(null=True)),
-                ('actual_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='waitinglists.entry')),
-                ('actual_person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='housing.person')),
-                ('replay_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='waitinglists.entry')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vacancies', to='simulation.scenariorun')),
-                ('scenario_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='waitinglists.entry')),
-                ('scenario_person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='housing.person')),
-                ('vacancy', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='allocation.vacancy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(verbose_name="replayed as no.")),
+                ("ranked_at", models.DateTimeField(verbose_name="ranked as of")),
+                ("ranked_on", models.DateField(verbose_name="ranking day")),
+                ("rooms", models.PositiveSmallIntegerField(verbose_name="rooms")),
+                ("dwelling_kind", models.CharField(max_length=20, verbose_name="dwelling kind")),
+                ("actual_channel", models.CharField(max_length=30, verbose_name="actual channel")),
+                ("actual_rule", models.CharField(blank=True, max_length=10, verbose_name="actual rule")),
+                (
+                    "actual_explanation",
+                    models.CharField(blank=True, max_length=500, verbose_name="actual explanation"),
+                ),
+                ("replay_rule", models.CharField(blank=True, max_length=10, verbose_name="replay rule")),
+                (
+                    "replay_explanation",
+                    models.CharField(blank=True, max_length=500, verbose_name="replay explanation"),
+                ),
+                (
+                    "fidelity",
+                    models.CharField(
+                        choices=[
+                            ("reproduced", "Reproduced: the replay gives the actual winner"),
+                            ("differs", "Not reproduced: the replay ranks another applicant first"),
+                            ("not_from_lists", "Not let from the waiting lists (another channel)"),
+                            ("outside_eligible", "Let outside the eligible group (R2.5, R12.3, R14.3, R41)"),
+                            ("manual", "Let without an offer round (a manual decision)"),
+                            ("no_candidate", "The replay finds nobody on the lists"),
+                        ],
+                        max_length=20,
+                        verbose_name="fidelity",
+                    ),
+                ),
+                ("fidelity_reason", models.CharField(blank=True, max_length=500, verbose_name="why")),
+                ("scenario_channel", models.CharField(max_length=30, verbose_name="scenario channel")),
+                ("scenario_rule", models.CharField(blank=True, max_length=10, verbose_name="scenario rule")),
+                (
+                    "scenario_explanation",
+                    models.CharField(blank=True, max_length=500, verbose_name="scenario explanation"),
+                ),
+                ("changed", models.BooleanField(default=False, verbose_name="the winner changes")),
+                ("actual_list_kind", models.CharField(blank=True, max_length=10)),
+                ("actual_has_children", models.BooleanField(null=True)),
+                ("actual_waited_days", models.IntegerField(null=True)),
+                ("scenario_list_kind", models.CharField(blank=True, max_length=10)),
+                ("scenario_has_children", models.BooleanField(null=True)),
+                ("scenario_waited_days", models.IntegerField(null=True)),
+                (
+                    "actual_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="waitinglists.entry",
+                    ),
+                ),
+                (
+                    "actual_person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="housing.person",
+                    ),
+                ),
+                (
+                    "replay_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="waitinglists.entry",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vacancies",
+                        to="simulation.scenariorun",
+                    ),
+                ),
+                (
+                    "scenario_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="waitinglists.entry",
+                    ),
+                ),
+                (
+                    "scenario_person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="housing.person",
+                    ),
+                ),
+                (
+                    "vacancy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="allocation.vacancy"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'replayed vacancy',
-                'verbose_name_plural': 'replayed vacancies',
-                'ordering': ['run', 'position'],
+                "verbose_name": "replayed vacancy",
+                "verbose_name_plural": "replayed vacancies",
+                "ordering": ["run", "position"],
             },
         ),
         migrations.AddConstraint(
-            model_name='scenario',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='scenario_period_ordered'),
+            model_name="scenario",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="scenario_period_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scenario',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('organisation__isnull', False), ('scope', 'organisation')), models.Q(('association__isnull', False), ('scope', 'shared_list')), models.Q(('kommune__isnull', False), ('scope', 'kommune')), _connector='OR'), name='scenario_scope_named'),
+            model_name="scenario",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("organisation__isnull", False), ("scope", "organisation")),
+                    models.Q(("association__isnull", False), ("scope", "shared_list")),
+                    models.Q(("kommune__isnull", False), ("scope", "kommune")),
+                    _connector="OR",
+                ),
+                name="scenario_scope_named",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scenariochange',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('action', 'add'), ('kind', 'kommune_share'), _negated=True), ('every_nth__isnull', False), _connector='OR'), name='scenario_share_has_nth'),
+            model_name="scenariochange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("action", "add"), ("kind", "kommune_share"), _negated=True),
+                    ("every_nth__isnull", False),
+                    _connector="OR",
+                ),
+                name="scenario_share_has_nth",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scenariorunvacancy',
-            constraint=models.UniqueConstraint(fields=('run', 'vacancy'), name='one_row_per_run_vacancy'),
+            model_name="scenariorunvacancy",
+            constraint=models.UniqueConstraint(fields=("run", "vacancy"), name="one_row_per_run_vacancy"),
         ),
     ]
