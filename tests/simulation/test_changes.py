@@ -75,3 +75,21 @@ def test_the_recorded_turns_stand_until_a_channel_changes_then_they_alternate():
     keeper.turn(case(3, internal_turn=False), "kommunal_anvisning")
     assert keeper.turn(case(4, internal_turn=True), "list") is False
     assert keeper.turn(case(5, internal_turn=False), "list") is True
+
+
+@pytest.mark.rule("R40")
+def test_a_kommunes_decision_without_an_organisation_covers_every_organisation_in_the_kommune():
+    off = Change("kommune_off_guarantees", "add", organisation_id=None, kommune_id=2)
+    assert scenario_rules(case(1), [off], False).switched_off_by_kommune == {"R6"}
+    elsewhere = Change("kommune_off_guarantees", "add", organisation_id=None, kommune_id=3)
+    assert scenario_rules(case(1), [elsewhere], False).switched_off_by_kommune == frozenset()
+
+
+@pytest.mark.rule("R8.3")
+def test_a_residence_periods_department_is_the_one_moved_from_not_the_vacancys():
+    """§ 8, nr. 3: limited "til at gælde for boligsøgende fra en eller enkelte afdelinger"."""
+    change = Change("transfer_residence", "add", organisation_id=1, kommune_id=2, department_id=99, months=12)
+    rules = scenario_rules(case(1, department=10), [change], False)
+    assert (rules.transfer_residence_months, rules.transfer_residence_departments) == (12, {99})
+    removed = Change("transfer_residence", "remove", organisation_id=1, kommune_id=2)
+    assert scenario_rules(case(1), [change, removed], False).transfer_residence_months is None
