@@ -22,6 +22,11 @@ pure code on plain data (``Change``), read from ``ScenarioChange`` rows by ``sim
   to the candidates' facts as they stood (guarantees, separation priorities, leases and needs from
   their history). Adding § 6 honours only the boliggarantibeviser the past recorded: the replay
   cannot know who would have been given one.
+* ``internal_from_general`` (R9.3–R9.4, § 9, stk. 3–4): the order of the organisation's internal
+  list, not a ranking rule — ``replay.View`` reads each internal entry with its seniority from the
+  person's general-list date when that is earlier (``waitinglists.services.seniority
+  .apply_internal_from_general_scheme`` does the same to the live entries), and those registered on
+  the internal list before the decision took effect first (§ 9, stk. 4).
 * ``refuse_outsiders`` (R22.1, § 22): the elder lists' replay (``simulation.elder``), not a ranking
   rule of the family dwellings.
 * § 7 (R7, every second vacant family dwelling let from the lists is the internal list's turn):
@@ -64,6 +69,7 @@ ELDER_DISABLED_PRIORITY = "elder_disabled_priority"
 KOMMUNE_OFF_GUARANTEES = "kommune_off_guarantees"
 KOMMUNE_OFF_SEPARATION = "kommune_off_separation"
 REFUSE_OUTSIDERS = "refuse_outsiders"
+INTERNAL_FROM_GENERAL = "internal_from_general"
 KINDS = (
     CHILDREN_AGREEMENT,
     KOMMUNE_SHARE,
@@ -75,6 +81,7 @@ KINDS = (
     KOMMUNE_OFF_GUARANTEES,
     KOMMUNE_OFF_SEPARATION,
     REFUSE_OUTSIDERS,
+    INTERNAL_FROM_GENERAL,
 )
 # The kinds that cover the vacancy's department (§ 4, the share); a § 8, nr. 3 change's department is
 # the one the applicants move from, so it covers every vacancy of the organisation in the kommune.
@@ -174,6 +181,19 @@ def _override(rules: LettingRules, change: Change) -> LettingRules:
         off = rules.switched_off_by_kommune | {rule} if add else rules.switched_off_by_kommune - {rule}
         return replace(rules, switched_off_by_kommune=frozenset(off))
     return rules  # the share (``ShareCounter``) and § 22 (the elder lists) are no ranking rule
+
+
+def internal_from_general(
+    case: VacancyCase, changes: Sequence[Change], period_start: datetime.date
+) -> datetime.date | None:
+    """The day an R9.3 decision of the scenario takes effect for the vacancy's organisation (None: no
+    such decision covers it). Without a start of its own it is in force over the whole period: it
+    took effect when the period began."""
+    start = None
+    for change in changes:
+        if change.kind == INTERNAL_FROM_GENERAL and change.action == ADD and change.covers(case):
+            start = change.valid_from or period_start
+    return start
 
 
 def scenario_rules(case: VacancyCase, changes: Sequence[Change], internal_turn: bool) -> LettingRules:

@@ -231,6 +231,7 @@ ENTRY_FACTS = (
     "listed_before_seniority_scheme",
     "rehoused_outside",
     *WISH_FIELDS,
+    "registered_on",
 )
 
 
@@ -306,6 +307,7 @@ def histories(list_ids: Iterable[int], until: datetime.datetime) -> Histories:
             level,
             income,
             social,
+            registered,
         ) = facts
         entries.append(
             (
@@ -335,6 +337,7 @@ def histories(list_ids: Iterable[int], until: datetime.datetime) -> Histories:
                     income,
                     social,
                     departments,
+                    registered,
                 ),
             )
         )
@@ -344,12 +347,12 @@ def histories(list_ids: Iterable[int], until: datetime.datetime) -> Histories:
         HouseholdMember, until, ("household_id", "person_id", "relation"), household_id__in=household_ids
     )
     member_ids = {row[5] for row in members}
-    persons = {
-        pk: (born, number)
-        for pk, born, number in Person.objects.filter(
-            Q(pk__in=person_ids) | Q(pk__in=sorted(member_ids))
-        ).values_list("pk", "birth_date", "applicant_number")
-    }
+    persons, hashes = {}, {}
+    for pk, born, number, digest in Person.objects.filter(
+        Q(pk__in=person_ids) | Q(pk__in=sorted(member_ids))
+    ).values_list("pk", "birth_date", "applicant_number", "cpr_hash"):
+        persons[pk] = (born, number)
+        hashes[pk] = digest
     needs = _history(
         PriorityNeed,
         until,
@@ -397,5 +400,6 @@ def histories(list_ids: Iterable[int], until: datetime.datetime) -> Histories:
         separations=separations,
         leases=leases,
         persons=persons,
+        hashes=hashes,
         dwellings=dwellings,
     )

@@ -138,6 +138,10 @@ class ChangeKind(models.TextChoices):
         "transfer_residence",
         _("§ 8, nr. 3: § 7 priority only after a residence period (R8.3)"),
     )
+    INTERNAL_FROM_GENERAL = (
+        "internal_from_general",
+        _("§ 9, stk. 3: internal-list seniority from the general-list date (R9.3)"),
+    )
     ELDER_DISABLED_PRIORITY = (
         "elder_disabled_priority",
         _("§ 5, stk. 1: the kommune's priority for elderly and disabled persons (R5.1)"),
@@ -165,6 +169,7 @@ ORGANISATION_KINDS = frozenset(
         ChangeKind.TRANSFER_YOUTH_ELDER,
         ChangeKind.SEPARATION_PRIORITY,
         ChangeKind.TRANSFER_RESIDENCE,
+        ChangeKind.INTERNAL_FROM_GENERAL,
     }
 )
 #: The kommune's decisions (§ 5, stk. 1, § 40, § 22): every organisation in the kommune, or one.
@@ -307,6 +312,11 @@ class ScenarioChange(models.Model):
                 )
         elif self.facility_kind:
             errors["facility_kind"] = _("Only a § 22 decision names a kind of elder housing.")
+        if self.kind == ChangeKind.INTERNAL_FROM_GENERAL and not adding:
+            errors["action"] = _(
+                "Only adding a § 9, stk. 3 decision can be replayed: when one took effect, the "
+                "internal entries' own dates were replaced by the general-list dates."
+            )
         if self.department_id is not None and self.kind not in DEPARTMENT_KINDS:
             errors["department"] = _("This decision covers every department: leave the department empty.")
         if self.department_id is not None and self.organisation_id is not None:

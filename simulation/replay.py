@@ -55,7 +55,7 @@ from dataclasses import dataclass, field, replace
 from allocation.rules.ranking import Candidate, CurrentDwelling, DwellingFacts, LettingRules, Placed, rank
 from allocation.services.candidates.plan import born_on_or_before
 
-from .changes import Change, ShareCounter, TurnKeeper, scenario_rules
+from .changes import Change, ShareCounter, TurnKeeper, internal_from_general, scenario_rules
 
 LIST = "list"
 KOMMUNAL_ANVISNING = "kommunal_anvisning"
@@ -125,6 +125,7 @@ class EntryRow:
     annual_income: object
     social_need: str
     departments: frozenset[int]
+    registered_on: datetime.date | None = None  # R9.4: on the internal list before an R9.3 decision
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,9 @@ class Histories:
     leases: list = field(default_factory=list)
     persons: dict[int, tuple[datetime.date | None, str]] = field(default_factory=dict)
     dwellings: dict[int, DwellingRow] = field(default_factory=dict)
+    # person → the CPR lookup hash: the same human on a shared general list is another person row
+    # (R9.3 names the general list, whoever keeps it).
+    hashes: dict[int, str] = field(default_factory=dict)
 
 
 class _Table:
@@ -292,6 +296,25 @@ class World:
         self._open: dict[int, Counter] = defaultdict(Counter)
         self._open_department: dict[tuple[int, int], Counter] = defaultdict(Counter)
         self._ending: dict[int, dict[int, tuple]] = defaultdict(dict)
+        self._by_hash: dict[str, set[int]] | None = None
+
+    def general_date(self, person_id: int, general_list_ids: Sequence[int]) -> datetime.date | None:
+        """R9.3: the person's earliest seniority date on a living entry of the general lists, matched
+        by the CPR lookup hash as ``waitinglists.services.seniority_dates.general_dates_subquery``
+        matches it."""
+        if self._by_hash is None:
+            self._by_hash = defaultdict(set)
+            for person, digest in self.h.hashes.items():
+                self._by_hash[digest].add(person)
+        digest = self.h.hashes.get(person_id)
+        persons = self._by_hash.get(digest, {person_id}) if digest else {person_id}
+        dates = [
+            e.seniority_date
+            for person in persons
+            for e in map(self.entries.get, self.by_person.get(person, ()))
+            if e is not None and e.waiting_list_id in general_list_ids and e.status != "deleted"
+        ]
+        return min(dates) if dates else None
 
     def advance(self, moment: datetime.datetime) -> None:
         """Apply every history row written strictly before ``moment`` (the moment a round was
@@ -628,6 +651,26 @@ class View:
     exhaustive: bool = False
     kept_version: int = 0  # moved on whenever ``kept`` changes
     _kept_sorted: dict[int, tuple[int, list[int]]] = field(default_factory=dict)
+    # The day the scenario's R9.3 decision took effect for the vacancy being ranked (None: none).
+    internal_from_general: datetime.date | None = None
+    _general_dates: dict[int, datetime.date | None] = field(default_factory=dict)
+
+    def _under_r93(self, e: EntryRow, case: VacancyCase) -> EntryRow:
+        """An internal entry as the scenario's R9.3 decision has it (``apply_internal_from_general_scheme``):
+        its seniority from the person's general-list date when that is earlier — read the first time
+        the entry is met under the decision, as the live scheme writes it once — and those on the
+        internal list before the decision took effect first (§ 9, stk. 4)."""
+        if e.id not in self._general_dates:
+            general_ids = [pk for pk, kind in case.list_ids if kind == "general"]
+            self._general_dates[e.id] = self.world.general_date(e.person_id, general_ids)
+        general = self._general_dates[e.id]
+        before = e.listed_before_seniority_scheme or (
+            e.registered_on is not None and e.registered_on < self.internal_from_general
+        )
+        seniority = min(e.seniority_date, general) if general else e.seniority_date
+        if seniority == e.seniority_date and before == e.listed_before_seniority_scheme:
+            return e
+        return replace(e, seniority_date=seniority, listed_before_seniority_scheme=before)
 
     def _entry(self, pk: int) -> EntryRow | None:
         """The entry as this view sees it (None: not a candidate at all)."""
@@ -655,6 +698,8 @@ class View:
         out, persons, seen = [], {}, set()
         skip_entries, skip_persons = case.refused_entry_ids, case.rejected_person_ids
         void = self.void_leases if self.scenario else set()
+        # R9.3 reorders the internal list: read it whole (the walks follow the recorded order).
+        r93 = self.scenario and self.internal_from_general is not None
 
         built: dict[int, Candidate] = {}
 
@@ -667,6 +712,8 @@ class View:
                 return None
             if not _fits(d, e):
                 return None
+            if r93 and kind == "internal":
+                e = self._under_r93(e, case)
             c = world.candidate(e, kind, case, rules, void)
             built[pk] = c
             out.append(c)
@@ -676,7 +723,7 @@ class View:
         for list_id, kind in case.list_ids:
             if (kind == "youth") != youth:
                 continue
-            if kind == "internal" and not self.exhaustive:
+            if kind == "internal" and not self.exhaustive and not r93:
                 self._internal(case, rules, list_id, take)
             elif kind != "general" or self.exhaustive:
                 for pk in world.by_list.get(list_id, ()):
@@ -901,8 +948,10 @@ def replay(
     diverged = False  # whether the scenario's lists differ from the actual ones yet
     results = []
     ordered = sorted(cases, key=lambda c: (c.as_of, c.vacancy_id))
+    first_day = ordered[0].day if ordered else None
     for position, case in enumerate(ordered, start=1):
         world.advance(case.as_of)
+        scenario_view.internal_from_general = internal_from_general(case, changes, first_day)
         actual = _actual(world, case)
         replayed, notes = NOBODY, ""
         ranked = case.channel == LIST and not case.fallback_rule and case.has_round
@@ -916,7 +965,8 @@ def replay(
             scenario = Winner(None, None, "R1.4", "The kommune nominates the tenant (kommunal anvisning).")
         elif channel == LIST and (case.channel != LIST or ranked):
             rules = scenario_rules(case, changes, internal_turn)
-            if ranked and not diverged and rules == case.rules:
+            same_lists = not diverged and scenario_view.internal_from_general is None
+            if ranked and same_lists and rules == case.rules:
                 scenario = replayed  # the same lists and the same rules: the same ranking
             else:
                 scenario, _notes = _top(scenario_view, case, rules)

@@ -502,3 +502,134 @@ def test_the_scenario_page_offers_every_kind(client, caseworker_a, org_a, kommun
     assert page.status_code == 200
     for kind in ChangeKind:
         assert f'value="{kind.value}"' in page.content.decode()
+
+
+# --- § 9, stk. 3–4 -------------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("R9.3")
+@pytest.mark.rule("R9.4")
+def test_internal_seniority_from_the_general_list_and_those_listed_before_first(
+    caseworker_a, org_a, department_a, kommune_aarhus, general_list, first
+):
+    """§ 9, stk. 3: "lejere får anciennitet i relation til oprykningsventelisten fra det tidspunkt,
+    hvor de er optaget på den almindelige venteliste"; stk. 4: "Lejere, der ved ikrafttrædelsen af
+    den i stk. 3 nævnte beslutning står på oprykningsventelisten, har fortrinsret forud for de i
+    stk. 3 omtalte lejere." The decision takes effect yesterday: A and B stood on the internal list
+    then, C registered today."""
+    from tests.factories_waitinglists import EntryFactory  # lazy: only this test dates a registration
+
+    scenarios.letting_policy(org_a, offer_round_size=3)
+    internal_list = WaitingListFactory(controller=org_a.tenant, kind=ListKind.INTERNAL, organisation=org_a)
+    a = applicant(internal_list, department_a, seniority=D(2017, 6, 1))
+    b = applicant(internal_list, department_a, seniority=D(2019, 1, 1))
+    c = applicant(internal_list, department_a, seniority=scenarios.today())
+    assert c.registered_on == scenarios.today()
+    for tenant, general_date in ((b, D(2016, 1, 1)), (c, D(2015, 6, 1))):
+        # On the general list too, behind ``first`` (who takes the general list's turn).
+        EntryFactory(
+            waiting_list=general_list,
+            person=tenant.person,
+            household=tenant.household,
+            seniority_date=general_date,
+            registered_on=general_date,
+            rooms_min=4,
+            rooms_max=4,
+        )
+    for tenant in (a, b, c):
+        save(
+            Lease(
+                dwelling=family_dwelling(department_a, rooms=2),
+                landlord=org_a,
+                controller=org_a.tenant,
+                person=tenant.person,
+                signed_on=D(2015, 1, 1),
+                starts_on=D(2015, 1, 1),
+                signed_by=system_user(),
+            )
+        )
+    _internal_turn_let(caseworker_a, department_a)
+    row = _only_row(
+        caseworker_a,
+        org_a,
+        [
+            {
+                "kind": "internal_from_general",
+                "action": "add",
+                "organisation": org_a,
+                "kommune": kommune_aarhus,
+                "valid_from": scenarios.today() - datetime.timedelta(days=1),
+            }
+        ],
+    )
+    assert (row.actual_entry_id, row.fidelity) == (a.pk, Fidelity.REPRODUCED)
+    # B counts from 2016 (the general list), before A's 2017; C's 2015 comes after both (stk. 4).
+    assert row.scenario_entry_id == b.pk and row.changed
+
+
+@pytest.mark.rule("R9.4")
+def test_a_tenant_registered_after_the_decision_goes_behind_those_listed_before(
+    caseworker_a, org_a, department_a, kommune_aarhus, general_list, first
+):
+    """The same world with only C and A: C's general-list date (2015) is the earliest, but A stood on
+    the internal list when the decision took effect."""
+    from tests.factories_waitinglists import EntryFactory  # lazy: only this test dates a registration
+
+    scenarios.letting_policy(org_a, offer_round_size=3)
+    internal_list = WaitingListFactory(controller=org_a.tenant, kind=ListKind.INTERNAL, organisation=org_a)
+    a = applicant(internal_list, department_a, seniority=D(2017, 6, 1))
+    c = applicant(internal_list, department_a, seniority=scenarios.today())
+    EntryFactory(
+        waiting_list=general_list,
+        person=c.person,
+        household=c.household,
+        seniority_date=D(2015, 6, 1),
+        registered_on=D(2015, 6, 1),
+        rooms_min=4,
+        rooms_max=4,
+    )
+    for tenant in (a, c):
+        save(
+            Lease(
+                dwelling=family_dwelling(department_a, rooms=2),
+                landlord=org_a,
+                controller=org_a.tenant,
+                person=tenant.person,
+                signed_on=D(2015, 1, 1),
+                starts_on=D(2015, 1, 1),
+                signed_by=system_user(),
+            )
+        )
+    _internal_turn_let(caseworker_a, department_a)
+    change = {
+        "kind": "internal_from_general",
+        "action": "add",
+        "organisation": org_a,
+        "kommune": kommune_aarhus,
+    }
+    later = _only_row(
+        caseworker_a, org_a, [{**change, "valid_from": scenarios.today() - datetime.timedelta(days=1)}]
+    )
+    assert later.scenario_entry_id == a.pk and not later.changed
+    # In force over the whole period: it took effect when the period began, before C registered.
+    whole = _only_row(caseworker_a, org_a, [change])
+    assert whole.scenario_entry_id == a.pk
+
+
+def test_removing_an_internal_seniority_decision_is_refused_with_the_reason(
+    caseworker_a, org_a, kommune_aarhus
+):
+    with pytest.raises(ValidationError) as raised:
+        scenario_for(
+            caseworker_a,
+            org_a,
+            changes=[
+                {
+                    "kind": "internal_from_general",
+                    "action": "remove",
+                    "organisation": org_a,
+                    "kommune": kommune_aarhus,
+                }
+            ],
+        )
+    assert "action" in raised.value.message_dict
