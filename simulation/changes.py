@@ -27,6 +27,9 @@ pure code on plain data (``Change``), read from ``ScenarioChange`` rows by ``sim
   person's general-list date when that is earlier (``waitinglists.services.seniority
   .apply_internal_from_general_scheme`` does the same to the live entries), and those registered on
   the internal list before the decision took effect first (§ 9, stk. 4).
+* ``youth_guideline`` (R12.2, § 12, stk. 2): one of the organisation's written guidelines — one
+  decided for a later date, say — in place of the one in force, for its youth dwellings; the
+  guideline's groups are read when the run starts.
 * ``refuse_outsiders`` (R22.1, § 22): the elder lists' replay (``simulation.elder``), not a ranking
   rule of the family dwellings.
 * § 7 (R7, every second vacant family dwelling let from the lists is the internal list's turn):
@@ -39,10 +42,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from allocation.rules.ranking import DwellingFacts, LettingRules
+from allocation.rules.ranking import DwellingFacts, LettingRules, YouthGuideline
 
 
 class VacancyCase(Protocol):
@@ -70,6 +73,7 @@ KOMMUNE_OFF_GUARANTEES = "kommune_off_guarantees"
 KOMMUNE_OFF_SEPARATION = "kommune_off_separation"
 REFUSE_OUTSIDERS = "refuse_outsiders"
 INTERNAL_FROM_GENERAL = "internal_from_general"
+YOUTH_GUIDELINE = "youth_guideline"
 KINDS = (
     CHILDREN_AGREEMENT,
     KOMMUNE_SHARE,
@@ -82,6 +86,7 @@ KINDS = (
     KOMMUNE_OFF_SEPARATION,
     REFUSE_OUTSIDERS,
     INTERNAL_FROM_GENERAL,
+    YOUTH_GUIDELINE,
 )
 # The kinds that cover the vacancy's department (§ 4, the share); a § 8, nr. 3 change's department is
 # the one the applicants move from, so it covers every vacancy of the organisation in the kommune.
@@ -103,6 +108,9 @@ class Change:
     valid_from: datetime.date | None = None
     months: int | None = None  # § 8, nr. 3
     facility_kind: str = ""  # § 22
+    youth_guideline_id: int | None = None  # § 12, stk. 2
+    # The guideline's facts, read when the run starts (``loading.resolve``); not stored with the run.
+    guideline: YouthGuideline | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS or self.action not in (ADD, REMOVE):
@@ -136,6 +144,7 @@ class Change:
             "every_nth": self.every_nth,
             "months": self.months,
             "facility_kind": self.facility_kind,
+            "youth_guideline": self.youth_guideline_id,
         }
         data["valid_from"] = self.valid_from.isoformat() if self.valid_from else None
         return data
@@ -152,11 +161,12 @@ class Change:
             every_nth=data.get("every_nth"),
             months=data.get("months"),
             facility_kind=data.get("facility_kind") or "",
+            youth_guideline_id=data.get("youth_guideline"),
             valid_from=datetime.date.fromisoformat(valid_from) if valid_from else None,
         )
 
 
-def _override(rules: LettingRules, change: Change) -> LettingRules:
+def _override(rules: LettingRules, change: Change, dwelling_kind: str) -> LettingRules:
     """One decision added (as if in force) or removed (as if not) on the rules the live system read."""
     add = change.action == ADD
     if change.kind == CHILDREN_AGREEMENT:
@@ -176,6 +186,9 @@ def _override(rules: LettingRules, change: Change) -> LettingRules:
         )
     if change.kind == ELDER_DISABLED_PRIORITY:
         return replace(rules, elder_disabled_priority_decided=add)
+    if change.kind == YOUTH_GUIDELINE:
+        # The live rules carry a guideline for youth dwellings only (``letting_rules_for``).
+        return replace(rules, youth_guideline=change.guideline) if add and dwelling_kind == "youth" else rules
     if change.kind in (KOMMUNE_OFF_GUARANTEES, KOMMUNE_OFF_SEPARATION):
         rule = "R6" if change.kind == KOMMUNE_OFF_GUARANTEES else "R8.2"
         off = rules.switched_off_by_kommune | {rule} if add else rules.switched_off_by_kommune - {rule}
@@ -202,7 +215,7 @@ def scenario_rules(case: VacancyCase, changes: Sequence[Change], internal_turn: 
     rules = case.rules
     for change in changes:
         if change.covers(case):
-            rules = _override(rules, change)
+            rules = _override(rules, change, case.dwelling.kind)
     if internal_turn != rules.internal_turn:
         rules = replace(rules, internal_turn=internal_turn)
     return rules

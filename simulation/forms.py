@@ -120,6 +120,7 @@ class ChangeForm(ReasonFormMixin, forms.ModelForm):
             "every_nth",
             "months",
             "facility_kind",
+            "youth_guideline",
             "valid_from",
         ]
         widgets = {"kind": forms.RadioSelect, "action": forms.RadioSelect, "valid_from": DateInput()}
@@ -138,6 +139,9 @@ class ChangeForm(ReasonFormMixin, forms.ModelForm):
         self.fields["months"].required_when = _("required to add a residence period")
         self.fields["facility_kind"].show_if = ("kind", ChangeKind.REFUSE_OUTSIDERS)
         self.fields["facility_kind"].required_when = _("required for a § 22 decision")
+        self.fields["youth_guideline"].queryset = choices.youth_guidelines
+        self.fields["youth_guideline"].show_if = ("kind", ChangeKind.YOUTH_GUIDELINE)
+        self.fields["youth_guideline"].required_when = _("required for a § 12, stk. 2 change")
         self.fields["action"].choices = ChangeAction.choices
         self.fields["kind"].choices = ChangeKind.choices
         if not self.is_bound:
@@ -158,7 +162,7 @@ class RemoveChangeForm(ReasonFormMixin, forms.Form):
     def __init__(self, *args, scenario: Scenario, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["change"].queryset = scenario.changes.select_related(
-            "scenario", "organisation", "kommune", "department"
+            "scenario", "organisation", "kommune", "department", "youth_guideline__organisation"
         ).order_by("pk")
         self.fields["change"].label_from_instance = change_label
 
@@ -176,6 +180,8 @@ def change_label(change: ScenarioChange) -> str:
         text += " — " + str(_("after %(n)s months' residence")) % {"n": change.months}
     if change.facility_kind:
         text += " — " + change.get_facility_kind_display()
+    if change.youth_guideline_id:
+        text += " — " + str(change.youth_guideline)
     if change.valid_from:
         text += " — " + str(_("from %(day)s")) % {"day": date_format(change.valid_from, "SHORT_DATE_FORMAT")}
     return text

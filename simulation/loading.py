@@ -16,6 +16,7 @@ import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 
 from django.apps import apps
 from django.db import connection
@@ -37,6 +38,7 @@ from allocation.models import (
 from allocation.services.candidates.plan import lists_of_organisation
 from allocation.services.policies import DEFAULT_POLICY
 from allocation.services.ranking import RANKING_RELATED, decisions_marker, dwelling_facts, letting_rules_for
+from allocation.services.youth import guideline_facts_of
 from approvals.models import ApprovalRequest
 from approvals.services import LETTING_ALLOWED_STATES
 from housing.models import Dwelling, DwellingKind, HouseholdMember, Person
@@ -44,6 +46,7 @@ from rejections.models import RejectionCase, RejectionState
 from waitinglists.models import Entry
 from waitinglists.services.registration import WISH_FIELDS
 
+from .changes import YOUTH_GUIDELINE, Change
 from .models import Scenario, ScopeKind
 from .replay import DwellingRow, EntryRow, Histories, VacancyCase
 
@@ -403,3 +406,14 @@ def histories(list_ids: Iterable[int], until: datetime.datetime) -> Histories:
         hashes=hashes,
         dwellings=dwellings,
     )
+
+
+def resolve(changes: Iterable[Change]) -> list[Change]:
+    """The changes with what they name read: the written youth letting guideline a § 12, stk. 2
+    change applies (its groups as they are when the run starts)."""
+    return [
+        replace(change, guideline=guideline_facts_of(change.youth_guideline_id))
+        if change.kind == YOUTH_GUIDELINE and change.youth_guideline_id
+        else change
+        for change in changes
+    ]

@@ -142,6 +142,10 @@ class ChangeKind(models.TextChoices):
         "internal_from_general",
         _("§ 9, stk. 3: internal-list seniority from the general-list date (R9.3)"),
     )
+    YOUTH_GUIDELINE = (
+        "youth_guideline",
+        _("§ 12, stk. 2: another written letting guideline for the youth dwellings (R12.2)"),
+    )
     ELDER_DISABLED_PRIORITY = (
         "elder_disabled_priority",
         _("§ 5, stk. 1: the kommune's priority for elderly and disabled persons (R5.1)"),
@@ -170,6 +174,7 @@ ORGANISATION_KINDS = frozenset(
         ChangeKind.SEPARATION_PRIORITY,
         ChangeKind.TRANSFER_RESIDENCE,
         ChangeKind.INTERNAL_FROM_GENERAL,
+        ChangeKind.YOUTH_GUIDELINE,
     }
 )
 #: The kommune's decisions (§ 5, stk. 1, § 40, § 22): every organisation in the kommune, or one.
@@ -259,6 +264,18 @@ class ScenarioChange(models.Model):
         blank=True,
         help_text=_("§ 22: a decision covers one kind of dwelling (Bilag 1)."),
     )
+    youth_guideline = models.ForeignKey(
+        "allocation.YouthLettingGuideline",
+        verbose_name=_("letting guideline"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "§ 12, stk. 2: one of the organisation's written guidelines — e.g. one decided for a later "
+            "date — applied to the youth dwellings instead of the one in force."
+        ),
+    )
     valid_from = models.DateField(_("from"), null=True, blank=True, help_text=_("Empty: the whole period."))
     history = HistoricalRecords()
 
@@ -312,6 +329,18 @@ class ScenarioChange(models.Model):
                 )
         elif self.facility_kind:
             errors["facility_kind"] = _("Only a § 22 decision names a kind of elder housing.")
+        if self.kind == ChangeKind.YOUTH_GUIDELINE:
+            if self.youth_guideline_id is None:
+                errors["youth_guideline"] = _("Choose the written guideline to apply.")
+            elif self.organisation_id and self.youth_guideline.organisation_id != self.organisation_id:
+                errors["youth_guideline"] = _("The guideline must be the organisation's.")
+            if not adding:
+                errors["action"] = _(
+                    "The youth dwellings are always let by a written guideline (§ 12, stk. 2): add the "
+                    "guideline to apply instead of the one in force."
+                )
+        elif self.youth_guideline_id is not None:
+            errors["youth_guideline"] = _("Only a § 12, stk. 2 change names a letting guideline.")
         if self.kind == ChangeKind.INTERNAL_FROM_GENERAL and not adding:
             errors["action"] = _(
                 "Only adding a § 9, stk. 3 decision can be replayed: when one took effect, the "

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from allocation.explanations import RULE_TITLES
-from allocation.models import LettingChannel
+from allocation.models import LettingChannel, YouthLettingGuideline
 from housing.models import Department, HousingOrganisation, Kommune, SharedListAssociation
 from housing.scoping import scope_for
 
@@ -69,6 +69,7 @@ class ChangeChoices:
     organisations: QuerySet[HousingOrganisation]
     kommuner: QuerySet[Kommune]
     departments: QuerySet[Department]
+    youth_guidelines: QuerySet[YouthLettingGuideline]
 
 
 def _departments_in_scope(scenario: Scenario) -> QuerySet[Department]:
@@ -83,10 +84,15 @@ def change_choices(scenario: Scenario) -> ChangeChoices:
     """A change names an organisation, a kommune and perhaps a department inside the scenario's scope
     (the vacancies the replay reads, ``loading.vacancies_of``)."""
     departments = _departments_in_scope(scenario)
+    organisations = departments.values("organisation_id")
     return ChangeChoices(
-        HousingOrganisation.objects.filter(pk__in=departments.values("organisation_id")).order_by("name"),
+        HousingOrganisation.objects.filter(pk__in=organisations).order_by("name"),
         Kommune.objects.filter(pk__in=departments.values("kommune_id")).order_by("name"),
         departments.select_related("organisation").order_by("organisation__name", "number"),
+        # Any of their written youth letting guidelines, those decided for a later date included.
+        YouthLettingGuideline.objects.filter(organisation_id__in=organisations)
+        .select_related("organisation")
+        .order_by("organisation__name", "-valid_from"),
     )
 
 
@@ -111,7 +117,9 @@ def scenario_detail(user, pk: int) -> Scenario:
 
 
 def scenario_changes(scenario: Scenario) -> QuerySet[ScenarioChange]:
-    return scenario.changes.select_related("organisation", "kommune", "department").order_by("pk")
+    return scenario.changes.select_related(
+        "organisation", "kommune", "department", "youth_guideline__organisation"
+    ).order_by("pk")
 
 
 def scenario_runs(scenario: Scenario) -> QuerySet[ScenarioRun]:

@@ -171,6 +171,7 @@ def changes_of(scenario: Scenario) -> list[Change]:
             valid_from=c.valid_from,
             months=c.months,
             facility_kind=c.facility_kind,
+            youth_guideline_id=c.youth_guideline_id,
         )
         for c in scenario.changes.order_by("pk")
     ]
@@ -270,7 +271,7 @@ def run_replay(
     world = World(loading.histories(list_ids, until))
     timings["histories"] = round(time.perf_counter() - began, 3)
     began = time.perf_counter()
-    results = replay(cases, world, changes, progress=progress, every=PROGRESS_EVERY)
+    results = replay(cases, world, loading.resolve(changes), progress=progress, every=PROGRESS_EVERY)
     timings["replay"] = round(time.perf_counter() - began, 3)
     return results, timings
 

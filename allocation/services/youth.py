@@ -53,6 +53,20 @@ def guideline_facts(*, organisation_id: int, day: datetime.date) -> YouthGuideli
     guideline = (
         groups[0].guideline if groups else guideline_in_force(organisation_id=organisation_id, day=day)
     )
+    return _as_facts(guideline, groups)
+
+
+def guideline_facts_of(guideline_id: int) -> YouthGuideline | None:
+    """One guideline, whatever its date, as the pure ranking's ``YouthGuideline`` — the guideline a
+    letting scenario applies before it is adopted (issue 17). Two queries."""
+    guideline = YouthLettingGuideline.objects.filter(pk=guideline_id).first()
+    groups = list(YouthPriorityGroup.objects.filter(guideline_id=guideline_id).order_by("position"))
+    return _as_facts(guideline, groups)
+
+
+def _as_facts(
+    guideline: YouthLettingGuideline | None, groups: list[YouthPriorityGroup]
+) -> YouthGuideline | None:
     if guideline is None:
         return None
     return YouthGuideline(

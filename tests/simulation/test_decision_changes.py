@@ -633,3 +633,102 @@ def test_removing_an_internal_seniority_decision_is_refused_with_the_reason(
             ],
         )
     assert "action" in raised.value.message_dict
+
+
+# --- § 12, stk. 2 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("R12.2")
+def test_a_guideline_decided_for_later_applied_to_the_past_year_houses_its_first_group(
+    caseworker_a, org_a, department_a, kommune_aarhus
+):
+    """The board has written a new guideline, in force from next year, that puts students in a long
+    higher education with a low income first. Replayed over the past year: the student goes before
+    the applicant longer on the list, whom the guideline in force (no groups: the longest on the
+    list) housed."""
+    from allocation.models import YouthLettingGuideline, YouthPriorityGroup  # lazy: the youth test only
+    from tests.factories import PersonFactory
+    from tests.factories_waitinglists import EntryFactory
+
+    scenarios.letting_policy(org_a, offer_round_size=3)
+    youth_list = WaitingListFactory(controller=org_a.tenant, kind=ListKind.YOUTH)
+
+    def young(seniority, **facts):
+        person = PersonFactory(controller=org_a.tenant, born=D(2004, 3, 1))
+        return EntryFactory(
+            waiting_list=youth_list,
+            person=person,
+            seniority_date=seniority,
+            registered_on=seniority,
+            rooms_min=1,
+            rooms_max=2,
+            education_institution="VIA University College",
+            **facts,
+        )
+
+    longer = young(D(2022, 8, 1), education_level="youth_education")
+    student = young(D(2023, 8, 1), education_level="long_higher", annual_income=50000)
+
+    def guideline(valid_from, groups=()):
+        made = save(
+            YouthLettingGuideline(
+                organisation=org_a,
+                valid_from=valid_from,
+                decided_on=D(2020, 1, 1),
+                title=f"Retningslinjer {valid_from.year}",
+                text="Ungdomsboligerne udlejes efter uddannelse, økonomi og sociale forhold.",
+            )
+        )
+        for position, (name, levels, income_below) in enumerate(groups, start=1):
+            save(
+                YouthPriorityGroup(
+                    guideline=made,
+                    position=position,
+                    name=name,
+                    education_levels=list(levels),
+                    income_below=income_below,
+                )
+            )
+        return made
+
+    guideline(D(2020, 1, 1))
+    proposed = guideline(
+        scenarios.today().replace(month=1, day=1) + datetime.timedelta(days=366),
+        [("Studerende med lav indkomst", ("medium_higher", "long_higher"), 100000)],
+    )
+    let(caseworker_a, family_dwelling(department_a, kind=DwellingKind.YOUTH, rooms=1))
+    row = _only_row(
+        caseworker_a,
+        org_a,
+        [
+            {
+                "kind": "youth_guideline",
+                "action": "add",
+                "organisation": org_a,
+                "kommune": kommune_aarhus,
+                "youth_guideline": proposed,
+            }
+        ],
+    )
+    assert (row.actual_entry_id, row.fidelity) == (longer.pk, Fidelity.REPRODUCED)
+    # The live youth ranking names the eligible group's rule and the guideline's group in its facts.
+    assert row.scenario_entry_id == student.pk and row.changed
+    assert "§ 12, stk. 2: group 1 'Studerende med lav indkomst'" in row.scenario_explanation
+    assert "§ 12, stk. 2: group" not in row.actual_explanation
+
+
+def test_a_guideline_change_names_one_of_the_organisations_guidelines(
+    caseworker_a, org_a, org_b, kommune_aarhus
+):
+    from allocation.models import YouthLettingGuideline  # lazy: the youth test only
+
+    theirs = save(
+        YouthLettingGuideline(
+            organisation=org_b, valid_from=D(2027, 1, 1), decided_on=D(2026, 1, 1), title="B", text="B"
+        )
+    )
+    change = {"kind": "youth_guideline", "action": "add", "organisation": org_a, "kommune": kommune_aarhus}
+    for extra in ({}, {"youth_guideline": theirs}):
+        with pytest.raises(ValidationError) as raised:
+            scenario_for(caseworker_a, org_a, changes=[{**change, **extra}])
+        assert "youth_guideline" in raised.value.message_dict
