@@ -14,6 +14,9 @@ the lettings of a past period to show what the change would have done before it 
   under the rules in force gives, the scenario's winner, with the channel, rule and explanation of
   each, and the fidelity code that says whether (and if not, why not) the replay reproduces the
   actual winner.
+* ``ScenarioRunElderVacancy`` — per elder vacancy let in the period (``simulation.elder``): the
+  actual tenant, the replay's first ranked and the scenario's tenant, each with the list, need and
+  wait that placed them and whether they joined the specific list from another kommune (R21.1).
 
 The scenario and its changes are edited by people: audited (django-simple-history, through
 ``simulation.services``). A run and its rows are the output of a job: written once by the job,

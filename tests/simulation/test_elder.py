@@ -326,3 +326,30 @@ def test_the_run_page_costs_the_same_queries_for_1_or_many_changed_elder_dwellin
     with CaptureQueriesContext(connection) as second:
         client.get(f"/scenarier/koersel/{many.pk}/")
     assert len(second) == len(first)
+
+
+def test_the_elder_reads_are_a_fixed_number_of_statements(
+    kommune_officer, kommune_aarhus, kommune_odense, nursing
+):
+    dwellings, solbakken = nursing
+    officer = kommune_officer
+    applicant(officer, kommune_aarhus, [solbakken], need=15, joined=ago(150), home=kommune_odense)
+    for need in (12, 10, 8):
+        applicant(officer, kommune_aarhus, [solbakken], need=need, joined=ago(300 - need))
+    one = run_for(officer, kommune_aarhus, changes=[refuse(kommune_aarhus, valid_from=ago(200))])
+
+    def statements(scenario) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            loaded = services.elder_load(
+                scenario=scenario, period_start=scenario.period_start, period_end=scenario.period_end
+            )
+            services.run_elder_replay(
+                loaded=loaded, period_start=scenario.period_start, changes=services.changes_of(scenario)
+            )
+        return len(queries) - 1  # the scenario's changes
+
+    let(officer, dwellings[0], ago(100))
+    first = statements(one.scenario)
+    let(officer, dwellings[1], ago(90))
+    let(officer, dwellings[2], ago(80))
+    assert statements(one.scenario) == first <= 8
