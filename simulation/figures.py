@@ -1,10 +1,13 @@
 """The figures of a run, side by side — the actual lettings, the replay under the rules in force and
-the scenario — computed from the replayed vacancies (pure: ``VacancyResult`` in, a JSON-ready dict
-out, stored as ``ScenarioRun.summary``).
+the scenario — computed from the replayed vacancies (pure: ``VacancyResult`` and ``ElderResult`` in,
+a JSON-ready dict out, stored as ``ScenarioRun.summary``).
 
-The outsider share on the elder lists (§ 54 of almenboligloven, the refuse-outsiders decision) is not
-a figure of this replay: the elder-housing lists are the kommune's (``eldercare``) and their lettings
-are not replayed yet — the summary says so rather than showing a number."""
+The elder lists (``summary["elder"]``, ``simulation.elder``): per side the elder lettings, those to
+applicants who joined the specific list from another kommune (R21.1; the general list is the
+kommune's own citizens') and their share — the outsider share a refuse-outsiders decision (§ 22)
+is meant to lower; the elder vacancies whose tenant changes; and the identity (of the lettings made
+by the ranking — not by the kommune's concrete assessment of a lower-ranked applicant — how many
+the replay reproduces)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
+from .elder import ElderResult, ElderWinner
 from .replay import VacancyResult, Winner
 
 
@@ -40,7 +44,34 @@ def _side(pairs: list[tuple[str, Winner]]) -> dict:
     }
 
 
-def summary(results: Sequence[VacancyResult]) -> dict:
+def _elder_side(winners: list[ElderWinner]) -> dict:
+    let = [w for w in winners if w.person_id is not None]
+    outsiders = sum(1 for w in let if w.outsider)
+    return {
+        "let": len(let),
+        "to_outsiders": outsiders,
+        "outsider_share": round(outsiders / len(let), 4) if let else None,
+    }
+
+
+def elder_summary(results: Sequence[ElderResult]) -> dict:
+    """The elder lists' figures side by side: the outsider share of the elder lettings."""
+    by_ranking = [r for r in results if r.fidelity != "kommune_decision"]
+    return {
+        "vacancies": len(results),
+        "actual": _elder_side([r.actual for r in results]),
+        "replay": _elder_side([r.replay for r in results]),
+        "scenario": _elder_side([r.scenario for r in results]),
+        "changed_hands": sum(1 for r in results if r.changed),
+        "fidelity": dict(sorted(Counter(r.fidelity for r in results).items())),
+        "identity": {
+            "let_by_ranking": len(by_ranking),
+            "reproduced": sum(1 for r in by_ranking if r.fidelity == "reproduced"),
+        },
+    }
+
+
+def summary(results: Sequence[VacancyResult], elder_results: Sequence[ElderResult] = ()) -> dict:
     ranked = [r for r in results if r.replay.entry_id is not None or r.fidelity == "no_candidate"]
     return {
         "vacancies": len(results),
@@ -55,6 +86,5 @@ def summary(results: Sequence[VacancyResult]) -> dict:
             ),
             "reproduced": sum(1 for r in results if r.fidelity == "reproduced"),
         },
-        "elder_outsider_share": None,
-        "elder_outsider_note": "The elder-housing lists are not replayed yet.",
+        "elder": elder_summary(elder_results),
     }

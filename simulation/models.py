@@ -14,6 +14,9 @@ the lettings of a past period to show what the change would have done before it 
   under the rules in force gives, the scenario's winner, with the channel, rule and explanation of
   each, and the fidelity code that says whether (and if not, why not) the replay reproduces the
   actual winner.
+* ``ScenarioRunElderVacancy`` — per elder vacancy let in the period (``simulation.elder``): the
+  actual tenant, the replay's first ranked and the scenario's tenant, each with the list, need and
+  wait that placed them and whether they joined the specific list from another kommune (R21.1).
 
 The scenario and its changes are edited by people: audited (django-simple-history, through
 ``simulation.services``). A run and its rows are the output of a job: written once by the job,
@@ -410,6 +413,10 @@ class Fidelity(models.TextChoices):
     OUTSIDE_ELIGIBLE = "outside_eligible", _("Let outside the eligible group (R2.5, R12.3, R14.3, R41)")
     MANUAL = "manual", _("Let without an offer round (a manual decision)")
     NO_CANDIDATE = "no_candidate", _("The replay finds nobody on the lists")
+    KOMMUNE_DECISION = (
+        "kommune_decision",
+        _("Let by the kommune's concrete assessment to another than the first ranked (§ 20, stk. 2)"),
+    )
 
 
 class ScenarioRunVacancy(models.Model):
@@ -472,3 +479,55 @@ class ScenarioRunVacancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.vacancy_id}"
+
+
+class ScenarioRunElderVacancy(models.Model):
+    """One elder vacancy of a run (``simulation.elder``), in the order replayed: the actual tenant (with
+    the list, need and waiting time the kommune's offer recorded), the replay's first ranked under the
+    lists as they stood, the scenario's tenant, and whether each had joined the specific list from
+    another kommune (R21.1) — the outsider share the figures count. The persons are shown masked and
+    their reading logged, as the family rows'."""
+
+    run = models.ForeignKey(ScenarioRun, on_delete=models.CASCADE, related_name="elder_vacancies")
+    elder_vacancy = models.ForeignKey("eldercare.ElderVacancy", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField(_("replayed as no."))
+    ranked_on = models.DateField(_("ranking day"))
+    dwelling_kind = models.CharField(_("dwelling kind"), max_length=20)
+    facility_kind = models.CharField(_("kind of elder housing"), max_length=20, blank=True)
+    # The actual letting, as the kommune's offer recorded it.
+    actual_person = models.ForeignKey("housing.Person", on_delete=models.PROTECT, related_name="+")
+    actual_source = models.CharField(_("actual list"), max_length=10)
+    actual_list = models.CharField(_("actual specific list"), max_length=200, blank=True)
+    actual_outsider = models.BooleanField(_("actual tenant from another kommune"), default=False)
+    actual_need_score = models.PositiveSmallIntegerField(_("actual tenant's assessed need"), null=True)
+    actual_waiting_since = models.DateField(_("actual tenant waiting since"), null=True)
+    actual_rank = models.PositiveIntegerField(_("the kommune's rank of the tenant"), null=True)
+    # The replay under the rules in force.
+    replay_person = models.ForeignKey(
+        "housing.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    replay_outsider = models.BooleanField(null=True)
+    replay_rank_of_tenant = models.PositiveIntegerField(_("the replay's rank of the tenant"), null=True)
+    fidelity = models.CharField(_("fidelity"), max_length=20, choices=Fidelity.choices)
+    fidelity_reason = models.CharField(_("why"), max_length=500, blank=True)
+    # The scenario.
+    scenario_person = models.ForeignKey(
+        "housing.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    scenario_source = models.CharField(_("scenario list"), max_length=10, blank=True)
+    scenario_list = models.CharField(_("scenario specific list"), max_length=200, blank=True)
+    scenario_outsider = models.BooleanField(_("scenario tenant from another kommune"), null=True)
+    scenario_need_score = models.PositiveSmallIntegerField(_("scenario tenant's assessed need"), null=True)
+    scenario_waiting_since = models.DateField(_("scenario tenant waiting since"), null=True)
+    changed = models.BooleanField(_("the tenant changes"), default=False)
+
+    class Meta:
+        verbose_name = _("replayed elder vacancy")
+        verbose_name_plural = _("replayed elder vacancies")
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "elder_vacancy"], name="one_row_per_run_elder_vacancy"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/elder {self.elder_vacancy_id}"

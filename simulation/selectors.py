@@ -17,7 +17,15 @@ from allocation.models import LettingChannel, YouthLettingGuideline
 from housing.models import Department, HousingOrganisation, Kommune, SharedListAssociation
 from housing.scoping import scope_for
 
-from .models import Fidelity, Scenario, ScenarioChange, ScenarioRun, ScenarioRunVacancy, ScopeKind
+from .models import (
+    Fidelity,
+    Scenario,
+    ScenarioChange,
+    ScenarioRun,
+    ScenarioRunElderVacancy,
+    ScenarioRunVacancy,
+    ScopeKind,
+)
 from .services import scenarios_for
 
 DAYS_PER_YEAR = 365.25
@@ -173,6 +181,34 @@ def person_ids(rows) -> list[int]:
     return list(ids)
 
 
+# The elder vacancies whose tenant changes shown on the run's page (the figures count them all).
+ELDER_ROWS_SHOWN = 100
+
+
+def elder_changed_rows(run: ScenarioRun, user) -> QuerySet[ScenarioRunElderVacancy]:
+    """The elder vacancies whose tenant the scenario changes, in the order replayed — only those of
+    the kommuner the user is an officer of (an administrator: all): the elder lists, the needs
+    decisions and the applicants' residence are the kommune's (its tenant is their data controller),
+    so an organisation's users see the figures, not the persons."""
+    rows = run.elder_vacancies.filter(changed=True)
+    scope = scope_for(user)
+    if not scope.is_administrator:
+        rows = rows.filter(elder_vacancy__kommune_id__in=sorted(scope.kommune_ids))
+    return rows.select_related(
+        "elder_vacancy__dwelling__department", "actual_person", "scenario_person", "replay_person"
+    ).order_by("position")
+
+
+def elder_person_ids(rows) -> list[int]:
+    """The persons the elder rows show (the actual, the replay's and the scenario's tenant), each once."""
+    ids: dict[int, None] = {}
+    for row in rows:
+        for person_id in (row.actual_person_id, row.replay_person_id, row.scenario_person_id):
+            if person_id is not None:
+                ids[person_id] = None
+    return list(ids)
+
+
 # --- The figures as rows --------------------------------------------------------------------------
 
 
@@ -275,4 +311,23 @@ def fidelity_rows(summary: dict) -> list[FidelityRow]:
         FidelityRow(code, str(label), counts.get(code, 0))
         for code, label in Fidelity.choices
         if counts.get(code, 0)
+    ]
+
+
+def elder_rows(summary: dict) -> list[FigureRow]:
+    """The elder lists (``summary["elder"]``): the elder lettings, those to applicants from other
+    kommuner (R21.1) and their share — the figure a refuse-outsiders decision (§ 22) is about."""
+    elder = summary.get("elder") or {}
+    if not elder.get("vacancies"):
+        return []
+    sides = [elder.get(side) or {} for side in SIDES]
+
+    def row(key, label, fmt):
+        numbers = tuple(side.get(key) for side in sides)
+        return FigureRow(f"elder:{key}", str(label), tuple(fmt(n) for n in numbers), numbers)
+
+    return [
+        row("let", _("Elder dwellings let"), _count),
+        row("to_outsiders", _("Let to applicants from other kommuner"), _count),
+        row("outsider_share", _("Outsider share on the elder lists"), _share),
     ]

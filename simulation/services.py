@@ -32,10 +32,18 @@ from housing.cpr import redact
 from housing.models import AccessKind, AccessPurpose, PersonalDataAccess
 from housing.scoping import scope_for
 
-from . import loading
+from . import elder, loading, loading_elder
 from .changes import Change
 from .figures import summary
-from .models import RunState, Scenario, ScenarioChange, ScenarioRun, ScenarioRunVacancy, ScopeKind
+from .models import (
+    RunState,
+    Scenario,
+    ScenarioChange,
+    ScenarioRun,
+    ScenarioRunElderVacancy,
+    ScenarioRunVacancy,
+    ScopeKind,
+)
 from .replay import VacancyResult, World, replay
 
 logger = logging.getLogger(__name__)
@@ -276,6 +284,65 @@ def run_replay(
     return results, timings
 
 
+def _elder_row(
+    run: ScenarioRun, result: elder.ElderResult, lists: dict[int, elder.ListRow]
+) -> ScenarioRunElderVacancy:
+    case, actual, scenario = result.case, result.actual, result.scenario
+
+    def list_name(winner: elder.ElderWinner) -> str:
+        listed = lists.get(winner.list_id) if winner.list_id is not None else None
+        return listed.name[:200] if listed else ""
+
+    return ScenarioRunElderVacancy(
+        run=run,
+        elder_vacancy_id=case.vacancy_id,
+        position=result.position,
+        ranked_on=case.day,
+        dwelling_kind=case.dwelling.kind,
+        facility_kind=case.facility_kind,
+        actual_person_id=case.person_id,
+        actual_source=case.source,
+        actual_list=list_name(actual),
+        actual_outsider=bool(actual.outsider),
+        actual_need_score=case.need_score,
+        actual_waiting_since=case.waiting_since,
+        actual_rank=case.rank,
+        replay_person_id=result.replay.person_id,
+        replay_outsider=result.replay.outsider,
+        replay_rank_of_tenant=result.replay_rank_of_tenant,
+        fidelity=result.fidelity,
+        fidelity_reason=result.fidelity_reason[:500],
+        scenario_person_id=scenario.person_id,
+        scenario_source=scenario.source,
+        scenario_list=list_name(scenario),
+        scenario_outsider=scenario.outsider,
+        scenario_need_score=scenario.need_score,
+        scenario_waiting_since=scenario.waiting_since,
+        changed=result.changed,
+    )
+
+
+def elder_load(
+    *, scenario: Scenario, period_start: datetime.date, period_end: datetime.date
+) -> tuple[list[elder.ElderCase], dict[int, elder.ListRow]]:
+    """The elder vacancies of the scope let in the period, with their specific lists (no writes)."""
+    return loading_elder.cases(loading_elder.leases_of(scenario, period_start, period_end))
+
+
+def run_elder_replay(
+    *,
+    loaded: tuple[list[elder.ElderCase], dict[int, elder.ListRow]],
+    period_start: datetime.date,
+    changes: list[Change],
+    progress: Callable[[int], None] | None = None,
+) -> list[elder.ElderResult]:
+    """Replay the elder lettings (``simulation.elder``) under the rules in force and the scenario's
+    refuse-outsiders decisions (no writes)."""
+    elder_cases, lists = loaded
+    world = loading_elder.world(elder_cases, lists)
+    return elder.replay(elder_cases, world, changes, period_start=period_start, progress=progress)
+
+
 def scenario_run_execute(*, run_id: int) -> ScenarioRun | None:
     """Do the run's work (the task calls this). Returns the run as it ended, or None when it was not
     queued (done, failed, or claimed by another worker). A failure is recorded on the run."""
@@ -289,25 +356,47 @@ def scenario_run_execute(*, run_id: int) -> ScenarioRun | None:
 
     try:
         began = time.perf_counter()
+        changes = [Change.from_dict(c) for c in run.changes]
+        loaded = elder_load(scenario=run.scenario, period_start=run.period_start, period_end=run.period_end)
+        elder_time = time.perf_counter() - began
+        elder_total = len(loaded[0])
+        # The progress counts the family vacancies and then the elder ones.
         results, timings = run_replay(
             scenario=run.scenario,
             period_start=run.period_start,
             period_end=run.period_end,
-            changes=[Change.from_dict(c) for c in run.changes],
-            progress=progress,
+            changes=changes,
+            progress=lambda done, total: progress(done, total + elder_total),
         )
+        family_total = len(results)
+        elder_began = time.perf_counter()
+        elder_results = run_elder_replay(
+            loaded=loaded,
+            period_start=run.period_start,
+            changes=changes,
+            progress=lambda done: (
+                progress(family_total + done, family_total + elder_total)
+                if done % PROGRESS_EVERY == 0
+                else None
+            ),
+        )
+        timings["elder"] = round(elder_time + time.perf_counter() - elder_began, 3)
         stored = time.perf_counter()
         with transaction.atomic():
             ScenarioRunVacancy.objects.bulk_create([_row(run, r) for r in results], batch_size=1000)
+            ScenarioRunElderVacancy.objects.bulk_create(
+                [_elder_row(run, r, loaded[1]) for r in elder_results], batch_size=1000
+            )
             timings["store"] = round(time.perf_counter() - stored, 3)
             timings["total"] = round(time.perf_counter() - began, 3)
+            done = family_total + len(elder_results)
             ScenarioRun.objects.filter(pk=run_id).update(
                 state=RunState.DONE,
-                done=len(results),
-                total=len(results),
+                done=done,
+                total=done,
                 finished_at=timezone.now(),
                 timings=timings,
-                summary=summary(results),
+                summary=summary(results, elder_results),
             )
     except Exception as exc:
         logger.exception("scenario run %s failed", run_id)

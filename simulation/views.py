@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -26,7 +27,7 @@ from housing.views.common import apply_service_errors, ordered, paginate
 
 from . import charts, selectors, services, services_ui
 from .forms import ChangeForm, RemoveChangeForm, ScenarioEditForm, ScenarioForm
-from .models import Fidelity, RunState, Scenario, ScenarioRun, ScenarioRunVacancy
+from .models import Fidelity, RunState, Scenario, ScenarioRun, ScenarioRunElderVacancy, ScenarioRunVacancy
 from .tasks import enqueue_scenario_run
 
 NAV = {"nav_section": "scenarios"}
@@ -239,12 +240,75 @@ def explanation_text(text: str) -> str:
     return translated if translated != text else explanations.translate(text)
 
 
+def elder_fidelity_text(row: ScenarioRunElderVacancy) -> str:
+    """Why the elder replay does (not) give the actual tenant, in the user's language."""
+    if row.fidelity == Fidelity.KOMMUNE_DECISION:
+        if row.replay_rank_of_tenant:
+            return _(
+                "The kommune offered the dwelling to the no. %(rank)s of its ranking (its concrete "
+                "assessment, § 20, stk. 2); the replay ranks the tenant no. %(replay)s."
+            ) % {"rank": row.actual_rank, "replay": row.replay_rank_of_tenant}
+        return _(
+            "The kommune offered the dwelling to the no. %(rank)s of its ranking (its concrete "
+            "assessment, § 20, stk. 2); the replay does not rank the tenant."
+        ) % {"rank": row.actual_rank}
+    if row.fidelity == Fidelity.DIFFERS:
+        return _(
+            "The replay ranks applicant %(replay)s first; the kommune offered the dwelling to another."
+        ) % {"replay": row.replay_person.applicant_number if row.replay_person_id else "—"}
+    return str(row.get_fidelity_display())
+
+
+def elder_explanation(source: str, list_name: str, outsider: bool | None, need, since) -> str:
+    """A tenant's place on the elder lists: the list, the assessed need and the wait (R20.2)."""
+    if not source:
+        return ""
+    if source == "general":
+        where = _("the general list")
+    elif outsider:
+        where = _("the specific list %(list)s, joined from another kommune") % {"list": list_name}
+    else:
+        where = _("the specific list %(list)s") % {"list": list_name}
+    return _("From %(where)s; assessed need %(need)s, waiting since %(since)s.") % {
+        "where": where,
+        "need": "—" if need is None else need,
+        "since": date_format(since, "SHORT_DATE_FORMAT") if since else "—",
+    }
+
+
+def _elder_changed(request, run: ScenarioRun) -> list[dict]:
+    rows = list(selectors.elder_changed_rows(run, request.user)[: selectors.ELDER_ROWS_SHOWN])
+    return [
+        {
+            "row": row,
+            "fidelity": elder_fidelity_text(row),
+            "actual_explanation": elder_explanation(
+                row.actual_source,
+                row.actual_list,
+                row.actual_outsider,
+                row.actual_need_score,
+                row.actual_waiting_since,
+            ),
+            "scenario_explanation": elder_explanation(
+                row.scenario_source,
+                row.scenario_list,
+                row.scenario_outsider,
+                row.scenario_need_score,
+                row.scenario_waiting_since,
+            ),
+        }
+        for row in rows
+    ]
+
+
 def _figures(run: ScenarioRun) -> dict:
     summary = run.summary or {}
     channels = selectors.channel_rows(summary)
     rules = selectors.rule_rows(summary)
     outcomes = selectors.outcome_rows(summary)
     identity = summary.get("identity") or {}
+    elder = summary.get("elder") or {}
+    elder_rows = selectors.elder_rows(summary)
     counted = [
         row for row in outcomes if row.key in ("housed_from_lists", "children_housed", "internal_movers")
     ]
@@ -257,7 +321,24 @@ def _figures(run: ScenarioRun) -> dict:
         "identity": identity,
         "changed_hands": summary.get("changed_hands", 0),
         "vacancy_count": summary.get("vacancies", 0),
-        "elder_share": summary.get("elder_outsider_share"),
+        "elder_rows": elder_rows,
+        "elder_identity": elder.get("identity") or {},
+        "elder_changed_hands": elder.get("changed_hands", 0),
+        "elder_vacancy_count": elder.get("vacancies", 0),
+        "elder_chart": charts.bar_chart(
+            "chart-elder",
+            _("Outsider share on the elder lists"),
+            [
+                selectors.FigureRow(
+                    row.key,
+                    row.label,
+                    row.values,
+                    tuple(None if n is None else round(n * 100, 1) for n in row.numbers),
+                )
+                for row in elder_rows
+                if row.key == "elder:outsider_share"
+            ],
+        ),
         "channel_chart": charts.bar_chart(
             "chart-channels", _("Lettings per channel"), channels, short_labels=_short_channels()
         ),
@@ -305,8 +386,22 @@ def run_detail(request, pk: int):
             }
             for row in page_obj
         ]
-        services_ui.result_read_log(actor=request.user, run=run, person_ids=selectors.person_ids(page_obj))
-        context.update(_figures(run), page_obj=page_obj, changed=rows)
+        elder_changed = _elder_changed(request, run)
+        services_ui.result_read_log(
+            actor=request.user,
+            run=run,
+            person_ids=[
+                *selectors.person_ids(page_obj),
+                *selectors.elder_person_ids(item["row"] for item in elder_changed),
+            ],
+        )
+        context.update(
+            _figures(run),
+            page_obj=page_obj,
+            changed=rows,
+            elder_changed=elder_changed,
+            elder_rows_shown=selectors.ELDER_ROWS_SHOWN,
+        )
     return render(request, "simulation/run_detail.html", context)
 
 
@@ -421,4 +516,18 @@ def run_figures_csv(request, pk: int):
     )
     for fidelity in selectors.fidelity_rows(summary):
         writer.writerow([fidelity.label, "", fidelity.count, ""])
+    elder = summary.get("elder") or {}
+    for row in selectors.elder_rows(summary):
+        writer.writerow([row.label, *row.values])
+    if elder.get("vacancies"):
+        writer.writerow([_("Elder vacancies that change hands"), "", "", elder.get("changed_hands", 0)])
+        elder_identity = elder.get("identity") or {}
+        writer.writerow(
+            [
+                _("Elder dwellings let by the ranking, reproduced by the replay"),
+                elder_identity.get("let_by_ranking", 0),
+                elder_identity.get("reproduced", 0),
+                "",
+            ]
+        )
     return response

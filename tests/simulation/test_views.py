@@ -17,10 +17,14 @@ from housing.models import AccessKind, PersonalDataAccess
 from simulation import services
 from simulation.models import RunState, Scenario, ScenarioChange, ScenarioRun
 from tests import scenarios
+from tests.eldercare_support import elder_dwelling
 from tests.factories import MembershipFactory, UserFactory
 from tests.factories_waitinglists import WaitingListFactory
 
 from .support import applicant, family_dwelling, let, scenario_for
+from .support_elder import ago, facility, refuse
+from .support_elder import applicant as elder_applicant
+from .support_elder import let as let_elder
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -420,28 +424,56 @@ def _result_queries(client, run, django_assert_max_num_queries, limit: int) -> N
         assert client.get(f"/scenarier/koersel/{run.pk}/").status_code == 200
 
 
+@pytest.mark.parametrize("viewer", ["caseworker_a", "administrator"])
 def test_the_result_page_costs_the_same_queries_for_1_or_many_vacancies(
-    caseworker_a, org_a, department_a, kommune_aarhus, general_list, client_for, django_assert_max_num_queries
+    caseworker_a,
+    org_a,
+    department_a,
+    kommune_aarhus,
+    kommune_odense,
+    kommune_officer,
+    general_list,
+    client_for,
+    django_assert_max_num_queries,
+    request,
+    viewer,
 ):
+    """Family vacancies and elder dwellings of the organisation's department (§ 22 refusing the
+    outsiders with the greatest need): the page costs the same for 1 or many of each that change
+    hands — for the organisation's caseworker (the elder persons not shown) and an administrator."""
     scenarios.letting_policy(org_a, offer_round_size=3)
     for year in range(2010, 2018):
         applicant(general_list, department_a, seniority=D(year, 1, 1))
     for n in range(3):
         applicant(general_list, department_a, seniority=D(2019, 1, 1 + n), children=1)
-    change = [_children_change(org_a, kommune_aarhus)]
+    homes = [elder_dwelling(kommune_aarhus, department=department_a, address_line=f"Alfa {n}") for n in "12"]
+    homes += [elder_dwelling(kommune_aarhus, department=department_a, address_line=f"Alfa {n}") for n in "34"]
+    alfa = facility(kommune_aarhus, "Alfa", "plejeboliger", homes)
+    for need in (16, 15, 14):
+        elder_applicant(
+            kommune_officer, kommune_aarhus, [alfa], need=need, joined=ago(150), home=kommune_odense
+        )
+    for need in (12, 10, 8, 6):
+        elder_applicant(kommune_officer, kommune_aarhus, [alfa], need=need, joined=ago(300 - need))
+    change = [_children_change(org_a, kommune_aarhus), refuse(kommune_aarhus, valid_from=ago(200))]
     let(caseworker_a, family_dwelling(department_a, rooms=3))
+    let_elder(kommune_officer, homes[0], ago(100))
     one = _done_run(caseworker_a, scenario_for(caseworker_a, org_a, changes=change, name="Én"))
     for _ in range(3):
         let(caseworker_a, family_dwelling(department_a, rooms=3))
+    for n, days in ((1, 90), (2, 80), (3, 70)):
+        let_elder(kommune_officer, homes[n], ago(days))
     many = _done_run(caseworker_a, scenario_for(caseworker_a, org_a, changes=change, name="Mange"))
     assert one.summary["changed_hands"] == 1 and many.summary["changed_hands"] >= 3
-    client = client_for(caseworker_a)
+    assert one.summary["elder"]["changed_hands"] == 1 and many.summary["elder"]["changed_hands"] == 4
+    client = client_for(request.getfixturevalue(viewer))
     client.get("/")  # the session and the menu's caches, as for any page
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as first:
-        client.get(f"/scenarier/koersel/{one.pk}/")
+        body = client.get(f"/scenarier/koersel/{one.pk}/").content.decode()
+    assert ('id="elder-changed-table"' in body) == (viewer == "administrator")
     _result_queries(client, many, django_assert_max_num_queries, len(first))
 
 

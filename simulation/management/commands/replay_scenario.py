@@ -48,7 +48,14 @@ class Command(BaseCommand):
                 changes=services.changes_of(chosen),
                 progress=self._progress,
             )
-            figures = summary(results)
+            changes = services.changes_of(chosen)
+            loaded = services.elder_load(
+                scenario=chosen, period_start=chosen.period_start, period_end=chosen.period_end
+            )
+            elder_results = services.run_elder_replay(
+                loaded=loaded, period_start=chosen.period_start, changes=changes
+            )
+            figures = summary(results, elder_results)
         seconds = time.perf_counter() - began
         self.stdout.write("")
         identity = figures["identity"]
@@ -63,6 +70,17 @@ class Command(BaseCommand):
             f"by fidelity: {figures['fidelity']}"
         )
         self.stdout.write(f"Winners that change under the scenario: {figures['changed_hands']}")
+        elder = figures.get("elder") or {}
+        if elder.get("vacancies"):
+            shares = ", ".join(
+                f"{side} {elder[side]['to_outsiders']}/{elder[side]['let']}"
+                for side in ("actual", "replay", "scenario")
+            )
+            self.stdout.write(
+                f"Elder lists: {elder['vacancies']} vacancies; lettings to outsiders {shares}; "
+                f"identity {elder['identity']['reproduced']}/{elder['identity']['let_by_ranking']}; "
+                f"tenants that change {elder['changed_hands']}"
+            )
         if options["json"]:
             self.stdout.write(_json(figures))
         if store:
