@@ -194,11 +194,24 @@ def change_remove(request, pk: int):
 @require_POST
 def run_start(request, pk: int):
     """Start a run of the scenario as it is now; the job replays it (a worker, or here when the
-    queue runs tasks eagerly) and the user is sent to the run's page."""
+    queue runs tasks eagerly) and the user is sent to the run's page. The message says where the
+    run is now: a run done here (eagerly) is not "being replayed"."""
     scenario = _scenario_or_404(request, pk)
     run = services.scenario_run_start(scenario=scenario, user=request.user, enqueue=enqueue_scenario_run)
-    messages.success(request, _("The scenario is being replayed."))
+    run.refresh_from_db(fields=["state"])
+    if run.state == RunState.FAILED:
+        messages.error(request, _("The replay failed."))
+    else:
+        messages.success(request, _run_started_text(run.state))
     return redirect("simulation:run_detail", run.pk)
+
+
+def _run_started_text(state: str) -> str:
+    if state == RunState.DONE:
+        return _("The scenario was replayed.")
+    if state == RunState.RUNNING:
+        return _("The scenario is being replayed.")
+    return _("The scenario is queued for replay.")
 
 
 # --- A run ----------------------------------------------------------------------------------------
