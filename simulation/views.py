@@ -195,7 +195,7 @@ def change_remove(request, pk: int):
 def run_start(request, pk: int):
     """Start a run of the scenario as it is now; the job replays it (a worker, or here when the
     queue runs tasks eagerly) and the user is sent to the run's page. The message says where the
-    run is now: a run done here (eagerly) is not "being replayed"."""
+    run is now: one the eager queue has already done is not said to be "being replayed"."""
     scenario = _scenario_or_404(request, pk)
     run = services.scenario_run_start(scenario=scenario, user=request.user, enqueue=enqueue_scenario_run)
     run.refresh_from_db(fields=["state"])
@@ -209,9 +209,9 @@ def run_start(request, pk: int):
 def _run_started_text(state: str) -> str:
     if state == RunState.DONE:
         return _("The scenario was replayed.")
-    if state == RunState.RUNNING:
-        return _("The scenario is being replayed.")
-    return _("The scenario is queued for replay.")
+    # Queued, or taken by a worker (or the embedded mode's background thread) already: the page
+    # shows how far it has come, and the result when it is done.
+    return _("The run was started.")
 
 
 # --- A run ----------------------------------------------------------------------------------------
