@@ -37,7 +37,7 @@ from simulation.models import (
     ScenarioRunVacancy,
     ScopeKind,
 )
-from simulation.services import scenario_create
+from simulation.services import can_use, scenario_create
 from tests import scenarios
 
 from .support import run
@@ -178,6 +178,10 @@ def test_the_demo_world_has_lettings_from_the_lists_and_an_example_scenario_with
         "reproduced": demo.LETTINGS_PER_ORGANISATION,
     }
     assert result.vacancies.count() == demo.LETTINGS_PER_ORGANISATION
+    # Who sees it (README): the administrator and Kattegat's caseworker — not the Aarhus officer, the
+    # reader, the auditor or another organisation's caseworker.
+    users = get_user_model().objects.order_by("pk")
+    assert {u.username for u in users if can_use(u, scenario)} == {"admin", "sagsbehandler"}
 
 
 def test_replaying_the_demo_world_with_no_change_reproduces_every_winner_or_says_why():
