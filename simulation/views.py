@@ -195,11 +195,24 @@ def change_remove(request, pk: int):
 @require_POST
 def run_start(request, pk: int):
     """Start a run of the scenario as it is now; the job replays it (a worker, or here when the
-    queue runs tasks eagerly) and the user is sent to the run's page."""
+    queue runs tasks eagerly) and the user is sent to the run's page. The message says where the
+    run is now: one the eager queue has already done is not said to be "being replayed"."""
     scenario = _scenario_or_404(request, pk)
     run = services.scenario_run_start(scenario=scenario, user=request.user, enqueue=enqueue_scenario_run)
-    messages.success(request, _("The scenario is being replayed."))
+    run.refresh_from_db(fields=["state"])
+    if run.state == RunState.FAILED:
+        messages.error(request, _("The replay failed."))
+    else:
+        messages.success(request, _run_started_text(run.state))
     return redirect("simulation:run_detail", run.pk)
+
+
+def _run_started_text(state: str) -> str:
+    if state == RunState.DONE:
+        return _("The scenario was replayed.")
+    # Queued, or taken by a worker (or the embedded mode's background thread) already: the page
+    # shows how far it has come, and the result when it is done.
+    return _("The run was started.")
 
 
 # --- A run ----------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 """The identity on the demo world (issue 17, 4.): replaying its lettings with no rule changed gives
 the actual winner of every vacancy let from the lists, or says which vacancy it cannot and why.
 
-``manage.py seed_demo`` leaves vacancies with offers out but none let, so the test lets them — and
-more, in the organisations' departments — through the services as caseworkers would: rounds with
-declines and unanswered offers, the kommune's approvals where it approves each letting, the leases
-signed. Then the replay of each organisation runs as a job."""
+``manage.py seed_demo`` lets some family dwellings of every organisation from the lists
+(``simulation.demo``: rounds with declines and unanswered offers, the leases signed) and leaves
+Boligforeningen Kattegat an example scenario with a finished run. The test lets the demo's own open
+list vacancies and a few more dwellings on top, through the services as caseworkers would (the
+kommune's approvals where it approves each letting), and replays each organisation as a job."""
 
 from __future__ import annotations
 
@@ -13,23 +14,36 @@ from io import StringIO
 from itertools import cycle
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import transaction
 
-from allocation.models import Answer, LettingChannel, RoundState, Vacancy, VacancyState
+from allocation.models import Answer, LettingChannel, Offer, RoundState, Vacancy, VacancyState
 from allocation.services import offers
 from approvals.models import ApprovalRequest, ApprovalState
 from approvals.services import approval_decide
 from housing.models import Dwelling, DwellingKind, HousingOrganisation, Role
 from letting import workflow
-from simulation.models import Fidelity, RunState, ScenarioRunVacancy, ScopeKind
-from simulation.services import scenario_create
+from simulation import demo
+from simulation.models import (
+    ChangeAction,
+    ChangeKind,
+    Fidelity,
+    RunState,
+    Scenario,
+    ScenarioRun,
+    ScenarioRunVacancy,
+    ScopeKind,
+)
+from simulation.services import can_use, scenario_create
 from tests import scenarios
 
 from .support import run
 
 pytestmark = pytest.mark.django_db
+PAGE_LANGUAGE = "en"  # the pages' messages asserted in the source language
 REASON = "Test"
 # Answers of the offers, by rank, round after round: the first accepts; the first declines and
 # the second accepts; nobody answers the first, the second accepts.
@@ -40,13 +54,16 @@ PATTERNS = cycle(
         [Answer.NO_ANSWER, Answer.ACCEPTED],
     ]
 )
+MORE_PER_ORGANISATION = 2
 
 
 def _caseworker(organisation):
-    user_model = get_user_model()
-    return user_model.objects.filter(
+    """The organisation's caseworker, or the administrator where none is (as the demo acts)."""
+    users = get_user_model().objects.order_by("pk")
+    caseworker = users.filter(
         memberships__tenant=organisation.tenant, memberships__role=Role.CASEWORKER
     ).first()
+    return caseworker or users.get(username="admin")
 
 
 def _approve(vacancy: Vacancy) -> None:
@@ -102,9 +119,9 @@ def _let(caseworker, vacancy: Vacancy) -> bool:
     return True
 
 
-def _let_the_demo_world() -> int:
-    """The demo's open list vacancies, and a vacancy on more family dwellings of each organisation,
-    let. Returns how many were let."""
+def _let_more_of_the_demo_world() -> int:
+    """The demo's open list vacancies, and a vacancy on a few more family dwellings of each
+    organisation, let. Returns how many were let."""
     let = 0
     for vacancy in Vacancy.objects.filter(state=VacancyState.OPEN, channel=LettingChannel.LIST).order_by(
         "pk"
@@ -112,21 +129,65 @@ def _let_the_demo_world() -> int:
         let += _let(_caseworker(vacancy.organisation), vacancy)
     for organisation in HousingOrganisation.objects.order_by("pk"):
         caseworker = _caseworker(organisation)
-        if caseworker is None:
-            continue
         dwellings = Dwelling.objects.filter(
             department__organisation=organisation, kind=DwellingKind.FAMILY, lease_scope=""
         ).exclude(vacancies__isnull=False)
-        for dwelling in dwellings.order_by("department__number", "number")[:8]:
+        for dwelling in dwellings.order_by("department__number", "number")[:MORE_PER_ORGANISATION]:
             vacancy = scenarios.open_vacancy(caseworker, dwelling)
             if vacancy.channel == LettingChannel.LIST:
                 let += _let(caseworker, vacancy)
     return let
 
 
+def _let_from_rounds(organisation) -> int:
+    return Vacancy.objects.filter(
+        organisation=organisation, state=VacancyState.LET, lease__offer__isnull=False
+    ).count()
+
+
+def test_the_demo_world_has_lettings_from_the_lists_and_an_example_scenario_with_its_result():
+    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    for organisation in HousingOrganisation.objects.all():
+        assert _let_from_rounds(organisation) == demo.LETTINGS_PER_ORGANISATION, organisation.name
+    seeded = Offer.objects.filter(round__vacancy__state=VacancyState.LET)
+    # The rounds tell of declines and of applicants who did not answer by the deadline.
+    assert seeded.filter(answer=Answer.DECLINED).exists()
+    assert seeded.filter(answer=Answer.NO_ANSWER).exists()
+    organisations = HousingOrganisation.objects.count()
+    assert seeded.filter(lease__isnull=False).count() == organisations * demo.LETTINGS_PER_ORGANISATION
+
+    scenario = Scenario.objects.get()
+    kattegat = HousingOrganisation.objects.get(name="Boligforeningen Kattegat")
+    today = scenarios.today()
+    assert scenario.name == demo.SCENARIO_NAME
+    assert (scenario.scope, scenario.organisation) == (ScopeKind.ORGANISATION, kattegat)
+    # The last 12 months, up to and including today (the demo's lettings were made today).
+    assert scenario.period_end == today
+    assert scenario.period_start == today - relativedelta(months=12) + datetime.timedelta(days=1)
+    change = scenario.changes.get()
+    assert (change.kind, change.action, change.organisation) == (
+        ChangeKind.CHILDREN_AGREEMENT,
+        ChangeAction.ADD,
+        kattegat,
+    )
+    assert scenario.history.get().history_change_reason == "Demodata"
+    result = ScenarioRun.objects.get()
+    assert result.state == RunState.DONE and result.requested_by.username == "admin"
+    assert result.summary["identity"] == {
+        "let_from_lists_in_rounds": demo.LETTINGS_PER_ORGANISATION,
+        "reproduced": demo.LETTINGS_PER_ORGANISATION,
+    }
+    assert result.vacancies.count() == demo.LETTINGS_PER_ORGANISATION
+    # Who sees it (README): the administrator and Kattegat's caseworker — not the Aarhus officer, the
+    # reader, the auditor or another organisation's caseworker.
+    users = get_user_model().objects.order_by("pk")
+    assert {u.username for u in users if can_use(u, scenario)} == {"admin", "sagsbehandler"}
+
+
 def test_replaying_the_demo_world_with_no_change_reproduces_every_winner_or_says_why():
     call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
-    assert _let_the_demo_world() >= 10
+    seeded = sum(_let_from_rounds(o) for o in HousingOrganisation.objects.all())
+    assert _let_more_of_the_demo_world() >= 5
     admin = get_user_model().objects.get(username="admin")
     checked = 0
     for organisation in HousingOrganisation.objects.order_by("pk"):
@@ -156,4 +217,24 @@ def test_replaying_the_demo_world_with_no_change_reproduces_every_winner_or_says
         identity = result.summary["identity"]
         assert identity["reproduced"] == identity["let_from_lists_in_rounds"]
         checked += identity["reproduced"]
-    assert checked >= 10
+    assert checked >= seeded + 5
+
+
+def test_running_the_demo_scenario_says_whether_the_replay_is_done_or_started(client_for, monkeypatch):
+    """When the queue runs the job at once (eagerly, outside a transaction: the callback runs as the
+    run is committed), the message says the scenario was replayed — not that it is being replayed.
+    A run handed to a worker that has not finished it was started; its page shows how far it is."""
+    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    scenario = Scenario.objects.get()
+    client = client_for(get_user_model().objects.get(username="sagsbehandler"))
+    url = f"/scenarier/{scenario.pk}/koer/"
+    with monkeypatch.context() as patched:
+        patched.setattr(transaction, "on_commit", lambda callback, *args, **kwargs: callback())
+        response = client.post(url, {"submission_key": "demorunAAAAAAAAAAAAAAAAAAAAAAAAA"}, follow=True)
+    body = response.content.decode()
+    assert scenario.runs.latest("pk").state == RunState.DONE
+    assert "The scenario was replayed." in body and "being replayed" not in body
+    response = client.post(url, {"submission_key": "demorunBBBBBBBBBBBBBBBBBBBBBBBBB"}, follow=True)
+    body = response.content.decode()
+    assert scenario.runs.latest("pk").state == RunState.QUEUED  # on commit, which a test never reaches
+    assert "The run was started." in body and "was replayed" not in body

@@ -11,7 +11,16 @@ from django.core.management import call_command
 from django.db.models import Count, F, Q
 from stdnum.dk import cvr as stdnum_cvr
 
-from allocation.models import YouthLettingGuideline, YouthPriorityGroup
+from allocation.models import (
+    Answer,
+    Lease,
+    Offer,
+    OfferRound,
+    Vacancy,
+    VacancyState,
+    YouthLettingGuideline,
+    YouthPriorityGroup,
+)
 from housing import cpr, scoping
 from housing.audit import system_user
 from housing.models import (
@@ -34,6 +43,7 @@ from housing.models import (
     Tenant,
     YouthKind,
 )
+from simulation.models import RunState, Scenario, ScenarioChange, ScenarioRun, ScenarioRunVacancy
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +65,10 @@ TRACKED_MODELS = [
     YouthLettingGuideline,
     YouthPriorityGroup,
 ]
+# The letting history the scenarios replay (``simulation.demo``): every step through the services,
+# each row's history written by the acting caseworker (or the system, for an entry gone passive)
+# with the step's reason; the example scenario by the administrator with the demo reason.
+LETTING_MODELS = [Vacancy, OfferRound, Offer, Lease, Scenario, ScenarioChange]
 
 
 def seed() -> str:
@@ -68,6 +82,11 @@ def snapshot() -> dict[str, object]:
     for model in TRACKED_MODELS:
         counts[model.__name__] = model.objects.count()
         counts[f"history:{model.__name__}"] = model.history.count()
+    for model in LETTING_MODELS:
+        counts[model.__name__] = model.objects.count()
+        counts[f"history:{model.__name__}"] = model.history.count()
+    counts["runs"] = sorted(ScenarioRun.objects.values_list("state", "total"))
+    counts["run vacancies"] = ScenarioRunVacancy.objects.count()
     counts["users"] = get_user_model().objects.count()
     counts["number series"] = sorted(NumberSeries.objects.values_list("tenant_id", "name", "next_value"))
     return counts
@@ -171,6 +190,37 @@ def test_every_seeded_row_has_one_history_row_with_user_and_reason():
     assert not Person.history.exclude(history_user=system).exists()
     assert not Dwelling.history.exclude(history_user=system).exists()
     assert set(Person.history.values_list("history_change_reason", flat=True)) == {"Demodata"}
+
+
+def test_the_demo_lettings_and_the_example_scenario_are_audited():
+    seed()
+    system = system_user()
+    admin = get_user_model().objects.get(username="admin")
+    # Every organisation has vacancies let from the lists, after declines and unanswered offers.
+    for organisation in HousingOrganisation.objects.all():
+        let = Vacancy.objects.filter(
+            organisation=organisation, state=VacancyState.LET, lease__offer__isnull=False
+        )
+        assert let.count() >= 5, organisation.name
+    assert Offer.objects.filter(round__vacancy__state=VacancyState.LET, answer=Answer.DECLINED).exists()
+    assert Offer.objects.filter(round__vacancy__state=VacancyState.LET, answer=Answer.NO_ANSWER).exists()
+    for model in LETTING_MODELS:
+        history = model.history.all()
+        assert history.exists(), model.__name__
+        assert not history.filter(history_user__isnull=True).exists(), model.__name__
+        no_reason = Q(history_change_reason__isnull=True) | Q(history_change_reason="")
+        assert not history.filter(no_reason).exists(), model.__name__
+    for model in (Scenario, ScenarioChange):
+        assert set(model.history.values_list("history_user", "history_change_reason")) == {
+            (admin.pk, "Demodata")
+        }
+    # The leases of the demo's lettings: signed by the organisation's caseworker (or, for an
+    # organisation without one among the demo users, the administrator); none by the system.
+    signed = Lease.objects.filter(offer__isnull=False)
+    assert signed.exists() and not signed.filter(signed_by=system).exists()
+    assert not Lease.history.filter(offer__isnull=False, history_user=system).exists()
+    run = ScenarioRun.objects.get()
+    assert run.state == RunState.DONE and run.requested_by == admin and run.total == run.vacancies.count() > 0
 
 
 def test_running_twice_creates_nothing_new():
