@@ -55,12 +55,15 @@ from .models import ChangeAction, ChangeKind, RunState, Scenario, ScopeKind
 
 REASON = "Demodata"
 LETTINGS_PER_ORGANISATION = 7
-SCENARIO_NAME = "§ 4-aftale i hele Kattegat"
+SCENARIO_NAME = "§ 4-aftale og kommunal anvisning i Kattegat"
 SCENARIO_DESCRIPTION = (
     "Eksempel: hvad havde det betydet for årets udlejninger, hvis Boligforeningen Kattegat og "
     "kommunen havde aftalt, at familier med børn går forud til boliger med 3 eller flere værelser "
-    "(§ 4)? Kør scenariet igen, når der er udlejet flere boliger."
+    "(§ 4), og at kommunen anviser hver 3. ledige familiebolig (§ 1, stk. 4)? Kør scenariet igen, "
+    "når der er udlejet flere boliger."
 )
+# R1.4: the example's share — every 3rd vacant family dwelling to the kommune.
+SCENARIO_SHARE = 3
 # What happened in each letting's round, by rank, in turn: the first accepts; the first declines
 # and the second accepts; the first does not answer by the deadline, the second accepts and the
 # third declines; the first two decline and the third accepts.
@@ -267,13 +270,23 @@ def _scenario(command) -> dict[str, int]:
             period_end=today,
             description=SCENARIO_DESCRIPTION,
             changes=[
-                {
-                    "kind": ChangeKind.CHILDREN_AGREEMENT,
-                    "action": ChangeAction.ADD,
-                    "organisation": organisation,
-                    "kommune_id": kommune_id,
-                }
+                change
                 for kommune_id in kommune_ids
+                for change in (
+                    {
+                        "kind": ChangeKind.CHILDREN_AGREEMENT,
+                        "action": ChangeAction.ADD,
+                        "organisation": organisation,
+                        "kommune_id": kommune_id,
+                    },
+                    {
+                        "kind": ChangeKind.KOMMUNE_SHARE,
+                        "action": ChangeAction.ADD,
+                        "organisation": organisation,
+                        "kommune_id": kommune_id,
+                        "every_nth": SCENARIO_SHARE,
+                    },
+                )
             ],
         )
         counts["scenarios"] += 1

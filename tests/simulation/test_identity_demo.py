@@ -164,12 +164,13 @@ def test_the_demo_world_has_lettings_from_the_lists_and_an_example_scenario_with
     # The last 12 months, up to and including today (the demo's lettings were made today).
     assert scenario.period_end == today
     assert scenario.period_start == today - relativedelta(months=12) + datetime.timedelta(days=1)
-    change = scenario.changes.get()
-    assert (change.kind, change.action, change.organisation) == (
+    agreement, share = scenario.changes.order_by("pk")
+    assert (agreement.kind, agreement.action, agreement.organisation) == (
         ChangeKind.CHILDREN_AGREEMENT,
         ChangeAction.ADD,
         kattegat,
     )
+    assert (share.kind, share.action, share.every_nth) == (ChangeKind.KOMMUNE_SHARE, ChangeAction.ADD, 3)
     assert scenario.history.get().history_change_reason == "Demodata"
     result = ScenarioRun.objects.get()
     assert result.state == RunState.DONE and result.requested_by.username == "admin"
@@ -178,6 +179,9 @@ def test_the_demo_world_has_lettings_from_the_lists_and_an_example_scenario_with
         "reproduced": demo.LETTINGS_PER_ORGANISATION,
     }
     assert result.vacancies.count() == demo.LETTINGS_PER_ORGANISATION
+    # Every 3rd family vacancy of Kattegat's in each kommune goes to the kommune: those change hands.
+    to_kommune = result.summary["scenario"]["per_channel"].get("kommunal_anvisning", 0)
+    assert to_kommune >= 1 and result.summary["changed_hands"] >= to_kommune
     # Who sees it (README): the administrator and Kattegat's caseworker — not the Aarhus officer, the
     # reader, the auditor or another organisation's caseworker.
     users = get_user_model().objects.order_by("pk")
