@@ -261,7 +261,7 @@ def test_the_run_page_shows_the_elder_figures_and_the_changed_elder_dwellings_an
     people = outsider_world
     for person in people.values():
         assert person.applicant_number in table and person.cpr_reveal() not in body
-    assert "joined from another kommune" in table and "assessed need 12" in table
+    assert "optaget fra en anden kommune" in table and "vurderet behov 12" in table
     logged = set(
         PersonalDataAccess.objects.filter(user=kommune_officer, kind=AccessKind.SENSITIVE_READ).values_list(
             "person_id", flat=True
@@ -269,8 +269,8 @@ def test_the_run_page_shows_the_elder_figures_and_the_changed_elder_dwellings_an
     )
     assert logged == {p.pk for p in people.values()}
     figures = client.get(f"/scenarier/koersel/{run.pk}/tal.csv").content.decode("utf-8-sig")
-    assert "Outsider share on the elder lists;50.0 %;50.0 %;0.0 %" in figures.replace(",", ".")
-    assert "Elder vacancies that change hands;;;2" in figures
+    assert "Andel udefrakommende på ældreboliglisterne;50.0 %;50.0 %;0.0 %" in figures.replace(",", ".")
+    assert "Ledige ældreboliger, der skifter lejer;;;2" in figures
 
 
 def test_an_organisations_user_sees_the_elder_figures_but_not_the_kommunes_applicants(
