@@ -65,22 +65,47 @@ def _only_row(caseworker, org, changes) -> ScenarioRunVacancy:
     return rows[-1]
 
 
+SETTLED_SINCE = D(2015, 1, 1)
+
+
+def _lease(entry, dwelling, *, starts_on=SETTLED_SINCE, ends_on=None) -> Lease:
+    """The applicant's tenancy of ``dwelling`` with its organisation (what § 7 and § 6 read)."""
+    organisation = dwelling.department.organisation
+    return save(
+        Lease(
+            dwelling=dwelling,
+            landlord=organisation,
+            controller=organisation.tenant,
+            person=entry.person,
+            signed_on=starts_on,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            signed_by=system_user(),
+        )
+    )
+
+
+def _also_on_general_list(general_list, tenant, general_date):
+    """The tenant on the general list too, from ``general_date``, wanting 4 rooms (so not a candidate
+    for the 3-room dwellings let here): what § 9, stk. 3 reads."""
+    from tests.factories_waitinglists import EntryFactory  # lazy: only the § 9, stk. 3 tests use it
+
+    return EntryFactory(
+        waiting_list=general_list,
+        person=tenant.person,
+        household=tenant.household,
+        seniority_date=general_date,
+        registered_on=general_date,
+        rooms_min=4,
+        rooms_max=4,
+    )
+
+
 def _guarantee(holder, department):
     """A boliggarantibevis for the department ``holder`` moved out of (R6.1: at most 3 years)."""
     org = department.organisation
     left = family_dwelling(department)
-    lease = save(
-        Lease(
-            dwelling=left,
-            landlord=org,
-            controller=org.tenant,
-            person=holder.person,
-            signed_on=D(2015, 1, 1),
-            starts_on=D(2015, 1, 1),
-            ends_on=D(2026, 6, 1),
-            signed_by=system_user(),
-        )
-    )
+    lease = _lease(holder, left, ends_on=D(2026, 6, 1))
     return save(
         HousingGuarantee(
             person=holder.person,
@@ -305,17 +330,7 @@ def internal(org_a, department_a, first):
         (recent, family_dwelling(department_a, kind=DwellingKind.YOUTH, rooms=1), moved_in),
         (settled, family_dwelling(department_a, rooms=2), D(2015, 1, 1)),
     ):
-        save(
-            Lease(
-                dwelling=dwelling,
-                landlord=org_a,
-                controller=org_a.tenant,
-                person=entry.person,
-                signed_on=starts_on,
-                starts_on=starts_on,
-                signed_by=system_user(),
-            )
-        )
+        _lease(entry, dwelling, starts_on=starts_on)
     return {"recent": recent, "settled": settled}
 
 
@@ -517,8 +532,6 @@ def test_internal_seniority_from_the_general_list_and_those_listed_before_first(
     den i stk. 3 nævnte beslutning står på oprykningsventelisten, har fortrinsret forud for de i
     stk. 3 omtalte lejere." The decision takes effect yesterday: A and B stood on the internal list
     then, C registered today."""
-    from tests.factories_waitinglists import EntryFactory  # lazy: only this test dates a registration
-
     scenarios.letting_policy(org_a, offer_round_size=3)
     internal_list = WaitingListFactory(controller=org_a.tenant, kind=ListKind.INTERNAL, organisation=org_a)
     a = applicant(internal_list, department_a, seniority=D(2017, 6, 1))
@@ -527,27 +540,9 @@ def test_internal_seniority_from_the_general_list_and_those_listed_before_first(
     assert c.registered_on == scenarios.today()
     for tenant, general_date in ((b, D(2016, 1, 1)), (c, D(2015, 6, 1))):
         # On the general list too, behind ``first`` (who takes the general list's turn).
-        EntryFactory(
-            waiting_list=general_list,
-            person=tenant.person,
-            household=tenant.household,
-            seniority_date=general_date,
-            registered_on=general_date,
-            rooms_min=4,
-            rooms_max=4,
-        )
+        _also_on_general_list(general_list, tenant, general_date)
     for tenant in (a, b, c):
-        save(
-            Lease(
-                dwelling=family_dwelling(department_a, rooms=2),
-                landlord=org_a,
-                controller=org_a.tenant,
-                person=tenant.person,
-                signed_on=D(2015, 1, 1),
-                starts_on=D(2015, 1, 1),
-                signed_by=system_user(),
-            )
-        )
+        _lease(tenant, family_dwelling(department_a, rooms=2))
     _internal_turn_let(caseworker_a, department_a)
     row = _only_row(
         caseworker_a,
@@ -573,33 +568,13 @@ def test_a_tenant_registered_after_the_decision_goes_behind_those_listed_before(
 ):
     """The same world with only C and A: C's general-list date (2015) is the earliest, but A stood on
     the internal list when the decision took effect."""
-    from tests.factories_waitinglists import EntryFactory  # lazy: only this test dates a registration
-
     scenarios.letting_policy(org_a, offer_round_size=3)
     internal_list = WaitingListFactory(controller=org_a.tenant, kind=ListKind.INTERNAL, organisation=org_a)
     a = applicant(internal_list, department_a, seniority=D(2017, 6, 1))
     c = applicant(internal_list, department_a, seniority=scenarios.today())
-    EntryFactory(
-        waiting_list=general_list,
-        person=c.person,
-        household=c.household,
-        seniority_date=D(2015, 6, 1),
-        registered_on=D(2015, 6, 1),
-        rooms_min=4,
-        rooms_max=4,
-    )
+    _also_on_general_list(general_list, c, D(2015, 6, 1))
     for tenant in (a, c):
-        save(
-            Lease(
-                dwelling=family_dwelling(department_a, rooms=2),
-                landlord=org_a,
-                controller=org_a.tenant,
-                person=tenant.person,
-                signed_on=D(2015, 1, 1),
-                starts_on=D(2015, 1, 1),
-                signed_by=system_user(),
-            )
-        )
+        _lease(tenant, family_dwelling(department_a, rooms=2))
     _internal_turn_let(caseworker_a, department_a)
     change = {
         "kind": "internal_from_general",
