@@ -37,6 +37,7 @@ def register() -> None:
             url_name="approvals:approval_queue",
             applies=_officer,
             count=approvals_waiting,
+            compiled_once=True,
             menu="approvals",
             order=10,
         )

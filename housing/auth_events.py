@@ -6,6 +6,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from .client_address import client_ip
+from .middleware import note_activity
 
 logger = logging.getLogger("housing.auth")
 
@@ -18,6 +19,9 @@ def _ip(request) -> str:
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs) -> None:
     logger.info("login user=%s ip=%s", user.get_username(), _ip(request))
+    if request is not None and hasattr(request, "session"):
+        # The login is the user's latest request: the idle time counts from it.
+        note_activity(request.session)
 
 
 @receiver(user_logged_out)

@@ -69,13 +69,26 @@ def polled(view):
 
 
 IDLE_KEY = "last_activity"
+# The stored time of the user's last request is renewed at most this often. Writing it on every
+# request made every page view an UPDATE of the session row and a commit (a third of a light page's
+# statements); to the minute is enough for a 30-minute limit, and the error is on the safe side: a
+# session ends between SESSION_IDLE_SECONDS - IDLE_RENEW_SECONDS and SESSION_IDLE_SECONDS after the
+# user's last request, never later.
+IDLE_RENEW_SECONDS = 60
+
+
+def note_activity(session) -> None:
+    """Keep now as the time of the user's last request (IdleSessionMiddleware). Also called at
+    the login (housing.auth_events), so the first page after it has nothing to write."""
+    session[IDLE_KEY] = int(timezone.now().timestamp())
 
 
 class IdleSessionMiddleware:
     """Ends a logged-in session after settings.SESSION_IDLE_SECONDS without a request by the user.
 
-    The time of the user's last request is kept in the session; a request after the limit logs
-    the user out (LoginRequiredMiddleware then sends them to the login page; an htmx request gets
+    The time of the user's last request is kept in the session, renewed at most once a minute
+    (IDLE_RENEW_SECONDS) so that reading pages does not write the session row; a request after the
+    limit logs the user out (LoginRequiredMiddleware then sends them to the login page; an htmx request gets
     an HX-Redirect there instead of the login page swapped into a table row). htmx polling of a
     view marked ``@polled`` neither renews the time nor saves the session, so a job page left open
     on an unattended screen does not keep the session alive. The session store's own expiry
@@ -109,8 +122,8 @@ class IdleSessionMiddleware:
             logout(request)
             return None
         polling = getattr(view_func, "polled_by_htmx", False) and getattr(request, "htmx", False)
-        if not polling or last is None:
-            request.session[IDLE_KEY] = now
+        if not isinstance(last, int) or (not polling and now - last >= IDLE_RENEW_SECONDS):
+            note_activity(request.session)
         return None
 
 

@@ -65,6 +65,7 @@ def register() -> None:
             url_name="letters:print_batches",
             applies=_may_confirm_batches,
             count=print_batches_to_confirm,
+            compiled_once=True,
             menu="letters",
             date_kind=SINCE,
             order=70,

@@ -238,3 +238,17 @@ def minutes(value):
         except (TypeError, ValueError):
             return ""
     return max(1, math.ceil(seconds / 60))
+
+
+@register.filter
+def merged_optgroups(optgroups):
+    """Django's ``Select.optgroups`` gives each ungrouped option a group of its own; here each run
+    of ungrouped options is one group, so ``select.html`` loops once per group, not twice per option
+    (the markup is the same: an unnamed group writes nothing of its own)."""
+    merged = []
+    for name, options, index in optgroups:
+        if not name and merged and not merged[-1][0]:
+            merged[-1][1].extend(options)
+        else:
+            merged.append((name, list(options), index))
+    return merged

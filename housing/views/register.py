@@ -240,9 +240,10 @@ def department_edit(request, pk: int):
 
 
 def dwelling_list(request):
+    # The filter's department options: their number and name (Department.__str__) are all it shows.
     departments = (
         scoping.departments_for(request.user)
-        .select_related("organisation")
+        .only("pk", "number", "name")
         .order_by("organisation__name", "number")
     )
     queryset = selectors.dwelling_list(user=request.user).order_by("department__number", "number")

@@ -126,6 +126,50 @@ def test_the_detail_page_polling_does_not_renew_either(clock, administrator, run
     assert client.get(f"/koersler/{running_run.pk}/")["Location"].startswith(LOGIN)
 
 
+def _session_writes(client, path: str) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith(("UPDATE", "INSERT")) and "django_session" in q["sql"]
+    ]
+
+
+def test_reading_pages_writes_the_session_at_most_once_a_minute(clock, administrator):
+    """Reading a page is not a write: the last request's time is renewed once a minute at most, so
+    a caseworker paging through a list does not UPDATE the session row on every page."""
+    from housing.middleware import IDLE_RENEW_SECONDS
+
+    client = Client()
+    client.force_login(administrator)
+    assert client.get("/koersler/").status_code == 200
+    clock.advance(seconds=IDLE_RENEW_SECONDS - 1)
+    assert _session_writes(client, "/koersler/") == []
+    clock.advance(seconds=1)
+    assert len(_session_writes(client, "/koersler/")) == 1
+
+
+def test_a_session_ends_no_later_than_the_idle_limit_after_the_last_request(clock, administrator):
+    """The renewal's minute errs on the safe side: a request that did not renew (59 s after the one
+    that did) does not stretch the session; it ends at the limit counted from the renewal."""
+    idle = settings.SESSION_IDLE_SECONDS
+    client = Client()
+    client.force_login(administrator)
+    assert client.get("/koersler/").status_code == 200  # renews
+    clock.advance(seconds=59)
+    assert client.get("/koersler/").status_code == 200  # too soon to renew
+    clock.advance(seconds=idle - 60)
+    assert client.get("/koersler/").status_code == 200  # 1 s before the limit: still in, renews
+    clock.advance(seconds=59)
+    assert client.get("/koersler/").status_code == 200  # too soon to renew again
+    clock.advance(seconds=idle - 59)
+    assert client.get("/koersler/")["Location"].startswith(LOGIN)
+
+
 # --- The client's address ----------------------------------------------------------------------
 
 

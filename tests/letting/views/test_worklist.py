@@ -3,18 +3,20 @@ rows — never another organisation's — with the earliest due date, overdue ma
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from allocation.models import AgreementKind, Answer, LettingAgreement, VacancyStage
 from allocation.services import adverts, lottery, offers
-from housing import worklist
+from housing import scoping, worklist
 from housing.audit import audited_save
 from housing.models import Role
 from letting import workflow
-from letting import worklist as letting_worklist
 from tests import scenarios
 from tests.factories import DwellingFactory, MembershipFactory, PersonFactory, UserFactory
 from tests.factories_waitinglists import EntryFactory, WaitingListFactory
@@ -93,10 +95,10 @@ def test_the_earliest_due_date_and_the_overdue_count(caseworker_a, department_a)
     _applicants(department_a.organisation, department_a, 3)
     first = _vacancy(caseworker_a, department_a, move_out_in=-5)  # already vacant: overdue
     _vacancy(caseworker_a, department_a, move_out_in=15)
-    found = letting_worklist._stage(VacancyStage.OPEN, channel="list")(caseworker_a, today=_today())
+    found = {item.key: item for item in worklist.for_user(caseworker_a, today=_today())}["offer_round_needed"]
     assert found.count == 2
     assert found.due == first.move_out_date
-    assert found.overdue == 1
+    assert found.overdue_count == 1
 
 
 def test_a_won_round_leaves_a_lease_to_sign(caseworker_a, caseworker_b, department_a, department_b):
@@ -190,6 +192,54 @@ def test_the_answers_are_recorded_and_the_count_follows(caseworker_a, department
         actor=caseworker_a, reason=REASON, offer=offer_round.offers.get(rank=1), answer=Answer.DECLINED
     )
     assert _items(caseworker_a)["offer_answers"].count == before - 1
+
+
+def _each_kind_by_its_own_query(user) -> dict[str, tuple]:
+    """Each kind counted alone through the ORM (as off PostgreSQL): (count, due, overdue)."""
+    found = {}
+    for kind in worklist.registered_kinds():
+        if kind.applies(scoping.scope_for(user)):
+            worklist.forget(user)
+            count = kind.count(user, today=_today())
+            if count.count:
+                found[kind.key] = (count.count, count.due, count.overdue)
+    return found
+
+
+def test_all_the_kinds_are_read_in_one_statement_with_the_counts_of_their_own_queries(
+    caseworker_a, department_a, monkeypatch
+):
+    _letting_world(caseworker_a, department_a)
+    won = _vacancy(caseworker_a, department_a, move_out_in=-3)
+    assert scenarios.winner(caseworker_a, won) is not None
+    worklist.forget(caseworker_a)
+    scoping.scope_for(caseworker_a)
+    with CaptureQueriesContext(connection) as read:
+        items = {item.key: item for item in worklist.for_user(caseworker_a)}
+    assert len(read.captured_queries) == 1  # every kind of the caseworker's, side by side
+    assert {
+        key: (i.count, i.due, i.overdue_count) for key, i in items.items()
+    } == _each_kind_by_its_own_query(caseworker_a)
+    assert set(items) >= {"offer_round_needed", "offer_answers", "rounds_to_close", "leases_to_sign"}
+
+    # The next request builds no query (the SQL is kept for this user, scope and day) and reads
+    # the rows again: a new vacancy is counted at once.
+    for key in ("offer_round_needed", "leases_to_sign", "offer_answers"):
+        kind = worklist._KINDS[key]
+
+        def refuse(*args, **kwargs):
+            raise AssertionError("the kind's query was built again")
+
+        monkeypatch.setitem(worklist._KINDS, key, dataclasses.replace(kind, count=refuse))
+    _vacancy(caseworker_a, department_a, move_out_in=10)
+    worklist.forget(caseworker_a)
+    with CaptureQueriesContext(connection) as again:
+        assert _items_kept(caseworker_a)["offer_round_needed"].count == items["offer_round_needed"].count + 1
+    assert len(again.captured_queries) == 1
+
+
+def _items_kept(user) -> dict[str, worklist.WorkItem]:
+    return {item.key: item for item in worklist.for_user(user)}
 
 
 def test_the_labels_count_in_the_plural():
