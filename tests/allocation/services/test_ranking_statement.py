@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import re
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,7 @@ from allocation.models import Vacancy
 from allocation.rules.facts import CANDIDATE_FIELDS, Candidate
 from allocation.services import candidates
 from allocation.services import ranking as service
+from allocation.services.candidates import statement as statement_module
 from tests.allocation.services.test_ranking_db import (
     TODAY,
     YOUTH_GROUPS,
@@ -144,6 +146,21 @@ def test_the_statement_binds_every_value_and_is_the_same_text_for_every_plan_of_
             assert value.isoformat() not in text.text
         assert str(plan.values["rent"]) not in text.text
         assert text.names <= set(plan.values)
+
+
+def test_the_statement_is_sent_with_numbered_values_converted_once_per_shape():
+    """psycopg would parse a statement this long for its named values on every call; it is sent
+    with ``$1 … $n`` instead, each name one number however often it is used, converted once."""
+    world = World(3, general=20, internal=15, youth=0)
+    plan = _plan(world.vacancy(internal_turn=True), TODAY)
+    statement = candidates.statement_for(plan.shape, ("internal",), 50, 100)
+    text, order = statement_module.positional(statement.text)
+    assert statement_module.positional(statement.text) is statement_module.positional(statement.text)
+    assert "%(" not in text and set(order) == statement.names
+    assert {int(number) for number in re.findall(r"\$(\d+)", text)} == set(range(1, len(order) + 1))
+    for number, name in enumerate(order, start=1):
+        assert len(re.findall(rf"\${number}(?!\d)", text)) == statement.text.count(f"%({name})s")
+    assert any(statement.text.count(f"%({name})s") > 1 for name in order)
 
 
 @pytest.mark.rule("R6.1", "R40")
