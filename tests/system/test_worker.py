@@ -5,10 +5,13 @@ are sent again (same UUID, marked as retries)."""
 from __future__ import annotations
 
 import datetime
+import fcntl
+import hashlib
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,15 +35,26 @@ pytestmark = [
 
 @pytest.fixture
 def broker():
-    """The configured Redis broker, emptied first; tasks really go through it in these tests."""
+    """The configured Redis broker, emptied first; tasks really go through it in these tests.
+
+    One such test at a time on a broker, across the test processes (pytest-xdist): two at once
+    would purge each other's queue, and each one's worker would take the other's tasks and run
+    them against its own test database — a test then waits in vain for its letters."""
     from config.celery import app
 
-    previous = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    app.control.purge()
-    yield os.environ["REDIS_URL"]
-    app.control.purge()
-    app.conf.task_always_eager = previous
+    url = os.environ["REDIS_URL"]
+    name = hashlib.sha256(url.encode()).hexdigest()[:12]
+    with (Path(tempfile.gettempdir()) / f"boligadmin-worker-tests-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        previous = app.conf.task_always_eager
+        app.conf.task_always_eager = False
+        app.control.purge()
+        try:
+            yield url
+        finally:
+            app.control.purge()
+            app.conf.task_always_eager = previous
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class Worker:
