@@ -15,6 +15,7 @@ and the menu badges share them and the number of queries does not grow with the 
 from __future__ import annotations
 
 import datetime
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from contextvars import ContextVar
@@ -138,6 +139,7 @@ def aggregate_parts(
 _capturing: ContextVar[bool] = ContextVar("worklist_capturing", default=False)
 _COMPILED: OrderedDict[tuple, object] = OrderedDict()
 _COMPILED_MAX = 4096  # (kind, user, scope, day): a few KB each
+_COMPILED_LOCK = threading.Lock()  # the development server and threaded workers share it
 
 
 @dataclass(frozen=True, eq=False)
@@ -205,10 +207,11 @@ def _compiled(kind: WorkKind, user, scope: StaffScope, today: datetime.date):
     the kind says its SQL depends on nothing but the user, their scope and the day, and nothing
     was read from the database while it was built (a read could have put data into the SQL)."""
     key = (kind.key, user.pk, scope, today)
-    kept = _COMPILED.get(key)
-    if kept is not None:
-        _COMPILED.move_to_end(key)
-        return kept
+    with _COMPILED_LOCK:
+        kept = _COMPILED.get(key)
+        if kept is not None:
+            _COMPILED.move_to_end(key)
+            return kept
     read = []
 
     def note(execute, sql, params, many, context):
@@ -222,9 +225,10 @@ def _compiled(kind: WorkKind, user, scope: StaffScope, today: datetime.date):
     finally:
         _capturing.reset(token)
     if kind.compiled_once and not read:
-        _COMPILED[key] = slot
-        if len(_COMPILED) > _COMPILED_MAX:
-            _COMPILED.popitem(last=False)
+        with _COMPILED_LOCK:
+            _COMPILED[key] = slot
+            if len(_COMPILED) > _COMPILED_MAX:
+                _COMPILED.popitem(last=False)
     return slot
 
 
