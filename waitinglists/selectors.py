@@ -293,9 +293,7 @@ def _label_rows(rows: list[Entry]) -> None:
     for row in rows:
         row.url = pattern.replace(placeholder, str(row.pk))
         row.status_label = labels.get(row.status, row.status)
-        row.wanted_departments = ", ".join(
-            f"{department.number} {department.name}" for department in row.departments.all()
-        )
+        row.wanted_departments = ", ".join(map(str, row.departments.all()))  # Department.__str__
 
 
 def with_positions(queryset: QuerySet[Entry]) -> QuerySet[Entry]:
