@@ -77,10 +77,11 @@ IDLE_KEY = "last_activity"
 IDLE_RENEW_SECONDS = 60
 
 
-def note_activity(session) -> None:
-    """Keep now as the time of the user's last request (IdleSessionMiddleware). Also called at
-    the login (housing.auth_events), so the first page after it has nothing to write."""
-    session[IDLE_KEY] = int(timezone.now().timestamp())
+def note_activity(session, now: int | None = None) -> None:
+    """Keep ``now`` (default: the clock's, in whole seconds) as the time of the user's last request
+    (IdleSessionMiddleware). Also called at the login (housing.auth_events), so the first page after
+    it has nothing to write."""
+    session[IDLE_KEY] = int(timezone.now().timestamp()) if now is None else now
 
 
 class IdleSessionMiddleware:
@@ -123,7 +124,7 @@ class IdleSessionMiddleware:
             return None
         polling = getattr(view_func, "polled_by_htmx", False) and getattr(request, "htmx", False)
         if not isinstance(last, int) or (not polling and now - last >= IDLE_RENEW_SECONDS):
-            note_activity(request.session)
+            note_activity(request.session, now)
         return None
 
 
